@@ -1,1 +1,52 @@
-//! placeholder
+//! SemEval-2020 Task 11 label files and the official metrics.
+//!
+//! - [`labels`]: parse and write `id<TAB>start<TAB>end` (SI) and
+//!   `id<TAB>technique<TAB>start<TAB>end` (TC) lines, with line numbers in every error.
+//! - [`si`]: span identification — the official partial-overlap precision/recall with
+//!   overlapping spans merged on both sides (the scorer's `-m` behaviour).
+//! - [`tc`]: technique classification on given spans — micro P/R/F1 and per-technique
+//!   figures, multi-label spans paired to maximise matches.
+//!
+//! Offsets count Unicode scalar values; `start` is inclusive and `end` exclusive.
+//!
+//! ```
+//! use unspin_eval::{labels, si};
+//!
+//! let gold = labels::parse_si("1\t0\t10\n", "gold")?;
+//! let pred = labels::parse_si("1\t5\t15\n", "pred")?;
+//! let score = si::score(&gold, &pred);
+//! assert!((score.precision - 0.5).abs() < 1e-9 && (score.recall - 0.5).abs() < 1e-9);
+//! # Ok::<(), unspin_eval::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod labels;
+pub mod si;
+pub mod tc;
+
+/// Errors from reading label files or scoring them.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A label line is malformed.
+    #[error("{file}:{line}: {message}")]
+    Malformed {
+        /// The file (or a name for it).
+        file: String,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// TC prediction and gold do not cover the same spans.
+    #[error("prediction and gold spans differ: {0}")]
+    SpanMismatch(String),
+}
+
+/// Precision, recall and F1 from their parts; 0 where a denominator is 0.
+pub fn prf(hits_p: f64, n_pred: usize, hits_r: f64, n_gold: usize) -> (f64, f64, f64) {
+    let p = if n_pred > 0 { hits_p / n_pred as f64 } else { 0.0 };
+    let r = if n_gold > 0 { hits_r / n_gold as f64 } else { 0.0 };
+    let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
+    (p, r, f)
+}
