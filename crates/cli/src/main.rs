@@ -1,1 +1,50 @@
-fn main() {}
+//! The `unspin` binary: parses flags and calls the library crates.
+//!
+//! Exit codes (ripgrep's convention): 0 success, 2 error. A closed output pipe
+//! (`unspin analyze … | head`) is not an error.
+
+mod cmd;
+mod flags;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use flags::{Cli, Command, EvalCommand, TrainCommand};
+
+fn run(cli: Cli) -> anyhow::Result<bool> {
+    match cli.command {
+        Command::Analyze(a) => cmd::analyze::run(&a),
+        Command::Classify(a) => cmd::classify::run(&a),
+        Command::Eval(e) => {
+            let out = match e {
+                EvalCommand::Si(a) => cmd::eval::si(&a)?,
+                EvalCommand::Tc(a) => cmd::eval::tc(&a)?,
+                EvalCommand::Techniques(a) => cmd::eval::techniques(&a)?,
+            };
+            std::io::stdout().lock().write_all(out.as_bytes())?;
+            Ok(true)
+        }
+        Command::Train(TrainCommand::Techniques(a)) => cmd::train::techniques(&a).map(|_| true),
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        // Some inputs failed; each was reported as it happened.
+        Ok(false) => ExitCode::from(2),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("unspin: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

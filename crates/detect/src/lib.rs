@@ -1,1 +1,148 @@
-//! placeholder
+//! unspin's analyses and the report they fill.
+//!
+//! An [`Analyzer`] runs each analysis on a [`Document`] and returns a [`report::Report`];
+//! a [`Sink`] receives reports one by one, so the terminal printer, the JSON writers and
+//! the server share one core.
+//!
+//! Stages, one folder each:
+//! - [`techniques`]: propaganda technique spans (SI + TC) behind [`TechniqueDetector`].
+//!
+//! ```
+//! use unspin_detect::{AnalyzerBuilder, techniques::FastDetector};
+//! use unspin_model::fast::FastModel;
+//! use unspin_text::Document;
+//!
+//! let analyzer = AnalyzerBuilder::new()
+//!     .techniques(FastDetector::new(FastModel::embedded()?))
+//!     .build();
+//! let doc = Document::new("demo", "A shameful, disgraceful betrayal! 😡 Shameful!".to_string());
+//! let report = analyzer.analyze(&doc);
+//! for t in &report.techniques {
+//!     assert_eq!(doc.slice_chars(t.start, t.end)?, t.text);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod report;
+pub mod techniques;
+
+use std::sync::Arc;
+
+pub use techniques::TechniqueDetector;
+pub use unspin_text::Document;
+
+use report::{Report, TechniqueSpan};
+
+/// Errors from the analyses.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Scoring failed.
+    #[error(transparent)]
+    Eval(#[from] unspin_eval::Error),
+    /// A model failed.
+    #[error(transparent)]
+    Model(#[from] unspin_model::Error),
+}
+
+/// Receives reports as they are made.
+pub trait Sink {
+    /// Called once per report.
+    fn report(&mut self, report: &Report) -> std::io::Result<()>;
+    /// Called once after the last report.
+    fn finish(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs the analyses on documents. Cheap to clone and share across threads.
+#[derive(Clone)]
+pub struct Analyzer {
+    techniques: Option<Arc<dyn TechniqueDetector>>,
+    min_confidence: f32,
+}
+
+/// Configures an [`Analyzer`].
+pub struct AnalyzerBuilder {
+    techniques: Option<Arc<dyn TechniqueDetector>>,
+    min_confidence: f32,
+}
+
+impl Default for AnalyzerBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl AnalyzerBuilder {
+    /// A builder with no analyses and no confidence floor.
+    pub fn new() -> AnalyzerBuilder {
+        AnalyzerBuilder { techniques: None, min_confidence: 0.0 }
+    }
+
+    /// Detects techniques with `detector`.
+    pub fn techniques(&mut self, detector: impl TechniqueDetector + 'static) -> &mut Self {
+        self.techniques = Some(Arc::new(detector));
+        self
+    }
+
+    /// Detects techniques with a shared detector.
+    pub fn techniques_shared(&mut self, detector: Arc<dyn TechniqueDetector>) -> &mut Self {
+        self.techniques = Some(detector);
+        self
+    }
+
+    /// Drops technique spans whose confidence is below `c` (clamped to [0, 1]).
+    pub fn min_confidence(&mut self, c: f32) -> &mut Self {
+        self.min_confidence = if c.is_nan() { 0.0 } else { c.clamp(0.0, 1.0) };
+        self
+    }
+
+    /// The analyzer.
+    pub fn build(&self) -> Analyzer {
+        Analyzer { techniques: self.techniques.clone(), min_confidence: self.min_confidence }
+    }
+}
+
+impl Analyzer {
+    /// The technique detector, if any.
+    pub fn technique_detector(&self) -> Option<&dyn TechniqueDetector> {
+        self.techniques.as_deref()
+    }
+
+    /// Analyses one document.
+    pub fn analyze(&self, doc: &Document) -> Report {
+        let mut techniques = Vec::new();
+        if let Some(det) = &self.techniques {
+            for d in det.detect(&doc.text) {
+                let Some(top) = d.techniques.first() else { continue };
+                let confidence = d.span_confidence * top.probability;
+                if confidence < self.min_confidence {
+                    continue;
+                }
+                let (start, end) = doc.char_span(d.range.clone());
+                techniques.push(TechniqueSpan {
+                    start,
+                    end,
+                    text: doc.text[d.range.clone()].to_string(),
+                    technique: top.technique.name().to_string(),
+                    confidence,
+                    explanation: techniques::explanation(top.technique, top.cue.as_deref()),
+                });
+            }
+        }
+        techniques.sort_by_key(|t| (t.start, t.end));
+        Report {
+            id: doc.id.clone(),
+            source: doc.source.clone(),
+            text: doc.text.clone(),
+            techniques,
+            claims: vec![],
+            quotes: vec![],
+            sources: vec![],
+            numbers: vec![],
+            checks: vec![],
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! One module per subcommand.
+
+pub mod analyze;
+pub mod classify;
+pub mod eval;
+pub mod train;
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use unspin_detect::techniques::FastDetector;
+use unspin_detect::TechniqueDetector;
+use unspin_model::fast::FastModel;
+use unspin_text::source::ReadOptions;
+use unspin_text::DecodeOptions;
+
+use crate::flags::{InputArgs, ModelArgs};
+
+/// Loads the technique detector `--model` names.
+pub fn detector(args: &ModelArgs) -> Result<Arc<dyn TechniqueDetector>> {
+    let model = match args.model.as_str() {
+        "fast" => FastModel::embedded().context("loading the embedded fast model")?,
+        path => FastModel::load(path.as_ref()).with_context(|| format!("loading model {path}"))?,
+    };
+    Ok(Arc::new(FastDetector::new(model)))
+}
+
+/// The input options the flags give.
+pub fn read_options(args: &InputArgs) -> ReadOptions {
+    ReadOptions { decode: DecodeOptions { max_bytes: args.max_bytes, lossy: args.lossy } }
+}

@@ -1,0 +1,177 @@
+//! Command-line flags (clap derive). Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// unspin shows how a news or opinion article tries to persuade: propaganda techniques
+/// span by span, with exact character offsets, confidences and explanations.
+#[derive(Parser, Debug)]
+#[command(name = "unspin", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Analyse articles: plain text, HTML, `-` for standard input, directories, *.jsonl.
+    Analyze(AnalyzeArgs),
+    /// SemEval TC: fill in the technique of every span of a template.
+    Classify(ClassifyArgs),
+    /// Score predictions against gold labels with the official SemEval-2020 metrics.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+    /// Train a model.
+    #[command(subcommand)]
+    Train(TrainCommand),
+}
+
+/// Reading inputs.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Replace invalid UTF-8 with U+FFFD instead of refusing the input.
+    #[arg(long)]
+    pub lossy: bool,
+    /// Refuse inputs larger than this many bytes.
+    #[arg(long, default_value_t = 10_000_000, value_name = "N")]
+    pub max_bytes: u64,
+}
+
+/// Choosing the technique model.
+#[derive(Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// Technique model: `fast` (the embedded default) or a path to a model file made by
+    /// `unspin train techniques`.
+    #[arg(long, default_value = "fast", value_name = "MODEL")]
+    pub model: String,
+}
+
+/// Output formats of `analyze`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Highlighted text and a list of spans (colour on a terminal unless NO_COLOR is set).
+    Pretty,
+    /// One JSON report (an array when there are several documents).
+    Json,
+    /// One JSON report per line.
+    Jsonl,
+    /// SemEval SI lines: id, start, end.
+    SemevalSi,
+    /// SemEval TC lines: id, technique, start, end.
+    SemevalTc,
+    /// One self-contained HTML page.
+    Html,
+}
+
+/// `unspin analyze`.
+#[derive(Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Files, directories, *.jsonl, or `-` for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format [default: pretty on a terminal, json otherwise].
+    #[arg(long, short)]
+    pub format: Option<Format>,
+    /// Hide technique spans below this confidence.
+    #[arg(long, default_value_t = 0.0, value_name = "C")]
+    pub min_confidence: f32,
+    /// Documents analysed at once (default: all cores).
+    #[arg(long, short, value_name = "N")]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// `unspin classify`.
+#[derive(Args, Debug)]
+pub struct ClassifyArgs {
+    /// Template lines `id<TAB>?<TAB>start<TAB>end` (character offsets).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub spans: PathBuf,
+    /// The articles (files, directories, *.jsonl) whose ids the template names.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// `unspin eval …`.
+#[derive(Subcommand, Debug)]
+pub enum EvalCommand {
+    /// Span identification: `id<TAB>start<TAB>end` files (TC lines work too).
+    Si(EvalFiles),
+    /// Technique classification: `id<TAB>technique<TAB>start<TAB>end` files, same spans.
+    Tc(EvalFiles),
+    /// A technique model on a PTC split: SI, TC on gold spans, and end to end.
+    Techniques(EvalTechniques),
+}
+
+/// Gold and prediction files.
+#[derive(Args, Debug)]
+pub struct EvalFiles {
+    /// Gold labels.
+    #[arg(long)]
+    pub gold: PathBuf,
+    /// Predicted labels.
+    #[arg(long)]
+    pub pred: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `unspin eval techniques`.
+#[derive(Args, Debug)]
+pub struct EvalTechniques {
+    /// The PTC folder (with train-articles/, train-task2-TC.labels, splits/).
+    #[arg(long, default_value = "../shared/data/ptc")]
+    pub data: PathBuf,
+    /// Which split: valid, fit or all.
+    #[arg(long, default_value = "valid")]
+    pub split: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// `unspin train …`.
+#[derive(Subcommand, Debug)]
+pub enum TrainCommand {
+    /// The fast technique model (SI tagger + TC classifier) on a PTC split.
+    Techniques(TrainTechniques),
+}
+
+/// `unspin train techniques`.
+#[derive(Args, Debug)]
+pub struct TrainTechniques {
+    /// The PTC folder.
+    #[arg(long, default_value = "../shared/data/ptc")]
+    pub data: PathBuf,
+    /// Which split to train on (never `valid` for a model you report on).
+    #[arg(long, default_value = "fit")]
+    pub split: String,
+    /// Where to write the model file (refused if it exists, unless --force).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Overwrite --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Seed for every shuffle.
+    #[arg(long, default_value_t = 13)]
+    pub seed: u64,
+    /// Tagger passes over the data.
+    #[arg(long, default_value_t = 8)]
+    pub si_epochs: usize,
+    /// Classifier passes over the data.
+    #[arg(long, default_value_t = 15)]
+    pub tc_epochs: usize,
+}

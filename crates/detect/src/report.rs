@@ -1,0 +1,129 @@
+//! The report schema: what unspin says about one article.
+//!
+//! Offsets count Unicode scalar values (Python `str` indices) into `text`; `start` is
+//! inclusive, `end` exclusive, and every span's `text` is exactly `text[start..end]`.
+//! Sections whose analysis has not landed yet stay empty.
+
+use serde::{Deserialize, Serialize};
+
+/// The analysis of one article.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    /// Document id.
+    pub id: String,
+    /// Where the document came from (path, `path:line`, `<stdin>`), if known.
+    pub source: Option<String>,
+    /// The text every offset indexes (for HTML input, the extracted article text).
+    pub text: String,
+    /// Propaganda technique spans, in text order.
+    pub techniques: Vec<TechniqueSpan>,
+    /// Check-worthy claims, best first.
+    pub claims: Vec<Claim>,
+    /// Quotations.
+    pub quotes: Vec<Quote>,
+    /// Cited sources.
+    pub sources: Vec<SourceRef>,
+    /// Quantities.
+    pub numbers: Vec<Number>,
+    /// Arithmetic checks of the article's own numbers.
+    pub checks: Vec<Check>,
+}
+
+/// A span that uses a propaganda technique.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TechniqueSpan {
+    /// Start (characters, inclusive).
+    pub start: usize,
+    /// End (characters, exclusive).
+    pub end: usize,
+    /// The span's text.
+    pub text: String,
+    /// Technique name as in the SemEval-2020 list (e.g. `Loaded_Language`).
+    pub technique: String,
+    /// Probability that the span is propaganda and uses this technique, in [0, 1].
+    pub confidence: f32,
+    /// The technique and the cue that fired, in neutral words.
+    pub explanation: String,
+}
+
+/// A check-worthy claim.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    /// Start (characters, inclusive).
+    pub start: usize,
+    /// End (characters, exclusive).
+    pub end: usize,
+    /// The sentence.
+    pub text: String,
+    /// Check-worthiness score in [0, 1].
+    pub score: f32,
+}
+
+/// A quotation.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Quote {
+    /// Start (characters, inclusive).
+    pub start: usize,
+    /// End (characters, exclusive).
+    pub end: usize,
+    /// The quoted words.
+    pub text: String,
+    /// Who said it, if the article says.
+    pub speaker: Option<String>,
+    /// `direct`, `indirect` or `scare`.
+    pub kind: String,
+}
+
+/// A cited source.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRef {
+    /// Start (characters, inclusive).
+    pub start: usize,
+    /// End (characters, exclusive).
+    pub end: usize,
+    /// The citing words.
+    pub text: String,
+    /// Normalised source name.
+    pub name: String,
+}
+
+/// A quantity.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Number {
+    /// Start (characters, inclusive).
+    pub start: usize,
+    /// End (characters, exclusive).
+    pub end: usize,
+    /// The words.
+    pub text: String,
+    /// The value.
+    pub value: f64,
+    /// What it counts, if known.
+    pub unit: Option<String>,
+}
+
+/// A recomputed comparison.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// Start (characters, inclusive).
+    pub start: usize,
+    /// End (characters, exclusive).
+    pub end: usize,
+    /// The statement.
+    pub text: String,
+    /// The value the text claims.
+    pub claimed: f64,
+    /// The value its own numbers give.
+    pub computed: f64,
+    /// `consistent`, `inconsistent` or `unverifiable`.
+    pub verdict: String,
+    /// How the check was made, in words.
+    pub explanation: String,
+}

@@ -1,0 +1,59 @@
+//! Technique detection: the [`TechniqueDetector`] trait and its implementations, one
+//! file each. Serving and the CLI only see the trait.
+
+mod evaluate;
+mod fast;
+
+use std::ops::Range;
+
+pub use evaluate::{evaluate, Evaluation};
+pub use fast::FastDetector;
+pub use unspin_model::Technique;
+
+/// A technique the detector names for a span, with its probability and cue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Labelled {
+    /// The technique.
+    pub technique: Technique,
+    /// Probability of the technique given the span.
+    pub probability: f32,
+    /// What pointed to it, in words ("the word “evil”"), if anything did.
+    pub cue: Option<String>,
+}
+
+/// A detected span (byte range of the text) with its techniques, most likely first.
+#[derive(Clone, Debug)]
+pub struct Detection {
+    /// Byte range of the text.
+    pub range: Range<usize>,
+    /// Probability that the span is propaganda at all.
+    pub span_confidence: f32,
+    /// Techniques, most likely first (at least one).
+    pub techniques: Vec<Labelled>,
+}
+
+/// Finds propaganda spans and names their techniques.
+pub trait TechniqueDetector: Send + Sync {
+    /// A short name of the model (`fast`, `neural`).
+    fn name(&self) -> &str;
+    /// Finds the spans of `text` (SI) and names their techniques.
+    fn detect(&self, text: &str) -> Vec<Detection>;
+    /// Names the techniques of given byte ranges of `text` (TC), each ranked.
+    fn classify(&self, text: &str, ranges: &[Range<usize>]) -> Vec<Vec<Labelled>>;
+}
+
+/// The explanation a reader sees: the technique, its definition, and the cue.
+///
+/// ```
+/// use unspin_detect::techniques::{explanation, Technique};
+/// assert_eq!(
+///     explanation(Technique::Doubt, Some("a question mark")),
+///     "Doubt: questions the credibility of someone or something. Cue: a question mark."
+/// );
+/// ```
+pub fn explanation(technique: Technique, cue: Option<&str>) -> String {
+    match cue {
+        Some(c) => format!("{}: {}. Cue: {c}.", technique.label(), technique.definition()),
+        None => format!("{}: {}.", technique.label(), technique.definition()),
+    }
+}

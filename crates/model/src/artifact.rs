@@ -1,0 +1,159 @@
+//! Model files: names, the on-disk format, and the embedded default.
+//!
+//! A fast model file is `UNSPINFM`, a little-endian `u32` format version, then the model
+//! in bincode with its weights stored sparsely (index, value) — only the weights
+//! training touched. The file carries its provenance ([`crate::fast::ModelMeta`]): the
+//! unspin version, the label set, the settings and a SHA-256 of the training data.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::fast::classifier::Classifier;
+use crate::fast::tagger::Tagger;
+use crate::fast::{Calibration, FastModel, ModelMeta};
+use crate::{Error, Technique};
+
+/// File name of the committed fast model, under `models/` in the repository.
+pub const FAST_MODEL_FILE: &str = "techniques-fast.bin";
+/// Leading bytes of a fast model file.
+pub const FAST_MAGIC: &[u8; 8] = b"UNSPINFM";
+/// Current fast model format version.
+pub const FAST_FORMAT: u32 = 1;
+
+static EMBEDDED_FAST: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/techniques-fast.bin"));
+
+#[derive(Serialize, Deserialize)]
+struct Sparse {
+    len: u64,
+    idx: Vec<u32>,
+    val: Vec<f32>,
+}
+
+impl Sparse {
+    fn from_dense(v: &[f32]) -> Sparse {
+        let (idx, val) =
+            v.iter().enumerate().filter(|(_, &x)| x != 0.0).map(|(i, &x)| (i as u32, x)).unzip();
+        Sparse { len: v.len() as u64, idx, val }
+    }
+
+    fn to_dense(&self, expected: usize) -> Result<Vec<f32>, Error> {
+        if self.len as usize != expected || self.idx.len() != self.val.len() {
+            return Err(Error::Format(format!("weight table of {} entries, expected {expected}", self.len)));
+        }
+        let mut v = vec![0.0; expected];
+        for (&i, &x) in self.idx.iter().zip(&self.val) {
+            *v.get_mut(i as usize).ok_or_else(|| Error::Format("weight index out of range".into()))? = x;
+        }
+        Ok(v)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct OnDisk {
+    meta: ModelMeta,
+    si_bits: u8,
+    si_weights: Sparse,
+    si_trans: [[f32; 3]; 4],
+    si_o_bias: f32,
+    calibration: Calibration,
+    tc_bits: u8,
+    tc_classes: u32,
+    tc_weights: Sparse,
+}
+
+impl FastModel {
+    /// Serialises the model to bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        let disk = OnDisk {
+            meta: self.meta.clone(),
+            si_bits: self.tagger.bits,
+            si_weights: Sparse::from_dense(&self.tagger.weights),
+            si_trans: self.tagger.trans,
+            si_o_bias: self.tagger.o_bias,
+            calibration: self.calibration,
+            tc_bits: self.classifier.bits,
+            tc_classes: self.classifier.classes as u32,
+            tc_weights: Sparse::from_dense(&self.classifier.weights),
+        };
+        let mut out = FAST_MAGIC.to_vec();
+        out.extend_from_slice(&FAST_FORMAT.to_le_bytes());
+        bincode::serialize_into(&mut out, &disk).map_err(|e| Error::Format(e.to_string()))?;
+        Ok(out)
+    }
+
+    /// Reads a model from bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<FastModel, Error> {
+        if bytes.len() < 12 || &bytes[..8] != FAST_MAGIC {
+            return Err(Error::Format("not an unspin fast model (bad magic bytes)".into()));
+        }
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version != FAST_FORMAT {
+            return Err(Error::Format(format!(
+                "format version {version}, this unspin reads version {FAST_FORMAT}"
+            )));
+        }
+        let d: OnDisk = bincode::deserialize(&bytes[12..]).map_err(|e| Error::Format(e.to_string()))?;
+        if d.si_bits > 26 || d.tc_bits > 26 {
+            return Err(Error::Format("feature table too large".into()));
+        }
+        let names: Vec<&str> = Technique::ALL.iter().map(|t| t.name()).collect();
+        if d.meta.techniques != names || d.tc_classes as usize != names.len() {
+            return Err(Error::Format("the model's technique list differs from this unspin's".into()));
+        }
+        let tagger = Tagger {
+            bits: d.si_bits,
+            weights: d.si_weights.to_dense((1usize << d.si_bits) * 3)?,
+            trans: d.si_trans,
+            o_bias: d.si_o_bias,
+        };
+        let classes = d.tc_classes as usize;
+        let classifier = Classifier {
+            bits: d.tc_bits,
+            classes,
+            weights: d.tc_weights.to_dense((1usize << d.tc_bits) * classes)?,
+        };
+        Ok(FastModel { meta: d.meta, tagger, calibration: d.calibration, classifier })
+    }
+
+    /// Reads a model file.
+    pub fn load(path: &Path) -> Result<FastModel, Error> {
+        let bytes =
+            std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        FastModel::from_bytes(&bytes)
+    }
+
+    /// Writes the model to `path`.
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
+        std::fs::write(path, self.to_bytes()?)
+            .map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    }
+
+    /// The model embedded in this binary (the committed `models/techniques-fast.bin`).
+    pub fn embedded() -> Result<FastModel, Error> {
+        if EMBEDDED_FAST.is_empty() {
+            return Err(Error::Format(format!(
+                "this build embeds no model: models/{FAST_MODEL_FILE} was missing when it was \
+                 built (train one with `unspin train techniques`)"
+            )));
+        }
+        FastModel::from_bytes(EMBEDDED_FAST)
+    }
+
+    /// Whether this binary embeds a model.
+    pub fn has_embedded() -> bool {
+        !EMBEDDED_FAST.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_garbage() {
+        assert!(FastModel::from_bytes(b"").is_err());
+        assert!(FastModel::from_bytes(b"UNSPINFM\x01\0\0\0garbage").is_err());
+        assert!(FastModel::from_bytes(b"UNSPINFM\x09\0\0\0").is_err());
+    }
+}

@@ -1,0 +1,379 @@
+//! Sparse hashed features for the SI tagger (per token) and the TC classifier (per span).
+//!
+//! The tagger's features are built by mixing precomputed 64-bit hashes (no strings on
+//! the hot path). The classifier's features are named strings, so that the strongest
+//! one behind a decision can be shown to the reader as the cue.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use unspin_text::segment::{self, Token, TokenKind};
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Word lists behind the cue features: small, hand-written, neutral English words that
+/// the techniques' definitions name. The classifier learns how much each one matters.
+pub const LEXICONS: &[(&str, &[&str])] = &[
+    ("flag", &["nation", "national", "nations", "country", "countries", "homeland", "patriot",
+        "patriots", "patriotic", "american", "americans", "america", "flag", "freedom", "liberty",
+        "sovereign", "sovereignty", "heritage", "constitution", "founders", "fatherland",
+        "motherland", "european", "british", "christian", "western", "civilization", "nationhood"]),
+    ("fear", &["threat", "threats", "threaten", "threatens", "danger", "dangerous", "deadly",
+        "destroy", "destroyed", "destruction", "kill", "killed", "killing", "death", "die",
+        "dying", "terror", "terrorist", "terrorists", "attack", "attacks", "invasion", "invade",
+        "crisis", "catastrophe", "disaster", "collapse", "war", "violence", "violent", "fear",
+        "afraid", "risk", "chaos", "bomb", "nuclear", "epidemic", "plague", "victims"]),
+    ("causal", &["because", "therefore", "thus", "hence", "cause", "causes", "caused", "result",
+        "results", "resulted", "consequence", "leads", "led", "due", "since", "blame", "blamed",
+        "responsible", "fault", "why"]),
+    ("either_or", &["either", "or", "only", "choice", "options", "alternative", "whether",
+        "unless", "otherwise"]),
+    ("authority", &["said", "says", "according", "expert", "experts", "scientist", "scientists",
+        "study", "studies", "professor", "dr", "doctor", "official", "officials", "report",
+        "research", "pope", "president", "minister", "court", "judge", "agency", "stated"]),
+    ("doubt", &["allegedly", "alleged", "supposedly", "so-called", "claim", "claims", "claimed",
+        "question", "questions", "really", "doubt", "doubts", "credibility", "suspicious", "lie",
+        "lies", "lied", "liar", "apparently", "purported"]),
+    ("exaggeration", &["never", "always", "ever", "every", "everything", "nothing", "biggest",
+        "greatest", "worst", "best", "most", "least", "entire", "totally", "completely",
+        "absolutely", "huge", "massive", "enormous", "tiny", "mere", "merely", "unprecedented",
+        "historic", "thousands", "millions", "literally", "extremely"]),
+    ("bandwagon_hitler", &["everyone", "everybody", "majority", "hitler", "nazi", "nazis",
+        "fascist", "fascism", "stalin", "communist", "communists", "soviet", "gestapo",
+        "holocaust", "mob", "popular"]),
+    ("cliche", &["enough", "period", "simply", "bottom", "fact", "matter", "move", "story"]),
+    ("whatabout", &["what", "about", "yet", "meanwhile", "instead", "hypocrisy", "hypocrite",
+        "hypocritical", "double", "standard", "whereas"]),
+];
+
+/// The lexicon a lowercased word belongs to, if any (the first that lists it).
+pub fn lexicon_of(word: &str) -> Option<&'static str> {
+    LEXICONS.iter().find(|(_, words)| words.contains(&word)).map(|(name, _)| *name)
+}
+
+fn mix(a: u64, b: u64) -> u64 {
+    let mut x = a ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x ^= x >> 31;
+    x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x ^= x >> 29;
+    x = x.wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 32)
+}
+
+/// Lowercases only when needed.
+fn lower(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(char::is_uppercase) {
+        std::borrow::Cow::Owned(s.to_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// A word's shape: `Xx` for "Hello", `X` for "USA", `x` for "hello", `d` for digits,
+/// `p` for punctuation; runs collapsed.
+fn shape(s: &str) -> u64 {
+    let mut last = 0u8;
+    let mut h = 0u64;
+    for c in s.chars().take(12) {
+        let k = if c.is_uppercase() {
+            b'X'
+        } else if c.is_lowercase() {
+            b'x'
+        } else if c.is_numeric() {
+            b'd'
+        } else {
+            c as u8
+        };
+        if k != last {
+            h = mix(h, k as u64);
+            last = k;
+        }
+    }
+    h
+}
+
+const QUOTES: &[char] = &['"', '“', '”', '«', '»'];
+
+/// Everything about one article that the features look up: tokens, their hashes,
+/// sentences and repetition counts. Built once per article.
+pub struct ArticleContext<'a> {
+    /// The article text.
+    pub text: &'a str,
+    /// Its tokens.
+    pub tokens: Vec<Token>,
+    /// Lowercased token texts.
+    pub lower: Vec<String>,
+    word: Vec<u64>,
+    shape: Vec<u64>,
+    /// Sentences as token index ranges (only those holding a token).
+    pub sentences: Vec<Range<usize>>,
+    sentence_of: Vec<u32>,
+    in_quote: Vec<bool>,
+    word_count: HashMap<u64, u32>,
+    bigram_count: HashMap<u64, u32>,
+    lower_text: String,
+}
+
+impl<'a> ArticleContext<'a> {
+    /// Analyses `text`.
+    pub fn new(text: &'a str) -> ArticleContext<'a> {
+        let tokens = segment::tokens(text);
+        let lower: Vec<String> = tokens.iter().map(|t| lower(t.text(text)).into_owned()).collect();
+        let word: Vec<u64> = lower.iter().map(|w| xxh3_64(w.as_bytes())).collect();
+        let shape = tokens.iter().map(|t| shape(t.text(text))).collect();
+        let mut sentences = Vec::new();
+        let mut sentence_of = vec![0u32; tokens.len()];
+        let mut in_quote = vec![false; tokens.len()];
+        let mut ti = 0;
+        for s in segment::sentences(text) {
+            let first = ti;
+            let mut quoted = false;
+            while ti < tokens.len() && tokens[ti].start < s.end {
+                let t = tokens[ti].text(text);
+                if t.chars().any(|c| QUOTES.contains(&c)) {
+                    quoted = !quoted;
+                } else {
+                    in_quote[ti] = quoted;
+                }
+                sentence_of[ti] = sentences.len() as u32;
+                ti += 1;
+            }
+            if ti > first {
+                sentences.push(first..ti);
+            }
+        }
+        let mut word_count: HashMap<u64, u32> = HashMap::new();
+        let mut bigram_count: HashMap<u64, u32> = HashMap::new();
+        for (i, t) in tokens.iter().enumerate() {
+            if t.kind == TokenKind::Word {
+                *word_count.entry(word[i]).or_default() += 1;
+                if let Some(n) = tokens.get(i + 1).filter(|n| n.kind == TokenKind::Word) {
+                    let _ = n;
+                    *bigram_count.entry(mix(word[i], word[i + 1])).or_default() += 1;
+                }
+            }
+        }
+        let lower_text = text.to_lowercase();
+        ArticleContext {
+            text,
+            tokens,
+            lower,
+            word,
+            shape,
+            sentences,
+            sentence_of,
+            in_quote,
+            word_count,
+            bigram_count,
+            lower_text,
+        }
+    }
+
+    /// How many times `phrase` (lowercased) occurs in the article.
+    pub fn occurrences(&self, phrase: &str) -> usize {
+        let p = phrase.to_lowercase();
+        if p.trim().is_empty() || self.lower_text.len() != self.text.len() {
+            // Lowercasing changed byte lengths (rare scripts): fall back to exact matches.
+            return if p.trim().is_empty() { 0 } else { self.text.matches(phrase).count() };
+        }
+        self.lower_text.matches(p.as_str()).count()
+    }
+
+    /// The sentence index of token `i`.
+    pub fn sentence_of(&self, i: usize) -> usize {
+        self.sentence_of[i] as usize
+    }
+
+    /// Appends the hashed SI features of token `i` (masked to `mask`) to `out`.
+    pub fn token_features(&self, i: usize, mask: u64, out: &mut Vec<u32>) {
+        let s = &self.sentences[self.sentence_of(i)];
+        let w = |j: isize| -> u64 {
+            let k = i as isize + j;
+            if k < s.start as isize {
+                1
+            } else if k >= s.end as isize {
+                2
+            } else {
+                self.word[k as usize]
+            }
+        };
+        let mut push = |template: u64, payload: u64| out.push((mix(template, payload) & mask) as u32);
+        let t = &self.tokens[i];
+        let text = t.text(self.text);
+        push(0, 0);
+        push(1, w(0));
+        push(2, w(-1));
+        push(3, w(1));
+        push(4, w(-2));
+        push(5, w(2));
+        push(6, mix(w(-1), w(0)));
+        push(7, mix(w(0), w(1)));
+        push(8, mix(w(-2), w(-1)));
+        push(9, mix(w(1), w(2)));
+        let lw = &self.lower[i];
+        if lw.chars().count() > 4 {
+            let suf: String = lw.chars().rev().take(3).collect();
+            let pre: String = lw.chars().take(4).collect();
+            push(10, xxh3_64(suf.as_bytes()));
+            push(11, xxh3_64(pre.as_bytes()));
+        }
+        push(12, self.shape[i]);
+        let prev_shape = if i > s.start { self.shape[i - 1] } else { 1 };
+        push(13, mix(prev_shape, self.shape[i]));
+        let first = text.chars().next().unwrap_or(' ');
+        if first.is_uppercase() && i > s.start {
+            push(14, 0);
+        }
+        if text.chars().count() > 1 && text.chars().all(|c| !c.is_lowercase()) && t.kind == TokenKind::Word {
+            push(15, 0);
+        }
+        push(16, self.in_quote[i] as u64);
+        let len = s.end - s.start;
+        let pos = i - s.start;
+        push(17, if pos == 0 { 0 } else if i + 1 == s.end { 1 } else { 2 + (5 * pos / len) as u64 });
+        push(18, match len { 0..=5 => 0, 6..=12 => 1, 13..=25 => 2, 26..=40 => 3, _ => 4 });
+        let sent_text = &self.text[self.tokens[s.start].start..self.tokens[s.end - 1].end];
+        if sent_text.contains('!') {
+            push(19, 0);
+        }
+        if sent_text.contains('?') {
+            push(20, 0);
+        }
+        if t.kind == TokenKind::Word && lw.len() > 3 {
+            let n = self.word_count.get(&self.word[i]).copied().unwrap_or(0);
+            push(21, match n { 0 | 1 => 0, 2 => 1, 3..=4 => 2, _ => 3 });
+            if let Some(next) = self.tokens.get(i + 1).filter(|n| n.kind == TokenKind::Word) {
+                let _ = next;
+                let b = self.bigram_count.get(&mix(self.word[i], self.word[i + 1])).copied();
+                if b.unwrap_or(0) >= 2 {
+                    push(22, 0);
+                }
+            }
+        }
+        if let Some(lex) = lexicon_of(lw) {
+            push(23, xxh3_64(lex.as_bytes()));
+        }
+        // Sentence index (the title is sentence 0).
+        push(24, (self.sentence_of(i)).min(3) as u64);
+        push(25, mix(w(0), self.in_quote[i] as u64));
+    }
+
+    /// The named TC features of the span `range` (byte range of the text).
+    pub fn span_features(&self, range: Range<usize>) -> Vec<String> {
+        let mut f = Vec::with_capacity(64);
+        f.push("bias".to_string());
+        let inside: Vec<usize> = (0..self.tokens.len())
+            .filter(|&i| self.tokens[i].start >= range.start && self.tokens[i].end <= range.end)
+            .collect();
+        let span_text = &self.text[range.clone()];
+        let words: Vec<&str> = inside.iter().map(|&i| self.lower[i].as_str()).collect();
+        for w in &words {
+            f.push(format!("u={w}"));
+            if let Some(lex) = lexicon_of(w) {
+                f.push(format!("cue={lex}"));
+            }
+        }
+        for p in words.windows(2) {
+            f.push(format!("bi={} {}", p[0], p[1]));
+        }
+        if let (Some(a), Some(b)) = (words.first(), words.last()) {
+            f.push(format!("first={a}"));
+            f.push(format!("last={b}"));
+        }
+        let n = words.len();
+        f.push(format!(
+            "len={}",
+            match n { 0 | 1 => "1", 2 => "2", 3 => "3", 4..=5 => "4-5", 6..=10 => "6-10", 11..=20 => "11-20", _ => "21+" }
+        ));
+        let reps = self.occurrences(span_text);
+        f.push(format!("rep={}", match reps { 0 | 1 => "1", 2 => "2", 3 => "3", _ => "4+" }));
+        let max_word_rep = inside
+            .iter()
+            .filter(|&&i| self.lower[i].len() > 3 && self.tokens[i].kind == TokenKind::Word)
+            .map(|&i| self.word_count.get(&self.word[i]).copied().unwrap_or(0))
+            .max()
+            .unwrap_or(0);
+        f.push(format!("repw={}", match max_word_rep { 0 | 1 => "1", 2 => "2", 3..=4 => "3-4", _ => "5+" }));
+        if span_text.contains('!') {
+            f.push("excl".into());
+        }
+        if span_text.contains('?') {
+            f.push("quest".into());
+        }
+        if span_text.chars().any(|c| QUOTES.contains(&c)) {
+            f.push("quote".into());
+        }
+        let caps = inside.iter().any(|&i| {
+            let t = self.tokens[i].text(self.text);
+            t.chars().count() > 1 && t.chars().all(|c| !c.is_lowercase()) && self.tokens[i].kind == TokenKind::Word
+        });
+        if caps {
+            f.push("caps".into());
+        }
+        if let Some(&i0) = inside.first() {
+            let s = &self.sentences[self.sentence_of(i0)];
+            if self.sentence_of(i0) == 0 {
+                f.push("title".into());
+            }
+            if self.in_quote[i0] {
+                f.push("inquote".into());
+            }
+            let sent = &self.text[self.tokens[s.start].start..self.tokens[s.end - 1].end];
+            if sent.contains('?') {
+                f.push("sent_quest".into());
+            }
+            if sent.contains('!') {
+                f.push("sent_excl".into());
+            }
+            let cover = n as f32 / (s.end - s.start) as f32;
+            f.push(format!("cover={}", (cover * 4.0).min(4.0) as u32));
+            for k in 1..=3 {
+                let j = i0 as isize - k as isize;
+                let w = if j >= s.start as isize { self.lower[j as usize].as_str() } else { "<s>" };
+                if k == 1 {
+                    f.push(format!("l1={w}"));
+                }
+                f.push(format!("lbag={w}"));
+                if let Some(lex) = lexicon_of(w) {
+                    f.push(format!("ccue={lex}"));
+                }
+            }
+            let il = *inside.last().unwrap_or(&i0);
+            for k in 1..=3 {
+                let j = il + k;
+                let w = if j < s.end { self.lower[j].as_str() } else { "</s>" };
+                if k == 1 {
+                    f.push(format!("r1={w}"));
+                }
+                f.push(format!("rbag={w}"));
+            }
+        }
+        f
+    }
+}
+
+/// Hashes a named feature into `0..=mask`.
+pub fn hash_name(name: &str, mask: u64) -> u32 {
+    (xxh3_64(name.as_bytes()) & mask) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repetition_and_lexicons() {
+        let text = "Build the wall! We must build the wall.\nThe nation is in danger.";
+        let ctx = ArticleContext::new(text);
+        assert_eq!(ctx.occurrences("build the wall"), 2);
+        assert_eq!(ctx.sentences.len(), 3);
+        let r = text.find("Build the wall").unwrap();
+        let f = ctx.span_features(r..r + 14);
+        assert!(f.contains(&"rep=2".to_string()), "{f:?}");
+        assert!(f.contains(&"u=wall".to_string()));
+        let r = text.find("danger").unwrap();
+        assert!(ctx.span_features(r..r + 6).contains(&"cue=fear".to_string()));
+        let mut out = vec![];
+        ctx.token_features(0, (1 << 18) - 1, &mut out);
+        assert!(out.len() > 20 && out.iter().all(|&h| h < (1 << 18)));
+    }
+}
