@@ -160,8 +160,8 @@ pub struct TrainTechniques {
     #[arg(long, default_value = "fit")]
     pub split: String,
     /// Where to write the model file (refused if it exists, unless --force).
-    #[arg(long)]
-    pub out: PathBuf,
+    #[arg(long, required_unless_present = "tc_cv")]
+    pub out: Option<PathBuf>,
     /// Overwrite --out if it exists.
     #[arg(long)]
     pub force: bool,
@@ -174,4 +174,20 @@ pub struct TrainTechniques {
     /// Classifier passes over the data.
     #[arg(long, default_value_t = 15)]
     pub tc_epochs: usize,
+    /// Classifier AdaGrad learning rate.
+    #[arg(long, default_value_t = 0.03)]
+    pub tc_learning_rate: f32,
+    /// Only report the classifier's k-fold cross-validated accuracy on the split, and
+    /// write nothing.
+    #[arg(long, value_name = "K")]
+    pub tc_cv: Option<usize>,
+    /// Ablation: classifier feature kinds to drop in --tc-cv (e.g. `rep,rep_len`).
+    #[arg(long, value_delimiter = ',', value_name = "KINDS")]
+    pub tc_ablate: Vec<String>,
+    /// Ablation: tagger feature templates to turn off (numbers 0-25, see features.rs).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub si_ablate: Vec<u32>,
+    /// Classifier L2 penalty.
+    #[arg(long, default_value_t = 1e-4)]
+    pub tc_l2: f32,
 }

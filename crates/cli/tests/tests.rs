@@ -1,1 +1,9 @@
+//! End-to-end tests of the `unspin` binary: one test binary, a temp dir per test.
 
+mod hay;
+mod util;
+
+mod analyze;
+mod classify;
+mod eval;
+mod ptc;

@@ -112,10 +112,7 @@ mod tests {
 
         // Article missing from the prediction counts in R's denominator;
         // a predicted article absent from gold counts in P's.
-        let s = score(
-            &spans(&[("a", 0, 4), ("b", 0, 4)]),
-            &spans(&[("a", 0, 4), ("c", 0, 4)]),
-        );
+        let s = score(&spans(&[("a", 0, 4), ("b", 0, 4)]), &spans(&[("a", 0, 4), ("c", 0, 4)]));
         assert!(close(s.precision, 0.5) && close(s.recall, 0.5));
 
         // Empty prediction.
@@ -149,7 +146,8 @@ mod labelled_tests {
 
     #[test]
     fn techniques_must_match() {
-        let t = |tech: &str, s, e| TcSpan { id: "a".into(), technique: tech.into(), start: s, end: e };
+        let t =
+            |tech: &str, s, e| TcSpan { id: "a".into(), technique: tech.into(), start: s, end: e };
         let gold = [t("X", 0, 10), t("Y", 0, 10)];
         let s = score_labelled(&gold, &[t("X", 0, 5), t("Z", 0, 10)]);
         // X: P 5/5 over 2 predicted spans, R 5/10 over 2 gold spans.

@@ -108,7 +108,14 @@ pub fn score(gold: &[TcSpan], pred: &[TcSpan]) -> Result<TcScore, Error> {
             let h = *hits.get(t).unwrap_or(&0) as f64;
             let (np, ng) = (*n_pred.get(t).unwrap_or(&0), *n_gold.get(t).unwrap_or(&0));
             let (precision, recall, f1) = prf(h, np, h, ng);
-            TechniqueScore { technique: t.to_string(), precision, recall, f1, support: ng, predicted: np }
+            TechniqueScore {
+                technique: t.to_string(),
+                precision,
+                recall,
+                f1,
+                support: ng,
+                predicted: np,
+            }
         })
         .collect();
     let in_gold: Vec<&TechniqueScore> = per_technique.iter().filter(|t| t.support > 0).collect();

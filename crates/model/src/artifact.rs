@@ -39,11 +39,15 @@ impl Sparse {
 
     fn to_dense(&self, expected: usize) -> Result<Vec<f32>, Error> {
         if self.len as usize != expected || self.idx.len() != self.val.len() {
-            return Err(Error::Format(format!("weight table of {} entries, expected {expected}", self.len)));
+            return Err(Error::Format(format!(
+                "weight table of {} entries, expected {expected}",
+                self.len
+            )));
         }
         let mut v = vec![0.0; expected];
         for (&i, &x) in self.idx.iter().zip(&self.val) {
-            *v.get_mut(i as usize).ok_or_else(|| Error::Format("weight index out of range".into()))? = x;
+            *v.get_mut(i as usize)
+                .ok_or_else(|| Error::Format("weight index out of range".into()))? = x;
         }
         Ok(v)
     }
@@ -93,13 +97,16 @@ impl FastModel {
                 "format version {version}, this unspin reads version {FAST_FORMAT}"
             )));
         }
-        let d: OnDisk = bincode::deserialize(&bytes[12..]).map_err(|e| Error::Format(e.to_string()))?;
+        let d: OnDisk =
+            bincode::deserialize(&bytes[12..]).map_err(|e| Error::Format(e.to_string()))?;
         if d.si_bits > 26 || d.tc_bits > 26 {
             return Err(Error::Format("feature table too large".into()));
         }
         let names: Vec<&str> = Technique::ALL.iter().map(|t| t.name()).collect();
         if d.meta.techniques != names || d.tc_classes as usize != names.len() {
-            return Err(Error::Format("the model's technique list differs from this unspin's".into()));
+            return Err(Error::Format(
+                "the model's technique list differs from this unspin's".into(),
+            ));
         }
         let tagger = Tagger {
             bits: d.si_bits,

@@ -186,7 +186,10 @@ impl Iterator for Sources {
                         }
                         Err(source) => {
                             let input = path.display().to_string();
-                            return Some(Err(InputError { input, error: Error::Io { path, source } }));
+                            return Some(Err(InputError {
+                                input,
+                                error: Error::Io { path, source },
+                            }));
                         }
                     }
                 }
@@ -206,7 +209,10 @@ fn list_dir(root: &Path, items: &mut VecDeque<Item>) {
                 let path = e.path().unwrap_or(root).to_path_buf();
                 let input = path.display().to_string();
                 let source = e.into_io_error().unwrap_or_else(|| std::io::Error::other("walk"));
-                items.push_back(Item::Failed(InputError { input, error: Error::Io { path, source } }));
+                items.push_back(Item::Failed(InputError {
+                    input,
+                    error: Error::Io { path, source },
+                }));
                 continue;
             }
         };
@@ -356,8 +362,7 @@ mod tests {
         let big = dir.path().join("big.txt");
         std::fs::write(&big, "x".repeat(100)).unwrap();
         let opts = ReadOptions { decode: DecodeOptions { max_bytes: 10, lossy: false } };
-        let got: Vec<_> =
-            Sources::new(&[big, dir.path().join("missing.txt")], opts).collect();
+        let got: Vec<_> = Sources::new(&[big, dir.path().join("missing.txt")], opts).collect();
         assert!(matches!(got[0].as_ref().unwrap_err().error, Error::TooLarge { .. }));
         assert!(matches!(got[1].as_ref().unwrap_err().error, Error::Io { .. }));
     }

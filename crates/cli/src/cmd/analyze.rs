@@ -1,10 +1,71 @@
-//! `unspin analyze`.
+//! `unspin analyze`: documents in, reports out through a sink.
 
-use anyhow::Result;
+use std::io::{IsTerminal, Write};
 
-use crate::flags::AnalyzeArgs;
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use unspin_detect::{AnalyzerBuilder, Sink};
+use unspin_printer::{Html, Json, JsonLines, Pretty, SemevalSi, SemevalTc};
+use unspin_text::source::Sources;
 
-/// Runs `analyze`; `Ok(false)` when some inputs failed.
-pub fn run(_args: &AnalyzeArgs) -> Result<bool> {
-    anyhow::bail!("not yet")
+use crate::flags::{AnalyzeArgs, Format};
+
+/// Documents analysed in parallel at a time; output keeps input order.
+const BATCH: usize = 64;
+
+/// The sink for a format.
+pub fn sink<'a>(format: Format, out: Box<dyn Write + 'a>) -> Box<dyn Sink + 'a> {
+    match format {
+        Format::Pretty => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            Box::new(Pretty::new(out, color))
+        }
+        Format::Json => Box::new(Json::new(out)),
+        Format::Jsonl => Box::new(JsonLines::new(out)),
+        Format::SemevalSi => Box::new(SemevalSi::new(out)),
+        Format::SemevalTc => Box::new(SemevalTc::new(out)),
+        Format::Html => Box::new(Html::new(out)),
+    }
+}
+
+/// Runs `analyze`; `Ok(false)` when some inputs failed (each reported on stderr).
+pub fn run(args: &AnalyzeArgs) -> Result<bool> {
+    let detector = super::detector(&args.model)?;
+    let analyzer = AnalyzerBuilder::new()
+        .techniques_shared(detector)
+        .min_confidence(args.min_confidence)
+        .build();
+    let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Pretty
+    } else {
+        Format::Json
+    });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+        .context("starting worker threads")?;
+    let stdout = std::io::stdout();
+    let mut sink = sink(format, Box::new(std::io::BufWriter::new(stdout.lock())));
+    let mut sources = Sources::new(&args.paths, super::read_options(&args.input));
+    let mut ok = true;
+    loop {
+        let batch: Vec<_> = sources.by_ref().take(BATCH).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let reports: Vec<_> = pool.install(|| {
+            batch.into_par_iter().map(|doc| doc.map(|d| analyzer.analyze(&d))).collect()
+        });
+        for r in reports {
+            match r {
+                Ok(report) => sink.report(&report)?,
+                Err(e) => {
+                    ok = false;
+                    eprintln!("unspin: {e}");
+                }
+            }
+        }
+    }
+    sink.finish()?;
+    Ok(ok)
 }

@@ -18,7 +18,11 @@ fn read(path: &Path) -> Result<String> {
 /// The per-technique table.
 pub fn tc_table(s: &TcScore) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{:<36} {:>9} {:>9} {:>9} {:>7} {:>9}", "technique", "precision", "recall", "f1", "gold", "predicted");
+    let _ = writeln!(
+        out,
+        "{:<36} {:>9} {:>9} {:>9} {:>7} {:>9}",
+        "technique", "precision", "recall", "f1", "gold", "predicted"
+    );
     for t in &s.per_technique {
         let _ = writeln!(
             out,

@@ -8,8 +8,9 @@ use crate::flags::TrainTechniques;
 
 /// Trains the fast model and writes it to `--out`.
 pub fn techniques(args: &TrainTechniques) -> Result<()> {
-    if args.out.exists() && !args.force {
-        bail!("{} exists; pass --force to overwrite it", args.out.display());
+    let out = args.out.clone().unwrap_or_default();
+    if args.tc_cv.is_none() && out.exists() && !args.force {
+        bail!("{} exists; pass --force to overwrite it", out.display());
     }
     let split: ptc::Split = args.split.parse()?;
     if split == ptc::Split::Valid {
@@ -19,20 +20,30 @@ pub fn techniques(args: &TrainTechniques) -> Result<()> {
     let corpus = ptc::load(&args.data, split)
         .with_context(|| format!("reading PTC from {}", args.data.display()))?;
     eprintln!("read {} articles (data sha256 {})", corpus.articles.len(), corpus.sha256);
-    let mut cfg = TrainConfig { seed: args.seed, si_epochs: args.si_epochs, ..TrainConfig::default() };
+    let mut cfg =
+        TrainConfig { seed: args.seed, si_epochs: args.si_epochs, ..TrainConfig::default() };
     cfg.tc.epochs = args.tc_epochs;
     cfg.tc.seed = args.seed;
+    cfg.tc.learning_rate = args.tc_learning_rate;
+    cfg.tc.l2 = args.tc_l2;
+    cfg.tc_ablate = args.tc_ablate.clone();
+    cfg.si_disabled_templates = args.si_ablate.iter().fold(0u64, |m, &t| m | (1u64 << t.min(63)));
+    if let Some(k) = args.tc_cv {
+        let acc = unspin_model::fast::train::tc_cross_validate(&corpus, &cfg, k);
+        println!("TC {k}-fold cross-validated accuracy on {}: {acc:.4}", args.split);
+        return Ok(());
+    }
     let mut log = |m: String| eprintln!("[{:>6.1}s] {m}", start.elapsed().as_secs_f64());
     let model = train(&corpus, &args.split, &cfg, &mut log)?;
     // Write to a temporary file first so that an interrupted run never leaves a torn model.
-    let tmp = args.out.with_extension("tmp");
+    let tmp = out.with_extension("tmp");
     model.save(&tmp)?;
-    std::fs::rename(&tmp, &args.out)
-        .with_context(|| format!("moving the model into {}", args.out.display()))?;
-    let size = std::fs::metadata(&args.out).map(|m| m.len()).unwrap_or(0);
+    std::fs::rename(&tmp, &out)
+        .with_context(|| format!("moving the model into {}", out.display()))?;
+    let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
     eprintln!(
         "wrote {} ({:.1} MB) in {:.1}s",
-        args.out.display(),
+        out.display(),
         size as f64 / 1e6,
         start.elapsed().as_secs_f64()
     );

@@ -145,7 +145,12 @@ impl TaggerTrainer {
         let mut errors = 0;
         for &k in order {
             let seq = &data[k];
-            let current = Tagger { bits: self.bits, weights: std::mem::take(&mut self.w), trans: self.trans, o_bias: 0.0 };
+            let current = Tagger {
+                bits: self.bits,
+                weights: std::mem::take(&mut self.w),
+                trans: self.trans,
+                o_bias: 0.0,
+            };
             let pred = current.decode(&current.emissions(seq));
             self.w = current.weights;
             if pred != seq.gold {

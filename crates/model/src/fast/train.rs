@@ -34,6 +34,10 @@ pub struct TrainConfig {
     pub tc: ClassifierConfig,
     /// Share of the training articles held out for tuning the decoding bias.
     pub tune_fraction: f64,
+    /// Tagger feature templates turned off (bit per template; ablation studies only).
+    pub si_disabled_templates: u64,
+    /// Classifier feature name prefixes dropped in cross-validation (ablation studies).
+    pub tc_ablate: Vec<String>,
 }
 
 impl Default for TrainConfig {
@@ -42,8 +46,10 @@ impl Default for TrainConfig {
             seed: 13,
             si_bits: 20,
             si_epochs: 8,
-            tc: ClassifierConfig { bits: 18, epochs: 15, learning_rate: 0.2, l2: 1e-4, seed: 13 },
+            tc: ClassifierConfig { bits: 18, epochs: 15, learning_rate: 0.03, l2: 1e-4, seed: 13 },
             tune_fraction: 0.15,
+            si_disabled_templates: 0,
+            tc_ablate: Vec::new(),
         }
     }
 }
@@ -76,13 +82,13 @@ fn merged(spans: &[(Range<usize>, Technique)]) -> Vec<Range<usize>> {
     v.into_iter().map(|(s, e)| s..e).collect()
 }
 
-fn prepare(corpus: &Corpus, bits: u8) -> Prepared {
+fn prepare(corpus: &Corpus, bits: u8, disabled: u64) -> Prepared {
     let mask = (1u64 << bits) - 1;
     let seqs = corpus
         .articles
         .iter()
         .map(|a| {
-            let ctx = ArticleContext::new(&a.doc.text);
+            let ctx = ArticleContext::new(&a.doc.text).with_disabled_templates(disabled);
             let gold = merged(&a.spans);
             ctx.sentences
                 .iter()
@@ -159,7 +165,10 @@ fn tagged_spans(tagger: &Tagger, seqs: &[Sequence]) -> Vec<(usize, Range<usize>,
         let em = tagger.emissions(s);
         let tags = tagger.decode(&em);
         for (a, b) in super::runs(&tags) {
-            let m = em[a..b].iter().map(|e| e[B as usize].max(e[I as usize]) - e[O as usize]).sum::<f32>()
+            let m = em[a..b]
+                .iter()
+                .map(|e| e[B as usize].max(e[I as usize]) - e[O as usize])
+                .sum::<f32>()
                 / (b - a) as f32;
             out.push((k, a..b, m));
         }
@@ -175,10 +184,13 @@ pub fn train(
     log: &mut dyn FnMut(String),
 ) -> Result<FastModel, Error> {
     if corpus.articles.len() < 4 {
-        return Err(Error::Data(format!("need at least 4 articles, got {}", corpus.articles.len())));
+        return Err(Error::Data(format!(
+            "need at least 4 articles, got {}",
+            corpus.articles.len()
+        )));
     }
     log(format!("preparing features for {} articles", corpus.articles.len()));
-    let prep = prepare(corpus, cfg.si_bits);
+    let prep = prepare(corpus, cfg.si_bits, cfg.si_disabled_templates);
 
     // Held-out part of the training split, for tuning only.
     let mut ids: Vec<usize> = (0..corpus.articles.len()).collect();
@@ -196,9 +208,11 @@ pub fn train(
     let gold: Vec<SiSpan> = tune
         .iter()
         .flat_map(|&a| {
-            merged(&corpus.articles[a].spans)
-                .into_iter()
-                .map(move |r| SiSpan { id: a.to_string(), start: r.start, end: r.end })
+            merged(&corpus.articles[a].spans).into_iter().map(move |r| SiSpan {
+                id: a.to_string(),
+                start: r.start,
+                end: r.end,
+            })
         })
         .collect();
     let predict = |tagger: &Tagger| -> (Vec<SiSpan>, Vec<(f32, f32)>) {
@@ -319,4 +333,45 @@ fn platt(data: &[(f32, f32)]) -> (f32, f32) {
         b -= 0.5 * gb / n;
     }
     (a, b)
+}
+
+/// TC accuracy (one label per gold line) by `k`-fold cross-validation over the articles
+/// of `corpus`: a steadier signal than one held-out part for choosing classifier settings.
+pub fn tc_cross_validate(corpus: &Corpus, cfg: &TrainConfig, k: usize) -> f64 {
+    let mask = (1u64 << cfg.tc.bits) - 1;
+    let per_article: Vec<Vec<(Vec<u32>, usize)>> = corpus
+        .articles
+        .iter()
+        .map(|art| {
+            let ctx = ArticleContext::new(&art.doc.text);
+            art.spans
+                .iter()
+                .map(|(r, t)| {
+                    let f = ctx.span_features(r.clone());
+                    let kept = f.iter().filter(|n| {
+                        let key = n.split('=').next().unwrap_or(n);
+                        !cfg.tc_ablate.iter().any(|p| p == key)
+                    });
+                    (kept.map(|n| hash_name(n, mask)).collect(), t.index())
+                })
+                .collect()
+        })
+        .collect();
+    let mut ids: Vec<usize> = (0..corpus.articles.len()).collect();
+    fastrand::Rng::with_seed(cfg.seed ^ 0xC0FF).shuffle(&mut ids);
+    let (mut right, mut total) = (0usize, 0usize);
+    for fold in 0..k.max(2) {
+        let (mut tr, mut te) = (Vec::new(), Vec::new());
+        for (pos, &a) in ids.iter().enumerate() {
+            let dst = if pos % k.max(2) == fold { &mut te } else { &mut tr };
+            dst.extend(per_article[a].iter().cloned());
+        }
+        let m = classifier::train(&tr, Technique::ALL.len(), &cfg.tc);
+        for (f, y) in &te {
+            let p = m.probabilities(f);
+            right += ((0..p.len()).max_by(|&i, &j| p[i].total_cmp(&p[j])) == Some(*y)) as usize;
+            total += 1;
+        }
+    }
+    right as f64 / total.max(1) as f64
 }

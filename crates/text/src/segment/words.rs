@@ -53,9 +53,12 @@ pub fn tokens(text: &str) -> Vec<Token> {
 mod tests {
     use super::*;
 
+    /// Input text and the expected `(token, (start, end))` list.
+    type Case<'a> = (&'a str, &'a [(&'a str, (usize, usize))]);
+
     #[test]
     fn table() {
-        let cases: &[(&str, &[(&str, (usize, usize))])] = &[
+        let cases: &[Case] = &[
             ("Hi, you!", &[("Hi", (0, 2)), (",", (2, 3)), ("you", (4, 7)), ("!", (7, 8))]),
             ("$3.5 bn", &[("$", (0, 1)), ("3.5", (1, 4)), ("bn", (5, 7))]),
             ("naïve 😀", &[("naïve", (0, 6)), ("😀", (7, 11))]),

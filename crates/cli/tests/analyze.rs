@@ -1,0 +1,210 @@
+use serde::Deserialize;
+
+use crate::hay;
+use crate::util::{repo, stderr, stdout, Dir};
+
+/// The report schema, parsed strictly: an unknown or missing field fails the test.
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct Report {
+    id: String,
+    source: Option<String>,
+    text: String,
+    techniques: Vec<Technique>,
+    claims: Vec<serde_json::Value>,
+    quotes: Vec<serde_json::Value>,
+    sources: Vec<serde_json::Value>,
+    numbers: Vec<serde_json::Value>,
+    checks: Vec<serde_json::Value>,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(deny_unknown_fields)]
+struct Technique {
+    start: usize,
+    end: usize,
+    text: String,
+    technique: String,
+    confidence: f32,
+    explanation: String,
+}
+
+fn official() -> Vec<&'static str> {
+    vec![
+        "Appeal_to_Authority",
+        "Appeal_to_fear-prejudice",
+        "Bandwagon,Reductio_ad_hitlerum",
+        "Black-and-White_Fallacy",
+        "Causal_Oversimplification",
+        "Doubt",
+        "Exaggeration,Minimisation",
+        "Flag-Waving",
+        "Loaded_Language",
+        "Name_Calling,Labeling",
+        "Repetition",
+        "Slogans",
+        "Thought-terminating_Cliches",
+        "Whataboutism,Straw_Men,Red_Herring",
+    ]
+}
+
+fn check_offsets(r: &Report) {
+    let chars: Vec<char> = r.text.chars().collect();
+    for t in &r.techniques {
+        assert!(t.start < t.end && t.end <= chars.len(), "{t:?}");
+        assert_eq!(chars[t.start..t.end].iter().collect::<String>(), t.text);
+        assert!(official().contains(&t.technique.as_str()), "{}", t.technique);
+        assert!((0.0..=1.0).contains(&t.confidence));
+        assert!(t.explanation.contains(':'));
+    }
+}
+
+#[test]
+fn sample_article_json_has_exact_offsets() {
+    let d = Dir::new();
+    let sample = repo().join("samples/harbor-bridge.txt");
+    let o = d.run(&["analyze", "--format", "json", sample.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Report = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(r.id, "harbor-bridge");
+    assert!(r.source.as_deref().unwrap().ends_with("harbor-bridge.txt"));
+    assert!(r.techniques.len() >= 3, "the sample should show real detections");
+    assert!(r.claims.is_empty() && r.quotes.is_empty() && r.sources.is_empty());
+    assert!(r.numbers.is_empty() && r.checks.is_empty());
+    check_offsets(&r);
+}
+
+#[test]
+fn stdin_with_bom_crlf_emoji() {
+    let d = Dir::new();
+    let mut input = "\u{feff}".as_bytes().to_vec();
+    input.extend_from_slice(hay::MIXED.as_bytes());
+    input.extend_from_slice(hay::OPINION.as_bytes());
+    let o = d.run(&["analyze", "--format", "jsonl", "-"], Some(&input));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Report = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(r.id, "stdin");
+    assert!(r.text.starts_with('\u{feff}') && r.text.contains("\r\n"), "text kept as is");
+    assert!(!r.techniques.is_empty());
+    check_offsets(&r);
+}
+
+#[test]
+fn html_input_is_extracted() {
+    let d = Dir::new();
+    let page = repo().join("samples/harbor-bridge.html");
+    let o = d.run(&["analyze", "--format", "json", page.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Report = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(r.text.starts_with("The Harbor Bridge Betrayal"), "{:?}", &r.text[..80]);
+    assert!(!r.text.contains("window.tracker") && !r.text.contains("Subscribe"));
+    check_offsets(&r);
+}
+
+#[test]
+fn bad_inputs_fail_clearly_and_the_rest_go_on() {
+    let d = Dir::new();
+    d.create("a-empty.txt", "");
+    d.create("b-binary.txt", b"abc\0def");
+    d.create("c-latin1.txt", b"caf\xe9 is a shameful disaster");
+    d.create("d-good.txt", hay::OPINION);
+    let o = d.run(&["analyze", "--format", "jsonl", "."], None);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("a-empty.txt: input is empty"), "{err}");
+    assert!(err.contains("b-binary.txt: input looks binary"), "{err}");
+    assert!(err.contains("c-latin1.txt: input is not valid UTF-8"), "{err}");
+    assert!(!err.contains("panicked"));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 1, "the good file is still analysed");
+    assert!(out.contains("\"id\":\"d-good\""));
+
+    let o = d.run(&["analyze", "--lossy", "--format", "jsonl", "c-latin1.txt"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("caf\u{FFFD} is"));
+}
+
+#[test]
+fn size_limit_and_missing_paths() {
+    let d = Dir::new();
+    d.create("big.txt", "word ".repeat(100));
+    let o = d.run(&["analyze", "--max-bytes", "100", "big.txt"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("over the limit of 100 bytes"), "{}", stderr(&o));
+    let o = d.run(&["analyze", "nope.txt"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nope.txt") && stderr(&o).contains("cannot read"));
+    let o = d.run(&["analyze", "--format", "json", "-"], Some(b""));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("<stdin>: input is empty"));
+}
+
+#[test]
+fn semeval_formats() {
+    let d = Dir::new();
+    d.create("article123.txt", hay::OPINION);
+    let o = d.run(&["analyze", "--format", "semeval-tc", "article123.txt"], None);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(!out.is_empty());
+    for line in out.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 4, "{line}");
+        assert_eq!(f[0], "123");
+        assert!(official().contains(&f[1]));
+        assert!(f[2].parse::<usize>().unwrap() < f[3].parse::<usize>().unwrap());
+    }
+    let o = d.run(&["analyze", "--format", "semeval-si", "article123.txt"], None);
+    let si = stdout(&o);
+    assert_eq!(si.lines().count(), out.lines().count());
+    assert!(si.lines().all(|l| l.split('\t').count() == 3));
+}
+
+#[test]
+fn html_output_is_self_contained_and_inert() {
+    let d = Dir::new();
+    d.create(
+        "x.txt",
+        format!("{}<script>alert(1)</script> <img src=x onerror=alert(2)>", hay::OPINION),
+    );
+    let o = d.run(&["analyze", "--format", "html", "x.txt"], None);
+    assert!(o.status.success());
+    let page = stdout(&o);
+    assert!(page.starts_with("<!doctype html>"));
+    assert!(!page.contains("<script>") && !page.contains("<img"));
+    assert!(!page.contains("http://") && !page.contains("https://"), "no external assets");
+    assert!(page.contains("<mark"));
+}
+
+#[test]
+fn pretty_without_a_terminal_has_no_colour() {
+    let d = Dir::new();
+    d.create("x.txt", hay::OPINION);
+    let o = d.run(&["analyze", "--format", "pretty", "x.txt"], None);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("technique span") && !out.contains('\x1b'));
+    // Default format off a terminal is JSON.
+    let o = d.run(&["analyze", "x.txt"], None);
+    assert!(serde_json::from_str::<Report>(&stdout(&o)).is_ok());
+}
+
+#[test]
+fn jsonl_input_and_several_documents_as_a_json_array() {
+    let d = Dir::new();
+    d.create("in.jsonl", "{\"id\": \"one\", \"text\": \"A shameful plan.\"}\n{\"id\": 2, \"text\": \"Another evil idea!\"}\n");
+    let o = d.run(&["analyze", "--format", "json", "in.jsonl"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Vec<Report> = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["one", "2"]);
+}
+
+#[test]
+fn missing_model_file_is_a_clear_error() {
+    let d = Dir::new();
+    d.create("x.txt", hay::OPINION);
+    d.create("bad.bin", "not a model");
+    let o = d.run(&["analyze", "--model", "bad.bin", "x.txt"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("loading model bad.bin") && stderr(&o).contains("bad magic"));
+}

@@ -1,0 +1,60 @@
+use crate::util::{stderr, stdout, Dir};
+
+fn value(out: &str, key: &str) -> f64 {
+    out.lines().find_map(|l| l.strip_prefix(&format!("{key}="))).unwrap().parse().unwrap()
+}
+
+#[test]
+fn si_hand_computed() {
+    let d = Dir::new();
+    // Gold [0,10) and [20,30); prediction [5,15) and [20,30) and [40,45).
+    // P = (5/10 + 10/10 + 0) / 3 = 0.5; R = (5/10 + 10/10) / 2 = 0.75; F1 = 0.6.
+    d.create("gold", "1\t0\t10\n1\t20\t30\n");
+    d.create("pred", "1\t5\t15\n1\t20\t30\n1\t40\t45\n");
+    let o = d.run(&["eval", "si", "--gold", "gold", "--pred", "pred"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("F1="), "{out}");
+    assert!((value(&out, "F1") - 0.6).abs() < 1e-6);
+    assert!((value(&out, "Precision") - 0.5).abs() < 1e-6);
+    assert!((value(&out, "Recall") - 0.75).abs() < 1e-6);
+    let o = d.run(&["eval", "si", "--gold", "gold", "--pred", "pred", "--json"], None);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!((v["f1"].as_f64().unwrap() - 0.6).abs() < 1e-6);
+}
+
+#[test]
+fn tc_scores_and_mismatches() {
+    let d = Dir::new();
+    d.create("gold", "1\tDoubt\t0\t4\n1\tSlogans\t0\t4\n1\tRepetition\t5\t9\n");
+    d.create("pred", "1\tSlogans\t0\t4\n1\tDoubt\t0\t4\n1\tDoubt\t5\t9\n");
+    let o = d.run(&["eval", "tc", "--gold", "gold", "--pred", "pred"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!((value(&out, "F1") - 2.0 / 3.0).abs() < 1e-6, "{out}");
+    assert!(out.contains("Repetition"));
+    d.create("short", "1\tDoubt\t0\t4\n");
+    let o = d.run(&["eval", "tc", "--gold", "gold", "--pred", "short"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("span 0-4: 2 gold line(s), 1 predicted"), "{}", stderr(&o));
+}
+
+#[test]
+fn malformed_label_lines_name_the_line() {
+    let d = Dir::new();
+    d.create("gold", "1\t0\t10\n1\tzero\t10\n");
+    d.create("pred", "1\t0\t10\n");
+    let o = d.run(&["eval", "si", "--gold", "gold", "--pred", "pred"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("gold:2: start \"zero\""), "{}", stderr(&o));
+}
+
+#[test]
+fn train_never_overwrites_without_force() {
+    let d = Dir::new();
+    d.create("model.bin", "precious");
+    let o = d.run(&["train", "techniques", "--data", "nowhere", "--out", "model.bin"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("pass --force"));
+    assert_eq!(std::fs::read_to_string(d.path().join("model.bin")).unwrap(), "precious");
+}

@@ -1,0 +1,89 @@
+//! Offsets are sacred: for any text, every reported span slices the text exactly.
+
+use std::sync::LazyLock;
+
+use proptest::prelude::*;
+use unspin_detect::techniques::FastDetector;
+use unspin_detect::{Analyzer, AnalyzerBuilder, Document};
+use unspin_model::fast::FastModel;
+
+static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| {
+    AnalyzerBuilder::new().techniques(FastDetector::new(FastModel::embedded().unwrap())).build()
+});
+
+fn analyzer() -> &'static Analyzer {
+    &ANALYZER
+}
+
+fn check(text: &str, a: &Analyzer) -> Result<(), TestCaseError> {
+    let doc = Document::new("p", text.to_string());
+    let r = a.analyze(&doc);
+    let json = serde_json::to_string(&r).unwrap();
+    let back: unspin_detect::report::Report = serde_json::from_str(&json).unwrap();
+    prop_assert_eq!(&back, &r);
+    let chars: Vec<char> = text.chars().collect();
+    let mut last = (0, 0);
+    for t in &r.techniques {
+        prop_assert!(t.start < t.end && t.end <= chars.len(), "{:?}", t);
+        let slice: String = chars[t.start..t.end].iter().collect();
+        prop_assert_eq!(&slice, &t.text);
+        prop_assert!((t.start, t.end) >= last);
+        last = (t.start, t.end);
+        prop_assert!((0.0..=1.0).contains(&t.confidence));
+        prop_assert!(!t.explanation.is_empty());
+    }
+    Ok(())
+}
+
+/// Text that looks like articles: words, loaded words, punctuation, quotes, emoji,
+/// CRLF, a BOM, mixed scripts.
+fn article_like() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("evil".to_string()),
+        Just("corrupt regime".to_string()),
+        Just("Mr.".to_string()),
+        Just("“quoted”".to_string()),
+        Just("\"".to_string()),
+        Just("😀".to_string()),
+        Just("Ünïcödé".to_string()),
+        Just("Москва".to_string()),
+        Just("東京".to_string()),
+        Just("!".to_string()),
+        Just("?".to_string()),
+        Just(".".to_string()),
+        Just(",".to_string()),
+        Just("\r\n".to_string()),
+        Just("\n\n".to_string()),
+        Just("\u{feff}".to_string()),
+        "[a-zA-Z]{1,10}",
+        "\\PC{1,5}",
+    ];
+    prop::collection::vec(piece, 0..60).prop_map(|v| v.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn spans_slice_any_text(text in "\\PC{0,300}") {
+        check(&text, analyzer())?;
+    }
+
+    #[test]
+    fn spans_slice_article_like_text(text in article_like()) {
+        check(&text, analyzer())?;
+    }
+}
+
+#[test]
+fn offsets_at_the_very_end_and_with_a_bom() {
+    let a = analyzer();
+    for text in [
+        "\u{feff}This disgusting, shameful betrayal!",
+        "Ends with emoji, a vile plan 😡",
+        "CRLF lines\r\nA corrupt, evil, rotten regime\r\n",
+        "x",
+    ] {
+        check(text, a).unwrap();
+    }
+}
