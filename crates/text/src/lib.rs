@@ -3,7 +3,7 @@
 //!
 //! The pipeline, one module per stage:
 //!
-//! 1. [`decode`]: bytes → `String` (UTF-8 with or without BOM, binary and size checks,
+//! 1. [`mod@decode`]: bytes → `String` (UTF-8 with or without BOM, binary and size checks,
 //!    optional lossy replacement). Nothing else is changed: CRLF and the BOM stay, so
 //!    offsets agree with every other tool that reads the same file.
 //! 2. [`html`]: an HTML page → its main article text (readability-style extraction).
