@@ -27,6 +27,26 @@ pub enum Command {
     /// Train a model.
     #[command(subcommand)]
     Train(TrainCommand),
+    /// Measure model load time, throughput on one and on all cores, and peak memory.
+    Bench(BenchArgs),
+}
+
+/// `unspin bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Articles to analyse (default: the shipped sample).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// How many times to repeat the inputs.
+    #[arg(long, default_value_t = 200)]
+    pub repeat: usize,
+    /// Threads for the parallel run (default: all cores).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 /// Reading inputs.

@@ -26,6 +26,11 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             Ok(true)
         }
         Command::Train(TrainCommand::Techniques(a)) => cmd::train::techniques(&a).map(|_| true),
+        Command::Bench(a) => {
+            let out = cmd::bench::run(&a)?;
+            std::io::stdout().lock().write_all(out.as_bytes())?;
+            Ok(true)
+        }
     }
 }
 

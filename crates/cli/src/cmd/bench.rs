@@ -1,0 +1,97 @@
+//! `unspin bench`: model load time, analysis throughput on one and on all cores, and peak
+//! memory, measured in one run so the ratios compare like with like.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use unspin_detect::AnalyzerBuilder;
+use unspin_model::fast::FastModel;
+use unspin_text::source::Sources;
+use unspin_text::Document;
+
+use crate::flags::BenchArgs;
+
+/// The shipped sample, used when no paths are given.
+const SAMPLE: &str = include_str!("../../../../samples/harbor-bridge.txt");
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Peak resident memory of this process in bytes (Linux `VmHWM`), if known.
+pub fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Runs the benchmark and returns its report.
+pub fn run(args: &BenchArgs) -> Result<String> {
+    let mut out = String::new();
+    if args.model.model == "fast" {
+        let loads: Vec<Duration> = (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                let m = FastModel::embedded();
+                let d = t.elapsed();
+                drop(m);
+                d
+            })
+            .collect();
+        out += &format!(
+            "model load (embedded fast model): {:.1} ms (median of 5)\n",
+            median(loads).as_secs_f64() * 1e3
+        );
+    }
+    let detector = super::detector(&args.model)?;
+    let analyzer = AnalyzerBuilder::new().techniques_shared(detector).build();
+    let base: Vec<Document> = if args.paths.is_empty() {
+        vec![Document::new("sample", SAMPLE.to_string())]
+    } else {
+        Sources::new(&args.paths, super::read_options(&args.input))
+            .collect::<Result<_, _>>()
+            .context("reading the benchmark inputs")?
+    };
+    let docs: Vec<&Document> = base.iter().cycle().take(base.len() * args.repeat.max(1)).collect();
+    let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    out += &format!("input: {} documents, {:.2} MB of text\n", docs.len(), bytes as f64 / 1e6);
+    let threads =
+        args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let mut one = None;
+    for n in [1, threads] {
+        if n == 1 && one.is_some() {
+            continue;
+        }
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build()?;
+        // Warm up, then take the best of three runs.
+        let mut best = Duration::MAX;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let spans: usize = pool
+                .install(|| docs.par_iter().map(|d| analyzer.analyze(d).techniques.len()).sum());
+            best = best.min(t.elapsed());
+            std::hint::black_box(spans);
+        }
+        let secs = best.as_secs_f64();
+        let mbs = bytes as f64 / 1e6 / secs;
+        let ratio = match one {
+            Some(o) => format!(" ({:.2}× the 1-thread run)", mbs / o),
+            None => String::new(),
+        };
+        out += &format!(
+            "{n} thread{}: {mbs:.2} MB/s, {:.0} documents/s{ratio}\n",
+            if n == 1 { "" } else { "s" },
+            docs.len() as f64 / secs
+        );
+        if n == 1 {
+            one = Some(mbs);
+        }
+    }
+    if let Some(p) = peak_memory() {
+        out += &format!("peak memory (VmHWM): {:.1} MB\n", p as f64 / 1e6);
+    }
+    Ok(out)
+}
