@@ -29,6 +29,37 @@ pub enum Command {
     Train(TrainCommand),
     /// Measure model load time, throughput on one and on all cores, and peak memory.
     Bench(BenchArgs),
+    /// Score sentences for check-worthiness: a CheckThat! TSV, or articles (ranked claims).
+    Claims(ClaimsArgs),
+}
+
+/// Output formats of `claims`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClaimsFormat {
+    /// TSV: `Sentence_id<TAB>score<TAB>Yes|No` for a TSV input; `id<TAB>start<TAB>end<TAB>score<TAB>text` for articles.
+    Tsv,
+    /// JSON Lines.
+    Json,
+}
+
+/// `unspin claims`.
+#[derive(Args, Debug)]
+pub struct ClaimsArgs {
+    /// A TSV with header `Sentence_id<TAB>Text[<TAB>class_label]`, or articles (anything
+    /// `analyze` takes).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, default_value = "tsv")]
+    pub format: ClaimsFormat,
+    /// Claim model file (default: the embedded model).
+    #[arg(long, value_name = "PATH")]
+    pub claims_model: Option<PathBuf>,
+    /// For articles: list every sentence, not only those above the threshold.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 /// `unspin bench`.
@@ -101,6 +132,9 @@ pub struct AnalyzeArgs {
     /// Documents analysed at once (default: all cores).
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Claim model file (default: the embedded model).
+    #[arg(long, value_name = "PATH")]
+    pub claims_model: Option<PathBuf>,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
@@ -131,6 +165,29 @@ pub enum EvalCommand {
     Tc(EvalFiles),
     /// A technique model on a PTC split: SI, TC on gold spans, and end to end.
     Techniques(EvalTechniques),
+    /// Check-worthiness: F1 of the `Yes` class (the official CheckThat! metric).
+    Claims(EvalClaims),
+}
+
+/// `unspin eval claims`.
+#[derive(Args, Debug)]
+pub struct EvalClaims {
+    /// Gold TSV (`Sentence_id<TAB>Text<TAB>class_label`).
+    #[arg(
+        long,
+        default_value = "../shared/data/checkworthy/CT24_checkworthy_english_dev-test.tsv"
+    )]
+    pub gold: PathBuf,
+    /// Predictions (`Sentence_id<TAB>score<TAB>Yes|No`, as `unspin claims` writes them);
+    /// without it, the model scores the gold sentences.
+    #[arg(long)]
+    pub pred: Option<PathBuf>,
+    /// Claim model file (default: the embedded model).
+    #[arg(long, value_name = "PATH")]
+    pub claims_model: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Gold and prediction files.
@@ -168,6 +225,37 @@ pub struct EvalTechniques {
 pub enum TrainCommand {
     /// The fast technique model (SI tagger + TC classifier) on a PTC split.
     Techniques(TrainTechniques),
+    /// The check-worthiness model on CheckThat! TSV files.
+    Claims(TrainClaims),
+}
+
+/// `unspin train claims`.
+#[derive(Args, Debug)]
+pub struct TrainClaims {
+    /// Training sentences (CT24 English train).
+    #[arg(long, default_value = "../shared/data/checkworthy/CT24_checkworthy_english_train.tsv")]
+    pub train: PathBuf,
+    /// Sentences the decision threshold is chosen on (CT24 English dev).
+    #[arg(long, default_value = "../shared/data/checkworthy/CT24_checkworthy_english_dev.tsv")]
+    pub tune: PathBuf,
+    /// Where to write the model file (refused if it exists, unless --force).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Overwrite --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Seed for the shuffling.
+    #[arg(long, default_value_t = 13)]
+    pub seed: u64,
+    /// Passes over the data.
+    #[arg(long, default_value_t = 10)]
+    pub epochs: usize,
+    /// AdaGrad learning rate.
+    #[arg(long, default_value_t = 0.05)]
+    pub learning_rate: f32,
+    /// L2 penalty.
+    #[arg(long, default_value_t = 1e-4)]
+    pub l2: f32,
 }
 
 /// `unspin train techniques`.

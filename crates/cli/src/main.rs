@@ -21,11 +21,14 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 EvalCommand::Si(a) => cmd::eval::si(&a)?,
                 EvalCommand::Tc(a) => cmd::eval::tc(&a)?,
                 EvalCommand::Techniques(a) => cmd::eval::techniques(&a)?,
+                EvalCommand::Claims(a) => cmd::eval::claims(&a)?,
             };
             std::io::stdout().lock().write_all(out.as_bytes())?;
             Ok(true)
         }
         Command::Train(TrainCommand::Techniques(a)) => cmd::train::techniques(&a).map(|_| true),
+        Command::Claims(a) => cmd::claims::run(&a),
+        Command::Train(TrainCommand::Claims(a)) => cmd::claims::train(&a).map(|_| true),
         Command::Bench(a) => {
             let out = cmd::bench::run(&a)?;
             std::io::stdout().lock().write_all(out.as_bytes())?;

@@ -4,6 +4,7 @@ mod hay;
 mod util;
 
 mod analyze;
+mod claims;
 mod classify;
 mod eval;
 mod ptc;

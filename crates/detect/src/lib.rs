@@ -6,6 +6,7 @@
 //!
 //! Stages, one folder each:
 //! - [`techniques`]: propaganda technique spans (SI + TC) behind [`TechniqueDetector`].
+//! - [`claims`]: check-worthy sentences, ranked, behind [`claims::ClaimScorer`].
 //!
 //! ```
 //! use unspin_detect::{AnalyzerBuilder, techniques::FastDetector};
@@ -24,11 +25,13 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod claims;
 pub mod report;
 pub mod techniques;
 
 use std::sync::Arc;
 
+use claims::ClaimScorer;
 pub use techniques::TechniqueDetector;
 pub use unspin_text::Document;
 
@@ -60,12 +63,14 @@ pub trait Sink {
 #[derive(Clone)]
 pub struct Analyzer {
     techniques: Option<Arc<dyn TechniqueDetector>>,
+    claims: Option<Arc<dyn ClaimScorer>>,
     min_confidence: f32,
 }
 
 /// Configures an [`Analyzer`].
 pub struct AnalyzerBuilder {
     techniques: Option<Arc<dyn TechniqueDetector>>,
+    claims: Option<Arc<dyn ClaimScorer>>,
     min_confidence: f32,
 }
 
@@ -78,7 +83,7 @@ impl Default for AnalyzerBuilder {
 impl AnalyzerBuilder {
     /// A builder with no analyses and no confidence floor.
     pub fn new() -> AnalyzerBuilder {
-        AnalyzerBuilder { techniques: None, min_confidence: 0.0 }
+        AnalyzerBuilder { techniques: None, claims: None, min_confidence: 0.0 }
     }
 
     /// Detects techniques with `detector`.
@@ -93,6 +98,12 @@ impl AnalyzerBuilder {
         self
     }
 
+    /// Scores sentences for check-worthiness with `scorer`.
+    pub fn claims(&mut self, scorer: impl ClaimScorer + 'static) -> &mut Self {
+        self.claims = Some(Arc::new(scorer));
+        self
+    }
+
     /// Drops technique spans whose confidence is below `c` (clamped to [0, 1]).
     pub fn min_confidence(&mut self, c: f32) -> &mut Self {
         self.min_confidence = if c.is_nan() { 0.0 } else { c.clamp(0.0, 1.0) };
@@ -101,7 +112,11 @@ impl AnalyzerBuilder {
 
     /// The analyzer.
     pub fn build(&self) -> Analyzer {
-        Analyzer { techniques: self.techniques.clone(), min_confidence: self.min_confidence }
+        Analyzer {
+            techniques: self.techniques.clone(),
+            claims: self.claims.clone(),
+            min_confidence: self.min_confidence,
+        }
     }
 }
 
@@ -133,12 +148,20 @@ impl Analyzer {
             }
         }
         techniques.sort_by_key(|t| (t.start, t.end));
+        let claims = match &self.claims {
+            Some(scorer) => {
+                let mut c = claims::score_sentences(scorer.as_ref(), doc);
+                c.retain(|c| c.score >= scorer.threshold());
+                c
+            }
+            None => vec![],
+        };
         Report {
             id: doc.id.clone(),
             source: doc.source.clone(),
             text: doc.text.clone(),
             techniques,
-            claims: vec![],
+            claims,
             quotes: vec![],
             sources: vec![],
             numbers: vec![],

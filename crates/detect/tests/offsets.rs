@@ -3,12 +3,17 @@
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
+use unspin_detect::claims::FastClaimScorer;
 use unspin_detect::techniques::FastDetector;
 use unspin_detect::{Analyzer, AnalyzerBuilder, Document};
+use unspin_model::claims::ClaimModel;
 use unspin_model::fast::FastModel;
 
 static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| {
-    AnalyzerBuilder::new().techniques(FastDetector::new(FastModel::embedded().unwrap())).build()
+    AnalyzerBuilder::new()
+        .techniques(FastDetector::new(FastModel::embedded().unwrap()))
+        .claims(FastClaimScorer::new(ClaimModel::embedded().unwrap()))
+        .build()
 });
 
 fn analyzer() -> &'static Analyzer {
@@ -32,6 +37,13 @@ fn check(text: &str, a: &Analyzer) -> Result<(), TestCaseError> {
         prop_assert!((0.0..=1.0).contains(&t.confidence));
         prop_assert!(!t.explanation.is_empty());
     }
+    for c in &r.claims {
+        prop_assert!(c.start < c.end && c.end <= chars.len(), "{:?}", c);
+        let slice: String = chars[c.start..c.end].iter().collect();
+        prop_assert_eq!(&slice, &c.text);
+        prop_assert!((0.0..=1.0).contains(&c.score));
+    }
+    prop_assert!(r.claims.windows(2).all(|w| w[0].score >= w[1].score));
     Ok(())
 }
 

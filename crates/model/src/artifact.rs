@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::claims::{ClaimMeta, ClaimModel};
 use crate::fast::classifier::Classifier;
 use crate::fast::tagger::Tagger;
 use crate::fast::{Calibration, FastModel, ModelMeta};
@@ -21,7 +22,49 @@ pub const FAST_MAGIC: &[u8; 8] = b"UNSPINFM";
 /// Current fast model format version.
 pub const FAST_FORMAT: u32 = 1;
 
+/// File name of the committed claim model, under `models/`.
+pub const CLAIM_MODEL_FILE: &str = "claims-fast.bin";
+/// Leading bytes of a claim model file.
+pub const CLAIM_MAGIC: &[u8; 8] = b"UNSPINCM";
+/// Current claim model format version.
+pub const CLAIM_FORMAT: u32 = 1;
+
 static EMBEDDED_FAST: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/techniques-fast.bin"));
+static EMBEDDED_CLAIMS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/claims-fast.bin"));
+
+/// Checks the magic bytes and version, and returns the payload.
+fn payload<'a>(
+    bytes: &'a [u8],
+    magic: &[u8; 8],
+    format: u32,
+    what: &str,
+) -> Result<&'a [u8], Error> {
+    if bytes.len() < 12 || &bytes[..8] != magic {
+        return Err(Error::Format(format!("not an unspin {what} model (bad magic bytes)")));
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+    if version != format {
+        return Err(Error::Format(format!(
+            "{what} model format version {version}, this unspin reads version {format}"
+        )));
+    }
+    Ok(&bytes[12..])
+}
+
+fn framed(magic: &[u8; 8], format: u32, value: &impl Serialize) -> Result<Vec<u8>, Error> {
+    let mut out = magic.to_vec();
+    out.extend_from_slice(&format.to_le_bytes());
+    bincode::serialize_into(&mut out, value).map_err(|e| Error::Format(e.to_string()))?;
+    Ok(out)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    std::fs::write(path, bytes).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+}
 
 #[derive(Serialize, Deserialize)]
 struct Sparse {
@@ -80,10 +123,7 @@ impl FastModel {
             tc_classes: self.classifier.classes as u32,
             tc_weights: Sparse::from_dense(&self.classifier.weights),
         };
-        let mut out = FAST_MAGIC.to_vec();
-        out.extend_from_slice(&FAST_FORMAT.to_le_bytes());
-        bincode::serialize_into(&mut out, &disk).map_err(|e| Error::Format(e.to_string()))?;
-        Ok(out)
+        framed(FAST_MAGIC, FAST_FORMAT, &disk)
     }
 
     /// Reads a model from bytes.
@@ -125,15 +165,12 @@ impl FastModel {
 
     /// Reads a model file.
     pub fn load(path: &Path) -> Result<FastModel, Error> {
-        let bytes =
-            std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-        FastModel::from_bytes(&bytes)
+        FastModel::from_bytes(&read_file(path)?)
     }
 
     /// Writes the model to `path`.
     pub fn save(&self, path: &Path) -> Result<(), Error> {
-        std::fs::write(path, self.to_bytes()?)
-            .map_err(|source| Error::Io { path: path.to_path_buf(), source })
+        write_file(path, &self.to_bytes()?)
     }
 
     /// The model embedded in this binary (the committed `models/techniques-fast.bin`).
@@ -150,6 +187,64 @@ impl FastModel {
     /// Whether this binary embeds a model.
     pub fn has_embedded() -> bool {
         !EMBEDDED_FAST.is_empty()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct ClaimOnDisk {
+    meta: ClaimMeta,
+    bits: u8,
+    weights: Sparse,
+    threshold: f32,
+}
+
+impl ClaimModel {
+    /// Serialises the model to bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        let disk = ClaimOnDisk {
+            meta: self.meta.clone(),
+            bits: self.classifier.bits,
+            weights: Sparse::from_dense(&self.classifier.weights),
+            threshold: self.threshold,
+        };
+        framed(CLAIM_MAGIC, CLAIM_FORMAT, &disk)
+    }
+
+    /// Reads a model from bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<ClaimModel, Error> {
+        let body = payload(bytes, CLAIM_MAGIC, CLAIM_FORMAT, "claim")?;
+        let d: ClaimOnDisk =
+            bincode::deserialize(body).map_err(|e| Error::Format(e.to_string()))?;
+        if d.bits > 26 {
+            return Err(Error::Format("feature table too large".into()));
+        }
+        let classifier = Classifier {
+            bits: d.bits,
+            classes: 2,
+            weights: d.weights.to_dense((1usize << d.bits) * 2)?,
+        };
+        Ok(ClaimModel { meta: d.meta, classifier, threshold: d.threshold })
+    }
+
+    /// Reads a model file.
+    pub fn load(path: &Path) -> Result<ClaimModel, Error> {
+        ClaimModel::from_bytes(&read_file(path)?)
+    }
+
+    /// Writes the model to `path`.
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
+        write_file(path, &self.to_bytes()?)
+    }
+
+    /// The claim model embedded in this binary (the committed `models/claims-fast.bin`).
+    pub fn embedded() -> Result<ClaimModel, Error> {
+        if EMBEDDED_CLAIMS.is_empty() {
+            return Err(Error::Format(format!(
+                "this build embeds no claim model: models/{CLAIM_MODEL_FILE} was missing when it \
+                 was built (train one with `unspin train claims`)"
+            )));
+        }
+        ClaimModel::from_bytes(EMBEDDED_CLAIMS)
     }
 }
 

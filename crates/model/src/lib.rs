@@ -4,6 +4,7 @@
 //! - [`fast`]: the fast technique model — an averaged structured perceptron that tags
 //!   spans (SI) and a multinomial logistic regression that names their technique (TC),
 //!   both over hashed sparse features; trained in Rust in seconds, small enough to embed.
+//! - [`claims`]: check-worthiness of sentences (CheckThat! Task 1), read by [`checkthat`].
 //! - [`ptc`]: reading the PTC corpus for training and evaluation.
 //! - [`artifact`]: model files: the format, names and the embedded default model.
 //!
@@ -21,6 +22,8 @@
 #![deny(missing_docs)]
 
 pub mod artifact;
+pub mod checkthat;
+pub mod claims;
 pub mod fast;
 pub mod ptc;
 mod technique;

@@ -35,6 +35,7 @@ h1{font:600 1.3rem system-ui,sans-serif}h2{font:600 1.05rem system-ui,sans-serif
 .meta,.legend,table{font:14px/1.4 system-ui,sans-serif}.legend span{display:inline-block;margin:0 .6rem .3rem 0;padding:0 .4rem;border-radius:3px}\
 article{white-space:pre-wrap;border-left:3px solid #ddd;padding-left:1rem}\
 mark{border-radius:2px;padding:0 1px;color:inherit}mark.multi{outline:1px dashed #555}\
+h3{font:600 1rem system-ui,sans-serif;margin-top:1.5rem}ol.claims{font:15px/1.5 system-ui,sans-serif}\
 table{border-collapse:collapse;width:100%;margin-top:1rem}td,th{border-bottom:1px solid #eee;padding:.3rem;text-align:left;vertical-align:top}";
 
 /// One self-contained HTML page (no external assets) for all reports; untrusted text is
@@ -127,6 +128,19 @@ fn render(r: &Report) -> String {
             ));
         }
         s.push_str("</table>");
+    }
+    if !r.claims.is_empty() {
+        s.push_str("<h3>Check-worthy claims</h3><ol class=claims>");
+        for c in r.claims.iter().take(10) {
+            s.push_str(&format!(
+                "<li><b>{:.2}</b> {} <span class=meta>[{}–{}]</span></li>",
+                c.score,
+                escape(&c.text),
+                c.start,
+                c.end
+            ));
+        }
+        s.push_str("</ol>");
     }
     s.push_str("</section>");
     s

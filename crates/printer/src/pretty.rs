@@ -3,6 +3,9 @@ use std::io::{self, Write};
 use unspin_detect::report::Report;
 use unspin_detect::Sink;
 
+/// How many claims the terminal view lists.
+const TOP_CLAIMS: usize = 5;
+
 /// Human-readable output: the text with technique spans highlighted (when colour is on)
 /// and a numbered list of spans with confidence and explanation.
 pub struct Pretty<W: Write> {
@@ -111,6 +114,24 @@ impl<W: Write> Sink for Pretty<W> {
         }
         if r.techniques.is_empty() {
             writeln!(self.out, "     no technique spans found")?;
+        }
+        if !r.claims.is_empty() {
+            writeln!(
+                self.out,
+                "\n{bold}   Check-worthy claims{reset} {dim}(top {} of {}){reset}",
+                r.claims.len().min(TOP_CLAIMS),
+                r.claims.len()
+            )?;
+            for c in r.claims.iter().take(TOP_CLAIMS) {
+                writeln!(
+                    self.out,
+                    "   {bold}{:.2}{reset} {dim}[{}-{}]{reset} {}",
+                    c.score,
+                    c.start,
+                    c.end,
+                    safe(&c.text).replace('\n', " ")
+                )?;
+            }
         }
         writeln!(self.out)
     }

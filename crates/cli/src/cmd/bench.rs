@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
+use unspin_detect::claims::FastClaimScorer;
 use unspin_detect::AnalyzerBuilder;
 use unspin_model::fast::FastModel;
 use unspin_text::source::Sources;
@@ -47,7 +48,11 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         );
     }
     let detector = super::detector(&args.model)?;
-    let analyzer = AnalyzerBuilder::new().techniques_shared(detector).build();
+    let claim_model = super::claims::model(None)?;
+    let analyzer = AnalyzerBuilder::new()
+        .techniques_shared(detector)
+        .claims(FastClaimScorer::new(claim_model.clone()))
+        .build();
     let base: Vec<Document> = if args.paths.is_empty() {
         vec![Document::new("sample", SAMPLE.to_string())]
     } else {
@@ -90,6 +95,25 @@ pub fn run(args: &BenchArgs) -> Result<String> {
             one = Some(mbs);
         }
     }
+    // Claim scoring alone, one core: sentences per second.
+    let sentences: Vec<&str> = base
+        .iter()
+        .flat_map(|d| {
+            unspin_text::segment::sentences(&d.text).into_iter().map(move |r| d.text[r].trim())
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    let reps = (20_000 / sentences.len().max(1)).max(1);
+    let t = Instant::now();
+    let mut total = 0.0f32;
+    for _ in 0..reps {
+        for s in &sentences {
+            total += claim_model.score(s);
+        }
+    }
+    std::hint::black_box(total);
+    let n = (reps * sentences.len()) as f64;
+    out += &format!("claim scoring, 1 thread: {:.0} sentences/s\n", n / t.elapsed().as_secs_f64());
     if let Some(p) = peak_memory() {
         out += &format!("peak memory (VmHWM): {:.1} MB\n", p as f64 / 1e6);
     }

@@ -9,7 +9,7 @@ use unspin_eval::tc::TcScore;
 use unspin_eval::{labels, si, tc};
 use unspin_model::ptc;
 
-use crate::flags::{EvalFiles, EvalTechniques, ModelArgs};
+use crate::flags::{EvalClaims, EvalFiles, EvalTechniques, ModelArgs};
 
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
@@ -94,5 +94,61 @@ pub fn techniques(args: &EvalTechniques) -> Result<String> {
         e.end_to_end.precision,
         e.end_to_end.recall,
         tc_table(&e.tc)
+    ))
+}
+
+/// `unspin eval claims`: F1 of the `Yes` class, precision and recall.
+pub fn claims(args: &EvalClaims) -> Result<String> {
+    let gold = super::claims::read_tsv(&args.gold)?;
+    let mut gold_labels = Vec::new();
+    let mut predicted = Vec::new();
+    match &args.pred {
+        Some(pred_path) => {
+            let text = read(pred_path)?;
+            let mut pred = std::collections::HashMap::new();
+            for (i, line) in text.lines().enumerate() {
+                let f: Vec<&str> = line.trim_end_matches('\r').split('\t').collect();
+                match f.as_slice() {
+                    [id, _score, label] if *label == "Yes" || *label == "No" => {
+                        pred.insert(id.to_string(), *label == "Yes");
+                    }
+                    _ if line.trim().is_empty() || i == 0 && line.starts_with("Sentence_id") => {}
+                    _ => anyhow::bail!(
+                        "{}:{}: expected Sentence_id<TAB>score<TAB>Yes|No",
+                        pred_path.display(),
+                        i + 1
+                    ),
+                }
+            }
+            for r in &gold {
+                let Some(g) = r.label else { continue };
+                let p = pred.get(&r.id).with_context(|| {
+                    format!("{}: no prediction for sentence {}", pred_path.display(), r.id)
+                })?;
+                gold_labels.push(g);
+                predicted.push(*p);
+            }
+        }
+        None => {
+            let model = super::claims::model(args.claims_model.as_deref())?;
+            for r in &gold {
+                let Some(g) = r.label else { continue };
+                gold_labels.push(g);
+                predicted.push(model.score(&r.text) >= model.threshold);
+            }
+        }
+    }
+    let (f1, precision, recall) = unspin_model::claims::f1_yes(&gold_labels, &predicted);
+    if args.json {
+        let v = serde_json::json!({"f1": f1, "precision": precision, "recall": recall,
+            "sentences": gold_labels.len(), "gold_yes": gold_labels.iter().filter(|g| **g).count(),
+            "predicted_yes": predicted.iter().filter(|p| **p).count()});
+        return Ok(serde_json::to_string_pretty(&v)? + "\n");
+    }
+    Ok(format!(
+        "F1={f1:.6}\nPrecision={precision:.6}\nRecall={recall:.6}\nsentences: {}, gold Yes: {}, predicted Yes: {}\n",
+        gold_labels.len(),
+        gold_labels.iter().filter(|g| **g).count(),
+        predicted.iter().filter(|p| **p).count()
     ))
 }

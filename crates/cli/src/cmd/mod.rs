@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod bench;
+pub mod claims;
 pub mod classify;
 pub mod eval;
 pub mod train;

@@ -1,0 +1,151 @@
+//! `unspin claims` and `unspin train claims`.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use unspin_detect::claims::ClaimScorer;
+use unspin_model::checkthat;
+use unspin_model::claims::{self, ClaimModel};
+use unspin_model::fast::classifier::ClassifierConfig;
+use unspin_text::source::Sources;
+
+use crate::flags::{ClaimsArgs, ClaimsFormat, TrainClaims};
+
+/// Loads the claim model: a file, or the embedded one.
+pub fn model(path: Option<&Path>) -> Result<ClaimModel> {
+    match path {
+        Some(p) => {
+            ClaimModel::load(p).with_context(|| format!("loading claim model {}", p.display()))
+        }
+        None => ClaimModel::embedded().context("loading the embedded claim model"),
+    }
+}
+
+/// Reads a CheckThat! TSV, printing a warning per skipped row.
+pub fn read_tsv(path: &Path) -> Result<Vec<checkthat::Row>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let (rows, warnings) = checkthat::parse(&text);
+    for w in warnings {
+        eprintln!("unspin: warning: {}:{}: {} (row skipped)", path.display(), w.line, w.message);
+    }
+    Ok(rows)
+}
+
+fn is_tsv(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"))
+}
+
+#[derive(Serialize)]
+struct ScoredRow<'a> {
+    id: &'a str,
+    score: f32,
+    label: &'static str,
+}
+
+#[derive(Serialize)]
+struct ArticleClaim<'a> {
+    id: &'a str,
+    start: usize,
+    end: usize,
+    score: f32,
+    check_worthy: bool,
+    text: &'a str,
+}
+
+/// Runs `claims`; `Ok(false)` when some inputs failed.
+pub fn run(args: &ClaimsArgs) -> Result<bool> {
+    let scorer = unspin_detect::claims::FastClaimScorer::new(model(args.claims_model.as_deref())?);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut ok = true;
+    let (tsvs, articles): (Vec<_>, Vec<_>) = args.paths.iter().partition(|p| is_tsv(p));
+    for path in tsvs {
+        for r in read_tsv(path)? {
+            let score = scorer.score(&r.text);
+            let label = if score >= scorer.threshold() { "Yes" } else { "No" };
+            match args.format {
+                ClaimsFormat::Tsv => writeln!(out, "{}\t{score:.6}\t{label}", r.id)?,
+                ClaimsFormat::Json => {
+                    serde_json::to_writer(&mut out, &ScoredRow { id: &r.id, score, label })?;
+                    writeln!(out)?;
+                }
+            }
+        }
+    }
+    for doc in Sources::new(&articles, super::read_options(&args.input)) {
+        let doc = match doc {
+            Ok(d) => d,
+            Err(e) => {
+                ok = false;
+                eprintln!("unspin: {e}");
+                continue;
+            }
+        };
+        let mut ranked = unspin_detect::claims::score_sentences(&scorer, &doc);
+        if !args.all {
+            ranked.retain(|c| c.score >= scorer.threshold());
+        }
+        for c in &ranked {
+            let check_worthy = c.score >= scorer.threshold();
+            match args.format {
+                ClaimsFormat::Tsv => writeln!(
+                    out,
+                    "{}\t{}\t{}\t{:.6}\t{}",
+                    doc.id,
+                    c.start,
+                    c.end,
+                    c.score,
+                    c.text.replace(['\t', '\n', '\r'], " ")
+                )?,
+                ClaimsFormat::Json => {
+                    let row = ArticleClaim {
+                        id: &doc.id,
+                        start: c.start,
+                        end: c.end,
+                        score: c.score,
+                        check_worthy,
+                        text: &c.text,
+                    };
+                    serde_json::to_writer(&mut out, &row)?;
+                    writeln!(out)?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ok)
+}
+
+/// `unspin train claims`.
+pub fn train(args: &TrainClaims) -> Result<()> {
+    if args.out.exists() && !args.force {
+        bail!("{} exists; pass --force to overwrite it", args.out.display());
+    }
+    let start = std::time::Instant::now();
+    let bytes =
+        std::fs::read(&args.train).with_context(|| format!("reading {}", args.train.display()))?;
+    let sha: String = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let train_rows = read_tsv(&args.train)?;
+    let tune_rows = read_tsv(&args.tune)?;
+    let cfg = ClassifierConfig {
+        bits: 20,
+        epochs: args.epochs,
+        learning_rate: args.learning_rate,
+        l2: args.l2,
+        seed: args.seed,
+    };
+    let mut log = |m: String| eprintln!("[{:>6.1}s] {m}", start.elapsed().as_secs_f64());
+    let model = claims::train(&train_rows, &tune_rows, &cfg, sha, &mut log);
+    let tmp = args.out.with_extension("tmp");
+    model.save(&tmp)?;
+    std::fs::rename(&tmp, &args.out)
+        .with_context(|| format!("moving the model into {}", args.out.display()))?;
+    log(format!("wrote {}", args.out.display()));
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! Check-worthy claims: which sentences state facts worth checking, ranked. The scorer
+//! sits behind [`ClaimScorer`]; implementations have a file each.
+
+mod fast;
+
+pub use fast::FastClaimScorer;
+
+use unspin_text::segment::{sentences, trim};
+use unspin_text::Document;
+
+use crate::report::Claim;
+
+/// Scores sentences for check-worthiness.
+pub trait ClaimScorer: Send + Sync {
+    /// The score of one sentence, in [0, 1].
+    fn score(&self, sentence: &str) -> f32;
+    /// Scores at or above this are check-worthy.
+    fn threshold(&self) -> f32;
+}
+
+/// Every sentence of `doc` that holds a word, with its score, best first (ties in text
+/// order). Offsets are characters; each span is the sentence without surrounding space.
+pub fn score_sentences(scorer: &dyn ClaimScorer, doc: &Document) -> Vec<Claim> {
+    let mut out: Vec<Claim> = sentences(&doc.text)
+        .into_iter()
+        .map(|s| trim(&doc.text, s))
+        .filter(|r| doc.text[r.clone()].chars().any(char::is_alphanumeric))
+        .map(|r| {
+            let text = &doc.text[r.clone()];
+            let (start, end) = doc.char_span(r.clone());
+            Claim { start, end, text: text.to_string(), score: scorer.score(text) }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.start.cmp(&b.start)));
+    out
+}
