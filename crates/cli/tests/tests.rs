@@ -6,5 +6,6 @@ mod util;
 mod analyze;
 mod claims;
 mod classify;
+mod corpus;
 mod eval;
 mod ptc;

@@ -104,6 +104,12 @@ impl AnalyzerBuilder {
         self
     }
 
+    /// Scores sentences for check-worthiness with a shared scorer.
+    pub fn claims_shared(&mut self, scorer: Arc<dyn ClaimScorer>) -> &mut Self {
+        self.claims = Some(scorer);
+        self
+    }
+
     /// Drops technique spans whose confidence is below `c` (clamped to [0, 1]).
     pub fn min_confidence(&mut self, c: f32) -> &mut Self {
         self.min_confidence = if c.is_nan() { 0.0 } else { c.clamp(0.0, 1.0) };
@@ -160,6 +166,7 @@ impl Analyzer {
             id: doc.id.clone(),
             source: doc.source.clone(),
             text: doc.text.clone(),
+            meta: doc.meta.clone(),
             techniques,
             claims,
             quotes: vec![],

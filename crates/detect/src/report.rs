@@ -16,6 +16,9 @@ pub struct Report {
     pub source: Option<String>,
     /// The text every offset indexes (for HTML input, the extracted article text).
     pub text: String,
+    /// Other fields of a JSON Lines input object (outlet, date, …); omitted when empty.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub meta: serde_json::Map<String, serde_json::Value>,
     /// Propaganda technique spans, in text order.
     pub techniques: Vec<TechniqueSpan>,
     /// Check-worthy claims, best first.

@@ -38,6 +38,17 @@ mark{border-radius:2px;padding:0 1px;color:inherit}mark.multi{outline:1px dashed
 h3{font:600 1rem system-ui,sans-serif;margin-top:1.5rem}ol.claims{font:15px/1.5 system-ui,sans-serif}\
 table{border-collapse:collapse;width:100%;margin-top:1rem}td,th{border-bottom:1px solid #eee;padding:.3rem;text-align:left;vertical-align:top}";
 
+/// A whole self-contained page around `body` (trusted HTML), with a strict CSP.
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=en><head><meta charset=utf-8>\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+         <meta name=viewport content=\"width=device-width,initial-scale=1\">\
+         <title>{}</title><style>{STYLE}</style></head><body>{body}</body></html>\n",
+        escape(title)
+    )
+}
+
 /// One self-contained HTML page (no external assets) for all reports; untrusted text is
 /// escaped everywhere.
 pub struct Html<W: Write> {
@@ -57,7 +68,8 @@ fn technique_index(name: &str) -> usize {
     Technique::ALL.iter().position(|t| t.name() == name).unwrap_or(13)
 }
 
-fn render(r: &Report) -> String {
+/// One report as an HTML `<section>` (text with highlighted spans, legend, tables).
+pub fn render_section(r: &Report) -> String {
     let mut s = String::new();
     s.push_str(&format!(
         "<section><h2>{}</h2><p class=meta>{}{} technique span(s)</p>",
@@ -148,23 +160,19 @@ fn render(r: &Report) -> String {
 
 impl<W: Write> Sink for Html<W> {
     fn report(&mut self, r: &Report) -> io::Result<()> {
-        self.body.push_str(&render(r));
+        self.body.push_str(&render_section(r));
         self.count += 1;
         Ok(())
     }
 
     fn finish(&mut self) -> io::Result<()> {
-        write!(
-            self.out,
-            "<!doctype html>\n<html lang=en><head><meta charset=utf-8>\
-             <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
-             <meta name=viewport content=\"width=device-width,initial-scale=1\">\
-             <title>unspin report</title><style>{STYLE}</style></head><body>\
-             <h1>unspin report · {} document(s)</h1>\
+        let body = format!(
+            "<h1>unspin report · {} document(s)</h1>\
              <p class=meta>Spans mark rhetorical techniques (SemEval-2020 Task 11); hover a span for the technique, \
-             the model's confidence and the cue. unspin describes rhetoric, not truth.</p>{}</body></html>\n",
+             the model's confidence and the cue. unspin describes rhetoric, not truth.</p>{}",
             self.count, self.body
-        )?;
+        );
+        self.out.write_all(page("unspin report", &body).as_bytes())?;
         self.out.flush()
     }
 }
@@ -181,6 +189,7 @@ mod tests {
             id: "<b>id</b>".into(),
             source: Some("\"><script>".into()),
             text: text.into(),
+            meta: Default::default(),
             techniques: vec![TechniqueSpan {
                 start: 0,
                 end: 8,

@@ -6,7 +6,8 @@
 //! use unspin_printer::JsonLines;
 //!
 //! let report = Report {
-//!     id: "1".into(), source: None, text: "Hi".into(), techniques: vec![], claims: vec![],
+//!     id: "1".into(), source: None, text: "Hi".into(), meta: Default::default(),
+//!     techniques: vec![], claims: vec![],
 //!     quotes: vec![], sources: vec![], numbers: vec![], checks: vec![],
 //! };
 //! let mut out = Vec::new();
@@ -18,12 +19,14 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod aggregate;
 mod html;
 mod json;
 mod pretty;
+pub mod resume;
 mod semeval;
 
-pub use html::{escape, Html};
+pub use html::{escape, page, render_section, Html};
 pub use json::{Json, JsonLines};
 pub use pretty::Pretty;
 pub use semeval::{SemevalSi, SemevalTc};

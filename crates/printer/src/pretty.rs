@@ -152,6 +152,7 @@ mod tests {
             id: "x".into(),
             source: None,
             text: "A \x1b[31mvile\x07 plan".into(),
+            meta: Default::default(),
             techniques: vec![TechniqueSpan {
                 start: 7,
                 end: 12,

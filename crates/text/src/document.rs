@@ -11,6 +11,8 @@ pub struct Document {
     pub source: Option<String>,
     /// The text every offset indexes. For HTML input, the extracted article text.
     pub text: String,
+    /// Other fields of a JSON Lines input object (outlet, date, …), kept for reports.
+    pub meta: serde_json::Map<String, serde_json::Value>,
     offsets: OffsetMap,
 }
 
@@ -18,7 +20,7 @@ impl Document {
     /// Makes a document from an id and its text.
     pub fn new(id: impl Into<String>, text: String) -> Document {
         let offsets = OffsetMap::new(&text);
-        Document { id: id.into(), source: None, text, offsets }
+        Document { id: id.into(), source: None, text, meta: serde_json::Map::new(), offsets }
     }
 
     /// Sets where the document came from.

@@ -112,8 +112,11 @@ impl Sources {
         let mut items = VecDeque::new();
         for p in paths {
             let p = p.as_ref();
+            let pattern = p.to_string_lossy();
             if p.as_os_str() == "-" {
                 items.push_back(Item::Stdin);
+            } else if !p.exists() && pattern.contains(['*', '?', '[']) {
+                expand_glob(&pattern, &mut items);
             } else if p.is_dir() {
                 list_dir(p, &mut items);
             } else {
@@ -121,6 +124,21 @@ impl Sources {
             }
         }
         Sources { items, jsonl: None, opts }
+    }
+
+    /// How many documents are left, when known (unknown once a JSONL file is pending).
+    pub fn len_hint(&self) -> Option<usize> {
+        if self.jsonl.is_some() {
+            return None;
+        }
+        let mut n = 0;
+        for item in &self.items {
+            match item {
+                Item::File(p) if InputKind::of(p) == InputKind::Jsonl => return None,
+                _ => n += 1,
+            }
+        }
+        Some(n)
     }
 
     fn next_jsonl(&mut self) -> Option<Result<Document, InputError>> {
@@ -197,6 +215,29 @@ impl Iterator for Sources {
             }
         }
     }
+}
+
+/// Expands a glob pattern (for shells that pass it through), sorted; no match is an error.
+fn expand_glob(pattern: &str, items: &mut VecDeque<Item>) {
+    let fail = |message: String| {
+        Item::Failed(InputError {
+            input: pattern.to_string(),
+            error: Error::Io {
+                path: PathBuf::from(pattern),
+                source: std::io::Error::other(message),
+            },
+        })
+    };
+    let paths = match glob::glob(pattern) {
+        Ok(p) => p,
+        Err(e) => return items.push_back(fail(format!("bad pattern: {e}"))),
+    };
+    let mut found: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+    found.sort();
+    if found.is_empty() {
+        items.push_back(fail("no file matches this pattern".into()));
+    }
+    items.extend(found.into_iter().map(Item::File));
 }
 
 fn list_dir(root: &Path, items: &mut VecDeque<Item>) {
@@ -307,7 +348,13 @@ fn parse_jsonl_line(
     };
     let text = decode(raw.as_bytes(), &opts.decode)?;
     let text = if is_html { html::extract(&text)? } else { text };
-    Ok(Document::new(id, text))
+    let mut doc = Document::new(id, text);
+    doc.meta = obj
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "id" | "text" | "html"))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(doc)
 }
 
 #[cfg(test)]
@@ -354,6 +401,24 @@ mod tests {
         assert!(matches!(e.error, Error::Jsonl { line: 3, .. }), "{e}");
         assert!(matches!(got[2].as_ref().unwrap_err().error, Error::Empty));
         assert_eq!(got[3].as_ref().unwrap().id, "in:5");
+    }
+
+    #[test]
+    fn jsonl_metadata_and_globs() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.jsonl");
+        std::fs::write(&p, "{\"id\": \"a\", \"text\": \"T.\", \"outlet\": \"Gazette\"}\n").unwrap();
+        let got = read_all(&[p]);
+        assert_eq!(got[0].as_ref().unwrap().meta["outlet"], "Gazette");
+        std::fs::write(dir.path().join("x1.txt"), "One.").unwrap();
+        std::fs::write(dir.path().join("x2.txt"), "Two.").unwrap();
+        let pattern = dir.path().join("x*.txt");
+        let s = Sources::new(std::slice::from_ref(&pattern), ReadOptions::default());
+        assert_eq!(s.len_hint(), Some(2));
+        let texts: Vec<String> = s.map(|d| d.unwrap().text).collect();
+        assert_eq!(texts, ["One.", "Two."]);
+        let none = read_all(&[dir.path().join("zz*.txt")]);
+        assert!(none[0].as_ref().unwrap_err().to_string().contains("no file matches"));
     }
 
     #[test]

@@ -4,7 +4,6 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-use unspin_detect::claims::FastClaimScorer;
 use unspin_detect::{AnalyzerBuilder, Sink};
 use unspin_printer::{Html, Json, JsonLines, Pretty, SemevalSi, SemevalTc};
 use unspin_text::source::Sources;
@@ -32,12 +31,14 @@ pub fn sink<'a>(format: Format, out: Box<dyn Write + 'a>) -> Box<dyn Sink + 'a> 
 /// Runs `analyze`; `Ok(false)` when some inputs failed (each reported on stderr).
 pub fn run(args: &AnalyzeArgs) -> Result<bool> {
     let detector = super::detector(&args.model)?;
-    let claims = super::claims::model(args.claims_model.as_deref())?;
     let analyzer = AnalyzerBuilder::new()
         .techniques_shared(detector)
-        .claims(FastClaimScorer::new(claims))
+        .claims_shared(super::claims::scorer(&args.claims_model)?.into())
         .min_confidence(args.min_confidence)
         .build();
+    if let Some(out) = &args.out {
+        return super::corpus::run(args, analyzer, out);
+    }
     let format = args.format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Pretty
     } else {

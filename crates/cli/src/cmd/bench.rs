@@ -48,7 +48,7 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         );
     }
     let detector = super::detector(&args.model)?;
-    let claim_model = super::claims::model(None)?;
+    let claim_model = super::claims::model("fast")?;
     let analyzer = AnalyzerBuilder::new()
         .techniques_shared(detector)
         .claims(FastClaimScorer::new(claim_model.clone()))

@@ -5,22 +5,33 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
-use unspin_detect::claims::ClaimScorer;
+use unspin_detect::claims::{ClaimScorer, FastClaimScorer};
 use unspin_model::checkthat;
 use unspin_model::claims::{self, ClaimModel};
 use unspin_model::fast::classifier::ClassifierConfig;
+use unspin_neural::claims::{NeuralClaimModel, NeuralClaimScorer};
 use unspin_text::source::Sources;
 
 use crate::flags::{ClaimsArgs, ClaimsFormat, TrainClaims};
 
-/// Loads the claim model: a file, or the embedded one.
-pub fn model(path: Option<&Path>) -> Result<ClaimModel> {
-    match path {
-        Some(p) => {
-            ClaimModel::load(p).with_context(|| format!("loading claim model {}", p.display()))
-        }
-        None => ClaimModel::embedded().context("loading the embedded claim model"),
+/// Loads the fast claim model: `fast` (and `neural`, which stacks on it) is the embedded
+/// one, anything else a file.
+pub fn model(name: &str) -> Result<ClaimModel> {
+    match name {
+        "fast" | "neural" => ClaimModel::embedded().context("loading the embedded claim model"),
+        p => ClaimModel::load(p.as_ref()).with_context(|| format!("loading claim model {p}")),
     }
+}
+
+/// The claim scorer `--claims-model` names.
+pub fn scorer(name: &str) -> Result<Box<dyn ClaimScorer>> {
+    let fast = model(name)?;
+    if name == "neural" {
+        let head = NeuralClaimModel::embedded().context("loading the neural claim head")?;
+        let s = NeuralClaimScorer::new(fast, head).context("loading the neural claim scorer")?;
+        return Ok(Box::new(s));
+    }
+    Ok(Box::new(FastClaimScorer::new(fast)))
 }
 
 /// Reads a CheckThat! TSV, printing a warning per skipped row.
@@ -57,14 +68,15 @@ struct ArticleClaim<'a> {
 
 /// Runs `claims`; `Ok(false)` when some inputs failed.
 pub fn run(args: &ClaimsArgs) -> Result<bool> {
-    let scorer = unspin_detect::claims::FastClaimScorer::new(model(args.claims_model.as_deref())?);
+    let scorer = scorer(&args.claims_model)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut ok = true;
     let (tsvs, articles): (Vec<_>, Vec<_>) = args.paths.iter().partition(|p| is_tsv(p));
     for path in tsvs {
-        for r in read_tsv(path)? {
-            let score = scorer.score(&r.text);
+        let rows = read_tsv(path)?;
+        let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+        for (r, score) in rows.iter().zip(scorer.score_batch(&texts)) {
             let label = if score >= scorer.threshold() { "Yes" } else { "No" };
             match args.format {
                 ClaimsFormat::Tsv => writeln!(out, "{}\t{score:.6}\t{label}", r.id)?,
@@ -84,7 +96,7 @@ pub fn run(args: &ClaimsArgs) -> Result<bool> {
                 continue;
             }
         };
-        let mut ranked = unspin_detect::claims::score_sentences(&scorer, &doc);
+        let mut ranked = unspin_detect::claims::score_sentences(scorer.as_ref(), &doc);
         if !args.all {
             ranked.retain(|c| c.score >= scorer.threshold());
         }
@@ -133,6 +145,20 @@ pub fn train(args: &TrainClaims) -> Result<()> {
     };
     let train_rows = read_tsv(&args.train)?;
     let tune_rows = read_tsv(&args.tune)?;
+    let mut log = |m: String| eprintln!("[{:>6.1}s] {m}", start.elapsed().as_secs_f64());
+    if args.neural {
+        let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)?;
+        let encoder = unspin_neural::encoder::Encoder::load(&dir)?;
+        let fast = model("fast")?;
+        let head =
+            unspin_neural::claims::train(&encoder, &fast, &train_rows, &tune_rows, &mut log)?;
+        let tmp = args.out.with_extension("tmp");
+        head.save(&tmp)?;
+        std::fs::rename(&tmp, &args.out)
+            .with_context(|| format!("moving the model into {}", args.out.display()))?;
+        log(format!("wrote {}", args.out.display()));
+        return Ok(());
+    }
     let cfg = ClassifierConfig {
         bits: 20,
         epochs: args.epochs,
@@ -140,7 +166,6 @@ pub fn train(args: &TrainClaims) -> Result<()> {
         l2: args.l2,
         seed: args.seed,
     };
-    let mut log = |m: String| eprintln!("[{:>6.1}s] {m}", start.elapsed().as_secs_f64());
     let model = claims::train(&train_rows, &tune_rows, &cfg, sha, &mut log);
     let tmp = args.out.with_extension("tmp");
     model.save(&tmp)?;

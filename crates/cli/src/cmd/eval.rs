@@ -130,11 +130,12 @@ pub fn claims(args: &EvalClaims) -> Result<String> {
             }
         }
         None => {
-            let model = super::claims::model(args.claims_model.as_deref())?;
-            for r in &gold {
-                let Some(g) = r.label else { continue };
-                gold_labels.push(g);
-                predicted.push(model.score(&r.text) >= model.threshold);
+            let scorer = super::claims::scorer(&args.claims_model)?;
+            let labelled: Vec<_> = gold.iter().filter(|r| r.label.is_some()).collect();
+            let texts: Vec<&str> = labelled.iter().map(|r| r.text.as_str()).collect();
+            for (r, s) in labelled.iter().zip(scorer.score_batch(&texts)) {
+                gold_labels.push(r.label.unwrap_or(false));
+                predicted.push(s >= scorer.threshold());
             }
         }
     }

@@ -4,7 +4,9 @@ pub mod analyze;
 pub mod bench;
 pub mod claims;
 pub mod classify;
+pub mod corpus;
 pub mod eval;
+pub mod report;
 pub mod train;
 
 use std::sync::Arc;

@@ -14,6 +14,10 @@ use crate::report::Claim;
 pub trait ClaimScorer: Send + Sync {
     /// The score of one sentence, in [0, 1].
     fn score(&self, sentence: &str) -> f32;
+    /// The scores of many sentences (implementations may batch them).
+    fn score_batch(&self, sentences: &[&str]) -> Vec<f32> {
+        sentences.iter().map(|s| self.score(s)).collect()
+    }
     /// Scores at or above this are check-worthy.
     fn threshold(&self) -> f32;
 }
@@ -21,14 +25,20 @@ pub trait ClaimScorer: Send + Sync {
 /// Every sentence of `doc` that holds a word, with its score, best first (ties in text
 /// order). Offsets are characters; each span is the sentence without surrounding space.
 pub fn score_sentences(scorer: &dyn ClaimScorer, doc: &Document) -> Vec<Claim> {
-    let mut out: Vec<Claim> = sentences(&doc.text)
+    let ranges: Vec<_> = sentences(&doc.text)
         .into_iter()
         .map(|s| trim(&doc.text, s))
         .filter(|r| doc.text[r.clone()].chars().any(char::is_alphanumeric))
-        .map(|r| {
-            let text = &doc.text[r.clone()];
+        .collect();
+    let texts: Vec<&str> = ranges.iter().map(|r| &doc.text[r.clone()]).collect();
+    let scores = scorer.score_batch(&texts);
+    let mut out: Vec<Claim> = ranges
+        .iter()
+        .zip(texts)
+        .zip(scores)
+        .map(|((r, text), score)| {
             let (start, end) = doc.char_span(r.clone());
-            Claim { start, end, text: text.to_string(), score: scorer.score(text) }
+            Claim { start, end, text: text.to_string(), score }
         })
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.start.cmp(&b.start)));

@@ -1,0 +1,287 @@
+//! Check-worthiness with sentence embeddings: a logistic head on the encoder's mean-pooled
+//! embedding (trained on CT24 `train`), stacked with the fast linear model's logit; the
+//! stacking weights and the threshold are fitted on `dev`.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use unspin_detect::claims::ClaimScorer;
+use unspin_model::checkthat::Row;
+use unspin_model::claims::{f1_yes, features, ClaimModel};
+use unspin_model::fast::features::hash_name;
+
+use crate::encoder::Encoder;
+use crate::install::{self, MINILM};
+use crate::Error;
+
+/// File name of the committed neural claim model, under `models/`.
+pub const NEURAL_CLAIM_FILE: &str = "claims-neural.bin";
+const MAGIC: &[u8; 8] = b"UNSPINNC";
+const FORMAT: u32 = 1;
+
+/// The trained parts (the encoder and the fast model are loaded separately).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NeuralClaimModel {
+    /// Encoder name.
+    pub encoder: String,
+    /// SHA-256 of the encoder weights it was trained with.
+    pub encoder_sha256: String,
+    /// SHA-256 of the fast claim model file it stacks on.
+    pub fast_sha256: String,
+    /// Logistic head on the embedding.
+    pub dense: Vec<f32>,
+    /// Its bias.
+    pub dense_bias: f32,
+    /// Stacking: `sigmoid(w0·fast_logit + w1·dense_logit + w2)`.
+    pub stack: [f32; 3],
+    /// Scores at or above this are check-worthy.
+    pub threshold: f32,
+    /// Figures measured while fitting, `key=value`.
+    pub tuning: Vec<(String, String)>,
+}
+
+impl NeuralClaimModel {
+    /// Serialises the model.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        let mut out = MAGIC.to_vec();
+        out.extend_from_slice(&FORMAT.to_le_bytes());
+        bincode::serialize_into(&mut out, self).map_err(|e| Error::Format(e.to_string()))?;
+        Ok(out)
+    }
+
+    /// Reads a model from bytes.
+    pub fn from_bytes(b: &[u8]) -> Result<NeuralClaimModel, Error> {
+        if b.len() < 12 || &b[..8] != MAGIC {
+            return Err(Error::Format("not an unspin neural claim model".into()));
+        }
+        if u32::from_le_bytes(b[8..12].try_into().expect("4 bytes")) != FORMAT {
+            return Err(Error::Format("unsupported neural claim model version".into()));
+        }
+        bincode::deserialize(&b[12..]).map_err(|e| Error::Format(e.to_string()))
+    }
+
+    /// The head embedded in this binary (the committed `models/claims-neural.bin`).
+    pub fn embedded() -> Result<NeuralClaimModel, Error> {
+        static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/claims-neural.bin"));
+        if EMBEDDED.is_empty() {
+            return Err(Error::Format(format!(
+                "this build embeds no neural claim head (models/{NEURAL_CLAIM_FILE} was missing)"
+            )));
+        }
+        Self::from_bytes(EMBEDDED)
+    }
+
+    /// Reads a model file.
+    pub fn load(path: &Path) -> Result<NeuralClaimModel, Error> {
+        let b =
+            std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        Self::from_bytes(&b)
+    }
+
+    /// Writes the model to `path`.
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
+        std::fs::write(path, self.to_bytes()?)
+            .map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    }
+
+    fn dense_logit(&self, e: &[f32]) -> f32 {
+        self.dense.iter().zip(e).map(|(w, x)| w * x).sum::<f32>() + self.dense_bias
+    }
+
+    fn combine(&self, fast_logit: f32, dense_logit: f32) -> f32 {
+        sigmoid(self.stack[0] * fast_logit + self.stack[1] * dense_logit + self.stack[2])
+    }
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// The fast model's logit (score of `Yes` minus score of `No`).
+pub fn fast_logit(fast: &ClaimModel, sentence: &str) -> f32 {
+    let mask = (1u64 << fast.classifier.bits) - 1;
+    let ids: Vec<u32> = features(sentence).iter().map(|n| hash_name(n, mask)).collect();
+    let s = fast.classifier.scores(&ids);
+    s[1] - s[0]
+}
+
+/// SHA-256 (hex) of bytes.
+pub fn sha256_hex(b: &[u8]) -> String {
+    Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The neural scorer: encoder + fast model + the trained head.
+pub struct NeuralClaimScorer {
+    encoder: Encoder,
+    fast: ClaimModel,
+    model: NeuralClaimModel,
+}
+
+impl NeuralClaimScorer {
+    /// Loads the installed encoder and checks that the parts belong together.
+    pub fn new(fast: ClaimModel, model: NeuralClaimModel) -> Result<NeuralClaimScorer, Error> {
+        let fast_sha = sha256_hex(&fast.to_bytes()?);
+        if fast_sha != model.fast_sha256 {
+            return Err(Error::Format(
+                "the neural claim model was trained on another fast claim model".into(),
+            ));
+        }
+        if model.encoder_sha256 != MINILM.sha256 {
+            return Err(Error::Format(
+                "the neural claim model expects other encoder weights".into(),
+            ));
+        }
+        let encoder = Encoder::load(&install::installed(&MINILM)?)?;
+        Ok(NeuralClaimScorer { encoder, fast, model })
+    }
+}
+
+impl ClaimScorer for NeuralClaimScorer {
+    fn score(&self, sentence: &str) -> f32 {
+        self.score_batch(&[sentence])[0]
+    }
+
+    fn score_batch(&self, sentences: &[&str]) -> Vec<f32> {
+        match self.encoder.embed_sentences(sentences) {
+            Ok(emb) => sentences
+                .iter()
+                .zip(&emb)
+                .map(|(s, e)| {
+                    self.model.combine(fast_logit(&self.fast, s), self.model.dense_logit(e))
+                })
+                .collect(),
+            // The encoder failing on one input should not sink the report: fall back to
+            // the fast model's probability for this batch.
+            Err(_) => sentences.iter().map(|s| sigmoid(fast_logit(&self.fast, s))).collect(),
+        }
+    }
+
+    fn threshold(&self) -> f32 {
+        self.model.threshold
+    }
+}
+
+/// Embeddings of `texts`, cached under `UNSPIN_HOME/cache` by a hash of the texts.
+pub fn embed_cached(
+    encoder: &Encoder,
+    texts: &[&str],
+    log: &mut dyn FnMut(String),
+) -> Result<Vec<Vec<f32>>, Error> {
+    let key = sha256_hex(texts.join("\u{1e}").as_bytes());
+    let cache =
+        install::home().join("cache").join(format!("emb-{}-{}.bin", MINILM.name, &key[..16]));
+    if let Ok(b) = std::fs::read(&cache) {
+        if let Ok(v) = bincode::deserialize::<Vec<Vec<f32>>>(&b) {
+            if v.len() == texts.len() {
+                log(format!("embeddings from cache {}", cache.display()));
+                return Ok(v);
+            }
+        }
+    }
+    let start = std::time::Instant::now();
+    let mut out = Vec::with_capacity(texts.len());
+    for (k, chunk) in texts.chunks(2048).enumerate() {
+        out.extend(encoder.embed_sentences(chunk)?);
+        log(format!(
+            "embedded {}/{} sentences ({:.0}/s)",
+            (k * 2048 + chunk.len()).min(texts.len()),
+            texts.len(),
+            out.len() as f64 / start.elapsed().as_secs_f64()
+        ));
+    }
+    if let Some(dir) = cache.parent() {
+        let _ = std::fs::create_dir_all(dir);
+        if let Ok(b) = bincode::serialize(&out) {
+            let _ = std::fs::write(&cache, b);
+        }
+    }
+    Ok(out)
+}
+
+/// Logistic regression on dense rows by full-batch gradient descent with momentum.
+fn fit_logistic(x: &[Vec<f32>], y: &[f32], l2: f32, iters: usize, lr: f32) -> (Vec<f32>, f32) {
+    let d = x.first().map_or(0, Vec::len);
+    let (mut w, mut b) = (vec![0.0f32; d], 0.0f32);
+    let (mut vw, mut vb) = (vec![0.0f32; d], 0.0f32);
+    let n = x.len().max(1) as f32;
+    for _ in 0..iters {
+        let mut gw = vec![0.0f32; d];
+        let mut gb = 0.0f32;
+        for (xi, yi) in x.iter().zip(y) {
+            let z = xi.iter().zip(&w).map(|(a, b)| a * b).sum::<f32>() + b;
+            let g = sigmoid(z) - yi;
+            for (gwj, xj) in gw.iter_mut().zip(xi) {
+                *gwj += g * xj;
+            }
+            gb += g;
+        }
+        for j in 0..d {
+            let g = gw[j] / n + l2 * w[j];
+            vw[j] = 0.9 * vw[j] + g;
+            w[j] -= lr * vw[j];
+        }
+        vb = 0.9 * vb + gb / n;
+        b -= lr * vb;
+    }
+    (w, b)
+}
+
+/// Trains the head on `train`, then fits stacking and threshold on `tune`.
+pub fn train(
+    encoder: &Encoder,
+    fast: &ClaimModel,
+    train_rows: &[Row],
+    tune_rows: &[Row],
+    log: &mut dyn FnMut(String),
+) -> Result<NeuralClaimModel, Error> {
+    let labelled = |rows: &[Row]| -> (Vec<String>, Vec<f32>) {
+        rows.iter().filter_map(|r| Some((r.text.clone(), r.label? as u8 as f32))).unzip()
+    };
+    let (tr_text, tr_y) = labelled(train_rows);
+    let (tu_text, tu_y) = labelled(tune_rows);
+    let tr_refs: Vec<&str> = tr_text.iter().map(String::as_str).collect();
+    let tu_refs: Vec<&str> = tu_text.iter().map(String::as_str).collect();
+    let tr_emb = embed_cached(encoder, &tr_refs, log)?;
+    let tu_emb = embed_cached(encoder, &tu_refs, log)?;
+    log("fitting the embedding head".into());
+    let (dense, dense_bias) = fit_logistic(&tr_emb, &tr_y, 1e-4, 400, 2.0);
+    let mut model = NeuralClaimModel {
+        encoder: MINILM.name.into(),
+        encoder_sha256: MINILM.sha256.into(),
+        fast_sha256: sha256_hex(&fast.to_bytes()?),
+        dense,
+        dense_bias,
+        stack: [1.0, 0.0, 0.0],
+        threshold: 0.5,
+        tuning: vec![],
+    };
+    let stack_x: Vec<Vec<f32>> = tu_refs
+        .iter()
+        .zip(&tu_emb)
+        .map(|(s, e)| vec![fast_logit(fast, s), model.dense_logit(e)])
+        .collect();
+    let (sw, sb) = fit_logistic(&stack_x, &tu_y, 0.0, 3000, 0.5);
+    model.stack = [sw[0], sw[1], sb];
+    let gold: Vec<bool> = tu_y.iter().map(|y| *y > 0.5).collect();
+    let scores: Vec<f32> = stack_x.iter().map(|x| model.combine(x[0], x[1])).collect();
+    let dense_only: Vec<f32> = tu_emb.iter().map(|e| sigmoid(model.dense_logit(e))).collect();
+    let best = |sc: &[f32]| {
+        (1..100)
+            .map(|k| k as f32 / 100.0)
+            .map(|t| (f1_yes(&gold, &sc.iter().map(|s| *s >= t).collect::<Vec<_>>()).0, t))
+            .fold((-1.0, 0.5), |a, b| if b.0 > a.0 { b } else { a })
+    };
+    let (f_dense, _) = best(&dense_only);
+    let (f, t) = best(&scores);
+    model.threshold = t;
+    log(format!(
+        "stacking on the tuning file: w_fast={:.3} w_dense={:.3} b={:.3}; F1(Yes) dense alone {f_dense:.4}, stacked {f:.4} at threshold {t:.2}",
+        model.stack[0], model.stack[1], model.stack[2]
+    ));
+    model.tuning = vec![
+        ("tune_f1_dense_only".into(), format!("{f_dense:.4}")),
+        ("tune_f1_stacked".into(), format!("{f:.4}")),
+    ];
+    Ok(model)
+}

