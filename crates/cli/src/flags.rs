@@ -36,6 +36,8 @@ pub enum Command {
     Model(ModelCommand),
     /// Aggregate a corpus run's JSON Lines results into a report with charts.
     Report(ReportArgs),
+    /// Serve the web app and the HTTP API.
+    Serve(ServeArgs),
 }
 
 /// `unspin model …`.
@@ -171,6 +173,31 @@ pub struct AnalyzeArgs {
     pub quiet: bool,
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// `unspin serve`.
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on (loopback by default).
+    #[arg(long, env = "UNSPIN_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
+    /// Allow cross-origin requests from this origin (none by default).
+    #[arg(long, env = "UNSPIN_CORS", value_name = "ORIGIN")]
+    pub cors: Option<String>,
+    /// Largest request body in bytes.
+    #[arg(long, env = "UNSPIN_MAX_BODY", default_value_t = 2 * 1024 * 1024)]
+    pub max_body: usize,
+    /// Analyses running or waiting at once; beyond, 503 with Retry-After.
+    #[arg(long, env = "UNSPIN_QUEUE")]
+    pub queue: Option<usize>,
+    /// Longest time a request may take, in seconds; beyond, 504.
+    #[arg(long, env = "UNSPIN_TIMEOUT", default_value_t = 30)]
+    pub timeout: u64,
+    /// Claim model (`fast`, `neural`, or a path).
+    #[arg(long, default_value = "fast", value_name = "MODEL")]
+    pub claims_model: String,
     #[command(flatten)]
     pub model: ModelArgs,
 }

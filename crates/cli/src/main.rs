@@ -49,6 +49,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
             );
             Ok(true)
         }
+        Command::Serve(a) => cmd::serve::run(&a).map(|_| true),
         Command::Report(a) => cmd::report::run(&a).map(|_| true),
         Command::Bench(a) => {
             let out = cmd::bench::run(&a)?;

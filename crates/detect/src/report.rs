@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// The analysis of one article.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Report {
     /// Document id.
@@ -18,6 +19,7 @@ pub struct Report {
     pub text: String,
     /// Other fields of a JSON Lines input object (outlet, date, …); omitted when empty.
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub meta: serde_json::Map<String, serde_json::Value>,
     /// Propaganda technique spans, in text order.
     pub techniques: Vec<TechniqueSpan>,
@@ -35,6 +37,7 @@ pub struct Report {
 
 /// A span that uses a propaganda technique.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TechniqueSpan {
     /// Start (characters, inclusive).
@@ -53,6 +56,7 @@ pub struct TechniqueSpan {
 
 /// A check-worthy claim.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Claim {
     /// Start (characters, inclusive).
@@ -67,6 +71,7 @@ pub struct Claim {
 
 /// A quotation.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Quote {
     /// Start (characters, inclusive).
@@ -83,6 +88,7 @@ pub struct Quote {
 
 /// A cited source.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SourceRef {
     /// Start (characters, inclusive).
@@ -97,6 +103,7 @@ pub struct SourceRef {
 
 /// A quantity.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Number {
     /// Start (characters, inclusive).
@@ -113,6 +120,7 @@ pub struct Number {
 
 /// A recomputed comparison.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Check {
     /// Start (characters, inclusive).

@@ -7,6 +7,7 @@ pub mod classify;
 pub mod corpus;
 pub mod eval;
 pub mod report;
+pub mod serve;
 pub mod train;
 
 use std::sync::Arc;
