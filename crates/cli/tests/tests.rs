@@ -4,6 +4,7 @@ mod hay;
 mod util;
 
 mod analyze;
+mod browser;
 mod claims;
 mod classify;
 mod corpus;

@@ -38,8 +38,12 @@ impl Encoder {
             .ok()
             .and_then(|v| v["hidden_size"].as_u64())
             .unwrap_or(384) as usize;
-        let tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
+        let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
             .map_err(|e| Error::Tokenizer(e.to_string()))?;
+        // The shipped tokenizer.json pads every input to a fixed length; padding here would
+        // put pad tokens into the mean. Batches are padded and masked by `embed_sentences`.
+        tokenizer.with_padding(None);
+        tokenizer.with_truncation(None).map_err(|e| Error::Tokenizer(e.to_string()))?;
         let device = Device::Cpu;
         let weights = dir.join("model.safetensors");
         // SAFETY: the file is memory-mapped; it must not change while mapped. unspin's

@@ -50,12 +50,22 @@ pub fn home() -> PathBuf {
 
 /// The folder an encoder is installed in.
 pub fn model_dir(spec: &EncoderSpec) -> PathBuf {
-    home().join("models").join(spec.name)
+    model_dir_in(&home(), spec)
+}
+
+/// The folder an encoder is installed in, under the data folder `home`.
+pub fn model_dir_in(home: &Path, spec: &EncoderSpec) -> PathBuf {
+    home.join("models").join(spec.name)
 }
 
 /// The installed encoder's folder, or [`Error::NotInstalled`] naming the install command.
 pub fn installed(spec: &EncoderSpec) -> Result<PathBuf, Error> {
-    let dir = model_dir(spec);
+    installed_in(&home(), spec)
+}
+
+/// Like [`installed`], under the data folder `home`.
+pub fn installed_in(home: &Path, spec: &EncoderSpec) -> Result<PathBuf, Error> {
+    let dir = model_dir_in(home, spec);
     if FILES.iter().all(|f| dir.join(f).is_file()) {
         Ok(dir)
     } else {
