@@ -259,6 +259,22 @@ pub enum EvalCommand {
     Techniques(EvalTechniques),
     /// Check-worthiness: F1 of the `Yes` class (the official CheckThat! metric).
     Claims(EvalClaims),
+    /// Quantities (P/R/F1) and arithmetic verdicts (accuracy) on an annotated set.
+    Numbers(EvalNumbers),
+}
+
+/// `unspin eval numbers`.
+#[derive(Args, Debug)]
+pub struct EvalNumbers {
+    /// Annotated passages: `[{"text", "quantities": [{"text", "value"}], "checks": [verdict…]}]`.
+    #[arg(long, default_value = "eval/numbers.json")]
+    pub gold: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// List every miss and every wrong verdict on standard error.
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 /// `unspin eval claims`.

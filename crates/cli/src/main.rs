@@ -22,6 +22,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 EvalCommand::Tc(a) => cmd::eval::tc(&a)?,
                 EvalCommand::Techniques(a) => cmd::eval::techniques(&a)?,
                 EvalCommand::Claims(a) => cmd::eval::claims(&a)?,
+                EvalCommand::Numbers(a) => cmd::eval::numbers(&a)?,
             };
             std::io::stdout().lock().write_all(out.as_bytes())?;
             Ok(true)

@@ -73,7 +73,14 @@ fn sample_article_json_has_exact_offsets() {
     assert!(r.techniques.len() >= 3, "the sample should show real detections");
     assert!(!r.claims.is_empty(), "the sample states facts worth checking");
     assert!(r.quotes.is_empty() && r.sources.is_empty());
-    assert!(r.numbers.is_empty() && r.checks.is_empty());
+    assert!(r.numbers.len() >= 10, "the sample's quantities are found");
+    let check_texts: Vec<&str> = r.checks.iter().map(|c| c["verdict"].as_str().unwrap()).collect();
+    assert!(check_texts.contains(&"consistent"), "{check_texts:?}");
+    let text: Vec<char> = r.text.chars().collect();
+    for n in &r.numbers {
+        let (s, e) = (n["start"].as_u64().unwrap() as usize, n["end"].as_u64().unwrap() as usize);
+        assert_eq!(text[s..e].iter().collect::<String>(), n["text"].as_str().unwrap());
+    }
     check_offsets(&r);
 }
 

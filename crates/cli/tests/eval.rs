@@ -58,3 +58,17 @@ fn train_never_overwrites_without_force() {
     assert!(stderr(&o).contains("pass --force"));
     assert_eq!(std::fs::read_to_string(d.path().join("model.bin")).unwrap(), "precious");
 }
+
+/// Issue 7's targets on the repository's own annotated set.
+#[test]
+fn numbers_eval_set_meets_its_targets() {
+    let d = Dir::new();
+    let gold = crate::util::repo().join("eval/numbers.json");
+    let o = d.run(&["eval", "numbers", "--gold", gold.to_str().unwrap(), "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["passages"].as_u64().unwrap() >= 40);
+    assert!(v["quantities"]["f1"].as_f64().unwrap() >= 0.95, "{v}");
+    assert!(v["verdicts"]["accuracy"].as_f64().unwrap() >= 0.90, "{v}");
+    assert_eq!(v["verdicts"]["false_inconsistent"], 0, "{v}");
+}

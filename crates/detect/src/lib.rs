@@ -7,6 +7,7 @@
 //! Stages, one folder each:
 //! - [`techniques`]: propaganda technique spans (SI + TC) behind [`TechniqueDetector`].
 //! - [`claims`]: check-worthy sentences, ranked, behind [`claims::ClaimScorer`].
+//! - [`numbers`]: quantities and the article's own arithmetic (rule-based).
 //!
 //! ```
 //! use unspin_detect::{AnalyzerBuilder, techniques::FastDetector};
@@ -26,6 +27,7 @@
 #![deny(missing_docs)]
 
 pub mod claims;
+pub mod numbers;
 pub mod report;
 pub mod techniques;
 
@@ -162,6 +164,7 @@ impl Analyzer {
             }
             None => vec![],
         };
+        let (numbers, checks) = numbers::analyze(doc);
         Report {
             id: doc.id.clone(),
             source: doc.source.clone(),
@@ -171,8 +174,8 @@ impl Analyzer {
             claims,
             quotes: vec![],
             sources: vec![],
-            numbers: vec![],
-            checks: vec![],
+            numbers,
+            checks,
         }
     }
 }

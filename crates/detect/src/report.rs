@@ -112,10 +112,22 @@ pub struct Number {
     pub end: usize,
     /// The words.
     pub text: String,
-    /// The value.
+    /// The value (the low end of a range).
     pub value: f64,
-    /// What it counts, if known.
+    /// What it counts, if known ("tonnes", "%", "USD").
     pub unit: Option<String>,
+    /// The high end of a range ("10–15").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high: Option<f64>,
+    /// `cardinal`, `percent`, `money`, `ordinal`, `year`, `date`, `multiplier`, `fraction`.
+    #[serde(default)]
+    pub kind: String,
+    /// An approximation or bound before it ("nearly", "more than").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approx: Option<String>,
+    /// The year it refers to, where the sentence says ("in 2019").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
 }
 
 /// A recomputed comparison.
@@ -131,8 +143,8 @@ pub struct Check {
     pub text: String,
     /// The value the text claims.
     pub claimed: f64,
-    /// The value its own numbers give.
-    pub computed: f64,
+    /// The value its own numbers give (null when unverifiable).
+    pub computed: Option<f64>,
     /// `consistent`, `inconsistent` or `unverifiable`.
     pub verdict: String,
     /// How the check was made, in words.

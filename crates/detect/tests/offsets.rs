@@ -44,6 +44,14 @@ fn check(text: &str, a: &Analyzer) -> Result<(), TestCaseError> {
         prop_assert!((0.0..=1.0).contains(&c.score));
     }
     prop_assert!(r.claims.windows(2).all(|w| w[0].score >= w[1].score));
+    for n in &r.numbers {
+        prop_assert!(n.start < n.end && n.end <= chars.len(), "{:?}", n);
+        prop_assert_eq!(&chars[n.start..n.end].iter().collect::<String>(), &n.text);
+    }
+    for c in &r.checks {
+        prop_assert!(c.start < c.end && c.end <= chars.len(), "{:?}", c);
+        prop_assert_eq!(&chars[c.start..c.end].iter().collect::<String>(), &c.text);
+    }
     Ok(())
 }
 
@@ -67,6 +75,15 @@ fn article_like() -> impl Strategy<Value = String> {
         Just("\r\n".to_string()),
         Just("\n\n".to_string()),
         Just("\u{feff}".to_string()),
+        Just("2,460 tonnes".to_string()),
+        Just("five times".to_string()),
+        Just("$3.5 billion".to_string()),
+        Just("from 12,000 to 18,000, a 50% increase".to_string()),
+        Just("forty-one".to_string()),
+        Just("a third of".to_string()),
+        Just("March 3, 2021".to_string()),
+        Just("doubled".to_string()),
+        Just("10–15".to_string()),
         "[a-zA-Z]{1,10}",
         "\\PC{1,5}",
     ];

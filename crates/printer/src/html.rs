@@ -141,6 +141,32 @@ pub fn render_section(r: &Report) -> String {
         }
         s.push_str("</table>");
     }
+    if !r.checks.is_empty() {
+        s.push_str("<h3>Number checks</h3><ul class=claims>");
+        for c in &r.checks {
+            s.push_str(&format!(
+                "<li><b>{}</b> {} <span class=meta>— “{}”</span></li>",
+                escape(&c.verdict),
+                escape(&c.explanation),
+                escape(&c.text)
+            ));
+        }
+        s.push_str("</ul>");
+    }
+    if !r.numbers.is_empty() {
+        s.push_str("<h3>Numbers</h3><p class=meta>");
+        let items: Vec<String> = r
+            .numbers
+            .iter()
+            .map(|n| {
+                let unit =
+                    n.unit.as_deref().map(|u| format!(" ({})", escape(u))).unwrap_or_default();
+                format!("{}{unit}", escape(&n.text))
+            })
+            .collect();
+        s.push_str(&items.join(" · "));
+        s.push_str("</p>");
+    }
     if !r.claims.is_empty() {
         s.push_str("<h3>Check-worthy claims</h3><ol class=claims>");
         for c in r.claims.iter().take(10) {

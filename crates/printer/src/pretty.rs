@@ -64,6 +64,24 @@ impl<W: Write> Sink for Pretty<W> {
             r.techniques.len(),
             if r.techniques.len() == 1 { "" } else { "s" }
         )?;
+        // Number checks first: a reader wants the broken arithmetic before anything else.
+        for c in &r.checks {
+            let flag = match c.verdict.as_str() {
+                "inconsistent" if self.color => "\x1b[1;31m✗ inconsistent\x1b[0m".to_string(),
+                "inconsistent" => "✗ inconsistent".to_string(),
+                v => v.to_string(),
+            };
+            writeln!(
+                self.out,
+                "   {flag} {dim}[{}-{}]{reset} {}",
+                c.start,
+                c.end,
+                safe(&c.explanation)
+            )?;
+        }
+        if !r.checks.is_empty() {
+            writeln!(self.out)?;
+        }
         if self.color {
             // Colour each character by the last-starting span that covers it.
             let b = boundaries(&r.text);

@@ -9,7 +9,7 @@ use unspin_eval::tc::TcScore;
 use unspin_eval::{labels, si, tc};
 use unspin_model::ptc;
 
-use crate::flags::{EvalClaims, EvalFiles, EvalTechniques, ModelArgs};
+use crate::flags::{EvalClaims, EvalFiles, EvalNumbers, EvalTechniques, ModelArgs};
 
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
@@ -151,5 +151,107 @@ pub fn claims(args: &EvalClaims) -> Result<String> {
         gold_labels.len(),
         gold_labels.iter().filter(|g| **g).count(),
         predicted.iter().filter(|p| **p).count()
+    ))
+}
+
+#[derive(serde::Deserialize)]
+struct NumberPassage {
+    text: String,
+    quantities: Vec<GoldQuantity>,
+    #[serde(default)]
+    checks: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct GoldQuantity {
+    text: String,
+    value: f64,
+}
+
+/// `unspin eval numbers`: quantity P/R/F1 (a prediction matches a gold quantity when it
+/// covers at least half of it and has the same value) and verdict accuracy (verdicts in
+/// text order against the expected ones).
+pub fn numbers(args: &EvalNumbers) -> Result<String> {
+    let passages: Vec<NumberPassage> = serde_json::from_str(&read(&args.gold)?)
+        .with_context(|| format!("parsing {}", args.gold.display()))?;
+    let (mut n_pred, mut n_gold, mut matched) = (0usize, 0usize, 0usize);
+    let (mut gold_checks, mut right, mut extra, mut false_inconsistent) =
+        (0usize, 0usize, 0usize, 0usize);
+    for (k, p) in passages.iter().enumerate() {
+        let qs = unspin_detect::numbers::extract(&p.text);
+        n_pred += qs.len();
+        n_gold += p.quantities.len();
+        let mut used = vec![false; qs.len()];
+        let mut from = 0;
+        for g in &p.quantities {
+            let Some(off) = p.text[from..].find(&g.text).map(|o| o + from) else {
+                anyhow::bail!(
+                    "{}: passage {k}: {:?} is not in the text",
+                    args.gold.display(),
+                    g.text
+                );
+            };
+            from = off + g.text.len();
+            let (gs, ge) = (off, off + g.text.len());
+            let hit = qs.iter().enumerate().find(|(i, q)| {
+                let inter = ge.min(q.range.end).saturating_sub(gs.max(q.range.start));
+                !used[*i]
+                    && 2 * inter >= ge - gs
+                    && (q.value - g.value).abs() <= 1e-6 * g.value.abs().max(1.0)
+            });
+            match hit {
+                Some((i, _)) => {
+                    used[i] = true;
+                    matched += 1;
+                }
+                None if args.verbose => {
+                    eprintln!("missed in passage {k}: {:?} = {}", g.text, g.value)
+                }
+                None => {}
+            }
+        }
+        if args.verbose {
+            for (q, u) in qs.iter().zip(&used) {
+                if !*u {
+                    eprintln!("extra in passage {k}: {:?} = {}", &p.text[q.range.clone()], q.value);
+                }
+            }
+        }
+        let checks = unspin_detect::numbers::check(&p.text, &qs);
+        if args.verbose && checks.len() < p.checks.len() {
+            eprintln!("passage {k}: {} check(s) expected, {} found", p.checks.len(), checks.len());
+        }
+        gold_checks += p.checks.len();
+        extra += checks.len().saturating_sub(p.checks.len());
+        for (i, c) in checks.iter().enumerate() {
+            let want = p.checks.get(i).map(String::as_str);
+            if want == Some(c.verdict) {
+                right += 1;
+            } else if args.verbose {
+                eprintln!(
+                    "passage {k}: verdict {} where {:?} was expected: {}",
+                    c.verdict, want, c.explanation
+                );
+            }
+            if c.verdict == "inconsistent" && want != Some("inconsistent") {
+                false_inconsistent += 1;
+            }
+        }
+    }
+    let (precision, recall, f1) = unspin_eval::prf(matched as f64, n_pred, matched as f64, n_gold);
+    let accuracy = if gold_checks == 0 { 0.0 } else { right as f64 / gold_checks as f64 };
+    if args.json {
+        let v = serde_json::json!({"passages": passages.len(), "quantities": {"f1": f1, "precision": precision,
+            "recall": recall, "predicted": n_pred, "gold": n_gold, "matched": matched},
+            "verdicts": {"accuracy": accuracy, "expected": gold_checks, "right": right,
+            "extra_checks": extra, "false_inconsistent": false_inconsistent}});
+        return Ok(serde_json::to_string_pretty(&v)? + "\n");
+    }
+    Ok(format!(
+        "F1={f1:.4}\nPrecision={precision:.4}\nRecall={recall:.4}\n\
+         quantities: {matched} matched, {n_pred} predicted, {n_gold} gold ({} passages)\n\
+         verdicts: accuracy={accuracy:.4} ({right} of {gold_checks} right), {extra} extra checks, \
+         {false_inconsistent} false \"inconsistent\"\n",
+        passages.len()
     ))
 }

@@ -1,0 +1,63 @@
+//! Numbers and the article's own arithmetic: every quantity with what it counts and when
+//! ([`extract`]), and every comparison or sum recomputed from the article's own numbers
+//! ([`check`]). Rule-based; the tolerances are documented on [`checks`].
+
+pub mod checks;
+pub mod extract;
+pub mod words;
+
+pub use checks::{check, CheckResult};
+pub use extract::{extract, Kind, Quantity};
+
+use unspin_text::Document;
+
+use crate::report::{Check, Number};
+
+/// The report's `numbers` and `checks` for a document.
+pub fn analyze(doc: &Document) -> (Vec<Number>, Vec<Check>) {
+    let qs = extract(&doc.text);
+    let checks = check(&doc.text, &qs);
+    let numbers = qs
+        .iter()
+        .map(|q| {
+            let (start, end) = doc.char_span(q.range.clone());
+            Number {
+                start,
+                end,
+                text: doc.text[q.range.clone()].to_string(),
+                value: q.value,
+                unit: q.unit.clone(),
+                high: q.high,
+                kind: q.kind.name().to_string(),
+                approx: q.approx.clone(),
+                time: q.time.clone(),
+            }
+        })
+        .collect();
+    let mut checks: Vec<Check> = checks
+        .into_iter()
+        .map(|c| {
+            let (start, end) = doc.char_span(c.range.clone());
+            Check {
+                start,
+                end,
+                text: doc.text[c.range.clone()].to_string(),
+                claimed: c.claimed,
+                computed: if c.computed.is_nan() { None } else { Some(c.computed) },
+                verdict: c.verdict.to_string(),
+                explanation: c.explanation,
+            }
+        })
+        .collect();
+    // Inconsistent first, then unverifiable, then consistent; text order within each.
+    let rank = |v: &str| match v {
+        "inconsistent" => 0,
+        "unverifiable" => 1,
+        _ => 2,
+    };
+    checks.sort_by_key(|c| (rank(&c.verdict), c.start));
+    (numbers, checks)
+}
+
+#[cfg(test)]
+mod tests;

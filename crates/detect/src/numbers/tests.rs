@@ -1,0 +1,96 @@
+use super::*;
+
+fn quantities(text: &str) -> Vec<(String, f64, Option<String>, Kind)> {
+    extract(text)
+        .into_iter()
+        .map(|q| (text[q.range.clone()].to_string(), q.value, q.unit, q.kind))
+        .collect()
+}
+
+fn verdicts(text: &str) -> Vec<&'static str> {
+    check(text, &extract(text)).into_iter().map(|c| c.verdict).collect()
+}
+
+#[test]
+fn extraction_table() {
+    let q = quantities("Exports reached 2,460 tonnes in 2021, five times the 512 of 2017.");
+    let texts: Vec<&str> = q.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(texts, ["2,460", "2021", "five times", "512", "2017"]);
+    assert_eq!(q[0].1, 2460.0);
+    assert_eq!(q[0].2.as_deref(), Some("tonnes"));
+    assert_eq!(q[1].3, Kind::Year);
+    assert_eq!(q[2].3, Kind::Multiplier);
+    assert_eq!(q[3].2.as_deref(), Some("tonnes"), "a bare number inherits the unit before it");
+
+    for (text, span, value, unit, kind) in [
+        ("It cost $3.5 billion.", "$3.5 billion", 3.5e9, Some("USD"), Kind::Money),
+        ("A fine of €20m was paid.", "€20m", 2e7, Some("EUR"), Kind::Money),
+        ("Turnout was 61.5%.", "61.5%", 61.5, Some("%"), Kind::Percent),
+        ("About 40 percent agreed.", "About 40 percent", 40.0, Some("%"), Kind::Percent),
+        ("nearly 40 acres of wetland", "nearly 40", 40.0, Some("acres"), Kind::Cardinal),
+        ("more than 2 000 cases", "more than 2 000", 2000.0, Some("cases"), Kind::Cardinal),
+        ("forty-one senators voted", "forty-one", 41.0, Some("senators"), Kind::Cardinal),
+        (
+            "two hundred and five votes",
+            "two hundred and five",
+            205.0,
+            Some("votes"),
+            Kind::Cardinal,
+        ),
+        ("about a dozen ships", "about a dozen", 12.0, Some("ships"), Kind::Cardinal),
+        ("half of the voters", "half", 0.5, None, Kind::Fraction),
+        ("a third of the budget", "a third", 1.0 / 3.0, None, Kind::Fraction),
+        ("two-thirds of members", "two-thirds", 2.0 / 3.0, None, Kind::Fraction),
+        ("in the third round", "third", 3.0, Some("round"), Kind::Ordinal),
+        ("prices doubled", "doubled", 2.0, None, Kind::Multiplier),
+        ("a 3x rise", "3x", 3.0, None, Kind::Multiplier),
+        ("On March 3, 2021 it began.", "March 3, 2021", 2021.0, Some("date"), Kind::Date),
+    ] {
+        let q = quantities(text);
+        let hit = q.iter().find(|x| x.0 == span).unwrap_or_else(|| panic!("{text}: {q:?}"));
+        assert!((hit.1 - value).abs() < 1e-9, "{text}: {hit:?}");
+        assert_eq!(hit.2.as_deref(), unit, "{text}");
+        assert_eq!(hit.3, kind, "{text}");
+    }
+    let r = quantities("between 10–15 people");
+    assert_eq!(r[0].0, "10–15");
+    assert_eq!(extract("between 10–15 people")[0].high, Some(15.0));
+    assert!(
+        quantities("No one came, and one day they left.").is_empty(),
+        "bare 'one' is not counted"
+    );
+    assert_eq!(quantities("She ran three times a week.")[0].3, Kind::Cardinal);
+}
+
+#[test]
+fn checks_table() {
+    for (text, want) in [
+        ("Exports reached 2,460 tonnes in 2021, five times the 512 of 2017.", vec!["consistent"]),
+        ("Exports reached 2,460 tonnes in 2021, seven times the 512 of 2017.", vec!["inconsistent"]),
+        ("They promised 400 new jobs then; the garage created 52. Now they promise 1,200 jobs, more than twenty times what they delivered.", vec!["consistent"]),
+        ("Traffic rose from 12,000 cars a day in 2015 to 18,000 in 2023, a 50% increase.", vec!["consistent"]),
+        ("Traffic rose from 12,000 cars a day in 2015 to 18,000 in 2023, a 70% increase.", vec!["inconsistent"]),
+        ("Sales fell by 25% from 800 units to 600.", vec!["consistent"]),
+        ("The price doubled from $4 to $12.", vec!["inconsistent"]),
+        ("The price doubled from $4 to $9.", vec!["consistent"]),
+        ("Membership doubled from 150 to 310.", vec!["consistent"]),
+        ("Three out of four voters, or 75%, agreed.", vec!["consistent"]),
+        ("Wages are five times higher than before.", vec!["unverifiable"]),
+        ("The city spent $2 million on roads, $3 million on parks and $4 million on schools, a total of $9 million.", vec!["consistent"]),
+        ("The city spent $2 million on roads and $3 million on parks, a total of $6 million.", vec!["inconsistent"]),
+        ("He ruled from 1990 to 2002, for twelve years.", vec!["consistent"]),
+    ] {
+        assert_eq!(verdicts(text), want, "{text}");
+    }
+}
+
+#[test]
+fn spans_slice_the_text() {
+    let text = "Über 😀 nearly 40 acres, $3.5 billion, 61.5% and forty-one senators\r\nin 2019.";
+    let doc = unspin_text::Document::new("n", text.to_string());
+    let (numbers, _) = analyze(&doc);
+    assert!(numbers.len() >= 5);
+    for n in numbers {
+        assert_eq!(doc.slice_chars(n.start, n.end).unwrap(), n.text);
+    }
+}

@@ -1,0 +1,189 @@
+//! English number words: "forty-one", "two hundred and five", "3 million" → values, and
+//! back (for the round-trip property test).
+
+const ONES: [&str; 20] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+const TENS: [&str; 10] =
+    ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"];
+
+/// The value of a single number word (`seven`, `forty`, `hundred`, `dozen`…), if it is one.
+pub fn word_value(w: &str) -> Option<u64> {
+    let w = w.to_ascii_lowercase();
+    if let Some(i) = ONES.iter().position(|x| *x == w) {
+        return Some(i as u64);
+    }
+    if let Some(i) = TENS.iter().position(|x| !x.is_empty() && *x == w) {
+        return Some(10 * i as u64);
+    }
+    match w.as_str() {
+        "hundred" => Some(100),
+        "thousand" => Some(1_000),
+        "million" => Some(1_000_000),
+        "billion" => Some(1_000_000_000),
+        "trillion" => Some(1_000_000_000_000),
+        "dozen" => Some(12),
+        _ => None,
+    }
+}
+
+/// Whether `w` is a word that multiplies what precedes it.
+pub fn is_scale(w: &str) -> bool {
+    matches!(
+        w.to_ascii_lowercase().as_str(),
+        "hundred" | "thousand" | "million" | "billion" | "trillion"
+    )
+}
+
+/// Parses a run of number words ("two hundred and five", "forty-one", "a dozen",
+/// "one million two hundred thousand"). `None` when the words are not a well-formed number.
+pub fn parse_words(s: &str) -> Option<u64> {
+    let parts: Vec<String> = s
+        .split(|c: char| c.is_whitespace() || c == '-')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.to_ascii_lowercase())
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let (mut total, mut current, mut any) = (0u64, 0u64, false);
+    let mut last_small: Option<u64> = None; // the last word below 100, to reject "five five"
+    for (i, p) in parts.iter().enumerate() {
+        if p == "and" {
+            if i == 0 || i + 1 == parts.len() {
+                return None;
+            }
+            continue;
+        }
+        if p == "a" && i == 0 {
+            current = 1;
+            any = true;
+            last_small = Some(1);
+            continue;
+        }
+        let v = word_value(p)?;
+        match v {
+            100 => {
+                current = current.max(1).checked_mul(100)?;
+                last_small = None;
+            }
+            12 if p == "dozen" => {
+                current = current.max(1).checked_mul(12)?;
+                last_small = None;
+            }
+            v if v >= 1_000 => {
+                total = total.checked_add(current.max(1).checked_mul(v)?)?;
+                current = 0;
+                last_small = None;
+            }
+            v => {
+                // "twenty" may be followed by a unit word; two units or two tens may not.
+                if let Some(prev) = last_small {
+                    if !(prev >= 20 && prev % 10 == 0 && v < 10) {
+                        return None;
+                    }
+                }
+                current += v;
+                last_small = Some(v);
+            }
+        }
+        any = true;
+    }
+    any.then_some(total + current)
+}
+
+/// Writes `n` (below a billion) in English words, British style with "and".
+pub fn to_words(n: u64) -> String {
+    fn below_thousand(n: u64) -> String {
+        let (h, rest) = (n / 100, n % 100);
+        let mut parts = Vec::new();
+        if h > 0 {
+            parts.push(format!("{} hundred", ONES[h as usize]));
+        }
+        if rest > 0 {
+            let r = if rest < 20 {
+                ONES[rest as usize].to_string()
+            } else if rest % 10 == 0 {
+                TENS[(rest / 10) as usize].to_string()
+            } else {
+                format!("{}-{}", TENS[(rest / 10) as usize], ONES[(rest % 10) as usize])
+            };
+            if h > 0 {
+                parts.push("and".to_string());
+            }
+            parts.push(r);
+        }
+        parts.join(" ")
+    }
+    if n == 0 {
+        return "zero".into();
+    }
+    let mut parts = Vec::new();
+    let (m, t, u) = (n / 1_000_000, (n / 1_000) % 1_000, n % 1_000);
+    if m > 0 {
+        parts.push(format!("{} million", below_thousand(m)));
+    }
+    if t > 0 {
+        parts.push(format!("{} thousand", below_thousand(t)));
+    }
+    if u > 0 {
+        if (m > 0 || t > 0) && u < 100 {
+            parts.push("and".into());
+        }
+        parts.push(below_thousand(u));
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table() {
+        for (s, v) in [
+            ("seven", Some(7)),
+            ("forty-one", Some(41)),
+            ("two hundred and five", Some(205)),
+            ("a dozen", Some(12)),
+            ("three dozen", Some(36)),
+            ("a hundred", Some(100)),
+            ("one million two hundred thousand", Some(1_200_000)),
+            ("twenty", Some(20)),
+            ("five five", None),
+            ("twenty thirty", None),
+            ("and", None),
+            ("ten and", None),
+            ("banana", None),
+        ] {
+            assert_eq!(parse_words(s), v, "{s}");
+        }
+    }
+
+    #[test]
+    fn every_integer_below_a_million_round_trips() {
+        for n in 0..1_000_000u64 {
+            let w = to_words(n);
+            assert_eq!(parse_words(&w), Some(n), "{n} → {w}");
+        }
+    }
+}
