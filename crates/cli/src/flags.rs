@@ -261,6 +261,22 @@ pub enum EvalCommand {
     Claims(EvalClaims),
     /// Quantities (P/R/F1) and arithmetic verdicts (accuracy) on an annotated set.
     Numbers(EvalNumbers),
+    /// Quotations (span F1), speaker attribution (accuracy) and sources (F1).
+    Quotes(EvalQuotes),
+}
+
+/// `unspin eval quotes`.
+#[derive(Args, Debug)]
+pub struct EvalQuotes {
+    /// Annotated passages: `[{"text", "quotes": [{"text", "speaker", "kind"}], "sources": [{"text", "name"}]}]`.
+    #[arg(long, default_value = "eval/quotes.json")]
+    pub gold: PathBuf,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// List every miss on standard error.
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 /// `unspin eval numbers`.

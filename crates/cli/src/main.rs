@@ -23,6 +23,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 EvalCommand::Techniques(a) => cmd::eval::techniques(&a)?,
                 EvalCommand::Claims(a) => cmd::eval::claims(&a)?,
                 EvalCommand::Numbers(a) => cmd::eval::numbers(&a)?,
+                EvalCommand::Quotes(a) => cmd::eval::quotes(&a)?,
             };
             std::io::stdout().lock().write_all(out.as_bytes())?;
             Ok(true)

@@ -72,7 +72,9 @@ fn sample_article_json_has_exact_offsets() {
     assert!(r.source.as_deref().unwrap().ends_with("harbor-bridge.txt"));
     assert!(r.techniques.len() >= 3, "the sample should show real detections");
     assert!(!r.claims.is_empty(), "the sample states facts worth checking");
-    assert!(r.quotes.is_empty() && r.sources.is_empty());
+    let speakers: Vec<&str> = r.quotes.iter().filter_map(|q| q["speaker"].as_str()).collect();
+    assert!(speakers.contains(&"Elena Park"), "{speakers:?}");
+    assert!(r.sources.iter().any(|s| s["name"] == "Millbrook Environmental Trust"));
     assert!(r.numbers.len() >= 10, "the sample's quantities are found");
     let check_texts: Vec<&str> = r.checks.iter().map(|c| c["verdict"].as_str().unwrap()).collect();
     assert!(check_texts.contains(&"consistent"), "{check_texts:?}");

@@ -8,6 +8,7 @@
 //! - [`techniques`]: propaganda technique spans (SI + TC) behind [`TechniqueDetector`].
 //! - [`claims`]: check-worthy sentences, ranked, behind [`claims::ClaimScorer`].
 //! - [`numbers`]: quantities and the article's own arithmetic (rule-based).
+//! - [`quotes`]: quotations, speakers and cited sources (rule-based).
 //!
 //! ```
 //! use unspin_detect::{AnalyzerBuilder, techniques::FastDetector};
@@ -28,6 +29,7 @@
 
 pub mod claims;
 pub mod numbers;
+pub mod quotes;
 pub mod report;
 pub mod techniques;
 
@@ -165,6 +167,7 @@ impl Analyzer {
             None => vec![],
         };
         let (numbers, checks) = numbers::analyze(doc);
+        let (quotes, sources) = quotes::analyze(doc);
         Report {
             id: doc.id.clone(),
             source: doc.source.clone(),
@@ -172,8 +175,8 @@ impl Analyzer {
             meta: doc.meta.clone(),
             techniques,
             claims,
-            quotes: vec![],
-            sources: vec![],
+            quotes,
+            sources,
             numbers,
             checks,
         }

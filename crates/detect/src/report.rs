@@ -84,6 +84,9 @@ pub struct Quote {
     pub speaker: Option<String>,
     /// `direct`, `indirect` or `scare`.
     pub kind: String,
+    /// The speaker's title or role, where the article gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// A cited source.

@@ -35,7 +35,7 @@ h1{font:600 1.3rem system-ui,sans-serif}h2{font:600 1.05rem system-ui,sans-serif
 .meta,.legend,table{font:14px/1.4 system-ui,sans-serif}.legend span{display:inline-block;margin:0 .6rem .3rem 0;padding:0 .4rem;border-radius:3px}\
 article{white-space:pre-wrap;border-left:3px solid #ddd;padding-left:1rem}\
 mark{border-radius:2px;padding:0 1px;color:inherit}mark.multi{outline:1px dashed #555}\
-h3{font:600 1rem system-ui,sans-serif;margin-top:1.5rem}ol.claims{font:15px/1.5 system-ui,sans-serif}\
+h3{font:600 1rem system-ui,sans-serif;margin-top:1.5rem}ul.quotes{font:15px/1.5 system-ui,sans-serif}q{font-style:italic;border-bottom:2px dotted #8250df}ol.claims{font:15px/1.5 system-ui,sans-serif}\
 table{border-collapse:collapse;width:100%;margin-top:1rem}td,th{border-bottom:1px solid #eee;padding:.3rem;text-align:left;vertical-align:top}";
 
 /// A whole self-contained page around `body` (trusted HTML), with a strict CSP.
@@ -140,6 +140,22 @@ pub fn render_section(r: &Report) -> String {
             ));
         }
         s.push_str("</table>");
+    }
+    if !r.quotes.is_empty() {
+        s.push_str("<h3>Quotations</h3><ul class=quotes>");
+        for q in &r.quotes {
+            let who = q.speaker.as_deref().map_or("unattributed".to_string(), escape);
+            s.push_str(&format!(
+                "<li><b>{who}</b> → <q>{}</q> <span class=meta>({})</span></li>",
+                escape(&q.text),
+                escape(&q.kind)
+            ));
+        }
+        s.push_str("</ul>");
+    }
+    if !r.sources.is_empty() {
+        let names: Vec<String> = r.sources.iter().map(|x| escape(&x.name)).collect();
+        s.push_str(&format!("<h3>Sources cited</h3><p class=meta>{}</p>", names.join(" · ")));
     }
     if !r.checks.is_empty() {
         s.push_str("<h3>Number checks</h3><ul class=claims>");

@@ -133,6 +133,22 @@ impl<W: Write> Sink for Pretty<W> {
         if r.techniques.is_empty() {
             writeln!(self.out, "     no technique spans found")?;
         }
+        if !r.quotes.is_empty() {
+            writeln!(self.out, "\n{bold}   Quotations{reset}")?;
+            for q in &r.quotes {
+                let who = match (&q.speaker, &q.role) {
+                    (Some(s), Some(role)) => format!("{} ({})", safe(s), safe(role)),
+                    (Some(s), None) => safe(s),
+                    (None, _) => "unattributed".to_string(),
+                };
+                let text = safe(&q.text).replace('\n', " ");
+                writeln!(self.out, "   {bold}{who}{reset} → “{text}” {dim}[{}]{reset}", q.kind)?;
+            }
+        }
+        if !r.sources.is_empty() {
+            let names: Vec<String> = r.sources.iter().map(|s| safe(&s.name)).collect();
+            writeln!(self.out, "\n{bold}   Sources cited{reset}: {}", names.join(" · "))?;
+        }
         if !r.claims.is_empty() {
             writeln!(
                 self.out,

@@ -9,7 +9,7 @@ use unspin_eval::tc::TcScore;
 use unspin_eval::{labels, si, tc};
 use unspin_model::ptc;
 
-use crate::flags::{EvalClaims, EvalFiles, EvalNumbers, EvalTechniques, ModelArgs};
+use crate::flags::{EvalClaims, EvalFiles, EvalNumbers, EvalQuotes, EvalTechniques, ModelArgs};
 
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
@@ -252,6 +252,151 @@ pub fn numbers(args: &EvalNumbers) -> Result<String> {
          quantities: {matched} matched, {n_pred} predicted, {n_gold} gold ({} passages)\n\
          verdicts: accuracy={accuracy:.4} ({right} of {gold_checks} right), {extra} extra checks, \
          {false_inconsistent} false \"inconsistent\"\n",
+        passages.len()
+    ))
+}
+
+#[derive(serde::Deserialize)]
+struct QuotePassage {
+    text: String,
+    #[serde(default)]
+    quotes: Vec<GoldQuote>,
+    #[serde(default)]
+    sources: Vec<GoldSource>,
+}
+
+#[derive(serde::Deserialize)]
+struct GoldQuote {
+    text: String,
+    speaker: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct GoldSource {
+    text: String,
+    name: String,
+}
+
+/// Locates each gold text in `text` (in order) as a byte range.
+fn locate<'a>(
+    text: &str,
+    items: impl Iterator<Item = &'a str>,
+    file: &Path,
+    k: usize,
+) -> Result<Vec<std::ops::Range<usize>>> {
+    let mut from = 0;
+    let mut out = Vec::new();
+    for t in items {
+        let Some(off) = text[from..].find(t).map(|o| o + from).or_else(|| text.find(t)) else {
+            anyhow::bail!("{}: passage {k}: {t:?} is not in the text", file.display());
+        };
+        from = off + t.len();
+        out.push(off..off + t.len());
+    }
+    Ok(out)
+}
+
+/// Greedy one-to-one matching: overlap of at least half of the longer span.
+fn matches(gold: &[std::ops::Range<usize>], pred: &[std::ops::Range<usize>]) -> Vec<Option<usize>> {
+    let mut used = vec![false; pred.len()];
+    gold.iter()
+        .map(|g| {
+            let hit = pred.iter().enumerate().find(|(i, p)| {
+                let inter = g.end.min(p.end).saturating_sub(g.start.max(p.start));
+                !used[*i] && 2 * inter >= g.len().max(p.len())
+            });
+            hit.map(|(i, _)| {
+                used[i] = true;
+                i
+            })
+        })
+        .collect()
+}
+
+/// `unspin eval quotes`.
+pub fn quotes(args: &EvalQuotes) -> Result<String> {
+    let passages: Vec<QuotePassage> = serde_json::from_str(&read(&args.gold)?)
+        .with_context(|| format!("parsing {}", args.gold.display()))?;
+    let (mut qg, mut qp, mut qm) = (0usize, 0usize, 0usize);
+    let (mut attributed, mut right, mut guessed) = (0usize, 0usize, 0usize);
+    let (mut sg, mut spd, mut sm, mut names_right) = (0usize, 0usize, 0usize, 0usize);
+    for (k, p) in passages.iter().enumerate() {
+        let found = unspin_detect::quotes::find(&p.text);
+        let gold_q = locate(&p.text, p.quotes.iter().map(|q| q.text.as_str()), &args.gold, k)?;
+        let pred_q: Vec<_> = found.quotes.iter().map(|q| q.range.clone()).collect();
+        qg += gold_q.len();
+        qp += pred_q.len();
+        for (g, m) in p.quotes.iter().zip(matches(&gold_q, &pred_q)) {
+            let Some(i) = m else {
+                if args.verbose {
+                    eprintln!("passage {k}: missed quote {:?}", g.text);
+                }
+                continue;
+            };
+            qm += 1;
+            let pred = found.quotes[i].speaker.as_deref();
+            match &g.speaker {
+                Some(gs) => {
+                    attributed += 1;
+                    if pred.is_some_and(|p| p.eq_ignore_ascii_case(gs)) {
+                        right += 1;
+                    } else if args.verbose {
+                        eprintln!(
+                            "passage {k}: speaker {pred:?} for {:?}, expected {gs:?}",
+                            g.text
+                        );
+                    }
+                }
+                None if pred.is_some() => {
+                    guessed += 1;
+                    if args.verbose {
+                        eprintln!(
+                            "passage {k}: guessed speaker {pred:?} for unattributed {:?}",
+                            g.text
+                        );
+                    }
+                }
+                None => {}
+            }
+        }
+        if args.verbose && pred_q.len() > gold_q.len() {
+            eprintln!("passage {k}: {} quote(s) found, {} expected", pred_q.len(), gold_q.len());
+        }
+        let gold_s = locate(&p.text, p.sources.iter().map(|s| s.text.as_str()), &args.gold, k)?;
+        let pred_s: Vec<_> = found.sources.iter().map(|s| s.range.clone()).collect();
+        sg += gold_s.len();
+        spd += pred_s.len();
+        for (g, m) in p.sources.iter().zip(matches(&gold_s, &pred_s)) {
+            match m {
+                Some(i) => {
+                    sm += 1;
+                    if found.sources[i].name.eq_ignore_ascii_case(&g.name) {
+                        names_right += 1;
+                    }
+                }
+                None if args.verbose => eprintln!("passage {k}: missed source {:?}", g.text),
+                None => {}
+            }
+        }
+        if args.verbose && pred_s.len() > gold_s.len() {
+            eprintln!("passage {k}: {} source(s) found, {} expected", pred_s.len(), gold_s.len());
+        }
+    }
+    let (qp_, qr_, qf) = unspin_eval::prf(qm as f64, qp, qm as f64, qg);
+    let (sp_, sr_, sf) = unspin_eval::prf(sm as f64, spd, sm as f64, sg);
+    let acc = if attributed == 0 { 0.0 } else { right as f64 / attributed as f64 };
+    if args.json {
+        let v = serde_json::json!({"passages": passages.len(),
+            "quotes": {"f1": qf, "precision": qp_, "recall": qr_, "gold": qg, "predicted": qp, "matched": qm},
+            "speakers": {"accuracy": acc, "attributed": attributed, "right": right, "guessed_for_unattributed": guessed},
+            "sources": {"f1": sf, "precision": sp_, "recall": sr_, "gold": sg, "predicted": spd, "matched": sm, "names_right": names_right}});
+        return Ok(serde_json::to_string_pretty(&v)? + "\n");
+    }
+    Ok(format!(
+        "F1={qf:.4}\nPrecision={qp_:.4}\nRecall={qr_:.4}\n\
+         quotes: {qm} matched, {qp} predicted, {qg} gold ({} passages)\n\
+         speakers: accuracy={acc:.4} ({right} of {attributed} attributed quotes), {guessed} guessed for unattributed quotes\n\
+         sources: F1={sf:.4} Precision={sp_:.4} Recall={sr_:.4} ({sm} matched, {spd} predicted, {sg} gold; {names_right} names right)\n",
         passages.len()
     ))
 }

@@ -1,0 +1,499 @@
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use unspin_text::segment::{sentences, trim};
+
+use super::attribution::{phrase_after, phrase_before, split_role, Speaker, VERBS};
+
+/// A quotation found in a text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoundQuote {
+    /// Byte range of the quoted words (without the marks), or of the reported clause.
+    pub range: Range<usize>,
+    /// Who said it, if the text says.
+    pub speaker: Option<String>,
+    /// The speaker's title or role, if given.
+    pub role: Option<String>,
+    /// `direct`, `indirect` or `scare`.
+    pub kind: &'static str,
+}
+
+/// A cited source.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoundSource {
+    /// Byte range of the citing words.
+    pub range: Range<usize>,
+    /// Normalised name.
+    pub name: String,
+}
+
+/// Everything found.
+#[derive(Clone, Debug, Default)]
+pub struct Found {
+    /// Quotations, in text order.
+    pub quotes: Vec<FoundQuote>,
+    /// Sources, in text order.
+    pub sources: Vec<FoundSource>,
+}
+
+fn paragraph_bounds(text: &str, at: usize) -> Range<usize> {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    start..end
+}
+
+/// Pairs quotation marks. Returns `(open, close)` byte ranges of the marks.
+fn pair_marks(text: &str) -> Vec<(Range<usize>, Range<usize>)> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut out = Vec::new();
+    let mut open: Option<(Range<usize>, char)> = None;
+    let mut k = 0;
+    while k < chars.len() {
+        let (b, c) = chars[k];
+        let r = b..b + c.len_utf8();
+        let prev = if k > 0 { chars[k - 1].1 } else { ' ' };
+        let next = chars.get(k + 1).map_or(' ', |x| x.1);
+        match (&open, c) {
+            (None, '"') | (None, '“') | (None, '«') => open = Some((r, c)),
+            (None, '‘') => open = Some((r, c)),
+            (None, '\'') if !prev.is_alphanumeric() && next.is_alphabetic() => open = Some((r, c)),
+            (Some((o, oc)), _) => {
+                let closes = match (*oc, c) {
+                    ('"', '"') | ('“', '”') | ('“', '"') | ('«', '»') => true,
+                    ('‘', '’') | ('\'', '\'') => !next.is_alphanumeric(),
+                    _ => false,
+                };
+                if closes {
+                    out.push((o.clone(), r));
+                    open = None;
+                } else if c == '\n' {
+                    // A quote left open at a paragraph end continues when the next
+                    // paragraph reopens it; otherwise it ends with the paragraph.
+                    let mut j = k;
+                    while j < chars.len() && chars[j].1.is_whitespace() {
+                        j += 1;
+                    }
+                    let reopens =
+                        chars.get(j).is_some_and(|x| x.1 == *oc || (*oc == '“' && x.1 == '"'));
+                    if reopens && matches!(oc, '"' | '“' | '«') {
+                        k = j + 1;
+                        continue;
+                    }
+                    out.push((o.clone(), b..b));
+                    open = None;
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    if let Some((o, _)) = open {
+        out.push((o, text.len()..text.len()));
+    }
+    out
+}
+
+fn first_words(s: &str, n: usize) -> Vec<String> {
+    s.split_whitespace()
+        .take(n)
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '.').to_lowercase()
+        })
+        .collect()
+}
+
+/// Attribution after a quotation: `," said X`, `," X said`, `," he also added`.
+fn speaker_after(after: &str) -> Option<Speaker> {
+    let after = after.trim_start_matches(|c: char| {
+        c == ',' || c == '.' || c == '?' || c == '!' || c.is_whitespace()
+    });
+    // The clause must follow directly (a new sentence starting with a capital after a
+    // full stop inside the quote is still attribution: '"No." he said').
+    let ws = first_words(after, 9);
+    if ws.is_empty() {
+        return None;
+    }
+    if VERBS.contains(&ws[0].trim_end_matches('.')) {
+        let rest = after.split_once(char::is_whitespace).map_or("", |x| x.1);
+        return split_role(&phrase_after(rest));
+    }
+    // "X said" / "he also added" / "the minister told".
+    for (i, w) in ws.iter().enumerate().skip(1) {
+        if VERBS.contains(&w.trim_end_matches('.')) {
+            let words: Vec<&str> = after.split_whitespace().take(i).collect();
+            let words: Vec<&str> = words
+                .into_iter()
+                .filter(|w| {
+                    !matches!(
+                        w.to_lowercase().as_str(),
+                        "also" | "later" | "then" | "previously" | "once"
+                    )
+                })
+                .collect();
+            return split_role(&words.iter().map(|w| w.trim_end_matches(',')).collect::<Vec<_>>());
+        }
+        if after.split_whitespace().nth(i).is_some_and(|x| x.ends_with(['.', '!', '?'])) {
+            break;
+        }
+    }
+    if let Some(rest) = after.strip_prefix("according to ") {
+        return split_role(&phrase_after(rest));
+    }
+    None
+}
+
+/// Attribution before a quotation: `X said: "`, `X: "`, `According to X, "`.
+fn speaker_before(before: &str) -> Option<Speaker> {
+    let b = before.trim_end();
+    let b = b.trim_end_matches([',', ':']).trim_end();
+    let words: Vec<&str> = b.split_whitespace().collect();
+    if words.is_empty() {
+        return None;
+    }
+    // "X: «…»"
+    if before.trim_end().ends_with(':') {
+        let last = words[words.len() - 1].to_lowercase();
+        if !VERBS.contains(&last.as_str()) && words.len() <= 6 {
+            if let Some(s) = split_role(&phrase_before(b)) {
+                return Some(s);
+            }
+        }
+    }
+    // The last reporting verb within the last dozen words; the speaker is right before it.
+    let tail_start = words.len().saturating_sub(12);
+    for i in (tail_start..words.len()).rev() {
+        let w = words[i].trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        if VERBS.contains(&w.as_str()) {
+            let mut upto = words[..i].join(" ");
+            // "Dr. Omar Haddad, who led the study, said": skip the appositive.
+            if upto.ends_with(',') {
+                let inner = &upto[..upto.len() - 1];
+                if let Some(c) = inner.rfind(',') {
+                    upto = inner[..c].to_string();
+                }
+            }
+            return split_role(&phrase_before(&upto)).or_else(|| {
+                // "said Prime Minister X: «…»"
+                split_role(&phrase_after(&words[i + 1..].join(" ")))
+            });
+        }
+        if w == "to" && i > 0 && words[i - 1].eq_ignore_ascii_case("according") {
+            return split_role(&phrase_after(&words[i + 1..].join(" ")));
+        }
+    }
+    None
+}
+
+static SOURCE_PAREN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\((?:ref|source|sources|via)\s*:?\s*(?P<n>[^)]+)\)").expect("regex")
+});
+static ACCORDING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\baccording to (?P<n>(?:a |an |the )?[^,.;:\n]+)").expect("regex")
+});
+static REPORTED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?P<n>\b(?:The )?[A-Z][\w&'’-]*(?: [A-Z][\w&'’-]*)*) (?:reported|has reported|first reported)\b")
+        .expect("regex")
+});
+static SOCIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b(?:in a tweet|tweeted|on (?P<p>Twitter|X|Facebook|Instagram|Telegram|TikTok|YouTube|Truth Social)|in a (?P<q>Facebook|Instagram|Telegram) post)\b")
+        .expect("regex")
+});
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:https?://|www\.)[^\s)\]>]+[^\s)\]>.,;:!?]").expect("regex"));
+
+const ORG_WORDS: &[&str] = &[
+    "report",
+    "study",
+    "survey",
+    "estimate",
+    "data",
+    "figures",
+    "poll",
+    "agency",
+    "ministry",
+    "department",
+    "office",
+    "institute",
+    "university",
+    "trust",
+    "organisation",
+    "organization",
+    "association",
+    "council",
+    "commission",
+    "bureau",
+    "court",
+    "police",
+    "government",
+    "bank",
+    "times",
+    "post",
+    "news",
+    "journal",
+    "herald",
+    "gazette",
+    "tribune",
+    "press",
+    "reuters",
+    "guardian",
+    "telegraph",
+    "agency",
+    "statistics",
+    "census",
+    "analysis",
+    "research",
+    "documents",
+    "records",
+    "foundation",
+    "centre",
+    "center",
+    "committee",
+    "service",
+    "officials",
+    "sources",
+];
+
+fn normalise(name: &str) -> String {
+    let n = name.trim().trim_end_matches(['.', ',', ';', ':']);
+    let n = n
+        .strip_prefix("the ")
+        .or_else(|| n.strip_prefix("The "))
+        .or_else(|| n.strip_prefix("a "))
+        .or_else(|| n.strip_prefix("an "))
+        .unwrap_or(n);
+    n.to_string()
+}
+
+fn is_org(phrase: &str) -> bool {
+    let lw = phrase.to_lowercase();
+    lw.split_whitespace()
+        .any(|w| ORG_WORDS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric())))
+        || phrase
+            .split_whitespace()
+            .any(|w| w.len() >= 2 && w.chars().all(|c| c.is_ascii_uppercase()))
+}
+
+fn sources(text: &str) -> Vec<FoundSource> {
+    let mut out: Vec<FoundSource> = Vec::new();
+    let mut push = |range: Range<usize>, name: String| {
+        if !name.is_empty()
+            && !out.iter().any(|s| s.range.start < range.end && range.start < s.range.end)
+        {
+            out.push(FoundSource { range, name });
+        }
+    };
+    for c in URL.find_iter(text) {
+        let host = c.as_str().trim_start_matches("https://").trim_start_matches("http://");
+        let host = host.split('/').next().unwrap_or(host).trim_start_matches("www.");
+        push(c.range(), host.to_string());
+    }
+    for c in SOURCE_PAREN.captures_iter(text) {
+        let n = c.name("n").expect("n");
+        push(c.get(0).expect("m").range(), normalise(n.as_str()));
+    }
+    for c in ACCORDING.captures_iter(text) {
+        let n = c.name("n").expect("n");
+        // Cut the phrase at a verb or clause word: "according to the UN estimate released".
+        let phrase = n.as_str();
+        let cut = phrase.find(['(', '"']).unwrap_or(phrase.len());
+        let phrase = phrase[..cut].trim_end();
+        if is_org(phrase) {
+            let start = c.get(0).expect("m").start();
+            push(start..n.start() + phrase.len(), normalise(phrase));
+        }
+    }
+    for c in REPORTED.captures_iter(text) {
+        let n = c.name("n").expect("n");
+        let name = normalise(n.as_str());
+        // A sentence-initial ordinary word ("Police reported") is still a source;
+        // pronouns are not.
+        if !matches!(name.as_str(), "He" | "She" | "They" | "It" | "We" | "I") {
+            push(c.get(0).expect("m").range(), name);
+        }
+    }
+    for c in SOCIAL.captures_iter(text) {
+        let platform =
+            c.name("p").or(c.name("q")).map_or("Twitter".to_string(), |m| m.as_str().to_string());
+        push(c.get(0).expect("m").range(), platform);
+    }
+    out.sort_by_key(|s| s.range.start);
+    out
+}
+
+/// Finds the quotations, their speakers, and the sources of `text`.
+pub fn find(text: &str) -> Found {
+    let mut quotes: Vec<FoundQuote> = Vec::new();
+    let mut last_named: Option<(String, Option<String>)> = None;
+    let marks = pair_marks(text);
+    let sents = sentences(text);
+    for (open, close) in &marks {
+        let inner = trim(text, open.end..close.start.max(open.end));
+        if inner.is_empty() {
+            continue;
+        }
+        let words = text[inner.clone()].split_whitespace().count();
+        let para_open = paragraph_bounds(text, open.start);
+        let para_close = paragraph_bounds(text, close.start.max(open.start));
+        // The rest of the sentence after the quote (the segmenter keeps "Dr." inside it).
+        let from = close.end.min(para_close.end);
+        let si = sents.iter().position(|s| s.start <= from && from < s.end);
+        let mut after_end = si.map_or(para_close.end, |i| sents[i].end.min(para_close.end));
+        // '"Why?" asked X.': the segmenter ends the sentence at the quote; the
+        // attribution is the next one when it starts in lower case.
+        if text[from..after_end.max(from)].trim().is_empty() {
+            if let Some(next) = si.and_then(|i| sents.get(i + 1)) {
+                if next.end <= para_close.end
+                    && text[next.clone()].trim_start().starts_with(|c: char| c.is_lowercase())
+                {
+                    after_end = next.end;
+                }
+            }
+        }
+        let after = &text[from..after_end.max(from)];
+        // Only the current sentence before the quote counts.
+        let sent_start = sents
+            .iter()
+            .find(|s| s.start <= open.start && open.start < s.end)
+            .map_or(para_open.start, |s| s.start.max(para_open.start));
+        let before = &text[sent_start..open.start];
+        let mut sp = speaker_after(after).or_else(|| speaker_before(before));
+        if let Some(s) = &sp {
+            if s.pronoun {
+                sp = last_named.clone().map(|(name, role)| Speaker { name, role, pronoun: false });
+            }
+        }
+        if let Some(s) = &sp {
+            last_named = Some((s.name.clone(), s.role.clone()));
+        }
+        let kind = if words <= 2 && sp.is_none() { "scare" } else { "direct" };
+        quotes.push(FoundQuote {
+            range: inner,
+            speaker: sp.as_ref().map(|s| s.name.clone()),
+            role: sp.and_then(|s| s.role),
+            kind,
+        });
+    }
+    // Indirect speech in sentences without a direct quotation.
+    for s in sents {
+        let s = trim(text, s);
+        if marks.iter().any(|(o, c)| o.start < s.end && c.end.max(o.end) > s.start) {
+            continue;
+        }
+        let sent = &text[s.clone()];
+        let words: Vec<(usize, &str)> = sent
+            .split_whitespace()
+            .map(|w| (w.as_ptr() as usize - sent.as_ptr() as usize, w))
+            .collect();
+        for (i, (off, w)) in words.iter().enumerate() {
+            let lw = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+            if !matches!(
+                lw.as_str(),
+                "said"
+                    | "says"
+                    | "claimed"
+                    | "claims"
+                    | "warned"
+                    | "warns"
+                    | "demanded"
+                    | "argued"
+                    | "insisted"
+                    | "told"
+                    | "announced"
+                    | "admitted"
+                    | "denied"
+                    | "stated"
+                    | "added"
+                    | "tweeted"
+                    | "wrote"
+                    | "stressed"
+                    | "explained"
+                    | "noted"
+            ) || i == 0
+            {
+                continue;
+            }
+            // The subject: a name or pronoun, or an unnamed one ("the governor", "the
+            // club"), which is reported with no speaker.
+            let named = split_role(&phrase_before(&sent[..*off]));
+            let prev = words[i - 1].1.trim_matches(|c: char| !c.is_alphanumeric());
+            let unnamed = prev.chars().all(char::is_lowercase)
+                && words[..i].iter().rev().take(4).any(|(_, w)| {
+                    matches!(
+                        w.to_lowercase().as_str(),
+                        "the" | "a" | "an" | "its" | "their" | "his" | "her"
+                    )
+                });
+            let sp = match (named, unnamed) {
+                (Some(sp), _) => sp,
+                (None, true) => Speaker { name: String::new(), role: None, pronoun: false },
+                (None, false) => break,
+            };
+            // Skip an object ("told reporters", "told the BBC") and a time word, then an
+            // optional "that".
+            let mut j = i + 1;
+            if lw == "told" {
+                while j < words.len() && !words[j].1.eq_ignore_ascii_case("that") && j < i + 5 {
+                    j += 1;
+                }
+            }
+            if words.get(j).is_some_and(|x| {
+                matches!(
+                    x.1.to_lowercase().as_str(),
+                    "on" | "yesterday"
+                        | "today"
+                        | "monday"
+                        | "tuesday"
+                        | "wednesday"
+                        | "thursday"
+                        | "friday"
+                        | "saturday"
+                        | "sunday"
+                        | "last"
+                        | "earlier"
+                )
+            }) {
+                j += 1;
+                if words.get(j - 1).is_some_and(|x| {
+                    x.1.eq_ignore_ascii_case("on") || x.1.eq_ignore_ascii_case("last")
+                }) {
+                    j += 1;
+                }
+            }
+            if words.get(j).is_some_and(|x| x.1.eq_ignore_ascii_case("that")) {
+                j += 1;
+            }
+            if words.len() < j + 3 {
+                break;
+            }
+            let start = s.start + words[j].0;
+            let clause = trim(text, start..s.end);
+            let clause = clause.start
+                ..clause.end
+                    - text[clause.clone()]
+                        .chars()
+                        .last()
+                        .filter(|c| matches!(c, '.' | '!' | '?'))
+                        .map_or(0, |c| c.len_utf8());
+            let (speaker, role) = if sp.pronoun {
+                match &last_named {
+                    Some((n, r)) => (Some(n.clone()), r.clone()),
+                    None => (None, None),
+                }
+            } else if sp.name.is_empty() {
+                (None, None)
+            } else {
+                last_named = Some((sp.name.clone(), sp.role.clone()));
+                (Some(sp.name.clone()), sp.role.clone())
+            };
+            quotes.push(FoundQuote { range: clause, speaker, role, kind: "indirect" });
+            break;
+        }
+    }
+    quotes.sort_by_key(|q| q.range.start);
+    Found { quotes, sources: sources(text) }
+}

@@ -1,0 +1,101 @@
+use super::*;
+
+fn quotes(text: &str) -> Vec<(String, Option<String>, &'static str)> {
+    find(text).quotes.into_iter().map(|q| (text[q.range].to_string(), q.speaker, q.kind)).collect()
+}
+
+#[test]
+fn direct_quotes_and_speakers() {
+    let q = quotes(
+        "\"Once the wetland is gone, it is gone forever,\" said Dr. Elena Park, a biologist.",
+    );
+    assert_eq!(
+        q,
+        vec![(
+            "Once the wetland is gone, it is gone forever,".into(),
+            Some("Elena Park".into()),
+            "direct"
+        )]
+    );
+    let q =
+        quotes("The British Prime Minister Winston Churchill said: “We shall never surrender.”");
+    assert_eq!(q[0].1.as_deref(), Some("Winston Churchill"));
+    let f = find("The British Prime Minister Winston Churchill said: “We shall never surrender.”");
+    assert_eq!(f.quotes[0].role.as_deref(), Some("British Prime Minister"));
+    let q = quotes(
+        "“Prices will fall,” the minister Anna Berg told reporters. “We are ready,” she added.",
+    );
+    assert_eq!(q[0].1.as_deref(), Some("Anna Berg"));
+    assert_eq!(q[1].1.as_deref(), Some("Anna Berg"), "a pronoun resolves to the last speaker");
+    let q = quotes("Mayor Lin: «The bridge is safe.»");
+    assert_eq!(q[0].1.as_deref(), Some("Lin"));
+    let q = quotes("A banner read \"No surrender to anyone here\".");
+    assert_eq!(q[0].1, None, "unattributed quotes are not guessed");
+    let q = quotes("The so-called \"experts\" disagreed.");
+    assert_eq!(q[0].2, "scare");
+}
+
+#[test]
+fn quotes_over_paragraphs_and_nested() {
+    let text = "\"The first paragraph of the speech.\n\n\"And the second one,\" said Tom Hale.";
+    let q = quotes(text);
+    assert_eq!(q.len(), 1);
+    assert!(q[0].0.starts_with("The first") && q[0].0.ends_with("second one,"));
+    assert_eq!(q[0].1.as_deref(), Some("Tom Hale"));
+    let q = quotes("“He told me ‘never again’ and left,” said Ada Moss.");
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].1.as_deref(), Some("Ada Moss"));
+}
+
+#[test]
+fn indirect_speech() {
+    let q = quotes("Senator Ruth Cole said that the budget would be cut by half.");
+    assert_eq!(
+        q,
+        vec![("the budget would be cut by half".into(), Some("Ruth Cole".into()), "indirect")]
+    );
+    let q = quotes("Tedros said Wednesday the death toll stood at 207.");
+    assert_eq!(q[0].0, "the death toll stood at 207");
+}
+
+#[test]
+fn sources_table() {
+    let f = find(
+        "According to the Millbrook Environmental Trust, the wetland is shrinking. \
+                  The Daily Courier reported the vote. (Source: National Statistics Office) \
+                  She tweeted the figures. See https://www.example.org/report for details.",
+    );
+    let names: Vec<&str> = f.sources.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Millbrook Environmental Trust",
+            "Daily Courier",
+            "National Statistics Office",
+            "Twitter",
+            "example.org"
+        ]
+    );
+    let f = find("According to John Smith, it rained.");
+    assert!(f.sources.is_empty(), "a person is a speaker, not a cited source");
+}
+
+#[test]
+fn never_panics_on_odd_text() {
+    // Found by the offsets property test: an unclosed quote before a final emoji.
+    for t in [
+        "Mr. \" a third of Ix corrupt regime . . ? 😀",
+        "\"",
+        "«",
+        "‘x",
+        "'",
+        "\"😀",
+        "a\n\"\n\"b",
+        "“x\r\n\r\n“y",
+    ] {
+        let f = find(t);
+        for q in f.quotes {
+            assert!(t.is_char_boundary(q.range.start) && t.is_char_boundary(q.range.end));
+        }
+    }
+}
