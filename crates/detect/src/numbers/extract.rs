@@ -225,6 +225,33 @@ fn magnitude(m: &str) -> f64 {
     }
 }
 
+/// Adds a plain quantity (no range end, approximation or time) unless it overlaps one
+/// already found.
+fn add(
+    out: &mut Vec<Quantity>,
+    taken: &mut Vec<Range<usize>>,
+    range: Range<usize>,
+    value: f64,
+    kind: Kind,
+    unit: Option<String>,
+    sentence: usize,
+) {
+    if taken.iter().any(|t| range.start < t.end && t.start < range.end) {
+        return;
+    }
+    out.push(Quantity {
+        range: range.clone(),
+        value,
+        high: None,
+        unit,
+        kind,
+        approx: None,
+        time: None,
+        sentence,
+    });
+    taken.push(range);
+}
+
 /// Finds every quantity in `text`, in text order.
 pub fn extract(text: &str) -> Vec<Quantity> {
     let toks = tokens(text);
@@ -452,37 +479,15 @@ pub fn extract(text: &str) -> Vec<Quantity> {
         };
         if let Some(m) = mult {
             let r = t.start..t.end;
-            if !overlaps(&r, &taken) {
-                out.push(Quantity {
-                    range: r.clone(),
-                    value: m,
-                    high: None,
-                    unit: None,
-                    kind: Kind::Multiplier,
-                    approx: None,
-                    time: None,
-                    sentence: sentence_of(r.start),
-                });
-                taken.push(r);
-            }
+            let sentence = sentence_of(r.start);
+            add(&mut out, &mut taken, r, m, Kind::Multiplier, None, sentence);
             i += 1;
             continue;
         }
         if lw == "in" && toks.get(i + 1).is_some_and(|n| lower(n, text) == "half") {
             let r = t.start..toks[i + 1].end;
-            if !overlaps(&r, &taken) {
-                out.push(Quantity {
-                    range: r.clone(),
-                    value: 0.5,
-                    high: None,
-                    unit: None,
-                    kind: Kind::Multiplier,
-                    approx: None,
-                    time: None,
-                    sentence: sentence_of(r.start),
-                });
-                taken.push(r);
-            }
+            let sentence = sentence_of(r.start);
+            add(&mut out, &mut taken, r, 0.5, Kind::Multiplier, None, sentence);
             i += 2;
             continue;
         }
@@ -493,34 +498,20 @@ pub fn extract(text: &str) -> Vec<Quantity> {
                 prev == "a" && toks.get(i + 1).is_some_and(|n| lower(n, text) == "of") && v >= 3;
             if is_fraction {
                 let r = toks[i - 1].start..t.end;
-                if !overlaps(&r, &taken) {
-                    out.push(Quantity {
-                        range: r.clone(),
-                        value: 1.0 / v as f64,
-                        high: None,
-                        unit: None,
-                        kind: Kind::Fraction,
-                        approx: None,
-                        time: None,
-                        sentence: sentence_of(r.start),
-                    });
-                    taken.push(r);
-                }
+                let sentence = sentence_of(r.start);
+                add(&mut out, &mut taken, r, 1.0 / v as f64, Kind::Fraction, None, sentence);
             } else if DETERMINERS.contains(&prev.as_str()) && v >= 2 {
                 let r = t.start..t.end;
-                if !overlaps(&r, &taken) {
-                    out.push(Quantity {
-                        range: r.clone(),
-                        value: v as f64,
-                        high: None,
-                        unit: noun_after(text, &toks, t.end),
-                        kind: Kind::Ordinal,
-                        approx: None,
-                        time: None,
-                        sentence: sentence_of(r.start),
-                    });
-                    taken.push(r);
-                }
+                let sentence = sentence_of(r.start);
+                add(
+                    &mut out,
+                    &mut taken,
+                    r,
+                    v as f64,
+                    Kind::Ordinal,
+                    noun_after(text, &toks, t.end),
+                    sentence,
+                );
             }
             i += 1;
             continue;
