@@ -295,7 +295,7 @@ pub fn bar_chart(title: &str, items: &[(String, f64)], unit: &str) -> String {
     }
     for (k, (label, v)) in items.iter().enumerate() {
         let y = 28 + row * k;
-        let w = (v / max * 380.0).max(1.0);
+        let w = (v / max * 320.0).max(1.0);
         let short: String = label.chars().take(40).collect();
         s.push_str(&format!(
             "<text x=0 y={ty} font-size=13>{l}</text><rect x=300 y={y} width={w:.1} height=16 fill=#6a8fd0><title>{l}: {v}{u}</title></rect>\
