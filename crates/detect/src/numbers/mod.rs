@@ -1,6 +1,6 @@
 //! Numbers and the article's own arithmetic: every quantity with what it counts and when
-//! ([`extract`]), and every comparison or sum recomputed from the article's own numbers
-//! ([`check`]). Rule-based; the tolerances are documented on [`checks`].
+//! ([`extract()`]), and every comparison or sum recomputed from the article's own numbers
+//! ([`check()`]). Rule-based; the tolerances are documented on [`checks`].
 
 pub mod checks;
 pub mod extract;

@@ -9,7 +9,7 @@
 //!   ("he added") resolved to the last named speaker. Unattributed quotations keep
 //!   `speaker: null`.
 //! - Indirect speech: "X said (that) …" → `indirect`, the reported clause as the span.
-//! - Sources: "(Source: …)", "according to <organisation/report>", "<Outlet> reported",
+//! - Sources: "(Source: …)", "according to" an organisation or report, "`<Outlet>` reported",
 //!   tweets and posts, URLs.
 
 mod attribution;
