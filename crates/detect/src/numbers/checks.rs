@@ -117,13 +117,20 @@ const DOWN: &[&str] = &[
 pub fn check(text: &str, qs: &[Quantity]) -> Vec<CheckResult> {
     let sents = sentences(text);
     let mut out = Vec::new();
+    // Quantities grouped by sentence once, so each statement looks only at its own.
+    let mut by_sentence: Vec<Vec<&Quantity>> = vec![Vec::new(); sents.len()];
+    for q in qs {
+        if let Some(g) = by_sentence.get_mut(q.sentence) {
+            g.push(q);
+        }
+    }
     for (si, srange) in sents.iter().enumerate() {
-        let srange = unspin_text::segment::trim(text, srange.clone());
-        let s_lower = text[srange.clone()].to_lowercase();
-        let in_s: Vec<&Quantity> = qs.iter().filter(|q| q.sentence == si).collect();
+        let in_s: &[&Quantity] = &by_sentence[si];
         if in_s.is_empty() {
             continue;
         }
+        let srange = unspin_text::segment::trim(text, srange.clone());
+        let s_lower = text[srange.clone()].to_lowercase();
         let words: Vec<&str> = s_lower
             .split(|c: char| !c.is_alphanumeric() && c != '%')
             .filter(|w| !w.is_empty())
@@ -221,12 +228,13 @@ pub fn check(text: &str, qs: &[Quantity]) -> Vec<CheckResult> {
                     .copied();
                 let b = b_after.or_else(|| {
                     let a = a?;
-                    qs.iter()
+                    by_sentence[si.saturating_sub(2)..=si]
+                        .iter()
+                        .flatten()
                         .rev()
-                        .filter(|q| {
-                            q.range.end <= a.range.start && q.sentence + 2 >= si && is_operand(q)
-                        })
+                        .filter(|q| q.range.end <= a.range.start && is_operand(q))
                         .find(|q| q.unit.is_some() && q.unit == a.unit)
+                        .copied()
                 });
                 a.zip(b)
             };

@@ -174,7 +174,8 @@ fn parse_digits(s: &str) -> Option<f64> {
 
 /// The counted noun after byte offset `end`, skipping a few adjectives.
 fn noun_after(text: &str, toks: &[Token], end: usize) -> Option<String> {
-    let mut it = toks.iter().skip_while(|t| t.start < end).take(3);
+    let first = toks.partition_point(|t| t.start < end);
+    let mut it = toks[first..].iter().take(3);
     let mut first = it.next()?;
     // "six-lane": the hyphenated word is the unit.
     if first.text(text) == "-" && first.start == end {
@@ -225,18 +226,43 @@ fn magnitude(m: &str) -> f64 {
     }
 }
 
+/// The disjoint byte ranges already claimed by a quantity, sorted for O(log n) tests.
+#[derive(Default)]
+struct Taken(std::collections::BTreeMap<usize, usize>);
+
+impl Taken {
+    /// Whether `r` overlaps a claimed range. The ranges are disjoint, so only the last one
+    /// starting before `r.end` can overlap.
+    fn overlaps(&self, r: &Range<usize>) -> bool {
+        self.0.range(..r.end).next_back().is_some_and(|(_, &end)| end > r.start)
+    }
+
+    fn push(&mut self, r: Range<usize>) {
+        self.0.insert(r.start, r.end);
+    }
+
+    /// Forgets the claimed ranges that lie inside `r`.
+    fn remove_within(&mut self, r: &Range<usize>) {
+        let inside: Vec<usize> =
+            self.0.range(r.start..r.end).filter(|(_, &e)| e <= r.end).map(|(&s, _)| s).collect();
+        for k in inside {
+            self.0.remove(&k);
+        }
+    }
+}
+
 /// Adds a plain quantity (no range end, approximation or time) unless it overlaps one
 /// already found.
 fn add(
     out: &mut Vec<Quantity>,
-    taken: &mut Vec<Range<usize>>,
+    taken: &mut Taken,
     range: Range<usize>,
     value: f64,
     kind: Kind,
     unit: Option<String>,
     sentence: usize,
 ) {
-    if taken.iter().any(|t| range.start < t.end && t.start < range.end) {
+    if taken.overlaps(&range) {
         return;
     }
     out.push(Quantity {
@@ -257,9 +283,10 @@ pub fn extract(text: &str) -> Vec<Quantity> {
     let toks = tokens(text);
     let sents = sentences(text);
     let sentence_of =
-        |b: usize| sents.iter().position(|s| b < s.end).unwrap_or(sents.len().saturating_sub(1));
+        |b: usize| sents.partition_point(|s| s.end <= b).min(sents.len().saturating_sub(1));
     let mut out: Vec<Quantity> = Vec::new();
-    let mut taken: Vec<Range<usize>> = Vec::new();
+    let mut taken = Taken::default();
+    let mut dates: Vec<Range<usize>> = Vec::new();
 
     // 1. Digits.
     for c in DIGITS.captures_iter(text) {
@@ -340,13 +367,15 @@ pub fn extract(text: &str) -> Vec<Quantity> {
         }
         // Multipliers written with digits: "3 times", "5-fold", "3x".
         let after = &text[end..];
+        // Only a short look-ahead decides "times", "-fold", "x": lowercasing the whole rest
+        // of the text here made extraction quadratic in the article's length.
+        let lower_after: String = after.chars().take(16).collect::<String>().to_lowercase();
         let kind = if kind == Kind::Cardinal
             && (after.starts_with("x ")
                 || after.starts_with("×")
                 || after.starts_with("-fold")
-                || after.to_lowercase().starts_with(" times"))
+                || lower_after.starts_with(" times"))
         {
-            let lower_after = after.to_lowercase();
             if lower_after.starts_with(" times a ")
                 || lower_after.starts_with(" times per")
                 || lower_after.starts_with(" times in")
@@ -361,7 +390,7 @@ pub fn extract(text: &str) -> Vec<Quantity> {
             kind
         };
         let end = if kind == Kind::Multiplier {
-            let l = after.to_lowercase();
+            let l = &lower_after;
             end + if l.starts_with(" times") {
                 6
             } else if l.starts_with("-fold") {
@@ -374,9 +403,7 @@ pub fn extract(text: &str) -> Vec<Quantity> {
         } else {
             end
         };
-        let unit = if kind == Kind::Cardinal
-            && unit.is_none()
-            && after.to_lowercase().starts_with(" times")
+        let unit = if kind == Kind::Cardinal && unit.is_none() && lower_after.starts_with(" times")
         {
             Some("times".into())
         } else {
@@ -444,8 +471,8 @@ pub fn extract(text: &str) -> Vec<Quantity> {
         if day.is_none() {
             continue;
         }
-        out.retain(|q| !(q.range.start >= start && q.range.end <= end));
-        taken.retain(|r| !(r.start >= start && r.end <= end));
+        taken.remove_within(&(start..end));
+        dates.push(start..end);
         let value = year.or(day).unwrap_or(0.0);
         out.push(Quantity {
             range: start..end,
@@ -461,9 +488,14 @@ pub fn extract(text: &str) -> Vec<Quantity> {
     }
 
     // 3. Number words, fractions, ordinals and multiplier words.
-    let overlaps = |r: &Range<usize>, taken: &[Range<usize>]| {
-        taken.iter().any(|t| r.start < t.end && t.start < r.end)
-    };
+    // Digits inside a date belong to the date (dates are found in text order).
+    out.retain(|q| {
+        q.kind == Kind::Date || {
+            let k = dates.partition_point(|d| d.start <= q.range.start);
+            k == 0 || q.range.end > dates[k - 1].end
+        }
+    });
+    let overlaps = |r: &Range<usize>, taken: &Taken| taken.overlaps(r);
     let mut i = 0;
     while i < toks.len() {
         let t = toks[i];
@@ -659,39 +691,35 @@ pub fn extract(text: &str) -> Vec<Quantity> {
     // ("400 new jobs then; the garage created 52").
     for k in 1..out.len() {
         if out[k].kind == Kind::Cardinal && out[k].unit.is_none() {
-            let prev = out[..k]
+            let s = out[k].sentence;
+            out[k].unit = out[..k]
                 .iter()
                 .rev()
-                .find(|p| {
-                    p.sentence == out[k].sentence && p.kind == Kind::Cardinal && p.unit.is_some()
-                })
+                .take_while(|p| p.sentence == s)
+                .find(|p| p.kind == Kind::Cardinal && p.unit.is_some())
                 .and_then(|p| p.unit.clone());
-            out[k].unit = prev;
         }
     }
-    // The year a quantity refers to: a year right after it ("18,000 in 2023"), else the
-    // nearest year before it in the same sentence ("In 2019, 300 people").
-    let years: Vec<(usize, Range<usize>, usize)> = out
-        .iter()
-        .enumerate()
-        .filter(|(_, q)| q.kind == Kind::Year || q.kind == Kind::Date)
-        .map(|(i, q)| (i, q.range.clone(), q.sentence))
-        .collect();
+    // The year a quantity refers to: a year right after it ("18,000 in 2023", only years
+    // between them), else the nearest year before it in the same sentence ("In 2019, 300
+    // people"). Both searches stay inside the sentence.
+    let is_year = |q: &Quantity| matches!(q.kind, Kind::Year | Kind::Date);
     for k in 0..out.len() {
-        if matches!(out[k].kind, Kind::Year | Kind::Date) {
+        if is_year(&out[k]) {
             continue;
         }
-        let s = out[k].sentence;
-        let after = years.iter().find(|(i, r, ys)| {
-            *ys == s
-                && r.start >= out[k].range.end
-                && !out[*i..].is_empty()
-                && !out[k + 1..*i].iter().any(|q| !matches!(q.kind, Kind::Year | Kind::Date))
-                && text[out[k].range.end..r.start].trim_start().to_lowercase().starts_with("in")
+        let (s, end, start) = (out[k].sentence, out[k].range.end, out[k].range.start);
+        let after = out[k + 1..].iter().take_while(|q| q.sentence == s && is_year(q)).find(|q| {
+            q.range.start >= end
+                && text[end..q.range.start].trim_start().to_lowercase().starts_with("in")
         });
-        let before = years.iter().rev().find(|(_, r, ys)| *ys == s && r.end <= out[k].range.start);
-        if let Some((_, r, _)) = after.or(before) {
-            out[k].time = Some(text[r.clone()].to_string());
+        let before = out[..k]
+            .iter()
+            .rev()
+            .take_while(|q| q.sentence == s)
+            .find(|q| is_year(q) && q.range.end <= start);
+        if let Some(r) = after.or(before).map(|q| q.range.clone()) {
+            out[k].time = Some(text[r].to_string());
         }
     }
     out

@@ -37,6 +37,12 @@ pub struct Found {
     pub sources: Vec<FoundSource>,
 }
 
+/// The index of the sentence holding byte `b` (sentences are sorted and tile the text).
+fn sentence_at(sents: &[Range<usize>], b: usize) -> Option<usize> {
+    let i = sents.partition_point(|s| s.end <= b);
+    (i < sents.len() && sents[i].start <= b).then_some(i)
+}
+
 fn paragraph_bounds(text: &str, at: usize) -> Range<usize> {
     let mut at = at.min(text.len());
     while !text.is_char_boundary(at) {
@@ -341,7 +347,7 @@ pub fn find(text: &str) -> Found {
         let para_close = paragraph_bounds(text, close.start.max(open.start));
         // The rest of the sentence after the quote (the segmenter keeps "Dr." inside it).
         let from = close.end.min(para_close.end);
-        let si = sents.iter().position(|s| s.start <= from && from < s.end);
+        let si = sentence_at(&sents, from);
         let mut after_end = si.map_or(para_close.end, |i| sents[i].end.min(para_close.end));
         // '"Why?" asked X.': the segmenter ends the sentence at the quote; the
         // attribution is the next one when it starts in lower case.
@@ -356,10 +362,8 @@ pub fn find(text: &str) -> Found {
         }
         let after = &text[from..after_end.max(from)];
         // Only the current sentence before the quote counts.
-        let sent_start = sents
-            .iter()
-            .find(|s| s.start <= open.start && open.start < s.end)
-            .map_or(para_open.start, |s| s.start.max(para_open.start));
+        let sent_start = sentence_at(&sents, open.start)
+            .map_or(para_open.start, |k| sents[k].start.max(para_open.start));
         let before = &text[sent_start..open.start];
         let mut sp = speaker_after(after).or_else(|| speaker_before(before));
         if let Some(s) = &sp {
@@ -381,7 +385,10 @@ pub fn find(text: &str) -> Found {
     // Indirect speech in sentences without a direct quotation.
     for s in sents {
         let s = trim(text, s);
-        if marks.iter().any(|(o, c)| o.start < s.end && c.end.max(o.end) > s.start) {
+        // Marks are sorted and disjoint: only the last one opening before the sentence
+        // ends can reach into it.
+        let k = marks.partition_point(|(o, _)| o.start < s.end);
+        if k > 0 && marks[k - 1].1.end.max(marks[k - 1].0.end) > s.start {
             continue;
         }
         let sent = &text[s.clone()];

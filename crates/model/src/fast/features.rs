@@ -322,6 +322,7 @@ pub struct ArticleContext<'a> {
     word_count: HashMap<u64, u32>,
     bigram_count: HashMap<u64, u32>,
     lower_text: String,
+    occurrence_cache: std::cell::RefCell<HashMap<String, usize>>,
 }
 
 impl<'a> ArticleContext<'a> {
@@ -377,6 +378,7 @@ impl<'a> ArticleContext<'a> {
             word_count,
             bigram_count,
             lower_text,
+            occurrence_cache: Default::default(),
         }
     }
 
@@ -387,8 +389,18 @@ impl<'a> ArticleContext<'a> {
         self
     }
 
-    /// How many times `phrase` (lowercased) occurs in the article.
+    /// How many times `phrase` (lowercased) occurs in the article. Each distinct phrase is
+    /// counted once per article (a scan of the whole text), then remembered.
     pub fn occurrences(&self, phrase: &str) -> usize {
+        if let Some(&n) = self.occurrence_cache.borrow().get(phrase) {
+            return n;
+        }
+        let n = self.count_occurrences(phrase);
+        self.occurrence_cache.borrow_mut().insert(phrase.to_string(), n);
+        n
+    }
+
+    fn count_occurrences(&self, phrase: &str) -> usize {
         let p = phrase.to_lowercase();
         if p.trim().is_empty() || self.lower_text.len() != self.text.len() {
             // Lowercasing changed byte lengths (rare scripts): fall back to exact matches.
@@ -492,8 +504,11 @@ impl<'a> ArticleContext<'a> {
     pub fn span_features(&self, range: Range<usize>) -> Vec<String> {
         let mut f = Vec::with_capacity(64);
         f.push("bias".to_string());
-        let inside: Vec<usize> = (0..self.tokens.len())
-            .filter(|&i| self.tokens[i].start >= range.start && self.tokens[i].end <= range.end)
+        // Tokens are sorted: start at the first one inside and stop at the span's end.
+        let first = self.tokens.partition_point(|t| t.start < range.start);
+        let inside: Vec<usize> = (first..self.tokens.len())
+            .take_while(|&i| self.tokens[i].start < range.end)
+            .filter(|&i| self.tokens[i].end <= range.end)
             .collect();
         let span_text = &self.text[range.clone()];
         let words: Vec<&str> = inside.iter().map(|&i| self.lower[i].as_str()).collect();

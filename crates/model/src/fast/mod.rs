@@ -224,13 +224,13 @@ fn describe(name: &str, ctx: &ArticleContext<'_>, range: Range<usize>) -> Option
         }
         "repw" if value != "1" => "a word in it recurs across the article".to_string(),
         "cue" => {
-            let word = ctx
-                .tokens
-                .iter()
-                .zip(&ctx.lower)
-                .filter(|(t, _)| t.start >= range.start && t.end <= range.end)
-                .find(|(_, w)| lexicon_of(w) == Some(value))
-                .map(|(_, w)| w.clone())
+            let first = ctx.tokens.partition_point(|t| t.start < range.start);
+            let word = (first..ctx.tokens.len())
+                .take_while(|&i| ctx.tokens[i].start < range.end)
+                .filter(|&i| ctx.tokens[i].end <= range.end)
+                .map(|i| &ctx.lower[i])
+                .find(|w| lexicon_of(w) == Some(value))
+                .cloned()
                 .unwrap_or_default();
             format!("{} (“{word}”)", lexicon_words(value))
         }
