@@ -32,8 +32,19 @@ pub const CLAIM_FORMAT: u32 = 1;
 static EMBEDDED_FAST: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/techniques-fast.bin"));
 static EMBEDDED_CLAIMS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/claims-fast.bin"));
 
-/// Checks the magic bytes and version, and returns the payload.
-fn payload<'a>(
+/// Lowercase hex of a digest.
+pub fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// SHA-256 of `bytes`, in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(bytes))
+}
+
+/// Checks a model file's magic bytes and format version, and returns its payload.
+pub fn payload<'a>(
     bytes: &'a [u8],
     magic: &[u8; 8],
     format: u32,
@@ -51,18 +62,21 @@ fn payload<'a>(
     Ok(&bytes[12..])
 }
 
-fn framed(magic: &[u8; 8], format: u32, value: &impl Serialize) -> Result<Vec<u8>, Error> {
+/// A model file: magic bytes, little-endian format version, then `value` in bincode.
+pub fn framed(magic: &[u8; 8], format: u32, value: &impl Serialize) -> Result<Vec<u8>, Error> {
     let mut out = magic.to_vec();
     out.extend_from_slice(&format.to_le_bytes());
     bincode::serialize_into(&mut out, value).map_err(|e| Error::Format(e.to_string()))?;
     Ok(out)
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
+/// Reads a model file.
+pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
 }
 
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+/// Writes a model file.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     std::fs::write(path, bytes).map_err(|source| Error::Io { path: path.to_path_buf(), source })
 }
 

@@ -116,6 +116,6 @@ pub fn load(dir: &Path, split: Split) -> Result<Corpus, Error> {
         }
         articles.push(Article { doc, spans });
     }
-    let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = crate::artifact::hex(&hasher.finalize());
     Ok(Corpus { articles, sha256 })
 }

@@ -5,8 +5,8 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use unspin_detect::claims::ClaimScorer;
+use unspin_model::artifact::{self, sha256_hex};
 use unspin_model::checkthat::Row;
 use unspin_model::claims::{f1_yes, features, ClaimModel};
 use unspin_model::fast::features::hash_name;
@@ -46,21 +46,13 @@ pub struct NeuralClaimModel {
 impl NeuralClaimModel {
     /// Serialises the model.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
-        let mut out = MAGIC.to_vec();
-        out.extend_from_slice(&FORMAT.to_le_bytes());
-        bincode::serialize_into(&mut out, self).map_err(|e| Error::Format(e.to_string()))?;
-        Ok(out)
+        Ok(artifact::framed(MAGIC, FORMAT, self)?)
     }
 
     /// Reads a model from bytes.
     pub fn from_bytes(b: &[u8]) -> Result<NeuralClaimModel, Error> {
-        if b.len() < 12 || &b[..8] != MAGIC {
-            return Err(Error::Format("not an unspin neural claim model".into()));
-        }
-        if u32::from_le_bytes(b[8..12].try_into().expect("4 bytes")) != FORMAT {
-            return Err(Error::Format("unsupported neural claim model version".into()));
-        }
-        bincode::deserialize(&b[12..]).map_err(|e| Error::Format(e.to_string()))
+        let body = artifact::payload(b, MAGIC, FORMAT, "neural claim")?;
+        bincode::deserialize(body).map_err(|e| Error::Format(e.to_string()))
     }
 
     /// The head embedded in this binary (the committed `models/claims-neural.bin`).
@@ -76,15 +68,12 @@ impl NeuralClaimModel {
 
     /// Reads a model file.
     pub fn load(path: &Path) -> Result<NeuralClaimModel, Error> {
-        let b =
-            std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
-        Self::from_bytes(&b)
+        Self::from_bytes(&artifact::read_file(path)?)
     }
 
     /// Writes the model to `path`.
     pub fn save(&self, path: &Path) -> Result<(), Error> {
-        std::fs::write(path, self.to_bytes()?)
-            .map_err(|source| Error::Io { path: path.to_path_buf(), source })
+        Ok(artifact::write_file(path, &self.to_bytes()?)?)
     }
 
     fn dense_logit(&self, e: &[f32]) -> f32 {
@@ -106,11 +95,6 @@ pub fn fast_logit(fast: &ClaimModel, sentence: &str) -> f32 {
     let ids: Vec<u32> = features(sentence).iter().map(|n| hash_name(n, mask)).collect();
     let s = fast.classifier.scores(&ids);
     s[1] - s[0]
-}
-
-/// SHA-256 (hex) of bytes.
-pub fn sha256_hex(b: &[u8]) -> String {
-    Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// The neural scorer: encoder + fast model + the trained head.

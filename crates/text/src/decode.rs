@@ -46,10 +46,7 @@ pub fn decode(bytes: &[u8], opts: &DecodeOptions) -> Result<String, Error> {
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(s) => s.to_string(),
-        Err(e) if opts.lossy => {
-            let _ = e;
-            String::from_utf8_lossy(bytes).into_owned()
-        }
+        Err(_) if opts.lossy => String::from_utf8_lossy(bytes).into_owned(),
         Err(e) => return Err(Error::InvalidUtf8 { offset: e.valid_up_to() }),
     };
     if text.chars().all(|c| c.is_whitespace() || c == '\u{feff}') {

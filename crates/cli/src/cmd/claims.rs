@@ -38,11 +38,16 @@ pub fn scorer(name: &str) -> Result<Box<dyn ClaimScorer>> {
 pub fn read_tsv(path: &Path) -> Result<Vec<checkthat::Row>> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let (rows, warnings) = checkthat::parse(&text);
+    Ok(rows_of(path, &text))
+}
+
+/// The rows of a CheckThat! TSV already read from `path`, warning per skipped row.
+fn rows_of(path: &Path, text: &str) -> Vec<checkthat::Row> {
+    let (rows, warnings) = checkthat::parse(text);
     for w in warnings {
         eprintln!("unspin: warning: {}:{}: {} (row skipped)", path.display(), w.line, w.message);
     }
-    Ok(rows)
+    rows
 }
 
 fn is_tsv(path: &Path) -> bool {
@@ -137,13 +142,10 @@ pub fn train(args: &TrainClaims) -> Result<()> {
         bail!("{} exists; pass --force to overwrite it", args.out.display());
     }
     let start = std::time::Instant::now();
-    let bytes =
-        std::fs::read(&args.train).with_context(|| format!("reading {}", args.train.display()))?;
-    let sha: String = {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect()
-    };
-    let train_rows = read_tsv(&args.train)?;
+    let train_text = std::fs::read_to_string(&args.train)
+        .with_context(|| format!("reading {}", args.train.display()))?;
+    let sha = unspin_model::artifact::sha256_hex(train_text.as_bytes());
+    let train_rows = rows_of(&args.train, &train_text);
     let tune_rows = read_tsv(&args.tune)?;
     let mut log = |m: String| eprintln!("[{:>6.1}s] {m}", start.elapsed().as_secs_f64());
     if args.neural {
@@ -152,10 +154,7 @@ pub fn train(args: &TrainClaims) -> Result<()> {
         let fast = model("fast")?;
         let head =
             unspin_neural::claims::train(&encoder, &fast, &train_rows, &tune_rows, &mut log)?;
-        let tmp = args.out.with_extension("tmp");
-        head.save(&tmp)?;
-        std::fs::rename(&tmp, &args.out)
-            .with_context(|| format!("moving the model into {}", args.out.display()))?;
+        super::write_atomically(&args.out, &head.to_bytes()?)?;
         log(format!("wrote {}", args.out.display()));
         return Ok(());
     }
@@ -167,10 +166,7 @@ pub fn train(args: &TrainClaims) -> Result<()> {
         seed: args.seed,
     };
     let model = claims::train(&train_rows, &tune_rows, &cfg, sha, &mut log);
-    let tmp = args.out.with_extension("tmp");
-    model.save(&tmp)?;
-    std::fs::rename(&tmp, &args.out)
-        .with_context(|| format!("moving the model into {}", args.out.display()))?;
+    super::write_atomically(&args.out, &model.to_bytes()?)?;
     log(format!("wrote {}", args.out.display()));
     Ok(())
 }

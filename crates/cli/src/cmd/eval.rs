@@ -9,7 +9,7 @@ use unspin_eval::tc::TcScore;
 use unspin_eval::{labels, si, tc};
 use unspin_model::ptc;
 
-use crate::flags::{EvalClaims, EvalFiles, EvalNumbers, EvalQuotes, EvalTechniques, ModelArgs};
+use crate::flags::{EvalClaims, EvalFiles, EvalNumbers, EvalQuotes, EvalTechniques};
 
 fn read(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
@@ -70,7 +70,7 @@ pub fn techniques(args: &EvalTechniques) -> Result<String> {
     let split: ptc::Split = args.split.parse()?;
     let corpus = ptc::load(&args.data, split)
         .with_context(|| format!("reading PTC from {}", args.data.display()))?;
-    let det = super::detector(&ModelArgs { model: args.model.model.clone() })?;
+    let det = super::detector(&args.model)?;
     let e = techniques::evaluate(det.as_ref(), &corpus)?;
     if args.json {
         return Ok(serde_json::to_string_pretty(&e)? + "\n");

@@ -10,6 +10,7 @@ pub mod report;
 pub mod serve;
 pub mod train;
 
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -28,6 +29,16 @@ pub fn detector(args: &ModelArgs) -> Result<Arc<dyn TechniqueDetector>> {
         path => FastModel::load(path.as_ref()).with_context(|| format!("loading model {path}"))?,
     };
     Ok(Arc::new(FastDetector::new(model)))
+}
+
+/// Writes `bytes` to `path` through a hidden temporary file beside it and a rename, so an
+/// interrupted run never leaves a torn file (and no other file of the user's is touched).
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.unspin-partial"));
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("moving the result into {}", path.display()))
 }
 
 /// The input options the flags give.

@@ -38,11 +38,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         ReportFormat::Html => aggregate::to_html(&summary, &top),
     };
     match &args.out {
-        Some(out) => {
-            let tmp = out.with_extension("tmp");
-            std::fs::write(&tmp, body).with_context(|| format!("writing {}", tmp.display()))?;
-            std::fs::rename(&tmp, out).with_context(|| format!("writing {}", out.display()))?;
-        }
+        Some(out) => super::write_atomically(out, body.as_bytes())?,
         None => std::io::stdout().lock().write_all(body.as_bytes())?,
     }
     Ok(())

@@ -35,11 +35,7 @@ pub fn techniques(args: &TrainTechniques) -> Result<()> {
     }
     let mut log = |m: String| eprintln!("[{:>6.1}s] {m}", start.elapsed().as_secs_f64());
     let model = train(&corpus, &args.split, &cfg, &mut log)?;
-    // Write to a temporary file first so that an interrupted run never leaves a torn model.
-    let tmp = out.with_extension("tmp");
-    model.save(&tmp)?;
-    std::fs::rename(&tmp, &out)
-        .with_context(|| format!("moving the model into {}", out.display()))?;
+    super::write_atomically(&out, &model.to_bytes()?)?;
     let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
     eprintln!(
         "wrote {} ({:.1} MB) in {:.1}s",

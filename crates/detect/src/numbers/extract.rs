@@ -409,7 +409,6 @@ pub fn extract(text: &str) -> Vec<Quantity> {
         } else {
             unit
         };
-        let _ = whole;
         out.push(Quantity {
             range: start..end,
             value,

@@ -358,8 +358,7 @@ impl<'a> ArticleContext<'a> {
         for (i, t) in tokens.iter().enumerate() {
             if t.kind == TokenKind::Word {
                 *word_count.entry(word[i]).or_default() += 1;
-                if let Some(n) = tokens.get(i + 1).filter(|n| n.kind == TokenKind::Word) {
-                    let _ = n;
+                if tokens.get(i + 1).is_some_and(|n| n.kind == TokenKind::Word) {
                     *bigram_count.entry(mix(word[i], word[i + 1])).or_default() += 1;
                 }
             }
@@ -486,8 +485,7 @@ impl<'a> ArticleContext<'a> {
                     _ => 3,
                 },
             );
-            if let Some(next) = self.tokens.get(i + 1).filter(|n| n.kind == TokenKind::Word) {
-                let _ = next;
+            if self.tokens.get(i + 1).is_some_and(|n| n.kind == TokenKind::Word) {
                 let b = self.bigram_count.get(&mix(self.word[i], self.word[i + 1])).copied();
                 if b.unwrap_or(0) >= 2 {
                     push(22, 0);

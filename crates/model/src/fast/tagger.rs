@@ -141,10 +141,10 @@ impl TaggerTrainer {
     }
 
     /// One pass over `data` in the order of `order`; returns the token error count.
-    pub fn epoch(&mut self, data: &[Sequence], order: &[usize]) -> usize {
+    pub fn epoch(&mut self, data: &[&Sequence], order: &[usize]) -> usize {
         let mut errors = 0;
         for &k in order {
-            let seq = &data[k];
+            let seq = data[k];
             let current = Tagger {
                 bits: self.bits,
                 weights: std::mem::take(&mut self.w),
@@ -217,7 +217,7 @@ mod tests {
         let data = vec![mk(&[0, 1, 2, 0]), mk(&[1, 2, 2]), mk(&[0, 0, 1])];
         let mut tr = TaggerTrainer::new(4);
         for _ in 0..5 {
-            tr.epoch(&data, &[0, 1, 2]);
+            tr.epoch(&data.iter().collect::<Vec<_>>(), &[0, 1, 2]);
         }
         let t = tr.finish();
         for s in &data {

@@ -72,19 +72,15 @@ impl TrainConfig {
     }
 }
 
-struct Prepared {
-    /// Sentence sequences of each article.
-    seqs: Vec<Vec<Sequence>>,
-}
-
 fn merged(spans: &[(Range<usize>, Technique)]) -> Vec<Range<usize>> {
     let v = si::merge(spans.iter().map(|(r, _)| (r.start, r.end)).collect());
     v.into_iter().map(|(s, e)| s..e).collect()
 }
 
-fn prepare(corpus: &Corpus, bits: u8, disabled: u64) -> Prepared {
+/// Each article's sentence sequences (token features and BIO tags).
+fn prepare(corpus: &Corpus, bits: u8, disabled: u64) -> Vec<Vec<Sequence>> {
     let mask = (1u64 << bits) - 1;
-    let seqs = corpus
+    corpus
         .articles
         .iter()
         .map(|a| {
@@ -112,8 +108,7 @@ fn prepare(corpus: &Corpus, bits: u8, disabled: u64) -> Prepared {
                 })
                 .collect()
         })
-        .collect();
-    Prepared { seqs }
+        .collect()
 }
 
 fn train_tagger(
@@ -122,14 +117,13 @@ fn train_tagger(
     log: &mut dyn FnMut(String),
     what: &str,
 ) -> Tagger {
-    let data: Vec<Sequence> = seqs.iter().map(|s| (*s).clone()).collect();
     let mut trainer = TaggerTrainer::new(cfg.si_bits);
     let mut rng = fastrand::Rng::with_seed(cfg.seed);
-    let mut order: Vec<usize> = (0..data.len()).collect();
-    let tokens: usize = data.iter().map(Sequence::len).sum();
+    let mut order: Vec<usize> = (0..seqs.len()).collect();
+    let tokens: usize = seqs.iter().map(|s| s.len()).sum();
     for epoch in 1..=cfg.si_epochs {
         rng.shuffle(&mut order);
-        let errors = trainer.epoch(&data, &order);
+        let errors = trainer.epoch(seqs, &order);
         log(format!(
             "{what}: epoch {epoch}/{}: {errors} token errors of {tokens} ({:.2}%)",
             cfg.si_epochs,
@@ -190,15 +184,15 @@ pub fn train(
         )));
     }
     log(format!("preparing features for {} articles", corpus.articles.len()));
-    let prep = prepare(corpus, cfg.si_bits, cfg.si_disabled_templates);
+    let seqs = prepare(corpus, cfg.si_bits, cfg.si_disabled_templates);
 
     // Held-out part of the training split, for tuning only.
     let mut ids: Vec<usize> = (0..corpus.articles.len()).collect();
     fastrand::Rng::with_seed(cfg.seed ^ 0x5EED).shuffle(&mut ids);
     let n_tune = ((ids.len() as f64 * cfg.tune_fraction).round() as usize).clamp(1, ids.len() - 1);
     let (tune, inner) = ids.split_at(n_tune);
-    let inner_seqs: Vec<&Sequence> = inner.iter().flat_map(|&a| &prep.seqs[a]).collect();
-    let tune_seqs: Vec<&Sequence> = tune.iter().flat_map(|&a| &prep.seqs[a]).collect();
+    let inner_seqs: Vec<&Sequence> = inner.iter().flat_map(|&a| &seqs[a]).collect();
+    let tune_seqs: Vec<&Sequence> = tune.iter().flat_map(|&a| &seqs[a]).collect();
     log(format!("tuning split: {} articles held out of {}", tune.len(), ids.len()));
     let t1 = train_tagger(&inner_seqs, cfg, log, "tagger (tuning)");
     let scale1 = median_abs(&margins(&t1, &tune_seqs));
@@ -222,7 +216,7 @@ pub fn train(
             let art = &corpus.articles[a];
             let ctx = ArticleContext::new(&art.doc.text);
             let g = merged(&art.spans);
-            for (k, toks, m) in tagged_spans(tagger, &prep.seqs[a]) {
+            for (k, toks, m) in tagged_spans(tagger, &seqs[a]) {
                 let s = &ctx.sentences[k];
                 let range = unspin_text::segment::trim_span(
                     &art.doc.text,
@@ -292,7 +286,7 @@ pub fn train(
     log(format!("held-out TC accuracy (one label per line): {held_tc:.4}"));
 
     // Final models on the whole split.
-    let all_seqs: Vec<&Sequence> = prep.seqs.iter().flatten().collect();
+    let all_seqs: Vec<&Sequence> = seqs.iter().flatten().collect();
     let mut tagger = train_tagger(&all_seqs, cfg, log, "tagger (final)");
     let scale = median_abs(&margins(&tagger, &tune_seqs));
     tagger.o_bias = best.1 * scale;
