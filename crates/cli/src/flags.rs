@@ -116,8 +116,9 @@ pub struct InputArgs {
 /// Choosing the technique model.
 #[derive(Args, Debug, Clone)]
 pub struct ModelArgs {
-    /// Technique model: `fast` (the embedded default) or a path to a model file made by
-    /// `unspin train techniques`.
+    /// Technique model: `fast` (the embedded default), `neural` (fine-tuned MiniLM mixed
+    /// with the fast model; needs `unspin model install`), or a path to a model file made
+    /// by `unspin train techniques`.
     #[arg(long, default_value = "fast", value_name = "MODEL")]
     pub model: String,
 }
@@ -427,4 +428,35 @@ pub struct TrainTechniques {
     /// Classifier L2 penalty.
     #[arg(long, default_value_t = 1e-4)]
     pub tc_l2: f32,
+    /// Fine-tune a transformer encoder instead of training the fast model (`minilm`, the
+    /// installed all-MiniLM-L6-v2).
+    #[arg(long, value_name = "ENCODER")]
+    pub encoder: Option<String>,
+    /// Neural: top encoder layers to fine-tune (the rest stay frozen).
+    #[arg(long, default_value_t = 2)]
+    pub layers: usize,
+    /// Neural: passes over the training windows.
+    #[arg(long, default_value_t = 3)]
+    pub epochs: usize,
+    /// Neural: windows per step.
+    #[arg(long, default_value_t = 16)]
+    pub batch: usize,
+    /// Neural: peak learning rate of the encoder layers.
+    #[arg(long, default_value_t = 1e-4)]
+    pub lr_encoder: f64,
+    /// Neural: peak learning rate of the heads.
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr_head: f64,
+    /// Neural: technique class weights are (largest count / count)^POWER.
+    #[arg(long, default_value_t = 0.5, value_name = "POWER")]
+    pub tc_weight_power: f32,
+    /// Neural: stop after this many steps (quick trial runs).
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<usize>,
+    /// Neural: write a checkpoint here after every epoch.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<PathBuf>,
+    /// Neural: resume from a checkpoint written by --checkpoint.
+    #[arg(long, value_name = "FILE")]
+    pub resume: Option<PathBuf>,
 }

@@ -20,9 +20,11 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod bert;
 pub mod claims;
 pub mod encoder;
 pub mod install;
+pub mod techniques;
 
 use std::path::PathBuf;
 

@@ -17,6 +17,7 @@ use anyhow::{Context, Result};
 use unspin_detect::techniques::FastDetector;
 use unspin_detect::TechniqueDetector;
 use unspin_model::fast::FastModel;
+use unspin_neural::techniques::{NeuralDetector, NeuralTechniqueModel};
 use unspin_text::source::ReadOptions;
 use unspin_text::DecodeOptions;
 
@@ -24,11 +25,31 @@ use crate::flags::{InputArgs, ModelArgs};
 
 /// Loads the technique detector `--model` names.
 pub fn detector(args: &ModelArgs) -> Result<Arc<dyn TechniqueDetector>> {
-    let model = match args.model.as_str() {
-        "fast" => FastModel::embedded().context("loading the embedded fast model")?,
-        path => FastModel::load(path.as_ref()).with_context(|| format!("loading model {path}"))?,
+    let fast = || -> Result<FastDetector> {
+        Ok(FastDetector::new(FastModel::embedded().context("loading the embedded fast model")?))
     };
-    Ok(Arc::new(FastDetector::new(model)))
+    let neural = |m: NeuralTechniqueModel| -> Result<Arc<dyn TechniqueDetector>> {
+        let d = NeuralDetector::new(&m, fast()?).context("loading the neural technique model")?;
+        Ok(Arc::new(d))
+    };
+    match args.model.as_str() {
+        "fast" => Ok(Arc::new(fast()?)),
+        "neural" => neural(
+            NeuralTechniqueModel::embedded()
+                .context("loading the embedded neural technique model")?,
+        ),
+        path => {
+            let bytes = std::fs::read(path).with_context(|| format!("reading model {path}"))?;
+            if bytes.starts_with(b"UNSPINNT") {
+                let m = NeuralTechniqueModel::from_bytes(&bytes)
+                    .with_context(|| format!("loading model {path}"))?;
+                return neural(m);
+            }
+            let m =
+                FastModel::from_bytes(&bytes).with_context(|| format!("loading model {path}"))?;
+            Ok(Arc::new(FastDetector::new(m)))
+        }
+    }
 }
 
 /// Writes `bytes` to `path` through a hidden temporary file beside it and a rename, so an

@@ -1,8 +1,11 @@
 //! `unspin train techniques`.
 
 use anyhow::{bail, Context, Result};
+use std::path::Path;
 use unspin_model::fast::train::{train, TrainConfig};
+
 use unspin_model::ptc;
+use unspin_neural::techniques::train::NeuralTrainConfig;
 
 use crate::flags::TrainTechniques;
 
@@ -15,6 +18,9 @@ pub fn techniques(args: &TrainTechniques) -> Result<()> {
     let split: ptc::Split = args.split.parse()?;
     if split == ptc::Split::Valid {
         eprintln!("warning: training on the valid split; figures on valid will mean nothing");
+    }
+    if let Some(encoder) = &args.encoder {
+        return neural(args, encoder, split, &out);
     }
     let start = std::time::Instant::now();
     let corpus = ptc::load(&args.data, split)
@@ -37,6 +43,44 @@ pub fn techniques(args: &TrainTechniques) -> Result<()> {
     let model = train(&corpus, &args.split, &cfg, &mut log)?;
     super::write_atomically(&out, &model.to_bytes()?)?;
     let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "wrote {} ({:.1} MB) in {:.1}s",
+        out.display(),
+        size as f64 / 1e6,
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Fine-tunes the neural technique model.
+fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) -> Result<()> {
+    if encoder != "minilm" {
+        bail!("unknown encoder {encoder:?}: the one available is `minilm`");
+    }
+    let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)?;
+    let start = std::time::Instant::now();
+    let corpus = ptc::load(&args.data, split)
+        .with_context(|| format!("reading PTC from {}", args.data.display()))?;
+    eprintln!("read {} articles (data sha256 {})", corpus.articles.len(), corpus.sha256);
+    let cfg = NeuralTrainConfig {
+        layers: args.layers,
+        epochs: args.epochs,
+        batch: args.batch,
+        lr_encoder: args.lr_encoder,
+        lr_head: args.lr_head,
+        tc_weight_power: args.tc_weight_power,
+        seed: args.seed,
+        max_steps: args.max_steps,
+        checkpoint: args.checkpoint.clone(),
+        resume: args.resume.clone(),
+        ..NeuralTrainConfig::default()
+    };
+    let mut log = |m: String| eprintln!("[{:>7.1}s] {m}", start.elapsed().as_secs_f64());
+    let mut model = unspin_neural::techniques::train::train(&dir, &corpus, &cfg, &mut log)?;
+    model.settings.push(("split".into(), args.split.clone()));
+    model.settings.push(("data_sha256".into(), corpus.sha256.clone()));
+    super::write_atomically(out, &model.to_bytes()?)?;
+    let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
     eprintln!(
         "wrote {} ({:.1} MB) in {:.1}s",
         out.display(),

@@ -1,0 +1,341 @@
+//! A BERT encoder written with candle's differentiable tensor ops, so that it can be
+//! fine-tuned as well as run.
+//!
+//! candle-nn's fused `layer_norm` and `softmax_last_dim` have no backward pass: gradients
+//! would silently stop there. This module writes layer norm, softmax and GELU with plain
+//! ops (mean, exp, sum, erf), which all have one. Its forward pass matches
+//! `candle_transformers::models::bert::BertModel` (tested in this module to 1e-4).
+//!
+//! Layers can be frozen: [`Bert::load`] turns only the top `trainable` layers into
+//! [`Var`]s; callers run the frozen bottom once ([`Bert::run_layers`]) and train the top.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor, Var, D};
+
+use crate::Error;
+
+/// The shape of a BERT model (read from `config.json`).
+#[derive(Clone, Copy, Debug)]
+pub struct BertConfig {
+    /// Hidden size.
+    pub hidden: usize,
+    /// Attention heads.
+    pub heads: usize,
+    /// Transformer layers.
+    pub layers: usize,
+    /// Layer norm epsilon.
+    pub eps: f64,
+}
+
+impl BertConfig {
+    /// Reads `config.json` of a Hugging Face BERT.
+    pub fn read(path: &Path) -> Result<BertConfig, Error> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let v: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| Error::Format(format!("config.json: {e}")))?;
+        let get = |k: &str| {
+            v[k].as_u64()
+                .map(|x| x as usize)
+                .ok_or_else(|| Error::Format(format!("config.json: no {k}")))
+        };
+        Ok(BertConfig {
+            hidden: get("hidden_size")?,
+            heads: get("num_attention_heads")?,
+            layers: get("num_hidden_layers")?,
+            eps: v["layer_norm_eps"].as_f64().unwrap_or(1e-12),
+        })
+    }
+}
+
+/// A dense layer `x·Wᵀ + b`.
+#[derive(Clone, Debug)]
+pub struct Linear {
+    /// Weight, `(out, in)`.
+    pub w: Tensor,
+    /// Bias, `(out)`.
+    pub b: Tensor,
+}
+
+impl Linear {
+    /// Applies the layer to `(…, in)`.
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor, Error> {
+        let dims = x.dims().to_vec();
+        let last = dims[dims.len() - 1];
+        let rows = x.elem_count() / last;
+        let y = x.reshape((rows, last))?.matmul(&self.w.t()?)?.broadcast_add(&self.b)?;
+        let mut out = dims;
+        let n = out.len();
+        out[n - 1] = self.w.dim(0)?;
+        Ok(y.reshape(out)?)
+    }
+}
+
+/// Layer normalisation over the last dimension, with plain ops.
+#[derive(Clone, Debug)]
+pub struct LayerNorm {
+    /// Scale.
+    pub g: Tensor,
+    /// Shift.
+    pub b: Tensor,
+    /// Epsilon.
+    pub eps: f64,
+}
+
+impl LayerNorm {
+    /// Normalises `x` over its last dimension.
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor, Error> {
+        let mean = x.mean_keepdim(D::Minus1)?;
+        let centred = x.broadcast_sub(&mean)?;
+        let var = centred.sqr()?.mean_keepdim(D::Minus1)?;
+        let normed = centred.broadcast_div(&(var + self.eps)?.sqrt()?)?;
+        Ok(normed.broadcast_mul(&self.g)?.broadcast_add(&self.b)?)
+    }
+}
+
+/// Softmax over the last dimension, with plain ops (max subtracted for stability).
+pub fn softmax(x: &Tensor) -> Result<Tensor, Error> {
+    let max = x.max_keepdim(D::Minus1)?.detach();
+    let e = x.broadcast_sub(&max)?.exp()?;
+    Ok(e.broadcast_div(&e.sum_keepdim(D::Minus1)?)?)
+}
+
+/// One transformer layer.
+#[derive(Clone, Debug)]
+pub struct Layer {
+    q: Linear,
+    k: Linear,
+    v: Linear,
+    attn_out: Linear,
+    attn_ln: LayerNorm,
+    up: Linear,
+    down: Linear,
+    out_ln: LayerNorm,
+}
+
+/// The encoder.
+#[derive(Clone, Debug)]
+pub struct Bert {
+    /// Shape.
+    pub config: BertConfig,
+    word: Tensor,
+    position: Tensor,
+    token_type: Tensor,
+    emb_ln: LayerNorm,
+    layers: Vec<Layer>,
+}
+
+/// Reads every tensor of a safetensors file as f32.
+pub fn read_tensors(path: &Path) -> Result<HashMap<String, Tensor>, Error> {
+    let map = candle_core::safetensors::load(path, &Device::Cpu)?;
+    map.into_iter().map(|(k, t)| Ok((k, t.to_dtype(DType::F32)?))).collect()
+}
+
+/// Looks up tensors by name, turning those under a trainable prefix into [`Var`]s.
+struct Params<'a> {
+    tensors: &'a HashMap<String, Tensor>,
+    trainable: Vec<String>,
+    vars: Vec<(String, Var)>,
+}
+
+impl Params<'_> {
+    fn get(&mut self, name: &str) -> Result<Tensor, Error> {
+        let t = self
+            .tensors
+            .get(name)
+            .or_else(|| self.tensors.get(&format!("bert.{name}")))
+            .ok_or_else(|| Error::Format(format!("weights: no tensor {name}")))?;
+        if self.trainable.iter().any(|p| name.starts_with(p.as_str())) {
+            let var = Var::from_tensor(t)?;
+            let out = var.as_tensor().clone();
+            self.vars.push((name.to_string(), var));
+            Ok(out)
+        } else {
+            Ok(t.clone())
+        }
+    }
+
+    fn linear(&mut self, prefix: &str) -> Result<Linear, Error> {
+        Ok(Linear {
+            w: self.get(&format!("{prefix}.weight"))?,
+            b: self.get(&format!("{prefix}.bias"))?,
+        })
+    }
+
+    fn norm(&mut self, prefix: &str, eps: f64) -> Result<LayerNorm, Error> {
+        Ok(LayerNorm {
+            g: self.get(&format!("{prefix}.weight"))?,
+            b: self.get(&format!("{prefix}.bias"))?,
+            eps,
+        })
+    }
+}
+
+impl Bert {
+    /// Builds the encoder from named tensors (Hugging Face BERT names, optionally under
+    /// `bert.`). The top `trainable` layers become variables, returned with their names.
+    pub fn from_tensors(
+        config: BertConfig,
+        tensors: &HashMap<String, Tensor>,
+        trainable: usize,
+    ) -> Result<(Bert, Vec<(String, Var)>), Error> {
+        let first = config.layers.saturating_sub(trainable);
+        let mut p = Params {
+            tensors,
+            trainable: (first..config.layers).map(|i| format!("encoder.layer.{i}.")).collect(),
+            vars: Vec::new(),
+        };
+        let eps = config.eps;
+        let word = p.get("embeddings.word_embeddings.weight")?;
+        let position = p.get("embeddings.position_embeddings.weight")?;
+        let token_type = p.get("embeddings.token_type_embeddings.weight")?;
+        let emb_ln = p.norm("embeddings.LayerNorm", eps)?;
+        let mut layers = Vec::with_capacity(config.layers);
+        for i in 0..config.layers {
+            let l = format!("encoder.layer.{i}");
+            layers.push(Layer {
+                q: p.linear(&format!("{l}.attention.self.query"))?,
+                k: p.linear(&format!("{l}.attention.self.key"))?,
+                v: p.linear(&format!("{l}.attention.self.value"))?,
+                attn_out: p.linear(&format!("{l}.attention.output.dense"))?,
+                attn_ln: p.norm(&format!("{l}.attention.output.LayerNorm"), eps)?,
+                up: p.linear(&format!("{l}.intermediate.dense"))?,
+                down: p.linear(&format!("{l}.output.dense"))?,
+                out_ln: p.norm(&format!("{l}.output.LayerNorm"), eps)?,
+            });
+        }
+        let bert = Bert { config, word, position, token_type, emb_ln, layers };
+        Ok((bert, p.vars))
+    }
+
+    /// Loads an installed encoder folder (`config.json`, `model.safetensors`).
+    pub fn load(dir: &Path, trainable: usize) -> Result<(Bert, Vec<(String, Var)>), Error> {
+        let config = BertConfig::read(&dir.join("config.json"))?;
+        let tensors = read_tensors(&dir.join("model.safetensors"))?;
+        Bert::from_tensors(config, &tensors, trainable)
+    }
+
+    /// Token embeddings `(batch, len, hidden)` of word-piece ids `(batch, len)`.
+    pub fn embed(&self, ids: &Tensor) -> Result<Tensor, Error> {
+        let (b, t) = ids.dims2()?;
+        let words = self.word.index_select(&ids.flatten_all()?, 0)?.reshape((b, t, ()))?;
+        let pos = self.position.narrow(0, 0, t)?;
+        let typ = self.token_type.narrow(0, 0, 1)?;
+        let x = words.broadcast_add(&pos)?.broadcast_add(&typ)?;
+        self.emb_ln.forward(&x)
+    }
+
+    /// The additive attention bias of a `(batch, len)` 0/1 mask: 0 where 1, a large
+    /// negative number where 0; shape `(batch, 1, 1, len)`.
+    pub fn mask_bias(mask: &Tensor) -> Result<Tensor, Error> {
+        let m = mask.to_dtype(DType::F32)?;
+        Ok(((m - 1.0)? * 1e9)?.unsqueeze(1)?.unsqueeze(1)?)
+    }
+
+    /// Runs layers `range` on hidden states `x` `(batch, len, hidden)`.
+    pub fn run_layers(
+        &self,
+        x: &Tensor,
+        bias: &Tensor,
+        range: Range<usize>,
+    ) -> Result<Tensor, Error> {
+        let mut h = x.clone();
+        for layer in &self.layers[range] {
+            h = self.layer(layer, &h, bias)?;
+        }
+        Ok(h)
+    }
+
+    /// The last hidden states of `ids` under `mask`, both `(batch, len)`.
+    pub fn forward(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor, Error> {
+        let x = self.embed(ids)?;
+        self.run_layers(&x, &Self::mask_bias(mask)?, 0..self.layers.len())
+    }
+
+    fn layer(&self, l: &Layer, x: &Tensor, bias: &Tensor) -> Result<Tensor, Error> {
+        let (b, t, h) = x.dims3()?;
+        let nh = self.config.heads;
+        let hd = h / nh;
+        let split = |y: Tensor| -> Result<Tensor, Error> {
+            Ok(y.reshape((b, t, nh, hd))?.transpose(1, 2)?.contiguous()?)
+        };
+        let q = split((l.q.forward(x)? * (1.0 / (hd as f64).sqrt()))?)?;
+        let k = split(l.k.forward(x)?)?;
+        let v = split(l.v.forward(x)?)?;
+        let scores = q.matmul(&k.t()?.contiguous()?)?.broadcast_add(bias)?;
+        let probs = softmax(&scores)?;
+        let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?;
+        let a = l.attn_ln.forward(&(l.attn_out.forward(&ctx)? + x)?)?;
+        let up = l.up.forward(&a)?.gelu_erf()?;
+        l.out_ln.forward(&(l.down.forward(&up)? + a)?)
+    }
+
+    /// Number of layers.
+    pub fn num_layers(&self) -> usize {
+        self.layers.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::install::{installed, MINILM};
+
+    /// Same output as candle-transformers' BertModel (needs the installed encoder).
+    #[test]
+    fn matches_candle_bert() {
+        let Ok(dir) = installed(&MINILM) else {
+            eprintln!("skipped: the encoder is not installed (unspin model install)");
+            return;
+        };
+        let (ours, vars) = Bert::load(&dir, 2).unwrap();
+        assert_eq!(vars.len(), 2 * 16);
+        let cfg: candle_transformers::models::bert::Config =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap())
+                .unwrap();
+        let vb = unsafe {
+            candle_nn::VarBuilder::from_mmaped_safetensors(
+                &[dir.join("model.safetensors")],
+                DType::F32,
+                &Device::Cpu,
+            )
+            .unwrap()
+        };
+        let theirs = candle_transformers::models::bert::BertModel::load(vb, &cfg).unwrap();
+        let ids = Tensor::new(
+            &[[101u32, 7592, 2088, 999, 102, 0], [101, 2023, 2003, 1037, 3231, 102]],
+            &Device::Cpu,
+        )
+        .unwrap();
+        let mask = Tensor::new(&[[1u32, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1]], &Device::Cpu).unwrap();
+        let a = ours.forward(&ids, &mask).unwrap();
+        let b = theirs.forward(&ids, &ids.zeros_like().unwrap(), Some(&mask)).unwrap();
+        // Compare real (unmasked) positions only.
+        let m = mask.to_dtype(DType::F32).unwrap().unsqueeze(2).unwrap();
+        let diff = (a - b).unwrap().broadcast_mul(&m).unwrap().abs().unwrap().max_all().unwrap();
+        let diff: f32 = diff.to_scalar().unwrap();
+        assert!(diff < 1e-4, "max difference {diff}");
+    }
+
+    /// Gradients reach the trainable layers through layer norm and softmax.
+    #[test]
+    fn gradients_flow() {
+        let Ok(dir) = installed(&MINILM) else {
+            eprintln!("skipped: the encoder is not installed (unspin model install)");
+            return;
+        };
+        let (bert, vars) = Bert::load(&dir, 1).unwrap();
+        let ids = Tensor::new(&[[101u32, 7592, 2088, 102]], &Device::Cpu).unwrap();
+        let mask = ids.ones_like().unwrap();
+        let loss = bert.forward(&ids, &mask).unwrap().sqr().unwrap().sum_all().unwrap();
+        let grads = loss.backward().unwrap();
+        for (name, v) in &vars {
+            let g = grads.get(v.as_tensor()).unwrap_or_else(|| panic!("no gradient for {name}"));
+            let n: f32 = g.abs().unwrap().sum_all().unwrap().to_scalar().unwrap();
+            assert!(n > 0.0, "zero gradient for {name}");
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! The neural technique model: MiniLM with its top layers fine-tuned on PTC, a token head
+//! for span identification (BIO over word pieces) and a span head for technique
+//! classification (mean of the span's pieces + the window's `[CLS]`), mixed with the fast
+//! model's technique probabilities.
+//!
+//! The committed file holds only what training changed (the top layers and the heads, in
+//! f16); the base weights come from the installed encoder package.
+
+pub mod train;
+pub mod windows;
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::Path;
+
+use candle_core::{DType, Device, Tensor, D};
+use serde::{Deserialize, Serialize};
+use tokenizers::Tokenizer;
+use unspin_detect::techniques::FastDetector;
+use unspin_detect::techniques::{Detection, Labelled, TechniqueDetector};
+use unspin_model::artifact;
+use unspin_model::Technique;
+use unspin_text::segment::trim_span;
+
+use crate::bert::{read_tensors, Bert, BertConfig, Linear};
+use crate::install::{self, MINILM};
+use crate::Error;
+use windows::{to_word_bounds, windows, Window};
+
+/// File name of the committed neural technique model, under `models/`.
+pub const NEURAL_TECHNIQUE_FILE: &str = "techniques-neural.bin";
+const MAGIC: &[u8; 8] = b"UNSPINNT";
+const FORMAT: u32 = 1;
+/// Windows per forward pass at inference.
+pub const INFER_BATCH: usize = 16;
+
+/// A tensor stored in half precision.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StoredTensor {
+    /// Hugging Face name (`encoder.layer.5.output.dense.weight`, `head.si.weight`, …).
+    pub name: String,
+    /// Shape.
+    pub shape: Vec<usize>,
+    /// Values as IEEE half-precision bits.
+    pub f16: Vec<u16>,
+}
+
+impl StoredTensor {
+    /// Stores `t` (any float dtype) in f16.
+    pub fn from_tensor(name: &str, t: &Tensor) -> Result<StoredTensor, Error> {
+        let v: Vec<half::f16> = t.to_dtype(DType::F16)?.flatten_all()?.to_vec1()?;
+        Ok(StoredTensor {
+            name: name.to_string(),
+            shape: t.dims().to_vec(),
+            f16: v.into_iter().map(|x| x.to_bits()).collect(),
+        })
+    }
+
+    /// The tensor in f32.
+    pub fn to_tensor(&self) -> Result<Tensor, Error> {
+        let v: Vec<f32> = self.f16.iter().map(|&b| half::f16::from_bits(b).to_f32()).collect();
+        Ok(Tensor::from_vec(v, self.shape.as_slice(), &Device::Cpu)?)
+    }
+}
+
+/// The trained parts of the neural technique model.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct NeuralTechniqueModel {
+    /// Encoder name.
+    pub encoder: String,
+    /// SHA-256 of the base encoder weights.
+    pub encoder_sha256: String,
+    /// How many top layers were fine-tuned (the rest are the base weights).
+    pub trained_layers: usize,
+    /// Fine-tuned layers and the heads.
+    pub tensors: Vec<StoredTensor>,
+    /// Added to the `O` log-probability of each piece before decoding (fitted on held-out
+    /// training articles).
+    pub o_bias: f32,
+    /// Weight of the neural technique probabilities in the mix with the fast model's
+    /// (fitted on held-out training articles).
+    pub tc_mix: f32,
+    /// Epochs done (for resuming).
+    pub epochs_done: usize,
+    /// Training settings, `key=value`.
+    pub settings: Vec<(String, String)>,
+    /// Figures measured while training, `key=value`.
+    pub tuning: Vec<(String, String)>,
+}
+
+impl NeuralTechniqueModel {
+    /// Serialises the model.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        Ok(artifact::framed(MAGIC, FORMAT, self)?)
+    }
+
+    /// Reads a model from bytes.
+    pub fn from_bytes(b: &[u8]) -> Result<NeuralTechniqueModel, Error> {
+        let body = artifact::payload(b, MAGIC, FORMAT, "neural technique")?;
+        bincode::deserialize(body).map_err(|e| Error::Format(e.to_string()))
+    }
+
+    /// The model embedded in this binary (the committed `models/techniques-neural.bin`).
+    pub fn embedded() -> Result<NeuralTechniqueModel, Error> {
+        static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/techniques-neural.bin"));
+        if EMBEDDED.is_empty() {
+            return Err(Error::Format(format!(
+                "this build embeds no neural technique model (models/{NEURAL_TECHNIQUE_FILE} was missing)"
+            )));
+        }
+        Self::from_bytes(EMBEDDED)
+    }
+
+    /// Reads a model file.
+    pub fn load(path: &Path) -> Result<NeuralTechniqueModel, Error> {
+        Self::from_bytes(&artifact::read_file(path)?)
+    }
+
+    /// Writes the model to `path`.
+    pub fn save(&self, path: &Path) -> Result<(), Error> {
+        Ok(artifact::write_file(path, &self.to_bytes()?)?)
+    }
+}
+
+/// The heads on top of the encoder.
+#[derive(Clone, Debug)]
+pub struct Heads {
+    /// Word piece → O/B/I.
+    pub si: Linear,
+    /// [span mean; window CLS] → technique.
+    pub tc: Linear,
+}
+
+/// Tag indices of the token head.
+pub const TAG_O: usize = 0;
+/// Beginning of a span.
+pub const TAG_B: usize = 1;
+/// Inside a span.
+pub const TAG_I: usize = 2;
+
+impl Heads {
+    /// Technique logits `(n, techniques)` of spans given as `(row, positions)` of hidden
+    /// states `h` `(batch, len, hidden)`.
+    pub fn tc_logits(&self, h: &Tensor, spans: &[(usize, Range<usize>)]) -> Result<Tensor, Error> {
+        let (b, t, d) = h.dims3()?;
+        let n = spans.len();
+        let mut pool = vec![0f32; n * b * t];
+        let mut cls = vec![0f32; n * b * t];
+        for (k, (row, pos)) in spans.iter().enumerate() {
+            let len = pos.len().max(1) as f32;
+            for p in pos.clone() {
+                pool[k * b * t + row * t + p] = 1.0 / len;
+            }
+            cls[k * b * t + row * t] = 1.0;
+        }
+        let flat = h.reshape((b * t, d))?;
+        let pool = Tensor::from_vec(pool, (n, b * t), h.device())?.matmul(&flat)?;
+        let cls = Tensor::from_vec(cls, (n, b * t), h.device())?.matmul(&flat)?;
+        self.tc.forward(&Tensor::cat(&[pool, cls], 1)?)
+    }
+}
+
+/// Pads and stacks word-piece rows into `(ids, mask)` tensors of the longest row's width.
+pub fn batch_ids(rows: &[&[u32]]) -> Result<(Tensor, Tensor), Error> {
+    let width = rows.iter().map(|r| r.len()).max().unwrap_or(1).max(1);
+    let mut ids = Vec::with_capacity(rows.len() * width);
+    let mut mask = Vec::with_capacity(rows.len() * width);
+    for r in rows {
+        ids.extend_from_slice(r);
+        ids.extend(std::iter::repeat_n(0u32, width - r.len()));
+        mask.extend(std::iter::repeat_n(1u32, r.len()));
+        mask.extend(std::iter::repeat_n(0u32, width - r.len()));
+    }
+    let n = rows.len();
+    Ok((
+        Tensor::from_vec(ids, (n, width), &Device::Cpu)?,
+        Tensor::from_vec(mask, (n, width), &Device::Cpu)?,
+    ))
+}
+
+/// The neural model ready to run: encoder with its tuned layers, heads, tokenizer, and the
+/// fast model it mixes with.
+pub struct NeuralDetector {
+    bert: Bert,
+    heads: Heads,
+    tokenizer: Tokenizer,
+    fast: FastDetector,
+    o_bias: f32,
+    tc_mix: f32,
+}
+
+/// Loads the tokenizer of an installed encoder, with padding and truncation off.
+pub fn load_tokenizer(dir: &Path) -> Result<Tokenizer, Error> {
+    let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
+        .map_err(|e| Error::Tokenizer(e.to_string()))?;
+    tokenizer.with_padding(None);
+    tokenizer.with_truncation(None).map_err(|e| Error::Tokenizer(e.to_string()))?;
+    Ok(tokenizer)
+}
+
+/// Builds the encoder and the heads from the base weights with `overrides` on top.
+pub fn assemble(
+    dir: &Path,
+    overrides: &HashMap<String, Tensor>,
+    trainable: usize,
+) -> Result<(Bert, Vec<(String, candle_core::Var)>), Error> {
+    let config = BertConfig::read(&dir.join("config.json"))?;
+    let mut tensors = read_tensors(&dir.join("model.safetensors"))?;
+    // sentence-transformers names have no `bert.` prefix; keep one naming.
+    tensors =
+        tensors.into_iter().map(|(k, v)| (k.trim_start_matches("bert.").to_string(), v)).collect();
+    for (k, v) in overrides {
+        if !k.starts_with("head.") {
+            tensors.insert(k.clone(), v.clone());
+        }
+    }
+    Bert::from_tensors(config, &tensors, trainable)
+}
+
+impl NeuralDetector {
+    /// Loads the installed encoder and applies `model` to it.
+    pub fn new(model: &NeuralTechniqueModel, fast: FastDetector) -> Result<NeuralDetector, Error> {
+        if model.encoder_sha256 != MINILM.sha256 {
+            return Err(Error::Format(
+                "the neural technique model expects other encoder weights".into(),
+            ));
+        }
+        let dir = install::installed(&MINILM)?;
+        let overrides: HashMap<String, Tensor> = model
+            .tensors
+            .iter()
+            .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
+            .collect::<Result<_, Error>>()?;
+        let (bert, _) = assemble(&dir, &overrides, 0)?;
+        let get = |n: &str| {
+            overrides.get(n).cloned().ok_or_else(|| Error::Format(format!("model file: no {n}")))
+        };
+        let heads = Heads {
+            si: Linear { w: get("head.si.weight")?, b: get("head.si.bias")? },
+            tc: Linear { w: get("head.tc.weight")?, b: get("head.tc.bias")? },
+        };
+        Ok(NeuralDetector {
+            bert,
+            heads,
+            tokenizer: load_tokenizer(&dir)?,
+            fast,
+            o_bias: model.o_bias,
+            tc_mix: model.tc_mix,
+        })
+    }
+
+    /// Final hidden states of `windows`, batched by length; calls `f(window index, row,
+    /// hidden states of the batch)` for each.
+    fn encode(
+        &self,
+        wins: &[Window],
+        mut f: impl FnMut(usize, usize, &Tensor) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut order: Vec<usize> = (0..wins.len()).collect();
+        order.sort_by_key(|&i| wins[i].ids.len());
+        for chunk in order.chunks(INFER_BATCH) {
+            let rows: Vec<&[u32]> = chunk.iter().map(|&i| wins[i].ids.as_slice()).collect();
+            let (ids, mask) = batch_ids(&rows)?;
+            let h = self.bert.forward(&ids, &mask)?;
+            for (row, &i) in chunk.iter().enumerate() {
+                f(i, row, &h)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Spans of `text` with their span confidence, and their neural technique
+    /// probabilities.
+    pub fn detect_spans(&self, text: &str) -> Result<Vec<(Range<usize>, f32, Vec<f32>)>, Error> {
+        let wins = windows(&self.tokenizer, text)?;
+        let mut out = Vec::new();
+        let mut order: Vec<usize> = (0..wins.len()).collect();
+        order.sort_by_key(|&i| wins[i].ids.len());
+        for chunk in order.chunks(INFER_BATCH) {
+            let rows: Vec<&[u32]> = chunk.iter().map(|&i| wins[i].ids.as_slice()).collect();
+            let (ids, mask) = batch_ids(&rows)?;
+            let h = self.bert.forward(&ids, &mask)?;
+            let logp = candle_nn::ops::log_softmax(&self.heads.si.forward(&h)?, D::Minus1)?;
+            let logp: Vec<Vec<Vec<f32>>> = logp.to_vec3()?;
+            let mut found: Vec<(usize, Range<usize>, f32)> = Vec::new();
+            for (row, &i) in chunk.iter().enumerate() {
+                for (pos, conf) in decode(&logp[row], wins[i].inner(), self.o_bias) {
+                    found.push((row, pos, conf));
+                }
+            }
+            if found.is_empty() {
+                continue;
+            }
+            let spans: Vec<(usize, Range<usize>)> =
+                found.iter().map(|(r, p, _)| (*r, p.clone())).collect();
+            let probs: Vec<Vec<f32>> =
+                candle_nn::ops::softmax_last_dim(&self.heads.tc_logits(&h, &spans)?)?.to_vec2()?;
+            for ((row, pos, conf), p) in found.into_iter().zip(probs) {
+                let w = &wins[chunk[row]];
+                let bytes = w.offsets[pos.start].start..w.offsets[pos.end - 1].end;
+                let range = trim_span(text, to_word_bounds(text, bytes));
+                if !range.is_empty() {
+                    out.push((range, conf, p));
+                }
+            }
+        }
+        out.sort_by_key(|(r, _, _)| (r.start, r.end));
+        Ok(out)
+    }
+
+    /// Neural technique probabilities of byte ranges of `text`.
+    pub fn classify_probs(
+        &self,
+        text: &str,
+        ranges: &[Range<usize>],
+    ) -> Result<Vec<Vec<f32>>, Error> {
+        let wins = windows(&self.tokenizer, text)?;
+        // The window holding each range's first piece.
+        let mut by_window: HashMap<usize, Vec<(usize, Range<usize>)>> = HashMap::new();
+        for (k, r) in ranges.iter().enumerate() {
+            let w =
+                wins.partition_point(|w| w.span().end <= r.start).min(wins.len().saturating_sub(1));
+            if let Some(win) = wins.get(w) {
+                let pos = win.positions(r);
+                if !pos.is_empty() {
+                    by_window.entry(w).or_default().push((k, pos));
+                }
+            }
+        }
+        let mut out =
+            vec![vec![1.0 / Technique::ALL.len() as f32; Technique::ALL.len()]; ranges.len()];
+        self.encode(&wins, |i, row, h| {
+            let Some(items) = by_window.get(&i) else { return Ok(()) };
+            let spans: Vec<(usize, Range<usize>)> =
+                items.iter().map(|(_, p)| (row, p.clone())).collect();
+            let probs: Vec<Vec<f32>> =
+                candle_nn::ops::softmax_last_dim(&self.heads.tc_logits(h, &spans)?)?.to_vec2()?;
+            for ((k, _), p) in items.iter().zip(probs) {
+                out[*k] = p;
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// Mixes neural probabilities with the fast model's ranking of the same span.
+    fn mix(&self, neural: &[f32], fast: Vec<Labelled>) -> Vec<Labelled> {
+        let mut out: Vec<Labelled> = fast
+            .into_iter()
+            .map(|mut l| {
+                l.probability =
+                    self.tc_mix * neural[l.technique.index()] + (1.0 - self.tc_mix) * l.probability;
+                l
+            })
+            .collect();
+        out.sort_by(|a, b| {
+            b.probability.total_cmp(&a.probability).then(a.technique.cmp(&b.technique))
+        });
+        // The cue explains the fast model's first choice; keep it only if that is still first.
+        let cue = out.iter().find_map(|l| l.cue.clone());
+        let first_had_cue = out[0].cue.is_some();
+        for l in out.iter_mut() {
+            l.cue = None;
+        }
+        if first_had_cue {
+            out[0].cue = cue;
+        }
+        out
+    }
+}
+
+/// Decodes piece log-probabilities `(len, 3)` over `inner` into spans of piece positions
+/// with their confidence (mean probability of not-O).
+pub fn decode(logp: &[Vec<f32>], inner: Range<usize>, o_bias: f32) -> Vec<(Range<usize>, f32)> {
+    let mut out = Vec::new();
+    let mut cur: Option<usize> = None;
+    let close = |out: &mut Vec<(Range<usize>, f32)>, s: usize, e: usize| {
+        let conf = (s..e).map(|p| 1.0 - logp[p][TAG_O].exp()).sum::<f32>() / (e - s) as f32;
+        out.push((s..e, conf));
+    };
+    for p in inner.clone() {
+        let l = &logp[p];
+        let o = l[TAG_O] + o_bias;
+        let tag = if o >= l[TAG_B] && o >= l[TAG_I] {
+            TAG_O
+        } else if l[TAG_B] > l[TAG_I] {
+            TAG_B
+        } else {
+            TAG_I
+        };
+        match (tag, cur) {
+            (TAG_O, Some(s)) => {
+                close(&mut out, s, p);
+                cur = None;
+            }
+            (TAG_B, Some(s)) => {
+                close(&mut out, s, p);
+                cur = Some(p);
+            }
+            (TAG_B | TAG_I, None) => cur = Some(p),
+            _ => {}
+        }
+    }
+    if let Some(s) = cur {
+        close(&mut out, s, inner.end);
+    }
+    out
+}
+
+impl TechniqueDetector for NeuralDetector {
+    fn name(&self) -> &str {
+        "neural"
+    }
+
+    fn detect(&self, text: &str) -> Vec<Detection> {
+        let spans = match self.detect_spans(text) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("unspin: neural model failed, no spans for this text: {e}");
+                return Vec::new();
+            }
+        };
+        let ranges: Vec<Range<usize>> = spans.iter().map(|(r, _, _)| r.clone()).collect();
+        let fast = self.fast.classify(text, &ranges);
+        spans
+            .into_iter()
+            .zip(fast)
+            .map(|((range, span_confidence, p), f)| Detection {
+                range,
+                span_confidence,
+                techniques: self.mix(&p, f),
+            })
+            .collect()
+    }
+
+    fn classify(&self, text: &str, ranges: &[Range<usize>]) -> Vec<Vec<Labelled>> {
+        let fast = self.fast.classify(text, ranges);
+        match self.classify_probs(text, ranges) {
+            Ok(probs) => probs.iter().zip(fast).map(|(p, f)| self.mix(p, f)).collect(),
+            Err(e) => {
+                eprintln!("unspin: neural model failed, fast model only for this text: {e}");
+                fast
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding_runs() {
+        let o = vec![0.0f32, -5.0, -5.0];
+        let b = vec![-5.0, 0.0, -5.0];
+        let i = vec![-5.0, -5.0, 0.0];
+        let logp =
+            vec![o.clone(), b.clone(), i.clone(), o.clone(), i.clone(), b.clone(), o.clone()];
+        let spans: Vec<_> = decode(&logp, 1..6, 0.0).into_iter().map(|(r, _)| r).collect();
+        assert_eq!(spans, vec![1..3, 4..5, 5..6]);
+        let none = decode(&logp, 1..6, 10.0);
+        assert!(none.is_empty());
+    }
+}

@@ -1,0 +1,617 @@
+//! Fine-tuning the neural technique model on PTC, in Rust.
+//!
+//! 1. A seeded shuffle holds out `tune_fraction` of the training articles.
+//! 2. Articles are cut into windows ([`windows`](super::windows)); each word piece gets a
+//!    BIO tag from the merged gold spans; each gold span becomes a technique example in the
+//!    window holding its start.
+//! 3. The frozen bottom layers run once over every window; their output is kept.
+//! 4. Each epoch trains the top `layers` layers and both heads (AdamW, linear warm-up and
+//!    decay, dropout on the last hidden states, class-weighted technique loss), then
+//!    measures SI F1 and TC accuracy on the held-out articles and writes a checkpoint.
+//! 5. On the held-out articles: the `O` bias that maximises SI F1, and the weight of the
+//!    neural probabilities in the mix with a fast model trained on the same articles.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use candle_core::{Device, Tensor, Var, D};
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use tokenizers::Tokenizer;
+use unspin_eval::labels::SiSpan;
+use unspin_eval::si;
+use unspin_model::ptc::{Article, Corpus};
+use unspin_model::Technique;
+use unspin_text::segment::trim_span;
+
+use super::windows::{to_word_bounds, windows, Window};
+use super::{
+    assemble, batch_ids, decode, load_tokenizer, Heads, NeuralTechniqueModel, StoredTensor, TAG_B,
+    TAG_I, TAG_O,
+};
+use crate::bert::{Bert, Linear};
+use crate::install::MINILM;
+use crate::Error;
+
+/// Training settings.
+#[derive(Clone, Debug)]
+pub struct NeuralTrainConfig {
+    /// Top encoder layers to fine-tune (the rest stay frozen).
+    pub layers: usize,
+    /// Passes over the training windows.
+    pub epochs: usize,
+    /// Windows per step.
+    pub batch: usize,
+    /// Peak learning rate of the encoder layers.
+    pub lr_encoder: f64,
+    /// Peak learning rate of the heads.
+    pub lr_head: f64,
+    /// Technique class weights are `(most frequent count / count)^power`.
+    pub tc_weight_power: f32,
+    /// Dropout on the last hidden states.
+    pub dropout: f32,
+    /// Seed of the shuffles, the dropout and the head initialisation.
+    pub seed: u64,
+    /// Share of the articles held out for tuning.
+    pub tune_fraction: f64,
+    /// Stop after this many steps (quick runs and tests).
+    pub max_steps: Option<usize>,
+    /// Where to write a checkpoint after each epoch.
+    pub checkpoint: Option<PathBuf>,
+    /// A checkpoint to resume from.
+    pub resume: Option<PathBuf>,
+}
+
+impl Default for NeuralTrainConfig {
+    fn default() -> Self {
+        NeuralTrainConfig {
+            layers: 2,
+            epochs: 3,
+            batch: 16,
+            lr_encoder: 1e-4,
+            lr_head: 1e-3,
+            tc_weight_power: 0.5,
+            dropout: 0.1,
+            seed: 13,
+            tune_fraction: 0.1,
+            max_steps: None,
+            checkpoint: None,
+            resume: None,
+        }
+    }
+}
+
+impl NeuralTrainConfig {
+    fn settings(&self) -> Vec<(String, String)> {
+        [
+            ("layers", self.layers.to_string()),
+            ("epochs", self.epochs.to_string()),
+            ("batch", self.batch.to_string()),
+            ("lr_encoder", self.lr_encoder.to_string()),
+            ("lr_head", self.lr_head.to_string()),
+            ("tc_weight_power", self.tc_weight_power.to_string()),
+            ("dropout", self.dropout.to_string()),
+            ("seed", self.seed.to_string()),
+            ("tune_fraction", self.tune_fraction.to_string()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+}
+
+/// One training window with its targets.
+struct Example {
+    article: usize,
+    window: Window,
+    /// O/B/I per piece; `u8::MAX` for `[CLS]`/`[SEP]`.
+    tags: Vec<u8>,
+    /// Gold technique spans: piece positions and technique index.
+    spans: Vec<(Range<usize>, usize)>,
+}
+
+fn merged(spans: &[(Range<usize>, Technique)]) -> Vec<Range<usize>> {
+    let mut v: Vec<Range<usize>> = spans.iter().map(|(r, _)| r.clone()).collect();
+    v.sort_by_key(|r| (r.start, r.end));
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for r in v {
+        match out.last_mut() {
+            Some(last) if r.start < last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+fn examples(tokenizer: &Tokenizer, index: usize, a: &Article) -> Result<Vec<Example>, Error> {
+    let gold = merged(&a.spans);
+    let wins = windows(tokenizer, &a.doc.text)?;
+    let mut out: Vec<Example> = wins
+        .into_iter()
+        .map(|window| {
+            let mut tags = vec![u8::MAX; window.ids.len()];
+            let mut prev: Option<usize> = None;
+            for p in window.inner() {
+                let o = &window.offsets[p];
+                let k = gold.partition_point(|g| g.end <= o.start);
+                let inside = gold.get(k).filter(|g| g.start < o.end).map(|_| k);
+                tags[p] = match inside {
+                    None => TAG_O,
+                    Some(k) if prev == Some(k) => TAG_I,
+                    Some(_) => TAG_B,
+                } as u8;
+                prev = inside;
+            }
+            Example { article: index, window, tags, spans: Vec::new() }
+        })
+        .collect();
+    for (r, t) in &a.spans {
+        let w = out.partition_point(|e| e.window.span().end <= r.start);
+        if let Some(e) = out.get_mut(w) {
+            let pos = e.window.positions(r);
+            if !pos.is_empty() {
+                e.spans.push((pos, t.index()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Runs the frozen bottom layers over every example, 32 windows at a time.
+fn frozen_states(bert: &Bert, exs: &[Example], upto: usize) -> Result<Vec<Tensor>, Error> {
+    let mut order: Vec<usize> = (0..exs.len()).collect();
+    order.sort_by_key(|&i| exs[i].window.ids.len());
+    let mut out = vec![None; exs.len()];
+    for chunk in order.chunks(32) {
+        let rows: Vec<&[u32]> = chunk.iter().map(|&i| exs[i].window.ids.as_slice()).collect();
+        let (ids, mask) = batch_ids(&rows)?;
+        let x = bert.embed(&ids)?;
+        let h = bert.run_layers(&x, &Bert::mask_bias(&mask)?, 0..upto)?;
+        for (row, &i) in chunk.iter().enumerate() {
+            out[i] = Some(h.get(row)?.narrow(0, 0, exs[i].window.ids.len())?.contiguous()?);
+        }
+    }
+    Ok(out.into_iter().map(|t| t.expect("every example encoded")).collect())
+}
+
+fn init(rng: &mut fastrand::Rng, shape: (usize, usize), std: f32) -> Result<Var, Error> {
+    let n = shape.0 * shape.1;
+    // Irwin–Hall approximation of a normal draw; only a small, seeded start is needed.
+    let v: Vec<f32> =
+        (0..n).map(|_| ((0..4).map(|_| rng.f32()).sum::<f32>() - 2.0) * std * 1.732).collect();
+    Ok(Var::from_tensor(&Tensor::from_vec(v, shape, &Device::Cpu)?)?)
+}
+
+/// The trainable state: encoder, heads and their variables.
+struct State {
+    bert: Bert,
+    heads: Heads,
+    encoder_vars: Vec<(String, Var)>,
+    head_vars: Vec<(String, Var)>,
+}
+
+impl State {
+    fn new(
+        dir: &Path,
+        cfg: &NeuralTrainConfig,
+        resume: Option<&NeuralTechniqueModel>,
+    ) -> Result<State, Error> {
+        let overrides: HashMap<String, Tensor> = match resume {
+            Some(m) => m
+                .tensors
+                .iter()
+                .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
+                .collect::<Result<_, Error>>()?,
+            None => HashMap::new(),
+        };
+        let (bert, encoder_vars) = assemble(dir, &overrides, cfg.layers)?;
+        let d = bert.config.hidden;
+        let nt = Technique::ALL.len();
+        let mut rng = fastrand::Rng::with_seed(cfg.seed ^ 0x4EAD);
+        let mut var = |name: &str, shape: (usize, usize), std: f32| -> Result<Var, Error> {
+            match overrides.get(name) {
+                Some(t) => Ok(Var::from_tensor(&t.reshape(shape)?)?),
+                None => init(&mut rng, shape, std),
+            }
+        };
+        let head_vars = vec![
+            ("head.si.weight".to_string(), var("head.si.weight", (3, d), 0.02)?),
+            ("head.si.bias".to_string(), var("head.si.bias", (1, 3), 0.0)?),
+            ("head.tc.weight".to_string(), var("head.tc.weight", (nt, 2 * d), 0.02)?),
+            ("head.tc.bias".to_string(), var("head.tc.bias", (1, nt), 0.0)?),
+        ];
+        let t = |i: usize| head_vars[i].1.as_tensor().clone();
+        let heads = Heads {
+            si: Linear { w: t(0), b: t(1).flatten_all()? },
+            tc: Linear { w: t(2), b: t(3).flatten_all()? },
+        };
+        Ok(State { bert, heads, encoder_vars, head_vars })
+    }
+
+    fn stored(&self) -> Result<Vec<StoredTensor>, Error> {
+        let mut out = Vec::new();
+        for (name, v) in self.encoder_vars.iter().chain(&self.head_vars) {
+            let t = v.as_tensor();
+            let t = if name.ends_with(".bias") && name.starts_with("head.") {
+                t.flatten_all()?
+            } else {
+                t.clone()
+            };
+            out.push(StoredTensor::from_tensor(name, &t)?);
+        }
+        Ok(out)
+    }
+
+    /// Top-layer hidden states of a batch of examples from their frozen states.
+    fn top(
+        &self,
+        frozen: &[Tensor],
+        batch: &[usize],
+        exs: &[Example],
+        dropout: Option<(f32, &mut fastrand::Rng)>,
+    ) -> Result<Tensor, Error> {
+        let width = batch.iter().map(|&i| exs[i].window.ids.len()).max().unwrap_or(1);
+        let rows: Vec<Tensor> = batch
+            .iter()
+            .map(|&i| frozen[i].pad_with_zeros(0, 0, width - exs[i].window.ids.len()))
+            .collect::<Result<_, _>>()?;
+        let x = Tensor::stack(&rows, 0)?;
+        let ids: Vec<&[u32]> = batch.iter().map(|&i| exs[i].window.ids.as_slice()).collect();
+        let (_, mask) = batch_ids(&ids)?;
+        let n = self.bert.num_layers();
+        let h = self.bert.run_layers(&x, &Bert::mask_bias(&mask)?, n - self.encoder_layers()..n)?;
+        match dropout {
+            Some((p, rng)) if p > 0.0 => {
+                let keep: Vec<f32> = (0..h.elem_count())
+                    .map(|_| if rng.f32() < p { 0.0 } else { 1.0 / (1.0 - p) })
+                    .collect();
+                Ok((h * Tensor::from_vec(keep, x.dims(), &Device::Cpu)?)?)
+            }
+            _ => Ok(h),
+        }
+    }
+
+    fn encoder_layers(&self) -> usize {
+        self.encoder_vars.iter().filter(|(n, _)| n.ends_with("attention.self.query.weight")).count()
+    }
+}
+
+/// Held-out predictions: per example the piece log-probabilities, per gold span the
+/// technique probabilities.
+struct Predictions {
+    logp: Vec<Vec<Vec<f32>>>,
+    tc: Vec<Vec<f32>>,
+}
+
+fn predict(
+    state: &State,
+    frozen: &[Tensor],
+    exs: &[Example],
+    which: &[usize],
+) -> Result<Predictions, Error> {
+    let mut logp = vec![Vec::new(); exs.len()];
+    let mut tc = Vec::new();
+    let mut tc_index = HashMap::new();
+    let mut order: Vec<usize> = which.to_vec();
+    order.sort_by_key(|&i| exs[i].window.ids.len());
+    for chunk in order.chunks(32) {
+        let h = state.top(frozen, chunk, exs, None)?.detach();
+        let lp: Vec<Vec<Vec<f32>>> =
+            candle_nn::ops::log_softmax(&state.heads.si.forward(&h)?, D::Minus1)?.to_vec3()?;
+        let mut spans = Vec::new();
+        for (row, &i) in chunk.iter().enumerate() {
+            logp[i] = lp[row].clone();
+            for (k, (pos, _)) in exs[i].spans.iter().enumerate() {
+                spans.push((row, pos.clone()));
+                tc_index.insert((i, k), tc_index.len());
+            }
+        }
+        if !spans.is_empty() {
+            let p: Vec<Vec<f32>> =
+                candle_nn::ops::softmax_last_dim(&state.heads.tc_logits(&h, &spans)?.detach())?
+                    .to_vec2()?;
+            tc.extend(p);
+        }
+    }
+    // Reorder technique predictions to (example, span) order.
+    let mut ordered = Vec::new();
+    for &i in which {
+        for k in 0..exs[i].spans.len() {
+            ordered.push(tc[tc_index[&(i, k)]].clone());
+        }
+    }
+    Ok(Predictions { logp, tc: ordered })
+}
+
+fn si_f1(
+    exs: &[Example],
+    which: &[usize],
+    preds: &Predictions,
+    gold: &[SiSpan],
+    texts: &[&str],
+    o_bias: f32,
+) -> f64 {
+    let mut pred = Vec::new();
+    for &i in which {
+        let e = &exs[i];
+        let text = texts[e.article];
+        for (pos, _) in decode(&preds.logp[i], e.window.inner(), o_bias) {
+            let bytes = e.window.offsets[pos.start].start..e.window.offsets[pos.end - 1].end;
+            let r = trim_span(text, to_word_bounds(text, bytes));
+            if !r.is_empty() {
+                pred.push(SiSpan { id: e.article.to_string(), start: r.start, end: r.end });
+            }
+        }
+    }
+    si::score(gold, &pred).f1
+}
+
+fn accuracy(probs: &[Vec<f32>], gold: &[usize]) -> f64 {
+    let right = probs.iter().zip(gold).filter(|(p, &g)| argmax(p) == g).count();
+    right as f64 / gold.len().max(1) as f64
+}
+
+fn argmax(p: &[f32]) -> usize {
+    p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).unwrap_or(0)
+}
+
+/// Fine-tunes the model on `corpus` (the `fit` split), with the encoder installed in `dir`.
+pub fn train(
+    dir: &Path,
+    corpus: &Corpus,
+    cfg: &NeuralTrainConfig,
+    log: &mut dyn FnMut(String),
+) -> Result<NeuralTechniqueModel, Error> {
+    if corpus.articles.len() < 4 {
+        return Err(Error::Format(format!(
+            "need at least 4 articles, got {}",
+            corpus.articles.len()
+        )));
+    }
+    let resume = cfg.resume.as_deref().map(NeuralTechniqueModel::load).transpose()?;
+    let tokenizer = load_tokenizer(dir)?;
+    let state = State::new(dir, cfg, resume.as_ref())?;
+    let n_layers = state.bert.num_layers();
+    if cfg.layers == 0 || cfg.layers > n_layers {
+        return Err(Error::Format(format!("--layers must be 1..={n_layers}")));
+    }
+    // Held-out articles.
+    let mut ids: Vec<usize> = (0..corpus.articles.len()).collect();
+    fastrand::Rng::with_seed(cfg.seed ^ 0x5EED).shuffle(&mut ids);
+    let n_tune = ((ids.len() as f64 * cfg.tune_fraction).round() as usize).clamp(1, ids.len() - 1);
+    let tune_articles: Vec<usize> = ids[..n_tune].to_vec();
+    let is_tune = |a: usize| tune_articles.contains(&a);
+    log(format!("held out {} of {} articles for tuning", n_tune, ids.len()));
+
+    let t0 = Instant::now();
+    let mut exs = Vec::new();
+    for (i, a) in corpus.articles.iter().enumerate() {
+        exs.extend(examples(&tokenizer, i, a)?);
+    }
+    let pieces: usize = exs.iter().map(|e| e.window.ids.len()).sum();
+    log(format!(
+        "{} windows, {} word pieces ({:.1}s)",
+        exs.len(),
+        pieces,
+        t0.elapsed().as_secs_f64()
+    ));
+    let t0 = Instant::now();
+    let frozen = frozen_states(&state.bert, &exs, n_layers - cfg.layers)?;
+    log(format!(
+        "frozen layers 1–{} run once over every window in {:.1}s ({:.0} pieces/s)",
+        n_layers - cfg.layers,
+        t0.elapsed().as_secs_f64(),
+        pieces as f64 / t0.elapsed().as_secs_f64()
+    ));
+    let train_ex: Vec<usize> = (0..exs.len()).filter(|&i| !is_tune(exs[i].article)).collect();
+    let tune_ex: Vec<usize> = (0..exs.len()).filter(|&i| is_tune(exs[i].article)).collect();
+
+    // Technique class weights from the training examples.
+    let nt = Technique::ALL.len();
+    let mut counts = vec![0usize; nt];
+    for &i in &train_ex {
+        for (_, t) in &exs[i].spans {
+            counts[*t] += 1;
+        }
+    }
+    let most = *counts.iter().max().unwrap_or(&1) as f32;
+    let class_w: Vec<f32> =
+        counts.iter().map(|&c| (most / c.max(1) as f32).powf(cfg.tc_weight_power)).collect();
+
+    // Held-out gold.
+    let texts: Vec<&str> = corpus.articles.iter().map(|a| a.doc.text.as_str()).collect();
+    let mut gold_si = Vec::new();
+    for &a in &tune_articles {
+        for r in merged(&corpus.articles[a].spans) {
+            gold_si.push(SiSpan { id: a.to_string(), start: r.start, end: r.end });
+        }
+    }
+    let gold_tc: Vec<usize> =
+        tune_ex.iter().flat_map(|&i| exs[i].spans.iter().map(|(_, t)| *t)).collect();
+
+    let mut batches: Vec<Vec<usize>> = {
+        let mut sorted = train_ex.clone();
+        sorted.sort_by_key(|&i| exs[i].window.ids.len());
+        sorted.chunks(cfg.batch).map(|c| c.to_vec()).collect()
+    };
+    let steps_per_epoch = batches.len();
+    let total =
+        cfg.max_steps.unwrap_or(steps_per_epoch * cfg.epochs).min(steps_per_epoch * cfg.epochs);
+    let warmup = (total as f64 * 0.06).ceil() as usize;
+    let enc_vars: Vec<Var> = state.encoder_vars.iter().map(|(_, v)| v.clone()).collect();
+    let head_vars: Vec<Var> = state.head_vars.iter().map(|(_, v)| v.clone()).collect();
+    let params = |lr: f64, wd: f64| ParamsAdamW { lr, weight_decay: wd, ..ParamsAdamW::default() };
+    let mut opt_enc = AdamW::new(enc_vars, params(cfg.lr_encoder, 0.01))?;
+    let mut opt_head = AdamW::new(head_vars, params(cfg.lr_head, 0.0))?;
+    let first_epoch = resume.as_ref().map(|m| m.epochs_done).unwrap_or(0);
+    let mut step = first_epoch * steps_per_epoch;
+    let mut rng = fastrand::Rng::with_seed(cfg.seed);
+    let mut model = None;
+    let mut tuning = Vec::new();
+    for epoch in first_epoch..cfg.epochs {
+        rng.shuffle(&mut batches);
+        let t0 = Instant::now();
+        let (mut sum_si, mut sum_tc, mut n) = (0f64, 0f64, 0usize);
+        for batch in &batches {
+            if step >= total {
+                break;
+            }
+            let scale = if step < warmup {
+                (step + 1) as f64 / warmup as f64
+            } else {
+                (total - step) as f64 / (total - warmup).max(1) as f64
+            };
+            opt_enc.set_learning_rate(cfg.lr_encoder * scale);
+            opt_head.set_learning_rate(cfg.lr_head * scale);
+            let h = state.top(&frozen, batch, &exs, Some((cfg.dropout, &mut rng)))?;
+            let (b, w, _) = h.dims3()?;
+            // Token loss.
+            let mut target = vec![0f32; b * w * 3];
+            let mut count = 0f32;
+            for (row, &i) in batch.iter().enumerate() {
+                for (p, &t) in exs[i].tags.iter().enumerate() {
+                    if t != u8::MAX {
+                        target[(row * w + p) * 3 + t as usize] = 1.0;
+                        count += 1.0;
+                    }
+                }
+            }
+            let logits = state.heads.si.forward(&h)?.reshape((b * w, 3))?;
+            let logp = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
+            let target = Tensor::from_vec(target, (b * w, 3), &Device::Cpu)?;
+            let loss_si = ((logp * target)?.sum_all()? * (-1.0 / count.max(1.0) as f64))?;
+            // Technique loss.
+            let mut spans = Vec::new();
+            let mut tgt = Vec::new();
+            for (row, &i) in batch.iter().enumerate() {
+                for (pos, t) in &exs[i].spans {
+                    spans.push((row, pos.clone()));
+                    let mut v = vec![0f32; nt];
+                    v[*t] = class_w[*t];
+                    tgt.push(v);
+                }
+            }
+            let loss = if spans.is_empty() {
+                loss_si.clone()
+            } else {
+                let wsum: f32 = tgt.iter().flatten().sum();
+                let k = tgt.len();
+                let tgt = Tensor::from_vec(tgt.concat(), (k, nt), &Device::Cpu)?;
+                let lp =
+                    candle_nn::ops::log_softmax(&state.heads.tc_logits(&h, &spans)?, D::Minus1)?;
+                let loss_tc = ((lp * tgt)?.sum_all()? * (-1.0 / wsum as f64))?;
+                sum_tc += loss_tc.to_scalar::<f32>()? as f64;
+                (&loss_si + loss_tc)?
+            };
+            sum_si += loss_si.to_scalar::<f32>()? as f64;
+            n += 1;
+            let grads = loss.backward()?;
+            opt_enc.step(&grads)?;
+            opt_head.step(&grads)?;
+            step += 1;
+            if step % 20 == 0 {
+                let done = n as f64 / t0.elapsed().as_secs_f64();
+                log(format!(
+                    "epoch {} step {step}/{total}: loss si {:.4} tc {:.4}, {:.2} steps/s, epoch ETA {:.0}s",
+                    epoch + 1,
+                    sum_si / n as f64,
+                    sum_tc / n as f64,
+                    done,
+                    (steps_per_epoch.saturating_sub(n)) as f64 / done
+                ));
+            }
+        }
+        let preds = predict(&state, &frozen, &exs, &tune_ex)?;
+        let (best_bias, best_f1) = (-12..=12)
+            .map(|k| k as f32 * 0.25)
+            .map(|bias| (bias, si_f1(&exs, &tune_ex, &preds, &gold_si, &texts, bias)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((0.0, 0.0));
+        let acc = accuracy(&preds.tc, &gold_tc);
+        log(format!(
+            "epoch {} done in {:.0}s: held-out SI F1 {best_f1:.4} (O bias {best_bias}), TC accuracy {acc:.4}",
+            epoch + 1,
+            t0.elapsed().as_secs_f64()
+        ));
+        tuning.push((format!("epoch{}_heldout_si_f1", epoch + 1), format!("{best_f1:.4}")));
+        tuning.push((format!("epoch{}_heldout_tc_accuracy", epoch + 1), format!("{acc:.4}")));
+        let m = NeuralTechniqueModel {
+            encoder: MINILM.name.to_string(),
+            encoder_sha256: MINILM.sha256.to_string(),
+            trained_layers: cfg.layers,
+            tensors: state.stored()?,
+            o_bias: best_bias,
+            tc_mix: 1.0,
+            epochs_done: epoch + 1,
+            settings: cfg.settings(),
+            tuning: tuning.clone(),
+        };
+        if let Some(path) = &cfg.checkpoint {
+            m.save(path)?;
+            log(format!("checkpoint {}", path.display()));
+        }
+        model = Some((m, preds));
+        if step >= total {
+            break;
+        }
+    }
+    let (mut model, preds) = match model {
+        Some(m) => m,
+        None => return Err(Error::Format("nothing to train: every epoch is done".into())),
+    };
+    // Mix with a fast model that never saw the held-out articles.
+    let sub = Corpus {
+        articles: (0..corpus.articles.len())
+            .filter(|&a| !is_tune(a))
+            .map(|a| corpus.articles[a].clone())
+            .collect(),
+        sha256: corpus.sha256.clone(),
+    };
+    let mut quiet = |_m: String| {};
+    let fast = unspin_model::fast::train::train(
+        &sub,
+        "fit-minus-heldout",
+        &Default::default(),
+        &mut quiet,
+    )?;
+    let mut fast_probs = Vec::new();
+    for &i in &tune_ex {
+        let e = &exs[i];
+        let text = texts[e.article];
+        let ranges: Vec<Range<usize>> = e
+            .spans
+            .iter()
+            .map(|(pos, _)| e.window.offsets[pos.start].start..e.window.offsets[pos.end - 1].end)
+            .collect();
+        for c in fast.classify(text, &ranges) {
+            let mut v = vec![0f32; nt];
+            for (t, p) in c.techniques {
+                v[t.index()] = p;
+            }
+            fast_probs.push(v);
+        }
+    }
+    let mixed = |a: f32| -> Vec<Vec<f32>> {
+        preds
+            .tc
+            .iter()
+            .zip(&fast_probs)
+            .map(|(n, f)| n.iter().zip(f).map(|(x, y)| a * x + (1.0 - a) * y).collect())
+            .collect()
+    };
+    let (mix, acc) = (0..=10)
+        .map(|k| k as f32 / 10.0)
+        .map(|a| (a, accuracy(&mixed(a), &gold_tc)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or((1.0, 0.0));
+    log(format!(
+        "held-out TC accuracy: fast {:.4}, neural {:.4}, mixed {acc:.4} with neural weight {mix}",
+        accuracy(&fast_probs, &gold_tc),
+        accuracy(&preds.tc, &gold_tc)
+    ));
+    model.tc_mix = mix;
+    model.tuning.push(("heldout_tc_accuracy_mixed".into(), format!("{acc:.4}")));
+    model.tuning.push(("heldout_articles".into(), n_tune.to_string()));
+    Ok(model)
+}

@@ -1,0 +1,136 @@
+//! Cutting an article into encoder windows: whole sentences packed up to
+//! [`WINDOW`] word pieces, each piece carrying the byte range of the text it came from.
+
+use std::ops::Range;
+
+use tokenizers::Tokenizer;
+use unspin_text::segment::sentences;
+
+use crate::Error;
+
+/// Longest window, in word pieces, including `[CLS]` and `[SEP]`.
+pub const WINDOW: usize = 128;
+const CLS: u32 = 101;
+const SEP: u32 = 102;
+
+/// A window of word pieces.
+#[derive(Clone, Debug, Default)]
+pub struct Window {
+    /// Word-piece ids, `[CLS] … [SEP]`.
+    pub ids: Vec<u32>,
+    /// Byte range in the article of each piece (empty for `[CLS]`/`[SEP]`).
+    pub offsets: Vec<Range<usize>>,
+}
+
+impl Window {
+    fn new() -> Window {
+        Window { ids: vec![CLS], offsets: vec![0..0] }
+    }
+
+    fn close(mut self) -> Window {
+        self.ids.push(SEP);
+        self.offsets.push(0..0);
+        self
+    }
+
+    /// Pieces between `[CLS]` and `[SEP]`.
+    pub fn inner(&self) -> Range<usize> {
+        1..self.ids.len().saturating_sub(1)
+    }
+
+    /// Positions of the pieces that overlap `bytes`.
+    pub fn positions(&self, bytes: &Range<usize>) -> Range<usize> {
+        let inner = self.inner();
+        let first =
+            inner.start + self.offsets[inner.clone()].partition_point(|o| o.end <= bytes.start);
+        let mut last = first;
+        while last < inner.end && self.offsets[last].start < bytes.end {
+            last += 1;
+        }
+        first..last
+    }
+
+    /// Byte range covered by the window's pieces.
+    pub fn span(&self) -> Range<usize> {
+        let inner = self.inner();
+        if inner.is_empty() {
+            return 0..0;
+        }
+        self.offsets[inner.start].start..self.offsets[inner.end - 1].end
+    }
+}
+
+/// Cuts `text` into windows: sentences are packed whole while they fit; a longer sentence
+/// is cut into pieces of the window size.
+pub fn windows(tokenizer: &Tokenizer, text: &str) -> Result<Vec<Window>, Error> {
+    let room = WINDOW - 2;
+    let mut out = Vec::new();
+    let mut cur = Window::new();
+    for s in sentences(text) {
+        let enc = tokenizer
+            .encode(&text[s.clone()], false)
+            .map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let pieces: Vec<(u32, Range<usize>)> = enc
+            .get_ids()
+            .iter()
+            .zip(enc.get_offsets())
+            .map(|(&id, &(a, b))| (id, s.start + a..s.start + b))
+            .filter(|(_, r)| {
+                r.end <= s.end && text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
+            })
+            .collect();
+        if pieces.is_empty() {
+            continue;
+        }
+        if cur.ids.len() - 1 + pieces.len() > room && cur.ids.len() > 1 {
+            out.push(std::mem::replace(&mut cur, Window::new()).close());
+        }
+        for chunk in pieces.chunks(room) {
+            if cur.ids.len() - 1 + chunk.len() > room {
+                out.push(std::mem::replace(&mut cur, Window::new()).close());
+            }
+            for (id, r) in chunk {
+                cur.ids.push(*id);
+                cur.offsets.push(r.clone());
+            }
+        }
+    }
+    if cur.ids.len() > 1 {
+        out.push(cur.close());
+    }
+    Ok(out)
+}
+
+/// Widens a byte range to whole words: letters and digits on either side are taken in.
+pub fn to_word_bounds(text: &str, r: Range<usize>) -> Range<usize> {
+    let mut start = r.start;
+    while let Some(c) = text[..start].chars().next_back() {
+        if !c.is_alphanumeric() {
+            break;
+        }
+        start -= c.len_utf8();
+    }
+    let mut end = r.end;
+    while let Some(c) = text[end..].chars().next() {
+        if !c.is_alphanumeric() {
+            break;
+        }
+        end += c.len_utf8();
+    }
+    start..end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_bounds() {
+        let t = "Hello wonderful world!";
+        assert_eq!(&t[to_word_bounds(t, 8..10)], "wonderful");
+        assert_eq!(&t[to_word_bounds(t, 0..3)], "Hello");
+        assert_eq!(&t[to_word_bounds(t, 16..22)], "world!");
+        let e = "naïve café";
+        assert_eq!(&e[to_word_bounds(e, 1..2)], "naïve");
+    }
+}
