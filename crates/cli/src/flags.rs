@@ -90,9 +90,16 @@ pub struct BenchArgs {
     /// Articles to analyse (default: the shipped sample).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// How many times to repeat the inputs.
-    #[arg(long, default_value_t = 200)]
-    pub repeat: usize,
+    /// How many times to repeat the inputs (default: 200 with the fast model, 4 with the
+    /// neural one).
+    #[arg(long)]
+    pub repeat: Option<usize>,
+    /// Word pieces per row of the raw encoder benchmark (`--model neural`).
+    #[arg(long, default_value_t = 128)]
+    pub encoder_len: usize,
+    /// Rows per batch of the raw encoder benchmark (`--model neural`).
+    #[arg(long, default_value_t = 8)]
+    pub encoder_batch: usize,
     /// Threads for the parallel run (default: all cores).
     #[arg(long, short)]
     pub jobs: Option<usize>,
@@ -386,6 +393,13 @@ pub struct TrainClaims {
     /// instead of the fast model.
     #[arg(long)]
     pub neural: bool,
+    /// With --neural: fine-tune this many top encoder layers with the head (0: keep the
+    /// encoder frozen and fit a head on its embeddings).
+    #[arg(long, default_value_t = 0)]
+    pub layers: usize,
+    /// With --neural --layers N: passes over the training sentences.
+    #[arg(long, default_value_t = 2)]
+    pub neural_epochs: usize,
 }
 
 /// `unspin train techniques`.

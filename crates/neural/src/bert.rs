@@ -273,6 +273,25 @@ impl Bert {
         l.out_ln.forward(&(l.down.forward(&up)? + a)?)
     }
 
+    /// Word pieces per second through every layer, for `reps` fixed-shape batches of
+    /// `batch` rows of `len` seeded random ids (best of three timings, after a warm-up).
+    pub fn throughput(&self, batch: usize, len: usize, reps: usize) -> Result<f64, Error> {
+        let mut rng = fastrand::Rng::with_seed(13);
+        let ids: Vec<u32> = (0..batch * len).map(|_| rng.u32(1000..30000)).collect();
+        let ids = Tensor::from_vec(ids, (batch, len), &Device::Cpu)?;
+        let mask = ids.ones_like()?;
+        self.forward(&ids, &mask)?;
+        let mut best = std::time::Duration::MAX;
+        for _ in 0..3 {
+            let start = std::time::Instant::now();
+            for _ in 0..reps {
+                std::hint::black_box(self.forward(&ids, &mask)?);
+            }
+            best = best.min(start.elapsed());
+        }
+        Ok((batch * len * reps) as f64 / best.as_secs_f64())
+    }
+
     /// Number of layers.
     pub fn num_layers(&self) -> usize {
         self.layers.len()

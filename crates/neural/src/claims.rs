@@ -11,8 +11,12 @@ use unspin_model::checkthat::Row;
 use unspin_model::claims::{f1_yes, features, ClaimModel};
 use unspin_model::fast::features::hash_name;
 
+use candle_core::{DType, Device, Tensor, Var};
+
+use crate::bert::Bert;
 use crate::encoder::Encoder;
 use crate::install::{self, MINILM};
+use crate::techniques::StoredTensor;
 use crate::Error;
 
 /// File name of the committed neural claim model, under `models/`.
@@ -20,7 +24,7 @@ pub const NEURAL_CLAIM_FILE: &str = "claims-neural.bin";
 const MAGIC: &[u8; 8] = b"UNSPINNC";
 /// Version of the sentence-embedding recipe (tokenisation, pooling); part of cache keys.
 pub const EMBEDDING_VERSION: u32 = 2;
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The trained parts (the encoder and the fast model are loaded separately).
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -31,6 +35,9 @@ pub struct NeuralClaimModel {
     pub encoder_sha256: String,
     /// SHA-256 of the fast claim model file it stacks on.
     pub fast_sha256: String,
+    /// Fine-tuned encoder tensors replacing the base weights (empty: the frozen encoder
+    /// and L2-normalised embeddings).
+    pub tensors: Vec<StoredTensor>,
     /// Logistic head on the embedding.
     pub dense: Vec<f32>,
     /// Its bias.
@@ -118,7 +125,12 @@ impl NeuralClaimScorer {
                 "the neural claim model expects other encoder weights".into(),
             ));
         }
-        let encoder = Encoder::load(&install::installed(&MINILM)?)?;
+        let overrides: std::collections::HashMap<String, candle_core::Tensor> = model
+            .tensors
+            .iter()
+            .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
+            .collect::<Result<_, Error>>()?;
+        let encoder = Encoder::load_with(&install::installed(&MINILM)?, &overrides)?;
         Ok(NeuralClaimScorer { encoder, fast, model })
     }
 }
@@ -236,18 +248,33 @@ pub fn train(
         encoder: MINILM.name.into(),
         encoder_sha256: MINILM.sha256.into(),
         fast_sha256: sha256_hex(&fast.to_bytes()?),
+        tensors: vec![],
         dense,
         dense_bias,
         stack: [1.0, 0.0, 0.0],
         threshold: 0.5,
         tuning: vec![],
     };
+    stack(&mut model, fast, &tu_refs, &tu_emb, &tu_y, log);
+    Ok(model)
+}
+
+/// Fits the stacking of the fast logit with the embedding head's logit, and the threshold,
+/// on the tuning rows.
+fn stack(
+    model: &mut NeuralClaimModel,
+    fast: &ClaimModel,
+    tu_refs: &[&str],
+    tu_emb: &[Vec<f32>],
+    tu_y: &[f32],
+    log: &mut dyn FnMut(String),
+) {
     let stack_x: Vec<Vec<f32>> = tu_refs
         .iter()
-        .zip(&tu_emb)
+        .zip(tu_emb)
         .map(|(s, e)| vec![fast_logit(fast, s), model.dense_logit(e)])
         .collect();
-    let (sw, sb) = fit_logistic(&stack_x, &tu_y, 0.0, 3000, 0.5);
+    let (sw, sb) = fit_logistic(&stack_x, tu_y, 0.0, 3000, 0.5);
     model.stack = [sw[0], sw[1], sb];
     let gold: Vec<bool> = tu_y.iter().map(|y| *y > 0.5).collect();
     let scores: Vec<f32> = stack_x.iter().map(|x| model.combine(x[0], x[1])).collect();
@@ -269,5 +296,194 @@ pub fn train(
         ("tune_f1_dense_only".into(), format!("{f_dense:.4}")),
         ("tune_f1_stacked".into(), format!("{f:.4}")),
     ];
+}
+
+/// Settings of [`finetune`].
+#[derive(Clone, Debug)]
+pub struct ClaimTuneConfig {
+    /// Top encoder layers to fine-tune.
+    pub layers: usize,
+    /// Passes over the training sentences.
+    pub epochs: usize,
+    /// Sentences per step.
+    pub batch: usize,
+    /// Peak learning rate of the encoder layers.
+    pub lr_encoder: f64,
+    /// Peak learning rate of the head.
+    pub lr_head: f64,
+    /// Dropout on the pooled embedding.
+    pub dropout: f32,
+    /// Longest sentence, in word pieces.
+    pub max_len: usize,
+    /// Seed of shuffles and dropout.
+    pub seed: u64,
+}
+
+impl Default for ClaimTuneConfig {
+    fn default() -> Self {
+        ClaimTuneConfig {
+            layers: 2,
+            epochs: 2,
+            batch: 32,
+            lr_encoder: 1e-4,
+            lr_head: 5e-3,
+            dropout: 0.1,
+            max_len: 96,
+            seed: 13,
+        }
+    }
+}
+
+/// Mean-pooled, L2-normalised rows of hidden states `h` `(b, t, d)` under `mask` `(b, t)`.
+fn pooled_unit(h: &Tensor, mask: &Tensor) -> Result<Tensor, Error> {
+    let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+    let mean = h.broadcast_mul(&m)?.sum(1)?.broadcast_div(&m.sum(1)?)?;
+    let norm = (mean.sqr()?.sum_keepdim(1)? + 1e-12)?.sqrt()?;
+    Ok(mean.broadcast_div(&norm)?)
+}
+
+/// Fine-tunes the top layers of the encoder with a logistic head on CT24 `train`, then
+/// fits the stacking with the fast model and the threshold on `tune`, as [`train`] does.
+pub fn finetune(
+    dir: &Path,
+    fast: &ClaimModel,
+    train_rows: &[Row],
+    tune_rows: &[Row],
+    cfg: &ClaimTuneConfig,
+    log: &mut dyn FnMut(String),
+) -> Result<NeuralClaimModel, Error> {
+    use crate::techniques::{assemble, batch_ids};
+    use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+    use std::collections::HashMap;
+
+    let labelled = |rows: &[Row]| -> (Vec<String>, Vec<f32>) {
+        rows.iter().filter_map(|r| Some((r.text.clone(), r.label? as u8 as f32))).unzip()
+    };
+    let (tr_text, tr_y) = labelled(train_rows);
+    let (tu_text, tu_y) = labelled(tune_rows);
+    let tokenizer_enc = Encoder::load(dir)?;
+    let (bert, enc_vars) = assemble(dir, &HashMap::new(), cfg.layers)?;
+    let n_layers = bert.num_layers();
+    if cfg.layers == 0 || cfg.layers > n_layers {
+        return Err(Error::Format(format!("--layers must be 1..={n_layers}")));
+    }
+    let ids: Vec<Vec<u32>> =
+        tr_text.iter().map(|t| tokenizer_enc.ids_upto(t, cfg.max_len)).collect::<Result<_, _>>()?;
+    let start = std::time::Instant::now();
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&i| ids[i].len());
+    let mut frozen: Vec<Option<Tensor>> = vec![None; ids.len()];
+    for chunk in order.chunks(64) {
+        let rows: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
+        let (x, mask) = batch_ids(&rows)?;
+        let h =
+            bert.run_layers(&bert.embed(&x)?, &Bert::mask_bias(&mask)?, 0..n_layers - cfg.layers)?;
+        for (row, &i) in chunk.iter().enumerate() {
+            frozen[i] = Some(h.get(row)?.narrow(0, 0, ids[i].len())?.contiguous()?);
+        }
+    }
+    let frozen: Vec<Tensor> = frozen.into_iter().map(|t| t.expect("encoded")).collect();
+    let pieces: usize = ids.iter().map(Vec::len).sum();
+    log(format!(
+        "{} sentences, {pieces} word pieces; frozen layers run once in {:.0}s",
+        ids.len(),
+        start.elapsed().as_secs_f64()
+    ));
+    let d = bert.config.hidden;
+    let w = Var::from_tensor(&Tensor::zeros((1, d), DType::F32, &Device::Cpu)?)?;
+    let b = Var::from_tensor(&Tensor::zeros(1, DType::F32, &Device::Cpu)?)?;
+    let params = |lr: f64, wd: f64| ParamsAdamW { lr, weight_decay: wd, ..ParamsAdamW::default() };
+    let mut opt_enc = AdamW::new(
+        enc_vars.iter().map(|(_, v)| v.clone()).collect(),
+        params(cfg.lr_encoder, 0.01),
+    )?;
+    let mut opt_head = AdamW::new(vec![w.clone(), b.clone()], params(cfg.lr_head, 0.0))?;
+    let mut batches: Vec<Vec<usize>> = order.chunks(cfg.batch).map(|c| c.to_vec()).collect();
+    let total = batches.len() * cfg.epochs;
+    let warmup = (total as f64 * 0.06).ceil() as usize;
+    let mut rng = fastrand::Rng::with_seed(cfg.seed);
+    let mut step = 0usize;
+    for epoch in 0..cfg.epochs {
+        rng.shuffle(&mut batches);
+        let t0 = std::time::Instant::now();
+        let mut sum = 0f64;
+        for (k, batch) in batches.iter().enumerate() {
+            let scale = if step < warmup {
+                (step + 1) as f64 / warmup as f64
+            } else {
+                (total - step) as f64 / (total - warmup).max(1) as f64
+            };
+            opt_enc.set_learning_rate(cfg.lr_encoder * scale);
+            opt_head.set_learning_rate(cfg.lr_head * scale);
+            let width = batch.iter().map(|&i| ids[i].len()).max().unwrap_or(1);
+            let rows: Vec<Tensor> = batch
+                .iter()
+                .map(|&i| frozen[i].pad_with_zeros(0, 0, width - ids[i].len()))
+                .collect::<Result<_, _>>()?;
+            let x = Tensor::stack(&rows, 0)?;
+            let id_rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i].as_slice()).collect();
+            let (_, mask) = batch_ids(&id_rows)?;
+            let h =
+                bert.run_layers(&x, &Bert::mask_bias(&mask)?, n_layers - cfg.layers..n_layers)?;
+            let mut e = pooled_unit(&h, &mask)?;
+            if cfg.dropout > 0.0 {
+                let keep: Vec<f32> = (0..e.elem_count())
+                    .map(|_| if rng.f32() < cfg.dropout { 0.0 } else { 1.0 / (1.0 - cfg.dropout) })
+                    .collect();
+                e = (e * Tensor::from_vec(keep, (batch.len(), d), &Device::Cpu)?)?;
+            }
+            let z = e.matmul(&w.as_tensor().t()?)?.flatten_all()?.broadcast_add(b.as_tensor())?;
+            let y = Tensor::from_vec(
+                batch.iter().map(|&i| tr_y[i]).collect::<Vec<f32>>(),
+                batch.len(),
+                &Device::Cpu,
+            )?;
+            // Logistic loss, stable: max(z, 0) − z·y + log(1 + e^−|z|).
+            let loss = ((z.relu()? - (&z * &y)?)? + ((z.abs()?.neg()?.exp()? + 1.0)?.log()?))?
+                .mean_all()?;
+            sum += loss.to_scalar::<f32>()? as f64;
+            let grads = loss.backward()?;
+            opt_enc.step(&grads)?;
+            opt_head.step(&grads)?;
+            step += 1;
+            if step % 50 == 0 {
+                log(format!(
+                    "epoch {} step {}/{}: loss {:.4}, {:.2} steps/s",
+                    epoch + 1,
+                    k + 1,
+                    batches.len(),
+                    sum / (k + 1) as f64,
+                    (k + 1) as f64 / t0.elapsed().as_secs_f64()
+                ));
+            }
+        }
+        log(format!("epoch {} done in {:.0}s", epoch + 1, t0.elapsed().as_secs_f64()));
+    }
+    let tensors: Vec<StoredTensor> = enc_vars
+        .iter()
+        .map(|(n, v)| StoredTensor::from_tensor(n, v.as_tensor()))
+        .collect::<Result<_, _>>()?;
+    // Score the tuning rows as the scorer will: with the stored (f16) layers.
+    let overrides: HashMap<String, Tensor> = tensors
+        .iter()
+        .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
+        .collect::<Result<_, Error>>()?;
+    let tuned = Encoder::load_with(dir, &overrides)?;
+    let tu_refs: Vec<&str> = tu_text.iter().map(String::as_str).collect();
+    let tu_emb = tuned.embed_sentences(&tu_refs)?;
+    let mut model = NeuralClaimModel {
+        encoder: MINILM.name.into(),
+        encoder_sha256: MINILM.sha256.into(),
+        fast_sha256: sha256_hex(&fast.to_bytes()?),
+        tensors,
+        dense: w.as_tensor().flatten_all()?.to_vec1()?,
+        dense_bias: b.as_tensor().to_vec1::<f32>()?[0],
+        stack: [1.0, 0.0, 0.0],
+        threshold: 0.5,
+        tuning: vec![],
+    };
+    stack(&mut model, fast, &tu_refs, &tu_emb, &tu_y, log);
+    model.tuning.push(("layers".into(), cfg.layers.to_string()));
+    model.tuning.push(("epochs".into(), cfg.epochs.to_string()));
     Ok(model)
 }

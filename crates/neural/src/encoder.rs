@@ -2,11 +2,12 @@
 
 use std::path::Path;
 
+use std::collections::HashMap;
+
 use candle_core::{DType, Device, Tensor};
-use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::Tokenizer;
 
+use crate::bert::Bert;
 use crate::Error;
 
 /// Longest input, in word pieces (all-MiniLM-L6-v2 was trained up to 256).
@@ -16,41 +17,42 @@ pub const BATCH: usize = 32;
 
 /// A loaded encoder.
 pub struct Encoder {
-    model: BertModel,
+    model: Bert,
     tokenizer: Tokenizer,
     device: Device,
     hidden: usize,
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { path: path.to_path_buf(), source }
 }
 
 impl Encoder {
     /// Loads the encoder from an installed folder (`config.json`, `tokenizer.json`,
     /// `model.safetensors`).
     pub fn load(dir: &Path) -> Result<Encoder, Error> {
-        let cfg_path = dir.join("config.json");
-        let cfg_text = std::fs::read_to_string(&cfg_path).map_err(io(&cfg_path))?;
-        let config: Config = serde_json::from_str(&cfg_text)
-            .map_err(|e| Error::Format(format!("config.json: {e}")))?;
-        let hidden: usize = serde_json::from_str::<serde_json::Value>(&cfg_text)
-            .ok()
-            .and_then(|v| v["hidden_size"].as_u64())
-            .unwrap_or(384) as usize;
-        let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
-            .map_err(|e| Error::Tokenizer(e.to_string()))?;
-        // The shipped tokenizer.json pads every input to a fixed length; padding here would
-        // put pad tokens into the mean. Batches are padded and masked by `embed_sentences`.
-        tokenizer.with_padding(None);
-        tokenizer.with_truncation(None).map_err(|e| Error::Tokenizer(e.to_string()))?;
-        let device = Device::Cpu;
-        let weights = dir.join("model.safetensors");
-        // SAFETY: the file is memory-mapped; it must not change while mapped. unspin's
-        // installer writes it once, whole, and never rewrites it in place.
-        let vb = unsafe { VarBuilder::from_mmaped_safetensors(&[weights], DType::F32, &device)? };
-        let model = BertModel::load(vb, &config)?;
-        Ok(Encoder { model, tokenizer, device, hidden })
+        Self::load_with(dir, &HashMap::new())
+    }
+
+    /// Loads the encoder with some of its tensors replaced (fine-tuned layers).
+    pub fn load_with(dir: &Path, overrides: &HashMap<String, Tensor>) -> Result<Encoder, Error> {
+        let (model, _) = crate::techniques::assemble(dir, overrides, 0)?;
+        let tokenizer = crate::techniques::load_tokenizer(dir)?;
+        let hidden = model.config.hidden;
+        Ok(Encoder { model, tokenizer, device: Device::Cpu, hidden })
+    }
+
+    /// The underlying BERT model.
+    pub fn bert(&self) -> &Bert {
+        &self.model
+    }
+
+    /// Word-piece ids of `text`, with [CLS] and [SEP], cut to `max` pieces.
+    pub fn ids_upto(&self, text: &str, max: usize) -> Result<Vec<u32>, Error> {
+        let enc = self.tokenizer.encode(text, true).map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let mut ids = enc.get_ids().to_vec();
+        if ids.len() > max {
+            let last = *ids.last().unwrap_or(&0);
+            ids.truncate(max - 1);
+            ids.push(last);
+        }
+        Ok(ids)
     }
 
     /// Embedding size.
@@ -60,14 +62,7 @@ impl Encoder {
 
     /// Word-piece ids of `text`, with [CLS] and [SEP], cut to [`MAX_TOKENS`].
     fn ids(&self, text: &str) -> Result<Vec<u32>, Error> {
-        let enc = self.tokenizer.encode(text, true).map_err(|e| Error::Tokenizer(e.to_string()))?;
-        let mut ids = enc.get_ids().to_vec();
-        if ids.len() > MAX_TOKENS {
-            let last = *ids.last().unwrap_or(&0);
-            ids.truncate(MAX_TOKENS - 1);
-            ids.push(last);
-        }
-        Ok(ids)
+        self.ids_upto(text, MAX_TOKENS)
     }
 
     /// Mean-pooled, L2-normalised sentence embeddings (the sentence-transformers recipe),
@@ -91,8 +86,7 @@ impl Encoder {
             let n = chunk.len();
             let input = Tensor::from_vec(flat, (n, width), &self.device)?;
             let mask_t = Tensor::from_vec(mask, (n, width), &self.device)?;
-            let types = input.zeros_like()?;
-            let hidden = self.model.forward(&input, &types, Some(&mask_t))?;
+            let hidden = self.model.forward(&input, &mask_t)?;
             let m = mask_t.to_dtype(DType::F32)?.unsqueeze(2)?;
             let summed = hidden.broadcast_mul(&m)?.sum(1)?;
             let counts = m.sum(1)?;

@@ -50,7 +50,7 @@ pub fn run(args: &BenchArgs) -> Result<String> {
     let detector = super::detector(&args.model)?;
     let claim_model = super::claims::model("fast")?;
     let analyzer = AnalyzerBuilder::new()
-        .techniques_shared(detector)
+        .techniques_shared(detector.clone())
         .claims(FastClaimScorer::new(claim_model.clone()))
         .build();
     let base: Vec<Document> = if args.paths.is_empty() {
@@ -60,7 +60,9 @@ pub fn run(args: &BenchArgs) -> Result<String> {
             .collect::<Result<_, _>>()
             .context("reading the benchmark inputs")?
     };
-    let docs: Vec<&Document> = base.iter().cycle().take(base.len() * args.repeat.max(1)).collect();
+    let neural = detector.name() == "neural";
+    let repeat = args.repeat.unwrap_or(if neural { 4 } else { 200 }).max(1);
+    let docs: Vec<&Document> = base.iter().cycle().take(base.len() * repeat).collect();
     let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
     out += &format!("input: {} documents, {:.2} MB of text\n", docs.len(), bytes as f64 / 1e6);
     let threads =
@@ -71,9 +73,9 @@ pub fn run(args: &BenchArgs) -> Result<String> {
             continue;
         }
         let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build()?;
-        // Warm up, then take the best of three runs.
+        // Warm up, then take the best of three runs (one run for the neural model).
         let mut best = Duration::MAX;
-        for _ in 0..3 {
+        for _ in 0..if neural { 1 } else { 3 } {
             let t = Instant::now();
             let spans: usize = pool
                 .install(|| docs.par_iter().map(|d| analyzer.analyze(d).techniques.len()).sum());
@@ -94,6 +96,9 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         if n == 1 {
             one = Some(mbs);
         }
+    }
+    if neural {
+        out += &encoder_throughput(args, threads)?;
     }
     // Claim scoring alone, one core: sentences per second.
     let sentences: Vec<&str> = base
@@ -116,6 +121,30 @@ pub fn run(args: &BenchArgs) -> Result<String> {
     out += &format!("claim scoring, 1 thread: {:.0} sentences/s\n", n / t.elapsed().as_secs_f64());
     if let Some(p) = peak_memory() {
         out += &format!("peak memory (VmHWM): {:.1} MB\n", p as f64 / 1e6);
+    }
+    Ok(out)
+}
+
+/// The encoder alone: word pieces per second through all layers, for fixed-shape batches of
+/// random ids (the shape `bench/torch_minilm.py` times in PyTorch), on 1 and on `threads`
+/// threads.
+fn encoder_throughput(args: &BenchArgs, threads: usize) -> Result<String> {
+    use unspin_neural::bert::Bert;
+    let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)?;
+    let (bert, _) = Bert::load(&dir, 0)?;
+    let (b, t) = (args.encoder_batch.max(1), args.encoder_len.clamp(2, 512));
+    let mut out = String::new();
+    for n in [1, threads] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build()?;
+        let rate = pool.install(|| bert.throughput(b, t, 10))?;
+        out += &format!(
+            "encoder forward, batch {b}x{t}, {n} thread{}: {:.0} word pieces/s\n",
+            if n == 1 { "" } else { "s" },
+            rate
+        );
+        if n == threads {
+            break;
+        }
     }
     Ok(out)
 }

@@ -150,10 +150,19 @@ pub fn train(args: &TrainClaims) -> Result<()> {
     let mut log = |m: String| eprintln!("[{:>6.1}s] {m}", start.elapsed().as_secs_f64());
     if args.neural {
         let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)?;
-        let encoder = unspin_neural::encoder::Encoder::load(&dir)?;
         let fast = model("fast")?;
-        let head =
-            unspin_neural::claims::train(&encoder, &fast, &train_rows, &tune_rows, &mut log)?;
+        let head = if args.layers > 0 {
+            let cfg = unspin_neural::claims::ClaimTuneConfig {
+                layers: args.layers,
+                epochs: args.neural_epochs,
+                seed: args.seed,
+                ..Default::default()
+            };
+            unspin_neural::claims::finetune(&dir, &fast, &train_rows, &tune_rows, &cfg, &mut log)?
+        } else {
+            let encoder = unspin_neural::encoder::Encoder::load(&dir)?;
+            unspin_neural::claims::train(&encoder, &fast, &train_rows, &tune_rows, &mut log)?
+        };
         super::write_atomically(&args.out, &head.to_bytes()?)?;
         log(format!("wrote {}", args.out.display()));
         return Ok(());
