@@ -222,3 +222,64 @@ fn missing_model_file_is_a_clear_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("loading model bad.bin") && stderr(&o).contains("bad magic"));
 }
+
+#[test]
+fn neural_model_without_weights_names_the_install_command() {
+    let d = Dir::new();
+    let sample = repo().join("samples/harbor-bridge.txt");
+    let o = d
+        .cmd()
+        .env("UNSPIN_HOME", d.path().join("empty-home"))
+        .args(["analyze", "--model", "neural", sample.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("unspin model install"), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+}
+
+/// Whether `unspin model install` has put the encoder where the binary looks.
+fn encoder_installed(d: &Dir) -> bool {
+    let o = d.run(&["model", "path"], None);
+    let dir = stdout(&o).trim().to_string();
+    let ok = std::path::Path::new(&dir).join("model.safetensors").exists();
+    if !ok {
+        eprintln!("skipping: the MiniLM encoder is not installed (run `unspin model install`)");
+    }
+    ok
+}
+
+#[test]
+fn neural_model_finds_spans_with_exact_offsets() {
+    let d = Dir::new();
+    if !encoder_installed(&d) {
+        return;
+    }
+    let sample = repo().join("samples/harbor-bridge.txt");
+    let o = d
+        .run(&["analyze", "--model", "neural", "--format", "json", sample.to_str().unwrap()], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Report = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(!r.techniques.is_empty(), "the sample should show real detections");
+    check_offsets(&r);
+    // Awkward text: BOM, CRLF, emoji, mixed scripts, a span-worthy phrase at the very end.
+    let tricky =
+        "\u{feff}Die Regierung 🚀 said:\r\n\"This is a disgraceful, shameful betrayal!\"\r\n\
+                  Они говорят — the corrupt elites will destroy our great nation";
+    let o =
+        d.run(&["analyze", "--model", "neural", "--format", "json", "-"], Some(tricky.as_bytes()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Report = serde_json::from_str(&stdout(&o)).unwrap();
+    check_offsets(&r);
+    // SemEval TC lines: every technique name is an official one.
+    let o = d.run(
+        &["analyze", "--model", "neural", "--format", "semeval-tc", sample.to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    for line in stdout(&o).lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert_eq!(f.len(), 4, "{line}");
+        assert!(official().contains(&f[1]), "{line}");
+    }
+}

@@ -86,7 +86,21 @@ pub struct LayerNorm {
 }
 
 impl LayerNorm {
-    /// Normalises `x` over its last dimension.
+    /// Normalises `x` over its last dimension; `fused` uses candle's one-pass kernel
+    /// (faster, but it has no backward pass: inference only).
+    pub fn forward_with(&self, x: &Tensor, fused: bool) -> Result<Tensor, Error> {
+        if fused {
+            return Ok(candle_nn::ops::layer_norm(
+                &x.contiguous()?,
+                &self.g,
+                &self.b,
+                self.eps as f32,
+            )?);
+        }
+        self.forward(x)
+    }
+
+    /// Normalises `x` over its last dimension, with differentiable plain ops.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor, Error> {
         let mean = x.mean_keepdim(D::Minus1)?;
         let centred = x.broadcast_sub(&mean)?;
@@ -126,6 +140,8 @@ pub struct Bert {
     token_type: Tensor,
     emb_ln: LayerNorm,
     layers: Vec<Layer>,
+    /// Inference only: fused kernels, batches split over threads.
+    fused: bool,
 }
 
 /// Reads every tensor of a safetensors file as f32.
@@ -207,7 +223,8 @@ impl Bert {
                 out_ln: p.norm(&format!("{l}.output.LayerNorm"), eps)?,
             });
         }
-        let bert = Bert { config, word, position, token_type, emb_ln, layers };
+        let fused = trainable == 0;
+        let bert = Bert { config, word, position, token_type, emb_ln, layers, fused };
         Ok((bert, p.vars))
     }
 
@@ -225,7 +242,7 @@ impl Bert {
         let pos = self.position.narrow(0, 0, t)?;
         let typ = self.token_type.narrow(0, 0, 1)?;
         let x = words.broadcast_add(&pos)?.broadcast_add(&typ)?;
-        self.emb_ln.forward(&x)
+        self.emb_ln.forward_with(&x, self.fused)
     }
 
     /// The additive attention bias of a `(batch, len)` 0/1 mask: 0 where 1, a large
@@ -249,10 +266,38 @@ impl Bert {
         Ok(h)
     }
 
-    /// The last hidden states of `ids` under `mask`, both `(batch, len)`.
+    /// The last hidden states of `ids` under `mask`, both `(batch, len)`. An encoder
+    /// loaded for inference splits the batch over the threads of the current rayon pool.
     pub fn forward(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor, Error> {
+        let b = ids.dim(0)?;
+        let threads = rayon::current_num_threads();
+        if self.fused && threads > 1 && b > 1 {
+            use rayon::prelude::*;
+            let parts = threads.min(b);
+            let size = b.div_ceil(parts);
+            let outs: Vec<Tensor> = (0..b)
+                .step_by(size)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|start| {
+                    let n = size.min(b - start);
+                    self.forward_one(&ids.narrow(0, start, n)?, &mask.narrow(0, start, n)?)
+                })
+                .collect::<Result<_, Error>>()?;
+            return Ok(Tensor::cat(&outs, 0)?);
+        }
+        self.forward_one(ids, mask)
+    }
+
+    fn forward_one(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor, Error> {
         let x = self.embed(ids)?;
         self.run_layers(&x, &Self::mask_bias(mask)?, 0..self.layers.len())
+    }
+
+    /// Uses differentiable plain ops everywhere (training) or fused kernels and threads
+    /// (inference). Encoders loaded with no trainable layer start in inference mode.
+    pub fn set_inference(&mut self, on: bool) {
+        self.fused = on;
     }
 
     fn layer(&self, l: &Layer, x: &Tensor, bias: &Tensor) -> Result<Tensor, Error> {
@@ -266,11 +311,12 @@ impl Bert {
         let k = split(l.k.forward(x)?)?;
         let v = split(l.v.forward(x)?)?;
         let scores = q.matmul(&k.t()?.contiguous()?)?.broadcast_add(bias)?;
-        let probs = softmax(&scores)?;
+        let probs =
+            if self.fused { candle_nn::ops::softmax_last_dim(&scores)? } else { softmax(&scores)? };
         let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?;
-        let a = l.attn_ln.forward(&(l.attn_out.forward(&ctx)? + x)?)?;
+        let a = l.attn_ln.forward_with(&(l.attn_out.forward(&ctx)? + x)?, self.fused)?;
         let up = l.up.forward(&a)?.gelu_erf()?;
-        l.out_ln.forward(&(l.down.forward(&up)? + a)?)
+        l.out_ln.forward_with(&(l.down.forward(&up)? + a)?, self.fused)
     }
 
     /// Word pieces per second through every layer, for `reps` fixed-shape batches of
@@ -336,6 +382,46 @@ mod tests {
         let m = mask.to_dtype(DType::F32).unwrap().unsqueeze(2).unwrap();
         let diff = (a - b).unwrap().broadcast_mul(&m).unwrap().abs().unwrap().max_all().unwrap();
         let diff: f32 = diff.to_scalar().unwrap();
+        assert!(diff < 1e-4, "max difference {diff}");
+    }
+
+    /// The fused inference path and the plain path agree, on one thread and on several.
+    #[test]
+    fn fused_matches_plain() {
+        let Ok(dir) = installed(&MINILM) else {
+            eprintln!("skipped: the encoder is not installed (unspin model install)");
+            return;
+        };
+        let (mut bert, _) = Bert::load(&dir, 0).unwrap();
+        let ids = Tensor::new(
+            &[
+                [101u32, 7592, 2088, 999, 102, 0],
+                [101, 2023, 2003, 1037, 3231, 102],
+                [101, 2023, 102, 0, 0, 0],
+            ],
+            &Device::Cpu,
+        )
+        .unwrap();
+        let mask = Tensor::new(
+            &[[1u32, 1, 1, 1, 1, 0], [1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]],
+            &Device::Cpu,
+        )
+        .unwrap();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let fused = pool.install(|| bert.forward(&ids, &mask)).unwrap();
+        bert.set_inference(false);
+        let plain = bert.forward(&ids, &mask).unwrap();
+        let m = mask.to_dtype(DType::F32).unwrap().unsqueeze(2).unwrap();
+        let diff: f32 = (fused - plain)
+            .unwrap()
+            .broadcast_mul(&m)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar()
+            .unwrap();
         assert!(diff < 1e-4, "max difference {diff}");
     }
 

@@ -178,6 +178,9 @@ pub fn batch_ids(rows: &[&[u32]]) -> Result<(Tensor, Tensor), Error> {
     ))
 }
 
+/// A span the token head found: byte range, span confidence, technique probabilities.
+pub type NeuralSpan = (Range<usize>, f32, Vec<f32>);
+
 /// The neural model ready to run: encoder with its tuned layers, heads, tokenizer, and the
 /// fast model it mixes with.
 pub struct NeuralDetector {
@@ -271,7 +274,7 @@ impl NeuralDetector {
 
     /// Spans of `text` with their span confidence, and their neural technique
     /// probabilities.
-    pub fn detect_spans(&self, text: &str) -> Result<Vec<(Range<usize>, f32, Vec<f32>)>, Error> {
+    pub fn detect_spans(&self, text: &str) -> Result<Vec<NeuralSpan>, Error> {
         let wins = windows(&self.tokenizer, text)?;
         let mut out = Vec::new();
         let mut order: Vec<usize> = (0..wins.len()).collect();

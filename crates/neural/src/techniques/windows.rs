@@ -24,7 +24,7 @@ pub struct Window {
 
 impl Window {
     fn new() -> Window {
-        Window { ids: vec![CLS], offsets: vec![0..0] }
+        Window { ids: vec![CLS], offsets: std::iter::once(0..0).collect() }
     }
 
     fn close(mut self) -> Window {
