@@ -19,15 +19,31 @@ use crate::flags::{ClaimsArgs, ClaimsFormat, TrainClaims};
 pub fn model(name: &str) -> Result<ClaimModel> {
     match name {
         "fast" | "neural" => ClaimModel::embedded().context("loading the embedded claim model"),
+        p if is_neural_file(p) => ClaimModel::embedded().context("loading the embedded claim model"),
         p => ClaimModel::load(p.as_ref()).with_context(|| format!("loading claim model {p}")),
     }
 }
 
-/// The claim scorer `--claims-model` names.
+/// Whether `path` is a neural claim model file (made by `train claims --neural`).
+fn is_neural_file(path: &str) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 8];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
+        && &magic == b"UNSPINNC"
+}
+
+/// The claim scorer `--claims-model` names: `fast`, `neural`, or a fast or neural model
+/// file.
 pub fn scorer(name: &str) -> Result<Box<dyn ClaimScorer>> {
     let fast = model(name)?;
-    if name == "neural" {
-        let head = NeuralClaimModel::embedded().context("loading the neural claim head")?;
+    let head = if name == "neural" {
+        Some(NeuralClaimModel::embedded().context("loading the neural claim head")?)
+    } else if is_neural_file(name) {
+        Some(NeuralClaimModel::load(name.as_ref()).with_context(|| format!("loading {name}"))?)
+    } else {
+        None
+    };
+    if let Some(head) = head {
         let s = NeuralClaimScorer::new(fast, head).context("loading the neural claim scorer")?;
         return Ok(Box::new(s));
     }
