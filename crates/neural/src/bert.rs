@@ -117,6 +117,19 @@ pub fn softmax(x: &Tensor) -> Result<Tensor, Error> {
     Ok(e.broadcast_div(&e.sum_keepdim(D::Minus1)?)?)
 }
 
+/// Stacks per-row hidden states `(len_i, hidden)`, zero-padded to the longest, into
+/// `(batch, len, hidden)`, with the `(batch, len)` mask of the word-piece `rows`.
+pub fn stack_padded(states: &[&Tensor], rows: &[&[u32]]) -> Result<(Tensor, Tensor), Error> {
+    let width = rows.iter().map(|r| r.len()).max().unwrap_or(1);
+    let padded: Vec<Tensor> = states
+        .iter()
+        .zip(rows)
+        .map(|(t, r)| t.pad_with_zeros(0, 0, width - r.len()))
+        .collect::<Result<_, _>>()?;
+    let (_, mask) = crate::techniques::batch_ids(rows)?;
+    Ok((Tensor::stack(&padded, 0)?, mask))
+}
+
 /// One transformer layer.
 #[derive(Clone, Debug)]
 pub struct Layer {
@@ -317,6 +330,24 @@ impl Bert {
         let a = l.attn_ln.forward_with(&(l.attn_out.forward(&ctx)? + x)?, self.fused)?;
         let up = l.up.forward(&a)?.gelu_erf()?;
         l.out_ln.forward_with(&(l.down.forward(&up)? + a)?, self.fused)
+    }
+
+    /// Runs layers `0..upto` once over every row of word-piece ids (batched by length, 32
+    /// rows at a time) and returns each row's hidden states `(len, hidden)`: the frozen
+    /// part of a partly fine-tuned model, computed once before training.
+    pub fn frozen_states(&self, rows: &[&[u32]], upto: usize) -> Result<Vec<Tensor>, Error> {
+        let mut order: Vec<usize> = (0..rows.len()).collect();
+        order.sort_by_key(|&i| rows[i].len());
+        let mut out = vec![None; rows.len()];
+        for chunk in order.chunks(32) {
+            let batch: Vec<&[u32]> = chunk.iter().map(|&i| rows[i]).collect();
+            let (ids, mask) = crate::techniques::batch_ids(&batch)?;
+            let h = self.run_layers(&self.embed(&ids)?, &Self::mask_bias(&mask)?, 0..upto)?;
+            for (row, &i) in chunk.iter().enumerate() {
+                out[i] = Some(h.get(row)?.narrow(0, 0, rows[i].len())?.contiguous()?);
+            }
+        }
+        Ok(out.into_iter().map(|t| t.expect("every row encoded")).collect())
     }
 
     /// Word pieces per second through every layer, for `reps` fixed-shape batches of

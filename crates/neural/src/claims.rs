@@ -352,7 +352,7 @@ pub fn finetune(
     cfg: &ClaimTuneConfig,
     log: &mut dyn FnMut(String),
 ) -> Result<NeuralClaimModel, Error> {
-    use crate::techniques::{assemble, batch_ids};
+    use crate::techniques::assemble;
     use candle_nn::{AdamW, Optimizer, ParamsAdamW};
     use std::collections::HashMap;
 
@@ -370,19 +370,10 @@ pub fn finetune(
     let ids: Vec<Vec<u32>> =
         tr_text.iter().map(|t| tokenizer_enc.ids_upto(t, cfg.max_len)).collect::<Result<_, _>>()?;
     let start = std::time::Instant::now();
+    let rows: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
+    let frozen = bert.frozen_states(&rows, n_layers - cfg.layers)?;
     let mut order: Vec<usize> = (0..ids.len()).collect();
     order.sort_by_key(|&i| ids[i].len());
-    let mut frozen: Vec<Option<Tensor>> = vec![None; ids.len()];
-    for chunk in order.chunks(64) {
-        let rows: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
-        let (x, mask) = batch_ids(&rows)?;
-        let h =
-            bert.run_layers(&bert.embed(&x)?, &Bert::mask_bias(&mask)?, 0..n_layers - cfg.layers)?;
-        for (row, &i) in chunk.iter().enumerate() {
-            frozen[i] = Some(h.get(row)?.narrow(0, 0, ids[i].len())?.contiguous()?);
-        }
-    }
-    let frozen: Vec<Tensor> = frozen.into_iter().map(|t| t.expect("encoded")).collect();
     let pieces: usize = ids.iter().map(Vec::len).sum();
     log(format!(
         "{} sentences, {pieces} word pieces; frozen layers run once in {:.0}s",
@@ -408,30 +399,15 @@ pub fn finetune(
         let t0 = std::time::Instant::now();
         let mut sum = 0f64;
         for (k, batch) in batches.iter().enumerate() {
-            let scale = if step < warmup {
-                (step + 1) as f64 / warmup as f64
-            } else {
-                (total - step) as f64 / (total - warmup).max(1) as f64
-            };
+            let scale = crate::tuning::lr_scale(step, warmup, total);
             opt_enc.set_learning_rate(cfg.lr_encoder * scale);
             opt_head.set_learning_rate(cfg.lr_head * scale);
-            let width = batch.iter().map(|&i| ids[i].len()).max().unwrap_or(1);
-            let rows: Vec<Tensor> = batch
-                .iter()
-                .map(|&i| frozen[i].pad_with_zeros(0, 0, width - ids[i].len()))
-                .collect::<Result<_, _>>()?;
-            let x = Tensor::stack(&rows, 0)?;
-            let id_rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i].as_slice()).collect();
-            let (_, mask) = batch_ids(&id_rows)?;
+            let rows: Vec<&[u32]> = batch.iter().map(|&i| ids[i].as_slice()).collect();
+            let states: Vec<&Tensor> = batch.iter().map(|&i| &frozen[i]).collect();
+            let (x, mask) = crate::bert::stack_padded(&states, &rows)?;
             let h =
                 bert.run_layers(&x, &Bert::mask_bias(&mask)?, n_layers - cfg.layers..n_layers)?;
-            let mut e = pooled_unit(&h, &mask)?;
-            if cfg.dropout > 0.0 {
-                let keep: Vec<f32> = (0..e.elem_count())
-                    .map(|_| if rng.f32() < cfg.dropout { 0.0 } else { 1.0 / (1.0 - cfg.dropout) })
-                    .collect();
-                e = (e * Tensor::from_vec(keep, (batch.len(), d), &Device::Cpu)?)?;
-            }
+            let e = crate::tuning::dropout(&pooled_unit(&h, &mask)?, cfg.dropout, &mut rng)?;
             let z = e.matmul(&w.as_tensor().t()?)?.flatten_all()?.broadcast_add(b.as_tensor())?;
             let y = Tensor::from_vec(
                 batch.iter().map(|&i| tr_y[i]).collect::<Vec<f32>>(),

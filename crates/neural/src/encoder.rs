@@ -4,7 +4,7 @@ use std::path::Path;
 
 use std::collections::HashMap;
 
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Tensor};
 use tokenizers::Tokenizer;
 
 use crate::bert::Bert;
@@ -19,7 +19,6 @@ pub const BATCH: usize = 32;
 pub struct Encoder {
     model: Bert,
     tokenizer: Tokenizer,
-    device: Device,
     hidden: usize,
 }
 
@@ -35,7 +34,7 @@ impl Encoder {
         let (model, _) = crate::techniques::assemble(dir, overrides, 0)?;
         let tokenizer = crate::techniques::load_tokenizer(dir)?;
         let hidden = model.config.hidden;
-        Ok(Encoder { model, tokenizer, device: Device::Cpu, hidden })
+        Ok(Encoder { model, tokenizer, hidden })
     }
 
     /// The underlying BERT model.
@@ -73,19 +72,8 @@ impl Encoder {
         order.sort_by_key(|&i| ids[i].len());
         let mut out = vec![Vec::new(); texts.len()];
         for chunk in order.chunks(BATCH) {
-            let width = chunk.iter().map(|&i| ids[i].len()).max().unwrap_or(1).max(1);
-            let mut flat = Vec::with_capacity(chunk.len() * width);
-            let mut mask = Vec::with_capacity(chunk.len() * width);
-            for &i in chunk {
-                let row = &ids[i];
-                flat.extend_from_slice(row);
-                flat.extend(std::iter::repeat_n(0u32, width - row.len()));
-                mask.extend(std::iter::repeat_n(1u32, row.len()));
-                mask.extend(std::iter::repeat_n(0u32, width - row.len()));
-            }
-            let n = chunk.len();
-            let input = Tensor::from_vec(flat, (n, width), &self.device)?;
-            let mask_t = Tensor::from_vec(mask, (n, width), &self.device)?;
+            let rows: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
+            let (input, mask_t) = crate::techniques::batch_ids(&rows)?;
             let hidden = self.model.forward(&input, &mask_t)?;
             let m = mask_t.to_dtype(DType::F32)?.unsqueeze(2)?;
             let summed = hidden.broadcast_mul(&m)?.sum(1)?;

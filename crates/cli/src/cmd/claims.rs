@@ -19,7 +19,9 @@ use crate::flags::{ClaimsArgs, ClaimsFormat, TrainClaims};
 pub fn model(name: &str) -> Result<ClaimModel> {
     match name {
         "fast" | "neural" => ClaimModel::embedded().context("loading the embedded claim model"),
-        p if is_neural_file(p) => ClaimModel::embedded().context("loading the embedded claim model"),
+        p if is_neural_file(p) => {
+            ClaimModel::embedded().context("loading the embedded claim model")
+        }
         p => ClaimModel::load(p.as_ref()).with_context(|| format!("loading claim model {p}")),
     }
 }

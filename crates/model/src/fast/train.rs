@@ -72,7 +72,9 @@ impl TrainConfig {
     }
 }
 
-fn merged(spans: &[(Range<usize>, Technique)]) -> Vec<Range<usize>> {
+/// The gold SI spans of an article: its technique spans with overlaps merged, as the
+/// official SI labels are made.
+pub fn merged(spans: &[(Range<usize>, Technique)]) -> Vec<Range<usize>> {
     let v = si::merge(spans.iter().map(|(r, _)| (r.start, r.end)).collect());
     v.into_iter().map(|(s, e)| s..e).collect()
 }

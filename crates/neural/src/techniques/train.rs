@@ -21,17 +21,19 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use tokenizers::Tokenizer;
 use unspin_eval::labels::SiSpan;
 use unspin_eval::si;
+use unspin_model::fast::train::merged;
 use unspin_model::ptc::{Article, Corpus};
 use unspin_model::Technique;
 use unspin_text::segment::trim_span;
 
 use super::windows::{to_word_bounds, windows, Window};
 use super::{
-    assemble, batch_ids, decode, load_tokenizer, Heads, NeuralTechniqueModel, StoredTensor, TAG_B,
-    TAG_I, TAG_O,
+    assemble, decode, load_tokenizer, Heads, NeuralTechniqueModel, StoredTensor, TAG_B, TAG_I,
+    TAG_O,
 };
-use crate::bert::{Bert, Linear};
+use crate::bert::{stack_padded, Bert, Linear};
 use crate::install::MINILM;
+use crate::tuning;
 use crate::Error;
 
 /// Training settings.
@@ -111,19 +113,6 @@ struct Example {
     spans: Vec<(Range<usize>, usize)>,
 }
 
-fn merged(spans: &[(Range<usize>, Technique)]) -> Vec<Range<usize>> {
-    let mut v: Vec<Range<usize>> = spans.iter().map(|(r, _)| r.clone()).collect();
-    v.sort_by_key(|r| (r.start, r.end));
-    let mut out: Vec<Range<usize>> = Vec::new();
-    for r in v {
-        match out.last_mut() {
-            Some(last) if r.start < last.end => last.end = last.end.max(r.end),
-            _ => out.push(r),
-        }
-    }
-    out
-}
-
 fn examples(tokenizer: &Tokenizer, index: usize, a: &Article) -> Result<Vec<Example>, Error> {
     let gold = merged(&a.spans);
     let wins = windows(tokenizer, &a.doc.text)?;
@@ -156,23 +145,6 @@ fn examples(tokenizer: &Tokenizer, index: usize, a: &Article) -> Result<Vec<Exam
         }
     }
     Ok(out)
-}
-
-/// Runs the frozen bottom layers over every example, 32 windows at a time.
-fn frozen_states(bert: &Bert, exs: &[Example], upto: usize) -> Result<Vec<Tensor>, Error> {
-    let mut order: Vec<usize> = (0..exs.len()).collect();
-    order.sort_by_key(|&i| exs[i].window.ids.len());
-    let mut out = vec![None; exs.len()];
-    for chunk in order.chunks(32) {
-        let rows: Vec<&[u32]> = chunk.iter().map(|&i| exs[i].window.ids.as_slice()).collect();
-        let (ids, mask) = batch_ids(&rows)?;
-        let x = bert.embed(&ids)?;
-        let h = bert.run_layers(&x, &Bert::mask_bias(&mask)?, 0..upto)?;
-        for (row, &i) in chunk.iter().enumerate() {
-            out[i] = Some(h.get(row)?.narrow(0, 0, exs[i].window.ids.len())?.contiguous()?);
-        }
-    }
-    Ok(out.into_iter().map(|t| t.expect("every example encoded")).collect())
 }
 
 fn init(rng: &mut fastrand::Rng, shape: (usize, usize), std: f32) -> Result<Var, Error> {
@@ -251,24 +223,14 @@ impl State {
         exs: &[Example],
         dropout: Option<(f32, &mut fastrand::Rng)>,
     ) -> Result<Tensor, Error> {
-        let width = batch.iter().map(|&i| exs[i].window.ids.len()).max().unwrap_or(1);
-        let rows: Vec<Tensor> = batch
-            .iter()
-            .map(|&i| frozen[i].pad_with_zeros(0, 0, width - exs[i].window.ids.len()))
-            .collect::<Result<_, _>>()?;
-        let x = Tensor::stack(&rows, 0)?;
-        let ids: Vec<&[u32]> = batch.iter().map(|&i| exs[i].window.ids.as_slice()).collect();
-        let (_, mask) = batch_ids(&ids)?;
+        let rows: Vec<&[u32]> = batch.iter().map(|&i| exs[i].window.ids.as_slice()).collect();
+        let states: Vec<&Tensor> = batch.iter().map(|&i| &frozen[i]).collect();
+        let (x, mask) = stack_padded(&states, &rows)?;
         let n = self.bert.num_layers();
         let h = self.bert.run_layers(&x, &Bert::mask_bias(&mask)?, n - self.encoder_layers()..n)?;
         match dropout {
-            Some((p, rng)) if p > 0.0 => {
-                let keep: Vec<f32> = (0..h.elem_count())
-                    .map(|_| if rng.f32() < p { 0.0 } else { 1.0 / (1.0 - p) })
-                    .collect();
-                Ok((h * Tensor::from_vec(keep, x.dims(), &Device::Cpu)?)?)
-            }
-            _ => Ok(h),
+            Some((p, rng)) => tuning::dropout(&h, p, rng),
+            None => Ok(h),
         }
     }
 
@@ -397,7 +359,8 @@ pub fn train(
         t0.elapsed().as_secs_f64()
     ));
     let t0 = Instant::now();
-    let frozen = frozen_states(&state.bert, &exs, n_layers - cfg.layers)?;
+    let rows: Vec<&[u32]> = exs.iter().map(|e| e.window.ids.as_slice()).collect();
+    let frozen = state.bert.frozen_states(&rows, n_layers - cfg.layers)?;
     log(format!(
         "frozen layers 1–{} run once over every window in {:.1}s ({:.0} pieces/s)",
         n_layers - cfg.layers,
@@ -457,11 +420,7 @@ pub fn train(
             if step >= total {
                 break;
             }
-            let scale = if step < warmup {
-                (step + 1) as f64 / warmup as f64
-            } else {
-                (total - step) as f64 / (total - warmup).max(1) as f64
-            };
+            let scale = tuning::lr_scale(step, warmup, total);
             opt_enc.set_learning_rate(cfg.lr_encoder * scale);
             opt_head.set_learning_rate(cfg.lr_head * scale);
             let h = state.top(&frozen, batch, &exs, Some((cfg.dropout, &mut rng)))?;
