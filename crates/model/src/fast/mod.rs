@@ -150,6 +150,28 @@ impl FastModel {
         out
     }
 
+    /// For every token of `ctx`, how likely the tagger thinks it lies in a span: its
+    /// margin (best of B/I over O) through the span calibration. Tokens outside any
+    /// sentence get 0.
+    pub fn token_probabilities(&self, ctx: &ArticleContext<'_>) -> Vec<f32> {
+        let mask = (1u64 << self.tagger.bits) - 1;
+        let mut out = vec![0.0; ctx.tokens.len()];
+        let mut seq = Sequence::default();
+        for s in &ctx.sentences {
+            seq.feats.clear();
+            seq.ends.clear();
+            for i in s.clone() {
+                ctx.token_features(i, mask, &mut seq.feats);
+                seq.ends.push(seq.feats.len() as u32);
+            }
+            for (k, e) in self.tagger.emissions(&seq).iter().enumerate() {
+                let margin = e[B as usize].max(e[I as usize]) - e[O as usize];
+                out[s.start + k] = self.calibration.confidence(margin);
+            }
+        }
+        out
+    }
+
     fn classify_in(&self, ctx: &ArticleContext<'_>, range: Range<usize>) -> Classification {
         let mask = (1u64 << self.classifier.bits) - 1;
         let names = ctx.span_features(range.clone());

@@ -6,6 +6,7 @@
 //! The committed file holds only what training changed (the top layers and the heads, in
 //! f16); the base weights come from the installed encoder package.
 
+pub mod ensemble;
 pub mod train;
 pub mod windows;
 
@@ -25,12 +26,13 @@ use unspin_text::segment::trim_span;
 use crate::bert::{read_tensors, Bert, BertConfig, Linear};
 use crate::install::{self, MINILM};
 use crate::Error;
+use ensemble::{window_spans, ArticleScores, SiEnsemble};
 use windows::{to_word_bounds, windows, Window};
 
 /// File name of the committed neural technique model, under `models/`.
 pub const NEURAL_TECHNIQUE_FILE: &str = "techniques-neural.bin";
 const MAGIC: &[u8; 8] = b"UNSPINNT";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// Windows per forward pass at inference.
 pub const INFER_BATCH: usize = 16;
 
@@ -82,6 +84,9 @@ pub struct NeuralTechniqueModel {
     pub tc_mix: f32,
     /// Epochs done (for resuming).
     pub epochs_done: usize,
+    /// Span identification with the fast model (`None`: the token head alone, BIO
+    /// decoding with `o_bias`).
+    pub si: Option<SiEnsemble>,
     /// Training settings, `key=value`.
     pub settings: Vec<(String, String)>,
     /// Figures measured while training, `key=value`.
@@ -96,6 +101,12 @@ impl NeuralTechniqueModel {
 
     /// Reads a model from bytes.
     pub fn from_bytes(b: &[u8]) -> Result<NeuralTechniqueModel, Error> {
+        if let Ok(body) = artifact::payload(b, MAGIC, 1, "neural technique") {
+            // Format 1 had no ensemble; everything else is the same.
+            let v1: ModelV1 =
+                bincode::deserialize(body).map_err(|e| Error::Format(e.to_string()))?;
+            return Ok(v1.into());
+        }
         let body = artifact::payload(b, MAGIC, FORMAT, "neural technique")?;
         bincode::deserialize(body).map_err(|e| Error::Format(e.to_string()))
     }
@@ -119,6 +130,37 @@ impl NeuralTechniqueModel {
     /// Writes the model to `path`.
     pub fn save(&self, path: &Path) -> Result<(), Error> {
         Ok(artifact::write_file(path, &self.to_bytes()?)?)
+    }
+}
+
+/// Format 1 of the model file (checkpoints written before the ensemble existed).
+#[derive(Deserialize)]
+struct ModelV1 {
+    encoder: String,
+    encoder_sha256: String,
+    trained_layers: usize,
+    tensors: Vec<StoredTensor>,
+    o_bias: f32,
+    tc_mix: f32,
+    epochs_done: usize,
+    settings: Vec<(String, String)>,
+    tuning: Vec<(String, String)>,
+}
+
+impl From<ModelV1> for NeuralTechniqueModel {
+    fn from(m: ModelV1) -> Self {
+        NeuralTechniqueModel {
+            encoder: m.encoder,
+            encoder_sha256: m.encoder_sha256,
+            trained_layers: m.trained_layers,
+            tensors: m.tensors,
+            o_bias: m.o_bias,
+            tc_mix: m.tc_mix,
+            epochs_done: m.epochs_done,
+            si: None,
+            settings: m.settings,
+            tuning: m.tuning,
+        }
     }
 }
 
@@ -190,6 +232,7 @@ pub struct NeuralDetector {
     fast: FastDetector,
     o_bias: f32,
     tc_mix: f32,
+    si: Option<SiEnsemble>,
 }
 
 /// Loads the tokenizer of an installed encoder, with padding and truncation off.
@@ -249,6 +292,7 @@ impl NeuralDetector {
             fast,
             o_bias: model.o_bias,
             tc_mix: model.tc_mix,
+            si: model.si,
         })
     }
 
@@ -276,6 +320,7 @@ impl NeuralDetector {
     /// probabilities.
     pub fn detect_spans(&self, text: &str) -> Result<Vec<NeuralSpan>, Error> {
         let wins = windows(&self.tokenizer, text)?;
+        let scores = self.si.map(|_| ArticleScores::new(text, self.fast.model()));
         let mut out = Vec::new();
         let mut order: Vec<usize> = (0..wins.len()).collect();
         order.sort_by_key(|&i| wins[i].ids.len());
@@ -287,8 +332,23 @@ impl NeuralDetector {
             let logp: Vec<Vec<Vec<f32>>> = logp.to_vec3()?;
             let mut found: Vec<(usize, Range<usize>, f32)> = Vec::new();
             for (row, &i) in chunk.iter().enumerate() {
-                for (pos, conf) in decode(&logp[row], wins[i].inner(), self.o_bias) {
-                    found.push((row, pos, conf));
+                let w = &wins[i];
+                match (&scores, self.si) {
+                    (Some(a), Some(e)) => {
+                        let p_in: Vec<f32> =
+                            logp[row].iter().map(|l| 1.0 - l[TAG_O].exp()).collect();
+                        for (bytes, conf) in window_spans(a, w, &p_in, e) {
+                            let pos = w.positions(&bytes);
+                            if !pos.is_empty() {
+                                found.push((row, pos, conf));
+                            }
+                        }
+                    }
+                    _ => {
+                        for (pos, conf) in decode(&logp[row], w.inner(), self.o_bias) {
+                            found.push((row, pos, conf));
+                        }
+                    }
                 }
             }
             if found.is_empty() {

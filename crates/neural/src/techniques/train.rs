@@ -26,6 +26,7 @@ use unspin_model::ptc::{Article, Corpus};
 use unspin_model::Technique;
 use unspin_text::segment::trim_span;
 
+use super::ensemble::{window_spans, ArticleScores, SiEnsemble};
 use super::windows::{to_word_bounds, windows, Window};
 use super::{
     assemble, decode, load_tokenizer, Heads, NeuralTechniqueModel, StoredTensor, TAG_B, TAG_I,
@@ -332,6 +333,14 @@ pub fn train(
         )));
     }
     let resume = cfg.resume.as_deref().map(NeuralTechniqueModel::load).transpose()?;
+    if let Some(m) = &resume {
+        if m.trained_layers != cfg.layers {
+            return Err(Error::Format(format!(
+                "the checkpoint tuned {} layers; pass --layers {}",
+                m.trained_layers, m.trained_layers
+            )));
+        }
+    }
     let tokenizer = load_tokenizer(dir)?;
     let state = State::new(dir, cfg, resume.as_ref())?;
     let n_layers = state.bert.num_layers();
@@ -503,6 +512,7 @@ pub fn train(
             o_bias: best_bias,
             tc_mix: 1.0,
             epochs_done: epoch + 1,
+            si: None,
             settings: cfg.settings(),
             tuning: tuning.clone(),
         };
@@ -515,9 +525,14 @@ pub fn train(
             break;
         }
     }
-    let (mut model, preds) = match model {
-        Some(m) => m,
-        None => return Err(Error::Format("nothing to train: every epoch is done".into())),
+    let (mut model, preds) = match (model, resume) {
+        (Some(m), _) => m,
+        // Every epoch was done already: refit what is fitted on the held-out articles.
+        (None, Some(m)) => {
+            log(format!("all {} epochs done; refitting on the held-out articles", m.epochs_done));
+            (m, predict(&state, &frozen, &exs, &tune_ex)?)
+        }
+        (None, None) => return Err(Error::Format("nothing to train".into())),
     };
     // Mix with a fast model that never saw the held-out articles.
     let sub = Corpus {
@@ -570,6 +585,48 @@ pub fn train(
         accuracy(&preds.tc, &gold_tc)
     ));
     model.tc_mix = mix;
+    // Span identification with the same fast model: weight and threshold on held-out.
+    let scores: HashMap<usize, ArticleScores<'_>> =
+        tune_articles.iter().map(|&a| (a, ArticleScores::new(texts[a], &fast))).collect();
+    let p_in: HashMap<usize, Vec<f32>> = tune_ex
+        .iter()
+        .map(|&i| (i, preds.logp[i].iter().map(|l| 1.0 - l[TAG_O].exp()).collect()))
+        .collect();
+    let ensemble_f1 = |e: SiEnsemble| {
+        let mut pred = Vec::new();
+        for &i in &tune_ex {
+            let ex = &exs[i];
+            let text = texts[ex.article];
+            for (bytes, _) in window_spans(&scores[&ex.article], &ex.window, &p_in[&i], e) {
+                let r = trim_span(text, bytes);
+                if !r.is_empty() {
+                    pred.push(SiSpan { id: ex.article.to_string(), start: r.start, end: r.end });
+                }
+            }
+        }
+        si::score(&gold_si, &pred).f1
+    };
+    let mut best = (SiEnsemble { mix: 1.0, threshold: 0.5 }, -1.0);
+    for m in 0..=10 {
+        for t in 2..=18 {
+            let e = SiEnsemble { mix: m as f32 / 10.0, threshold: t as f32 / 20.0 };
+            let f = ensemble_f1(e);
+            if f > best.1 {
+                best = (e, f);
+            }
+        }
+    }
+    let bio = si_f1(&exs, &tune_ex, &preds, &gold_si, &texts, model.o_bias);
+    let fast_only = (2..=18)
+        .map(|t| ensemble_f1(SiEnsemble { mix: 0.0, threshold: t as f32 / 20.0 }))
+        .fold(0.0, f64::max);
+    log(format!(
+        "held-out SI F1: neural BIO {bio:.4}, fast tokens {fast_only:.4}, ensemble {:.4} (neural weight {}, threshold {})",
+        best.1, best.0.mix, best.0.threshold
+    ));
+    model.tuning.push(("heldout_si_f1_ensemble".into(), format!("{:.4}", best.1)));
+    model.tuning.push(("heldout_si_f1_bio".into(), format!("{bio:.4}")));
+    model.si = (best.1 > bio).then_some(best.0);
     model.tuning.push(("heldout_tc_accuracy_mixed".into(), format!("{acc:.4}")));
     model.tuning.push(("heldout_articles".into(), n_tune.to_string()));
     Ok(model)

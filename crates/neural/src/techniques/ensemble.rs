@@ -1,0 +1,95 @@
+//! Span identification by the neural and the fast model together: each word token gets
+//! the neural probability of lying in a span (the highest among its word pieces) and the
+//! fast tagger's calibrated probability; their weighted mean above a threshold marks the
+//! token, and runs of marked tokens within a sentence are the spans. The weight and the
+//! threshold are fitted on held-out training articles with a fast model that never saw
+//! them.
+
+use std::ops::Range;
+
+use serde::{Deserialize, Serialize};
+use unspin_model::fast::features::ArticleContext;
+
+use super::windows::Window;
+
+/// How the two models' token probabilities are combined.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SiEnsemble {
+    /// Weight of the neural probability (the fast one gets `1 − mix`).
+    pub mix: f32,
+    /// A token is in a span when the weighted mean reaches this.
+    pub threshold: f32,
+}
+
+/// What the ensemble needs of an article, computed once.
+pub struct ArticleScores<'a> {
+    /// Tokens, sentences and text.
+    pub ctx: ArticleContext<'a>,
+    /// The fast tagger's probability per token.
+    pub fast: Vec<f32>,
+    /// Sentence index per token (`usize::MAX` outside sentences).
+    pub sentence_of: Vec<usize>,
+}
+
+impl<'a> ArticleScores<'a> {
+    /// Tokenises `text` and scores its tokens with the fast model.
+    pub fn new(text: &'a str, fast: &unspin_model::fast::FastModel) -> ArticleScores<'a> {
+        let ctx = ArticleContext::new(text);
+        let fast_p = fast.token_probabilities(&ctx);
+        let mut sentence_of = vec![usize::MAX; ctx.tokens.len()];
+        for (k, s) in ctx.sentences.iter().enumerate() {
+            for i in s.clone() {
+                sentence_of[i] = k;
+            }
+        }
+        ArticleScores { ctx, fast: fast_p, sentence_of }
+    }
+}
+
+/// Spans (byte ranges, with the mean combined probability) among the tokens that start
+/// inside `w`, given the neural probability `p_in[pos]` of each of its word pieces.
+pub fn window_spans(
+    a: &ArticleScores<'_>,
+    w: &Window,
+    p_in: &[f32],
+    e: SiEnsemble,
+) -> Vec<(Range<usize>, f32)> {
+    let span = w.span();
+    let mut out = Vec::new();
+    if span.is_empty() {
+        return out;
+    }
+    let tokens = &a.ctx.tokens;
+    let first = tokens.partition_point(|t| t.start < span.start);
+    let mut run: Option<(usize, usize, f32)> = None; // (first token, last token, score sum)
+    let flush = |run: &mut Option<(usize, usize, f32)>, out: &mut Vec<(Range<usize>, f32)>| {
+        if let Some((s, l, sum)) = run.take() {
+            out.push((tokens[s].start..tokens[l].end, sum / (l - s + 1) as f32));
+        }
+    };
+    let mut i = first;
+    while i < tokens.len() && tokens[i].start < span.end {
+        let t = &tokens[i];
+        let neural = w.positions(&(t.start..t.end)).map(|p| p_in[p]).fold(0.0f32, f32::max);
+        let c = e.mix * neural + (1.0 - e.mix) * a.fast[i];
+        let same_sentence =
+            run.as_ref().is_some_and(|&(_, l, _)| a.sentence_of[l] == a.sentence_of[i]);
+        if c >= e.threshold && a.sentence_of[i] != usize::MAX {
+            match (&mut run, same_sentence) {
+                (Some(r), true) => {
+                    r.1 = i;
+                    r.2 += c;
+                }
+                _ => {
+                    flush(&mut run, &mut out);
+                    run = Some((i, i, c));
+                }
+            }
+        } else {
+            flush(&mut run, &mut out);
+        }
+        i += 1;
+    }
+    flush(&mut run, &mut out);
+    out
+}
