@@ -251,10 +251,8 @@ pub fn assemble(
     trainable: usize,
 ) -> Result<(Bert, Vec<(String, candle_core::Var)>), Error> {
     let config = BertConfig::read(&dir.join("config.json"))?;
-    let mut tensors = read_tensors(&dir.join("model.safetensors"))?;
-    // sentence-transformers names have no `bert.` prefix; keep one naming.
-    tensors =
-        tensors.into_iter().map(|(k, v)| (k.trim_start_matches("bert.").to_string(), v)).collect();
+    let mut tensors =
+        read_tensors(&dir.join("model.safetensors"), |name| overrides.contains_key(name))?;
     for (k, v) in overrides {
         if !k.starts_with("head.") {
             tensors.insert(k.clone(), v.clone());
