@@ -1,0 +1,91 @@
+//! The neural technique model on real weights: offsets are sacred. Opt-in: skips, saying
+//! so, unless `unspin model install` has run (CI runs it).
+
+use std::sync::LazyLock;
+
+use proptest::prelude::*;
+use unspin_detect::techniques::{FastDetector, TechniqueDetector};
+use unspin_model::fast::FastModel;
+use unspin_neural::install::{installed, MINILM};
+use unspin_neural::techniques::windows::{windows, WINDOW};
+use unspin_neural::techniques::{load_tokenizer, NeuralDetector, NeuralTechniqueModel};
+
+static DETECTOR: LazyLock<Option<NeuralDetector>> = LazyLock::new(|| {
+    if installed(&MINILM).is_err() {
+        eprintln!("skipping: the MiniLM encoder is not installed (run `unspin model install`)");
+        return None;
+    }
+    let model = NeuralTechniqueModel::embedded().ok()?;
+    let fast = FastDetector::new(FastModel::embedded().unwrap());
+    Some(NeuralDetector::new(&model, fast).unwrap())
+});
+
+fn check_windows(text: &str) -> Result<(), TestCaseError> {
+    let Ok(dir) = installed(&MINILM) else { return Ok(()) };
+    let tok = load_tokenizer(&dir).unwrap();
+    let mut last_end = 0;
+    for w in windows(&tok, text).unwrap() {
+        prop_assert!(w.ids.len() <= WINDOW);
+        prop_assert_eq!(w.ids.len(), w.offsets.len());
+        for p in w.inner() {
+            let r = &w.offsets[p];
+            prop_assert!(r.start >= last_end && r.start <= r.end && r.end <= text.len());
+            prop_assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end));
+            last_end = r.start;
+        }
+    }
+    Ok(())
+}
+
+fn check_spans(text: &str) -> Result<(), TestCaseError> {
+    let Some(d) = DETECTOR.as_ref() else { return Ok(()) };
+    let spans = d.detect(text);
+    for s in &spans {
+        prop_assert!(s.range.start < s.range.end && s.range.end <= text.len(), "{:?}", s.range);
+        prop_assert!(text.is_char_boundary(s.range.start) && text.is_char_boundary(s.range.end));
+        let slice = &text[s.range.clone()];
+        prop_assert_eq!(slice, slice.trim(), "spans are trimmed");
+        prop_assert!((0.0..=1.0).contains(&s.span_confidence));
+        prop_assert!(!s.techniques.is_empty());
+    }
+    let ranges: Vec<_> = spans.iter().map(|s| s.range.clone()).collect();
+    let ranked = d.classify(text, &ranges);
+    prop_assert_eq!(ranked.len(), ranges.len());
+    for r in ranked {
+        let sum: f32 = r.iter().map(|l| l.probability).sum();
+        prop_assert!((sum - 1.0).abs() < 1e-3, "probabilities sum to {}", sum);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn windows_keep_exact_offsets(text in "\\PC{0,400}") {
+        check_windows(&text)?;
+    }
+
+    #[test]
+    fn neural_spans_slice_any_text(text in "\\PC{0,200}") {
+        check_spans(&text)?;
+    }
+}
+
+#[test]
+fn awkward_texts() {
+    let long_word = "a".repeat(3000);
+    let many = "The corrupt, disgraceful elite lies again! ".repeat(200);
+    for text in [
+        "",
+        "\u{feff}This disgusting, shameful betrayal!",
+        "Ends with emoji, a vile plan 😡",
+        "CRLF lines\r\nA corrupt, evil, rotten regime\r\n",
+        "Они говорят: 腐敗した政府 — a traitorous, evil gang of thieves",
+        long_word.as_str(),
+        many.as_str(),
+    ] {
+        check_windows(text).unwrap();
+        check_spans(text).unwrap();
+    }
+}
