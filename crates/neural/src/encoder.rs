@@ -42,7 +42,7 @@ impl Encoder {
         &self.model
     }
 
-    /// Word-piece ids of `text`, with [CLS] and [SEP], cut to `max` pieces.
+    /// Word-piece ids of `text`, with `[CLS]` and `[SEP]`, cut to `max` pieces.
     pub fn ids_upto(&self, text: &str, max: usize) -> Result<Vec<u32>, Error> {
         let enc = self.tokenizer.encode(text, true).map_err(|e| Error::Tokenizer(e.to_string()))?;
         let mut ids = enc.get_ids().to_vec();
@@ -59,7 +59,7 @@ impl Encoder {
         self.hidden
     }
 
-    /// Word-piece ids of `text`, with [CLS] and [SEP], cut to [`MAX_TOKENS`].
+    /// Word-piece ids of `text`, with `[CLS]` and `[SEP]`, cut to [`MAX_TOKENS`].
     fn ids(&self, text: &str) -> Result<Vec<u32>, Error> {
         self.ids_upto(text, MAX_TOKENS)
     }

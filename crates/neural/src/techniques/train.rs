@@ -1,7 +1,7 @@
 //! Fine-tuning the neural technique model on PTC, in Rust.
 //!
 //! 1. A seeded shuffle holds out `tune_fraction` of the training articles.
-//! 2. Articles are cut into windows ([`windows`](super::windows)); each word piece gets a
+//! 2. Articles are cut into windows ([`windows`](mod@super::windows)); each word piece gets a
 //!    BIO tag from the merged gold spans; each gold span becomes a technique example in the
 //!    window holding its start.
 //! 3. The frozen bottom layers run once over every window; their output is kept.
