@@ -225,6 +225,11 @@ fn fit_logistic(x: &[Vec<f32>], y: &[f32], l2: f32, iters: usize, lr: f32) -> (V
     (w, b)
 }
 
+/// The labelled rows' texts and 0/1 labels.
+fn labelled(rows: &[Row]) -> (Vec<String>, Vec<f32>) {
+    rows.iter().filter_map(|r| Some((r.text.clone(), r.label? as u8 as f32))).unzip()
+}
+
 /// Trains the head on `train`, then fits stacking and threshold on `tune`.
 pub fn train(
     encoder: &Encoder,
@@ -233,9 +238,6 @@ pub fn train(
     tune_rows: &[Row],
     log: &mut dyn FnMut(String),
 ) -> Result<NeuralClaimModel, Error> {
-    let labelled = |rows: &[Row]| -> (Vec<String>, Vec<f32>) {
-        rows.iter().filter_map(|r| Some((r.text.clone(), r.label? as u8 as f32))).unzip()
-    };
     let (tr_text, tr_y) = labelled(train_rows);
     let (tu_text, tu_y) = labelled(tune_rows);
     let tr_refs: Vec<&str> = tr_text.iter().map(String::as_str).collect();
@@ -356,9 +358,6 @@ pub fn finetune(
     use candle_nn::{AdamW, Optimizer, ParamsAdamW};
     use std::collections::HashMap;
 
-    let labelled = |rows: &[Row]| -> (Vec<String>, Vec<f32>) {
-        rows.iter().filter_map(|r| Some((r.text.clone(), r.label? as u8 as f32))).unzip()
-    };
     let (tr_text, tr_y) = labelled(train_rows);
     let (tu_text, tu_y) = labelled(tune_rows);
     let tokenizer_enc = Encoder::load(dir)?;

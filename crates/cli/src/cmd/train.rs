@@ -41,12 +41,16 @@ pub fn techniques(args: &TrainTechniques) -> Result<()> {
     }
     let mut log = |m: String| eprintln!("[{:>6.1}s] {m}", start.elapsed().as_secs_f64());
     let model = train(&corpus, &args.split, &cfg, &mut log)?;
-    super::write_atomically(&out, &model.to_bytes()?)?;
-    let size = std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0);
+    write_model(&out, &model.to_bytes()?, start)
+}
+
+/// Writes a trained model atomically and says where, how big, and how long it took.
+fn write_model(out: &Path, bytes: &[u8], start: std::time::Instant) -> Result<()> {
+    super::write_atomically(out, bytes)?;
     eprintln!(
         "wrote {} ({:.1} MB) in {:.1}s",
         out.display(),
-        size as f64 / 1e6,
+        bytes.len() as f64 / 1e6,
         start.elapsed().as_secs_f64()
     );
     Ok(())
@@ -79,13 +83,5 @@ fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) 
     let mut model = unspin_neural::techniques::train::train(&dir, &corpus, &cfg, &mut log)?;
     model.settings.push(("split".into(), args.split.clone()));
     model.settings.push(("data_sha256".into(), corpus.sha256.clone()));
-    super::write_atomically(out, &model.to_bytes()?)?;
-    let size = std::fs::metadata(out).map(|m| m.len()).unwrap_or(0);
-    eprintln!(
-        "wrote {} ({:.1} MB) in {:.1}s",
-        out.display(),
-        size as f64 / 1e6,
-        start.elapsed().as_secs_f64()
-    );
-    Ok(())
+    write_model(out, &model.to_bytes()?, start)
 }

@@ -119,19 +119,29 @@ impl FastModel {
         ranges.iter().map(|r| self.classify_in(&ctx, r.clone())).collect()
     }
 
+    /// The tagger's O/B/I scores for the tokens of one sentence (`seq` is scratch space).
+    fn emissions(
+        &self,
+        ctx: &ArticleContext<'_>,
+        sentence: Range<usize>,
+        seq: &mut Sequence,
+    ) -> Vec<[f32; 3]> {
+        let mask = (1u64 << self.tagger.bits) - 1;
+        seq.feats.clear();
+        seq.ends.clear();
+        for i in sentence {
+            ctx.token_features(i, mask, &mut seq.feats);
+            seq.ends.push(seq.feats.len() as u32);
+        }
+        self.tagger.emissions(seq)
+    }
+
     /// The spans the tagger finds, with their calibrated confidence.
     pub fn spans(&self, ctx: &ArticleContext<'_>) -> Vec<(Range<usize>, f32)> {
-        let mask = (1u64 << self.tagger.bits) - 1;
         let mut out = Vec::new();
         let mut seq = Sequence::default();
         for s in &ctx.sentences {
-            seq.feats.clear();
-            seq.ends.clear();
-            for i in s.clone() {
-                ctx.token_features(i, mask, &mut seq.feats);
-                seq.ends.push(seq.feats.len() as u32);
-            }
-            let em = self.tagger.emissions(&seq);
+            let em = self.emissions(ctx, s.clone(), &mut seq);
             let tags = self.tagger.decode(&em);
             for (a, b) in runs(&tags) {
                 let (ta, tb) = (&ctx.tokens[s.start + a], &ctx.tokens[s.start + b - 1]);
@@ -154,17 +164,10 @@ impl FastModel {
     /// margin (best of B/I over O) through the span calibration. Tokens outside any
     /// sentence get 0.
     pub fn token_probabilities(&self, ctx: &ArticleContext<'_>) -> Vec<f32> {
-        let mask = (1u64 << self.tagger.bits) - 1;
         let mut out = vec![0.0; ctx.tokens.len()];
         let mut seq = Sequence::default();
         for s in &ctx.sentences {
-            seq.feats.clear();
-            seq.ends.clear();
-            for i in s.clone() {
-                ctx.token_features(i, mask, &mut seq.feats);
-                seq.ends.push(seq.feats.len() as u32);
-            }
-            for (k, e) in self.tagger.emissions(&seq).iter().enumerate() {
+            for (k, e) in self.emissions(ctx, s.clone(), &mut seq).iter().enumerate() {
                 let margin = e[B as usize].max(e[I as usize]) - e[O as usize];
                 out[s.start + k] = self.calibration.confidence(margin);
             }

@@ -294,22 +294,20 @@ impl NeuralDetector {
         })
     }
 
-    /// Final hidden states of `windows`, batched by length; calls `f(window index, row,
-    /// hidden states of the batch)` for each.
+    /// Final hidden states of the windows `which` of `wins`, 16 of similar length at a
+    /// time; calls `f(window indices, their hidden states)` for each batch.
     fn encode(
         &self,
         wins: &[Window],
-        mut f: impl FnMut(usize, usize, &Tensor) -> Result<(), Error>,
+        mut which: Vec<usize>,
+        mut f: impl FnMut(&[usize], &Tensor) -> Result<(), Error>,
     ) -> Result<(), Error> {
-        let mut order: Vec<usize> = (0..wins.len()).collect();
+        let order = &mut which;
         order.sort_by_key(|&i| wins[i].ids.len());
         for chunk in order.chunks(INFER_BATCH) {
             let rows: Vec<&[u32]> = chunk.iter().map(|&i| wins[i].ids.as_slice()).collect();
             let (ids, mask) = batch_ids(&rows)?;
-            let h = self.bert.forward(&ids, &mask)?;
-            for (row, &i) in chunk.iter().enumerate() {
-                f(i, row, &h)?;
-            }
+            f(chunk, &self.bert.forward(&ids, &mask)?)?;
         }
         Ok(())
     }
@@ -320,13 +318,8 @@ impl NeuralDetector {
         let wins = windows(&self.tokenizer, text)?;
         let scores = self.si.map(|_| ArticleScores::new(text, self.fast.model()));
         let mut out = Vec::new();
-        let mut order: Vec<usize> = (0..wins.len()).collect();
-        order.sort_by_key(|&i| wins[i].ids.len());
-        for chunk in order.chunks(INFER_BATCH) {
-            let rows: Vec<&[u32]> = chunk.iter().map(|&i| wins[i].ids.as_slice()).collect();
-            let (ids, mask) = batch_ids(&rows)?;
-            let h = self.bert.forward(&ids, &mask)?;
-            let logp = candle_nn::ops::log_softmax(&self.heads.si.forward(&h)?, D::Minus1)?;
+        self.encode(&wins, (0..wins.len()).collect(), |chunk, h| {
+            let logp = candle_nn::ops::log_softmax(&self.heads.si.forward(h)?, D::Minus1)?;
             let logp: Vec<Vec<Vec<f32>>> = logp.to_vec3()?;
             let mut found: Vec<(usize, Range<usize>, f32)> = Vec::new();
             for (row, &i) in chunk.iter().enumerate() {
@@ -350,12 +343,12 @@ impl NeuralDetector {
                 }
             }
             if found.is_empty() {
-                continue;
+                return Ok(());
             }
             let spans: Vec<(usize, Range<usize>)> =
                 found.iter().map(|(r, p, _)| (*r, p.clone())).collect();
             let probs: Vec<Vec<f32>> =
-                candle_nn::ops::softmax_last_dim(&self.heads.tc_logits(&h, &spans)?)?.to_vec2()?;
+                candle_nn::ops::softmax_last_dim(&self.heads.tc_logits(h, &spans)?)?.to_vec2()?;
             for ((row, pos, conf), p) in found.into_iter().zip(probs) {
                 let w = &wins[chunk[row]];
                 let bytes = w.offsets[pos.start].start..w.offsets[pos.end - 1].end;
@@ -364,7 +357,8 @@ impl NeuralDetector {
                     out.push((range, conf, p));
                 }
             }
-        }
+            Ok(())
+        })?;
         out.sort_by_key(|(r, _, _)| (r.start, r.end));
         Ok(out)
     }
@@ -390,14 +384,21 @@ impl NeuralDetector {
         }
         let mut out =
             vec![vec![1.0 / Technique::ALL.len() as f32; Technique::ALL.len()]; ranges.len()];
-        self.encode(&wins, |i, row, h| {
-            let Some(items) = by_window.get(&i) else { return Ok(()) };
-            let spans: Vec<(usize, Range<usize>)> =
-                items.iter().map(|(_, p)| (row, p.clone())).collect();
+        let mut which: Vec<usize> = by_window.keys().copied().collect();
+        which.sort_unstable();
+        self.encode(&wins, which, |chunk, h| {
+            let mut spans = Vec::new();
+            let mut targets = Vec::new();
+            for (row, i) in chunk.iter().enumerate() {
+                for (k, pos) in &by_window[i] {
+                    spans.push((row, pos.clone()));
+                    targets.push(*k);
+                }
+            }
             let probs: Vec<Vec<f32>> =
                 candle_nn::ops::softmax_last_dim(&self.heads.tc_logits(h, &spans)?)?.to_vec2()?;
-            for ((k, _), p) in items.iter().zip(probs) {
-                out[*k] = p;
+            for (k, p) in targets.into_iter().zip(probs) {
+                out[k] = p;
             }
             Ok(())
         })?;
