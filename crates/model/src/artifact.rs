@@ -70,6 +70,18 @@ pub fn framed(magic: &[u8; 8], format: u32, value: &impl Serialize) -> Result<Ve
     Ok(out)
 }
 
+/// The value of a model file written by [`framed`], after checking its magic bytes and
+/// format version.
+pub fn unframed<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    magic: &[u8; 8],
+    format: u32,
+    what: &str,
+) -> Result<T, Error> {
+    bincode::deserialize(payload(bytes, magic, format, what)?)
+        .map_err(|e| Error::Format(e.to_string()))
+}
+
 /// Reads a model file.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
@@ -226,9 +238,7 @@ impl ClaimModel {
 
     /// Reads a model from bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<ClaimModel, Error> {
-        let body = payload(bytes, CLAIM_MAGIC, CLAIM_FORMAT, "claim")?;
-        let d: ClaimOnDisk =
-            bincode::deserialize(body).map_err(|e| Error::Format(e.to_string()))?;
+        let d: ClaimOnDisk = unframed(bytes, CLAIM_MAGIC, CLAIM_FORMAT, "claim")?;
         if d.bits > 26 {
             return Err(Error::Format("feature table too large".into()));
         }

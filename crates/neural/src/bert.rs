@@ -117,6 +117,24 @@ pub fn softmax(x: &Tensor) -> Result<Tensor, Error> {
     Ok(e.broadcast_div(&e.sum_keepdim(D::Minus1)?)?)
 }
 
+/// Pads and stacks word-piece rows into `(ids, mask)` tensors of the longest row's width.
+pub fn batch_ids(rows: &[&[u32]]) -> Result<(Tensor, Tensor), Error> {
+    let width = rows.iter().map(|r| r.len()).max().unwrap_or(1).max(1);
+    let mut ids = Vec::with_capacity(rows.len() * width);
+    let mut mask = Vec::with_capacity(rows.len() * width);
+    for r in rows {
+        ids.extend_from_slice(r);
+        ids.extend(std::iter::repeat_n(0u32, width - r.len()));
+        mask.extend(std::iter::repeat_n(1u32, r.len()));
+        mask.extend(std::iter::repeat_n(0u32, width - r.len()));
+    }
+    let n = rows.len();
+    Ok((
+        Tensor::from_vec(ids, (n, width), &Device::Cpu)?,
+        Tensor::from_vec(mask, (n, width), &Device::Cpu)?,
+    ))
+}
+
 /// Stacks per-row hidden states `(len_i, hidden)`, zero-padded to the longest, into
 /// `(batch, len, hidden)`, with the `(batch, len)` mask of the word-piece `rows`.
 pub fn stack_padded(states: &[&Tensor], rows: &[&[u32]]) -> Result<(Tensor, Tensor), Error> {
@@ -126,7 +144,7 @@ pub fn stack_padded(states: &[&Tensor], rows: &[&[u32]]) -> Result<(Tensor, Tens
         .zip(rows)
         .map(|(t, r)| t.pad_with_zeros(0, 0, width - r.len()))
         .collect::<Result<_, _>>()?;
-    let (_, mask) = crate::techniques::batch_ids(rows)?;
+    let (_, mask) = batch_ids(rows)?;
     Ok((Tensor::stack(&padded, 0)?, mask))
 }
 
@@ -405,7 +423,7 @@ impl Bert {
         let mut out = vec![None; rows.len()];
         for chunk in order.chunks(32) {
             let batch: Vec<&[u32]> = chunk.iter().map(|&i| rows[i]).collect();
-            let (ids, mask) = crate::techniques::batch_ids(&batch)?;
+            let (ids, mask) = batch_ids(&batch)?;
             let h = self.run_layers(&self.embed(&ids)?, &Self::mask_bias(&mask)?, 0..upto)?;
             for (row, &i) in chunk.iter().enumerate() {
                 out[i] = Some(h.get(row)?.narrow(0, 0, rows[i].len())?.contiguous()?);

@@ -58,8 +58,7 @@ impl NeuralClaimModel {
 
     /// Reads a model from bytes.
     pub fn from_bytes(b: &[u8]) -> Result<NeuralClaimModel, Error> {
-        let body = artifact::payload(b, MAGIC, FORMAT, "neural claim")?;
-        bincode::deserialize(body).map_err(|e| Error::Format(e.to_string()))
+        Ok(artifact::unframed(b, MAGIC, FORMAT, "neural claim")?)
     }
 
     /// The head embedded in this binary (the committed `models/claims-neural.bin`).

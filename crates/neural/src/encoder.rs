@@ -73,7 +73,7 @@ impl Encoder {
         let mut out = vec![Vec::new(); texts.len()];
         for chunk in order.chunks(BATCH) {
             let rows: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
-            let (input, mask_t) = crate::techniques::batch_ids(&rows)?;
+            let (input, mask_t) = crate::bert::batch_ids(&rows)?;
             let hidden = self.model.forward(&input, &mask_t)?;
             let m = mask_t.to_dtype(DType::F32)?.unsqueeze(2)?;
             let summed = hidden.broadcast_mul(&m)?.sum(1)?;

@@ -23,7 +23,7 @@ use unspin_model::artifact;
 use unspin_model::Technique;
 use unspin_text::segment::trim_span;
 
-use crate::bert::{read_tensors, Bert, BertConfig, Linear};
+use crate::bert::{batch_ids, read_tensors, Bert, BertConfig, Linear};
 use crate::install::{self, MINILM};
 use crate::Error;
 use ensemble::{window_spans, ArticleScores, SiEnsemble};
@@ -101,14 +101,7 @@ impl NeuralTechniqueModel {
 
     /// Reads a model from bytes.
     pub fn from_bytes(b: &[u8]) -> Result<NeuralTechniqueModel, Error> {
-        if let Ok(body) = artifact::payload(b, MAGIC, 1, "neural technique") {
-            // Format 1 had no ensemble; everything else is the same.
-            let v1: ModelV1 =
-                bincode::deserialize(body).map_err(|e| Error::Format(e.to_string()))?;
-            return Ok(v1.into());
-        }
-        let body = artifact::payload(b, MAGIC, FORMAT, "neural technique")?;
-        bincode::deserialize(body).map_err(|e| Error::Format(e.to_string()))
+        Ok(artifact::unframed(b, MAGIC, FORMAT, "neural technique")?)
     }
 
     /// The model embedded in this binary (the committed `models/techniques-neural.bin`).
@@ -130,37 +123,6 @@ impl NeuralTechniqueModel {
     /// Writes the model to `path`.
     pub fn save(&self, path: &Path) -> Result<(), Error> {
         Ok(artifact::write_file(path, &self.to_bytes()?)?)
-    }
-}
-
-/// Format 1 of the model file (checkpoints written before the ensemble existed).
-#[derive(Deserialize)]
-struct ModelV1 {
-    encoder: String,
-    encoder_sha256: String,
-    trained_layers: usize,
-    tensors: Vec<StoredTensor>,
-    o_bias: f32,
-    tc_mix: f32,
-    epochs_done: usize,
-    settings: Vec<(String, String)>,
-    tuning: Vec<(String, String)>,
-}
-
-impl From<ModelV1> for NeuralTechniqueModel {
-    fn from(m: ModelV1) -> Self {
-        NeuralTechniqueModel {
-            encoder: m.encoder,
-            encoder_sha256: m.encoder_sha256,
-            trained_layers: m.trained_layers,
-            tensors: m.tensors,
-            o_bias: m.o_bias,
-            tc_mix: m.tc_mix,
-            epochs_done: m.epochs_done,
-            si: None,
-            settings: m.settings,
-            tuning: m.tuning,
-        }
     }
 }
 
@@ -200,24 +162,6 @@ impl Heads {
         let cls = Tensor::from_vec(cls, (n, b * t), h.device())?.matmul(&flat)?;
         self.tc.forward(&Tensor::cat(&[pool, cls], 1)?)
     }
-}
-
-/// Pads and stacks word-piece rows into `(ids, mask)` tensors of the longest row's width.
-pub fn batch_ids(rows: &[&[u32]]) -> Result<(Tensor, Tensor), Error> {
-    let width = rows.iter().map(|r| r.len()).max().unwrap_or(1).max(1);
-    let mut ids = Vec::with_capacity(rows.len() * width);
-    let mut mask = Vec::with_capacity(rows.len() * width);
-    for r in rows {
-        ids.extend_from_slice(r);
-        ids.extend(std::iter::repeat_n(0u32, width - r.len()));
-        mask.extend(std::iter::repeat_n(1u32, r.len()));
-        mask.extend(std::iter::repeat_n(0u32, width - r.len()));
-    }
-    let n = rows.len();
-    Ok((
-        Tensor::from_vec(ids, (n, width), &Device::Cpu)?,
-        Tensor::from_vec(mask, (n, width), &Device::Cpu)?,
-    ))
 }
 
 /// A span the token head found: byte range, span confidence, technique probabilities.
@@ -418,14 +362,9 @@ impl NeuralDetector {
         out.sort_by(|a, b| {
             b.probability.total_cmp(&a.probability).then(a.technique.cmp(&b.technique))
         });
-        // The cue explains the fast model's first choice; keep it only if that is still first.
-        let cue = out.iter().find_map(|l| l.cue.clone());
-        let first_had_cue = out[0].cue.is_some();
-        for l in out.iter_mut() {
+        // The cue explains the fast model's first choice: keep it only while that is first.
+        for l in out.iter_mut().skip(1) {
             l.cue = None;
-        }
-        if first_had_cue {
-            out[0].cue = cue;
         }
         out
     }

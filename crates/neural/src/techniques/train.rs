@@ -360,6 +360,10 @@ pub fn train(
     for (i, a) in corpus.articles.iter().enumerate() {
         exs.extend(examples(&tokenizer, i, a)?);
     }
+    if resume.as_ref().is_some_and(|m| m.epochs_done >= cfg.epochs) {
+        // Nothing left to train: only the held-out windows are needed for refitting.
+        exs.retain(|e| is_tune(e.article));
+    }
     let pieces: usize = exs.iter().map(|e| e.window.ids.len()).sum();
     log(format!(
         "{} windows, {} word pieces ({:.1}s)",
