@@ -3,7 +3,7 @@
 (the weights unspin installs), timed on the same shapes, so the two throughputs can be
 compared side by side on one machine. Not a dependency of unspin.
 
-    python3 bench/torch_minilm.py [--threads 2] [--batch 8] [--len 128] [--reps 20]
+    python3 bench/torch_minilm.py [--threads 2] [--batch 8] [--len 128] [--reps 20] [--sdpa]
 
 Needs torch and safetensors (pip install torch safetensors). Reads the weights from
 $UNSPIN_HOME/models/all-MiniLM-L6-v2 (default ~/.local/share/unspin/...).
@@ -36,6 +36,7 @@ class Bert(torch.nn.Module):
         self.nh = cfg["num_attention_heads"]
         self.layers = cfg["num_hidden_layers"]
         self.eps = cfg.get("layer_norm_eps", 1e-12)
+        self.sdpa = False
 
     def lin(self, x, p):
         return F.linear(x, self.w[p + ".weight"], self.w[p + ".bias"])
@@ -58,7 +59,10 @@ class Bert(torch.nn.Module):
             q = split(self.lin(x, p + ".attention.self.query")) / hd**0.5
             k = split(self.lin(x, p + ".attention.self.key"))
             v = split(self.lin(x, p + ".attention.self.value"))
-            a = torch.softmax(q @ k.transpose(-1, -2) + bias, dim=-1) @ v
+            if self.sdpa:
+                a = F.scaled_dot_product_attention(q * hd**0.5, k, v, attn_mask=bias)
+            else:
+                a = torch.softmax(q @ k.transpose(-1, -2) + bias, dim=-1) @ v
             a = a.transpose(1, 2).reshape(b, t, self.h)
             x = self.ln(self.lin(a, p + ".attention.output.dense") + x, p + ".attention.output.LayerNorm")
             u = F.gelu(self.lin(x, p + ".intermediate.dense"))
@@ -72,11 +76,13 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--len", type=int, default=128)
     ap.add_argument("--reps", type=int, default=20)
+    ap.add_argument("--sdpa", action="store_true", help="fused F.scaled_dot_product_attention")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     d = os.path.join(home(), "models", "all-MiniLM-L6-v2")
     cfg = json.load(open(os.path.join(d, "config.json")))
     model = Bert(load_file(os.path.join(d, "model.safetensors")), cfg).eval()
+    model.sdpa = a.sdpa
     g = torch.Generator().manual_seed(13)
     ids = torch.randint(1000, 30000, (a.batch, a.len), generator=g)
     mask = torch.ones_like(ids)
@@ -89,7 +95,8 @@ def main():
                 model(ids, mask)
             best = min(best, time.perf_counter() - t0)
     toks = a.batch * a.len * a.reps / best
-    print(f"pytorch {torch.__version__}, {a.threads} threads, batch {a.batch}x{a.len}: {toks:.0f} tokens/s")
+    attn = "sdpa" if a.sdpa else "matmul+softmax"
+    print(f"pytorch {torch.__version__} ({attn}), {a.threads} threads, batch {a.batch}x{a.len}: {toks:.0f} tokens/s")
 
 
 if __name__ == "__main__":

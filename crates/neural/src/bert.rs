@@ -15,7 +15,7 @@ use std::path::Path;
 
 use candle_core::{DType, Device, Tensor, Var, D};
 
-use crate::Error;
+use crate::{kernels, Error};
 
 /// The shape of a BERT model (read from `config.json`).
 #[derive(Clone, Copy, Debug)]
@@ -146,52 +146,6 @@ pub fn stack_padded(states: &[&Tensor], rows: &[&[u32]]) -> Result<(Tensor, Tens
         .collect::<Result<_, _>>()?;
     let (_, mask) = batch_ids(rows)?;
     Ok((Tensor::stack(&padded, 0)?, mask))
-}
-
-/// GELU (erf form) as one pass over contiguous f32 data, with a rational approximation
-/// of erf (the one Eigen and XLA use for f32; max error a few ulp) that the compiler can
-/// vectorise: inference only, it has no backward pass.
-struct FastGelu;
-
-/// `erf(x)` for f32, rational approximation on [-4, 4] (±1 beyond).
-pub fn erf_f32(x: f32) -> f32 {
-    let x = x.clamp(-4.0, 4.0);
-    let x2 = x * x;
-    let mut p = x2 * -2.726_142_3e-10 + 2.770_681_4e-8;
-    p = x2 * p + -2.101_024e-6;
-    p = x2 * p + -5.692_506_4e-5;
-    p = x2 * p + -7.349_906_3e-4;
-    p = x2 * p + -2.954_6e-3;
-    p = x2 * p + -1.609_603_3e-2;
-    p *= x;
-    let mut q = x2 * -1.456_607_2e-5 + -2.133_740_6e-4;
-    q = x2 * q + -1.682_827e-3;
-    q = x2 * q + -7.373_329e-3;
-    q = x2 * q + -1.426_474e-2;
-    p / q
-}
-
-impl candle_core::CustomOp1 for FastGelu {
-    fn name(&self) -> &'static str {
-        "fast-gelu"
-    }
-
-    fn cpu_fwd(
-        &self,
-        storage: &candle_core::CpuStorage,
-        layout: &candle_core::Layout,
-    ) -> candle_core::Result<(candle_core::CpuStorage, candle_core::Shape)> {
-        let (candle_core::CpuStorage::F32(v), Some((a, b))) =
-            (storage, layout.contiguous_offsets())
-        else {
-            candle_core::bail!("fast-gelu: contiguous f32 input only")
-        };
-        let out: Vec<f32> = v[a..b]
-            .iter()
-            .map(|&x| 0.5 * x * (1.0 + erf_f32(x * std::f32::consts::FRAC_1_SQRT_2)))
-            .collect();
-        Ok((candle_core::CpuStorage::F32(out), layout.shape().clone()))
-    }
 }
 
 /// One transformer layer.
@@ -374,17 +328,61 @@ impl Bert {
                 .into_par_iter()
                 .map(|start| {
                     let n = size.min(b - start);
-                    self.forward_one(&ids.narrow(0, start, n)?, &mask.narrow(0, start, n)?)
+                    self.forward_one(&ids.narrow(0, start, n)?, &mask.narrow(0, start, n)?, false)
                 })
                 .collect::<Result<_, Error>>()?;
             return Ok(Tensor::cat(&outs, 0)?);
         }
-        self.forward_one(ids, mask)
+        self.forward_one(ids, mask, threads > 1)
     }
 
-    fn forward_one(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor, Error> {
+    fn forward_one(&self, ids: &Tensor, mask: &Tensor, threaded: bool) -> Result<Tensor, Error> {
         let x = self.embed(ids)?;
-        self.run_layers(&x, &Self::mask_bias(mask)?, 0..self.layers.len())
+        if !self.fused {
+            return self.run_layers(&x, &Self::mask_bias(mask)?, 0..self.layers.len());
+        }
+        let (batch, len, hidden) = x.dims3()?;
+        let mut buf = x.flatten_all()?.to_vec1::<f32>()?;
+        let keep: Vec<bool> = mask
+            .flatten_all()?
+            .to_dtype(DType::U32)?
+            .to_vec1::<u32>()?
+            .iter()
+            .map(|&m| m != 0)
+            .collect();
+        let weights: Vec<kernels::LayerWeights> = self
+            .layers
+            .iter()
+            .map(|l| {
+                kernels::LayerWeights::new([
+                    &l.q.w,
+                    &l.q.b,
+                    &l.k.w,
+                    &l.k.b,
+                    &l.v.w,
+                    &l.v.b,
+                    &l.attn_out.w,
+                    &l.attn_out.b,
+                    &l.up.w,
+                    &l.up.b,
+                    &l.down.w,
+                    &l.down.b,
+                    &l.attn_ln.g,
+                    &l.attn_ln.b,
+                    &l.out_ln.g,
+                    &l.out_ln.b,
+                ])
+            })
+            .collect();
+        let shape = kernels::Shape {
+            batch,
+            len,
+            hidden,
+            heads: self.config.heads,
+            eps: self.config.eps as f32,
+        };
+        kernels::run_layers(&mut buf, &keep, shape, &weights, threaded)?;
+        Ok(Tensor::from_vec(buf, (batch, len, hidden), &Device::Cpu)?)
     }
 
     /// Uses differentiable plain ops everywhere (training) or fused kernels and threads
@@ -404,14 +402,11 @@ impl Bert {
         let k = split(l.k.forward(x)?)?;
         let v = split(l.v.forward(x)?)?;
         let scores = q.matmul(&k.t()?.contiguous()?)?.broadcast_add(bias)?;
-        let probs =
-            if self.fused { candle_nn::ops::softmax_last_dim(&scores)? } else { softmax(&scores)? };
+        let probs = softmax(&scores)?;
         let ctx = probs.matmul(&v)?.transpose(1, 2)?.reshape((b, t, h))?;
-        let a = l.attn_ln.forward_with(&(l.attn_out.forward(&ctx)? + x)?, self.fused)?;
-        let up = l.up.forward(&a)?;
-        let up =
-            if self.fused { up.contiguous()?.apply_op1_no_bwd(&FastGelu)? } else { up.gelu_erf()? };
-        l.out_ln.forward_with(&(l.down.forward(&up)? + a)?, self.fused)
+        let a = l.attn_ln.forward(&(l.attn_out.forward(&ctx)? + x)?)?;
+        let up = l.up.forward(&a)?.gelu_erf()?;
+        l.out_ln.forward(&(l.down.forward(&up)? + a)?)
     }
 
     /// Runs layers `0..upto` once over every row of word-piece ids (batched by length, 32
@@ -520,22 +515,35 @@ mod tests {
             &Device::Cpu,
         )
         .unwrap();
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let fused = pool.install(|| bert.forward(&ids, &mask)).unwrap();
+        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        // Rows split between two threads; all rows on one thread; a single row whose
+        // products use both threads.
+        let split = two.install(|| bert.forward(&ids, &mask)).unwrap();
+        let single = one.install(|| bert.forward(&ids, &mask)).unwrap();
+        let row = |t: &Tensor| t.narrow(0, 1, 1).unwrap();
+        let threaded = two.install(|| bert.forward(&row(&ids), &row(&mask))).unwrap();
         bert.set_inference(false);
         let plain = bert.forward(&ids, &mask).unwrap();
         let m = mask.to_dtype(DType::F32).unwrap().unsqueeze(2).unwrap();
-        let diff: f32 = (fused - plain)
-            .unwrap()
-            .broadcast_mul(&m)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar()
-            .unwrap();
-        assert!(diff < 1e-4, "max difference {diff}");
+        let gap = |a: &Tensor, b: &Tensor, m: &Tensor| -> f32 {
+            (a - b)
+                .unwrap()
+                .broadcast_mul(m)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar()
+                .unwrap()
+        };
+        for (name, fused) in [("split", &split), ("one thread", &single)] {
+            let diff = gap(fused, &plain, &m);
+            assert!(diff < 1e-4, "{name}: max difference {diff}");
+        }
+        let diff = gap(&threaded, &row(&plain), &row(&m));
+        assert!(diff < 1e-4, "threaded products: max difference {diff}");
     }
 
     #[test]
@@ -552,7 +560,7 @@ mod tests {
                 sum += f(k as f64 * h) * if k % 2 == 1 { 4.0 } else { 2.0 };
             }
             let reference = sum * h / 3.0 * 2.0 / std::f64::consts::PI.sqrt();
-            let got = erf_f32(x as f32) as f64;
+            let got = crate::kernels::erf_f32(x as f32) as f64;
             assert!((got - reference).abs() < 2e-6, "erf({x}) = {got}, expected {reference}");
         }
     }

@@ -24,6 +24,7 @@ pub mod bert;
 pub mod claims;
 pub mod encoder;
 pub mod install;
+pub mod kernels;
 pub mod techniques;
 pub mod tuning;
 
