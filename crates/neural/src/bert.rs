@@ -8,6 +8,7 @@
 //!
 //! Layers can be frozen: [`Bert::load`] turns only the top `trainable` layers into
 //! [`Var`]s; callers run the frozen bottom once ([`Bert::run_layers`]) and train the top.
+//! An encoder in inference mode runs its layers in [`crate::kernels`] instead.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -171,7 +172,7 @@ pub struct Bert {
     token_type: Tensor,
     emb_ln: LayerNorm,
     layers: Vec<Layer>,
-    /// Inference only: fused kernels, batches split over threads.
+    /// Inference only: the layers run in [`kernels`], batches split over threads.
     fused: bool,
 }
 
@@ -385,7 +386,7 @@ impl Bert {
         Ok(Tensor::from_vec(buf, (batch, len, hidden), &Device::Cpu)?)
     }
 
-    /// Uses differentiable plain ops everywhere (training) or fused kernels and threads
+    /// Uses differentiable plain ops everywhere (training) or [`kernels`] and threads
     /// (inference). Encoders loaded with no trainable layer start in inference mode.
     pub fn set_inference(&mut self, on: bool) {
         self.fused = on;
