@@ -547,6 +547,89 @@ mod tests {
         assert!(diff < 1e-4, "threaded products: max difference {diff}");
     }
 
+    /// A random BERT of the given shape (Hugging Face tensor names).
+    fn random_bert(hidden: usize, heads: usize, layers: usize, ff: usize, seed: u64) -> Bert {
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut t = HashMap::new();
+        let mut put = |name: String, shape: &[usize], base: f32| {
+            let n: usize = shape.iter().product();
+            let v: Vec<f32> = (0..n).map(|_| base + (rng.f32() - 0.5) * 0.6).collect();
+            t.insert(name, Tensor::from_vec(v, shape, &Device::Cpu).unwrap());
+        };
+        put("embeddings.word_embeddings.weight".into(), &[50, hidden], 0.0);
+        put("embeddings.position_embeddings.weight".into(), &[64, hidden], 0.0);
+        put("embeddings.token_type_embeddings.weight".into(), &[2, hidden], 0.0);
+        for (p, base) in [("weight", 1.0), ("bias", 0.0)] {
+            put(format!("embeddings.LayerNorm.{p}"), &[hidden], base);
+        }
+        for i in 0..layers {
+            let l = format!("encoder.layer.{i}");
+            for (name, out, inp) in [
+                ("attention.self.query", hidden, hidden),
+                ("attention.self.key", hidden, hidden),
+                ("attention.self.value", hidden, hidden),
+                ("attention.output.dense", hidden, hidden),
+                ("intermediate.dense", ff, hidden),
+                ("output.dense", hidden, ff),
+            ] {
+                put(format!("{l}.{name}.weight"), &[out, inp], 0.0);
+                put(format!("{l}.{name}.bias"), &[out], 0.0);
+            }
+            for ln in ["attention.output.LayerNorm", "output.LayerNorm"] {
+                put(format!("{l}.{ln}.weight"), &[hidden], 1.0);
+                put(format!("{l}.{ln}.bias"), &[hidden], 0.0);
+            }
+        }
+        let config = BertConfig { hidden, heads, layers, eps: 1e-12 };
+        Bert::from_tensors(config, &t, 0).unwrap().0
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// The inference kernels compute what the differentiable path computes, for any
+        /// shape, padding and thread count.
+        #[test]
+        fn kernels_match_plain_on_random_models(
+            heads in 1usize..4,
+            head_dim in 1usize..9,
+            layers in 1usize..3,
+            ff in 1usize..40,
+            lens in proptest::collection::vec(1usize..20, 1..5),
+            seed in 0u64..1000,
+            threads in 1usize..3,
+        ) {
+            let hidden = heads * head_dim;
+            let mut bert = random_bert(hidden, heads, layers, ff, seed);
+            let width = *lens.iter().max().unwrap();
+            let mut ids = Vec::new();
+            let mut mask = Vec::new();
+            for (r, &len) in lens.iter().enumerate() {
+                for j in 0..width {
+                    ids.push(((r * 7 + j * 3) % 50) as u32);
+                    mask.push(u32::from(j < len));
+                }
+            }
+            let ids = Tensor::from_vec(ids, (lens.len(), width), &Device::Cpu).unwrap();
+            let mask = Tensor::from_vec(mask, (lens.len(), width), &Device::Cpu).unwrap();
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let fast = pool.install(|| bert.forward(&ids, &mask)).unwrap();
+            bert.set_inference(false);
+            let plain = bert.forward(&ids, &mask).unwrap();
+            let m = mask.to_dtype(DType::F32).unwrap().unsqueeze(2).unwrap();
+            let diff: f32 = (fast - plain)
+                .unwrap()
+                .broadcast_mul(&m)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar()
+                .unwrap();
+            proptest::prop_assert!(diff < 1e-4, "max difference {diff}");
+        }
+    }
+
     #[test]
     fn erf_approximation_is_close() {
         for i in -600..=600 {
