@@ -464,6 +464,9 @@ pub struct TrainTechniques {
     /// Neural: technique class weights are (largest count / count)^POWER.
     #[arg(long, default_value_t = 0.5, value_name = "POWER")]
     pub tc_weight_power: f32,
+    /// Neural: longest window in word pieces (sentences are packed whole up to it).
+    #[arg(long, default_value_t = 128, value_name = "PIECES", value_parser = clap::value_parser!(u64).range(8..=512))]
+    pub window: u64,
     /// Neural: stop after this many steps (quick trial runs).
     #[arg(long, value_name = "N")]
     pub max_steps: Option<usize>,

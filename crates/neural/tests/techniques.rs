@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use unspin_detect::techniques::{FastDetector, TechniqueDetector};
 use unspin_model::fast::FastModel;
 use unspin_neural::install::{installed, MINILM};
-use unspin_neural::techniques::windows::{windows, WINDOW};
+use unspin_neural::techniques::windows::{windows_of, MAX_WINDOW, WINDOW};
 use unspin_neural::techniques::{load_tokenizer, NeuralDetector, NeuralTechniqueModel};
 
 static DETECTOR: LazyLock<Option<NeuralDetector>> = LazyLock::new(|| {
@@ -20,12 +20,12 @@ static DETECTOR: LazyLock<Option<NeuralDetector>> = LazyLock::new(|| {
     Some(NeuralDetector::new(&model, fast).unwrap())
 });
 
-fn check_windows(text: &str) -> Result<(), TestCaseError> {
+fn check_windows(text: &str, max: usize) -> Result<(), TestCaseError> {
     let Ok(dir) = installed(&MINILM) else { return Ok(()) };
     let tok = load_tokenizer(&dir).unwrap();
     let mut last_end = 0;
-    for w in windows(&tok, text).unwrap() {
-        prop_assert!(w.ids.len() <= WINDOW);
+    for w in windows_of(&tok, text, max).unwrap() {
+        prop_assert!(w.ids.len() <= max);
         prop_assert_eq!(w.ids.len(), w.offsets.len());
         for p in w.inner() {
             let r = &w.offsets[p];
@@ -62,8 +62,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     #[test]
-    fn windows_keep_exact_offsets(text in "\\PC{0,400}") {
-        check_windows(&text)?;
+    fn windows_keep_exact_offsets(text in "\\PC{0,400}", max in 3usize..200) {
+        check_windows(&text, WINDOW)?;
+        check_windows(&text, max)?;
     }
 
     #[test]
@@ -85,7 +86,18 @@ fn awkward_texts() {
         long_word.as_str(),
         many.as_str(),
     ] {
-        check_windows(text).unwrap();
+        check_windows(text, WINDOW).unwrap();
+        check_windows(text, 3).unwrap();
         check_spans(text).unwrap();
+    }
+}
+
+#[test]
+fn window_lengths_out_of_range_are_refused() {
+    let Ok(dir) = installed(&MINILM) else { return };
+    let tok = load_tokenizer(&dir).unwrap();
+    for max in [0, 2, MAX_WINDOW + 1] {
+        let err = windows_of(&tok, "A short text.", max).unwrap_err().to_string();
+        assert!(err.contains("window length"), "{err}");
     }
 }

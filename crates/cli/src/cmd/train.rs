@@ -75,6 +75,7 @@ fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) 
         tc_weight_power: args.tc_weight_power,
         seed: args.seed,
         max_steps: args.max_steps,
+        window: args.window as usize,
         checkpoint: args.checkpoint.clone(),
         resume: args.resume.clone(),
         ..NeuralTrainConfig::default()

@@ -27,7 +27,7 @@ use crate::bert::{batch_ids, read_tensors, Bert, BertConfig, Linear};
 use crate::install::{self, MINILM};
 use crate::Error;
 use ensemble::{window_spans, ArticleScores, SiEnsemble};
-use windows::{to_word_bounds, windows, Window};
+use windows::{to_word_bounds, windows_of, Window};
 
 /// File name of the committed neural technique model, under `models/`.
 pub const NEURAL_TECHNIQUE_FILE: &str = "techniques-neural.bin";
@@ -94,6 +94,16 @@ pub struct NeuralTechniqueModel {
 }
 
 impl NeuralTechniqueModel {
+    /// Longest window in word pieces it was trained with (its `window` setting;
+    /// [`windows::WINDOW`] for models that predate the setting).
+    pub fn window(&self) -> usize {
+        self.settings
+            .iter()
+            .find(|(k, _)| k == "window")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(windows::WINDOW)
+    }
+
     /// Serialises the model.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         Ok(artifact::framed(MAGIC, FORMAT, self)?)
@@ -174,6 +184,8 @@ pub struct NeuralDetector {
     heads: Heads,
     tokenizer: Tokenizer,
     fast: FastDetector,
+    /// Longest window in word pieces.
+    window: usize,
     o_bias: f32,
     tc_mix: f32,
     si: Option<SiEnsemble>,
@@ -232,6 +244,7 @@ impl NeuralDetector {
             heads,
             tokenizer: load_tokenizer(&dir)?,
             fast,
+            window: model.window(),
             o_bias: model.o_bias,
             tc_mix: model.tc_mix,
             si: model.si,
@@ -259,7 +272,7 @@ impl NeuralDetector {
     /// Spans of `text` with their span confidence, and their neural technique
     /// probabilities.
     pub fn detect_spans(&self, text: &str) -> Result<Vec<NeuralSpan>, Error> {
-        let wins = windows(&self.tokenizer, text)?;
+        let wins = windows_of(&self.tokenizer, text, self.window)?;
         let scores = self.si.map(|_| ArticleScores::new(text, self.fast.model()));
         let mut out = Vec::new();
         self.encode(&wins, (0..wins.len()).collect(), |chunk, h| {
@@ -313,7 +326,7 @@ impl NeuralDetector {
         text: &str,
         ranges: &[Range<usize>],
     ) -> Result<Vec<Vec<f32>>, Error> {
-        let wins = windows(&self.tokenizer, text)?;
+        let wins = windows_of(&self.tokenizer, text, self.window)?;
         // The window holding each range's first piece.
         let mut by_window: HashMap<usize, Vec<(usize, Range<usize>)>> = HashMap::new();
         for (k, r) in ranges.iter().enumerate() {

@@ -27,7 +27,7 @@ use unspin_model::Technique;
 use unspin_text::segment::trim_span;
 
 use super::ensemble::{window_spans, ArticleScores, SiEnsemble};
-use super::windows::{to_word_bounds, windows, Window};
+use super::windows::{to_word_bounds, windows_of, Window};
 use super::{
     assemble, decode, load_tokenizer, Heads, NeuralTechniqueModel, StoredTensor, TAG_B, TAG_I,
     TAG_O,
@@ -58,6 +58,8 @@ pub struct NeuralTrainConfig {
     pub seed: u64,
     /// Share of the articles held out for tuning.
     pub tune_fraction: f64,
+    /// Longest window in word pieces (the model keeps it for inference).
+    pub window: usize,
     /// Stop after this many steps (quick runs and tests).
     pub max_steps: Option<usize>,
     /// Where to write a checkpoint after each epoch.
@@ -78,6 +80,7 @@ impl Default for NeuralTrainConfig {
             dropout: 0.1,
             seed: 13,
             tune_fraction: 0.1,
+            window: super::windows::WINDOW,
             max_steps: None,
             checkpoint: None,
             resume: None,
@@ -97,6 +100,7 @@ impl NeuralTrainConfig {
             ("dropout", self.dropout.to_string()),
             ("seed", self.seed.to_string()),
             ("tune_fraction", self.tune_fraction.to_string()),
+            ("window", self.window.to_string()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -114,9 +118,14 @@ struct Example {
     spans: Vec<(Range<usize>, usize)>,
 }
 
-fn examples(tokenizer: &Tokenizer, index: usize, a: &Article) -> Result<Vec<Example>, Error> {
+fn examples(
+    tokenizer: &Tokenizer,
+    index: usize,
+    a: &Article,
+    window: usize,
+) -> Result<Vec<Example>, Error> {
     let gold = merged(&a.spans);
-    let wins = windows(tokenizer, &a.doc.text)?;
+    let wins = windows_of(tokenizer, &a.doc.text, window)?;
     let mut out: Vec<Example> = wins
         .into_iter()
         .map(|window| {
@@ -340,6 +349,13 @@ pub fn train(
                 m.trained_layers, m.trained_layers
             )));
         }
+        if m.window() != cfg.window {
+            return Err(Error::Format(format!(
+                "the checkpoint was trained on windows of {} pieces; pass --window {}",
+                m.window(),
+                m.window()
+            )));
+        }
     }
     let tokenizer = load_tokenizer(dir)?;
     let state = State::new(dir, cfg, resume.as_ref())?;
@@ -358,7 +374,7 @@ pub fn train(
     let t0 = Instant::now();
     let mut exs = Vec::new();
     for (i, a) in corpus.articles.iter().enumerate() {
-        exs.extend(examples(&tokenizer, i, a)?);
+        exs.extend(examples(&tokenizer, i, a, cfg.window)?);
     }
     if resume.as_ref().is_some_and(|m| m.epochs_done >= cfg.epochs) {
         // Nothing left to train: only the held-out windows are needed for refitting.

@@ -10,6 +10,8 @@ use crate::Error;
 
 /// Longest window, in word pieces, including `[CLS]` and `[SEP]`.
 pub const WINDOW: usize = 128;
+/// Longest window the encoder's position embeddings allow.
+pub const MAX_WINDOW: usize = 512;
 const CLS: u32 = 101;
 const SEP: u32 = 102;
 
@@ -60,10 +62,18 @@ impl Window {
     }
 }
 
-/// Cuts `text` into windows: sentences are packed whole while they fit; a longer sentence
-/// is cut into pieces of the window size.
+/// Cuts `text` into windows of at most [`WINDOW`] pieces: sentences are packed whole
+/// while they fit; a longer sentence is cut into pieces of the window size.
 pub fn windows(tokenizer: &Tokenizer, text: &str) -> Result<Vec<Window>, Error> {
-    let room = WINDOW - 2;
+    windows_of(tokenizer, text, WINDOW)
+}
+
+/// [`windows`] of at most `max` pieces (at least 3: `[CLS]`, one piece, `[SEP]`).
+pub fn windows_of(tokenizer: &Tokenizer, text: &str, max: usize) -> Result<Vec<Window>, Error> {
+    if !(3..=MAX_WINDOW).contains(&max) {
+        return Err(Error::Format(format!("window length {max} is outside 3..={MAX_WINDOW}")));
+    }
+    let room = max - 2;
     let mut out = Vec::new();
     let mut cur = Window::new();
     for s in sentences(text) {
