@@ -420,7 +420,7 @@ pub fn finetune(
             opt_enc.step(&grads)?;
             opt_head.step(&grads)?;
             step += 1;
-            if step % 50 == 0 {
+            if step.is_multiple_of(50) {
                 log(format!(
                     "epoch {} step {}/{}: loss {:.4}, {:.2} steps/s",
                     epoch + 1,

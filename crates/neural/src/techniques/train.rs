@@ -498,7 +498,7 @@ pub fn train(
             opt_enc.step(&grads)?;
             opt_head.step(&grads)?;
             step += 1;
-            if step % 20 == 0 {
+            if step.is_multiple_of(20) {
                 let done = n as f64 / t0.elapsed().as_secs_f64();
                 log(format!(
                     "epoch {} step {step}/{total}: loss si {:.4} tc {:.4}, {:.2} steps/s, epoch ETA {:.0}s",
