@@ -342,6 +342,19 @@ impl Bert {
         if !self.fused {
             return self.run_layers(&x, &Self::mask_bias(mask)?, 0..self.layers.len());
         }
+        self.kernel_layers(&x, mask, 0..self.layers.len(), threaded)
+    }
+
+    /// Runs layers `range` on hidden states `x` `(batch, len, hidden)` under `mask`
+    /// `(batch, len)` with the inference [`kernels`] (no gradients); `threaded` lets each
+    /// matrix product use the rayon pool.
+    fn kernel_layers(
+        &self,
+        x: &Tensor,
+        mask: &Tensor,
+        range: Range<usize>,
+        threaded: bool,
+    ) -> Result<Tensor, Error> {
         let (batch, len, hidden) = x.dims3()?;
         let mut buf = x.flatten_all()?.to_vec1::<f32>()?;
         let keep: Vec<bool> = mask
@@ -351,8 +364,7 @@ impl Bert {
             .iter()
             .map(|&m| m != 0)
             .collect();
-        let weights: Vec<kernels::LayerWeights> = self
-            .layers
+        let weights: Vec<kernels::LayerWeights> = self.layers[range]
             .iter()
             .map(|l| {
                 kernels::LayerWeights::new([
@@ -411,19 +423,32 @@ impl Bert {
     }
 
     /// Runs layers `0..upto` once over every row of word-piece ids (batched by length, 32
-    /// rows at a time) and returns each row's hidden states `(len, hidden)`: the frozen
-    /// part of a partly fine-tuned model, computed once before training.
+    /// rows at a time, batches spread over the rayon pool, with the inference kernels)
+    /// and returns each row's hidden states `(len, hidden)`: the frozen part of a partly
+    /// fine-tuned model, computed once before training.
     pub fn frozen_states(&self, rows: &[&[u32]], upto: usize) -> Result<Vec<Tensor>, Error> {
+        use rayon::prelude::*;
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.sort_by_key(|&i| rows[i].len());
+        let chunks: Vec<&[usize]> = order.chunks(32).collect();
+        let done: Vec<Vec<(usize, Tensor)>> = chunks
+            .par_iter()
+            .map(|chunk| {
+                let batch: Vec<&[u32]> = chunk.iter().map(|&i| rows[i]).collect();
+                let (ids, mask) = batch_ids(&batch)?;
+                let h = self.kernel_layers(&self.embed(&ids)?, &mask, 0..upto, false)?;
+                chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(row, &i)| {
+                        Ok((i, h.get(row)?.narrow(0, 0, rows[i].len())?.contiguous()?))
+                    })
+                    .collect()
+            })
+            .collect::<Result<_, Error>>()?;
         let mut out = vec![None; rows.len()];
-        for chunk in order.chunks(32) {
-            let batch: Vec<&[u32]> = chunk.iter().map(|&i| rows[i]).collect();
-            let (ids, mask) = batch_ids(&batch)?;
-            let h = self.run_layers(&self.embed(&ids)?, &Self::mask_bias(&mask)?, 0..upto)?;
-            for (row, &i) in chunk.iter().enumerate() {
-                out[i] = Some(h.get(row)?.narrow(0, 0, rows[i].len())?.contiguous()?);
-            }
+        for (i, t) in done.into_iter().flatten() {
+            out[i] = Some(t);
         }
         Ok(out.into_iter().map(|t| t.expect("every row encoded")).collect())
     }
@@ -627,6 +652,33 @@ mod tests {
                 .to_scalar()
                 .unwrap();
             proptest::prop_assert!(diff < 1e-4, "max difference {diff}");
+        }
+    }
+
+    /// The frozen part computed once (kernels, batches over threads) equals running those
+    /// layers with the differentiable ops, row by row.
+    #[test]
+    fn frozen_states_match_plain_layers() {
+        let mut bert = random_bert(12, 3, 3, 20, 7);
+        bert.set_inference(false);
+        let rows: Vec<Vec<u32>> =
+            (1..40).map(|n| (0..n).map(|j| (j * 5 % 50) as u32).collect()).collect();
+        let refs: Vec<&[u32]> = rows.iter().map(|r| r.as_slice()).collect();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
+        let states = pool.install(|| bert.frozen_states(&refs, 2)).unwrap();
+        for (row, got) in rows.iter().zip(&states) {
+            let ids = Tensor::new(row.as_slice(), &Device::Cpu).unwrap().unsqueeze(0).unwrap();
+            let bias = Bert::mask_bias(&ids.ones_like().unwrap()).unwrap();
+            let want = bert.run_layers(&bert.embed(&ids).unwrap(), &bias, 0..2).unwrap();
+            let diff: f32 = (got - want.get(0).unwrap())
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar()
+                .unwrap();
+            assert!(diff < 1e-4, "row of {}: max difference {diff}", row.len());
         }
     }
 
