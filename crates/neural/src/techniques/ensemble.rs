@@ -1,9 +1,10 @@
 //! Span identification by the neural and the fast model together: each word token gets
 //! the neural probability of lying in a span (the highest among its word pieces) and the
 //! fast tagger's calibrated probability; their weighted mean above a threshold marks the
-//! token, and runs of marked tokens within a sentence are the spans. The weight and the
-//! threshold are fitted on held-out training articles with a fast model that never saw
-//! them.
+//! token, and runs of marked tokens within a sentence are the spans — those with at least
+//! one token at or above a second, higher threshold (hysteresis: a confident seed, grown
+//! over its less certain neighbours). The weight and the thresholds are fitted on held-out
+//! training articles with a fast model that never saw them.
 
 use std::ops::Range;
 
@@ -19,6 +20,9 @@ pub struct SiEnsemble {
     pub mix: f32,
     /// A token is in a span when the weighted mean reaches this.
     pub threshold: f32,
+    /// A run of such tokens is a span when one of them reaches this (≥ `threshold`;
+    /// equal to it, every run is a span).
+    pub seed: f32,
 }
 
 /// What the ensemble needs of an article, computed once.
@@ -61,10 +65,14 @@ pub fn window_spans(
     }
     let tokens = &a.ctx.tokens;
     let first = tokens.partition_point(|t| t.start < span.start);
-    let mut run: Option<(usize, usize, f32)> = None; // (first token, last token, score sum)
-    let flush = |run: &mut Option<(usize, usize, f32)>, out: &mut Vec<(Range<usize>, f32)>| {
-        if let Some((s, l, sum)) = run.take() {
-            out.push((tokens[s].start..tokens[l].end, sum / (l - s + 1) as f32));
+    // (first token, last token, score sum, highest score)
+    type Run = Option<(usize, usize, f32, f32)>;
+    let mut run: Run = None;
+    let flush = |run: &mut Run, out: &mut Vec<(Range<usize>, f32)>| {
+        if let Some((s, l, sum, top)) = run.take() {
+            if top >= e.seed {
+                out.push((tokens[s].start..tokens[l].end, sum / (l - s + 1) as f32));
+            }
         }
     };
     let mut i = first;
@@ -73,16 +81,17 @@ pub fn window_spans(
         let neural = w.positions(&(t.start..t.end)).map(|p| p_in[p]).fold(0.0f32, f32::max);
         let c = e.mix * neural + (1.0 - e.mix) * a.fast[i];
         let same_sentence =
-            run.as_ref().is_some_and(|&(_, l, _)| a.sentence_of[l] == a.sentence_of[i]);
+            run.as_ref().is_some_and(|&(_, l, _, _)| a.sentence_of[l] == a.sentence_of[i]);
         if c >= e.threshold && a.sentence_of[i] != usize::MAX {
             match (&mut run, same_sentence) {
                 (Some(r), true) => {
                     r.1 = i;
                     r.2 += c;
+                    r.3 = r.3.max(c);
                 }
                 _ => {
                     flush(&mut run, &mut out);
-                    run = Some((i, i, c));
+                    run = Some((i, i, c, c));
                 }
             }
         } else {
@@ -92,4 +101,40 @@ pub fn window_spans(
     }
     flush(&mut run, &mut out);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use unspin_model::fast::FastModel;
+
+    /// Spans from neural scores alone (`mix` 1), one word piece per token.
+    fn spans<'t>(text: &'t str, scores: &[f32], threshold: f32, seed: f32) -> Vec<&'t str> {
+        let fast = FastModel::embedded().unwrap();
+        let a = ArticleScores::new(text, &fast);
+        let mut w = Window { ids: vec![101], offsets: std::iter::once(0..0).collect() };
+        let mut p = vec![0.0];
+        for (t, &s) in a.ctx.tokens.iter().zip(scores.iter().chain(std::iter::repeat(&0.0))) {
+            w.ids.push(1000);
+            w.offsets.push(t.start..t.end);
+            p.push(s);
+        }
+        w.ids.push(102);
+        w.offsets.push(0..0);
+        p.push(0.0);
+        let e = SiEnsemble { mix: 1.0, threshold, seed };
+        window_spans(&a, &w, &p, e).into_iter().map(|(r, _)| &text[r]).collect()
+    }
+
+    #[test]
+    fn seed_threshold_keeps_only_runs_with_a_confident_token() {
+        let text = "one two three four five six seven eight";
+        let s = [0.2, 0.9, 0.2, 0.0, 0.2, 0.2, 0.0, 0.0];
+        // Without a seed above the threshold every run is a span.
+        assert_eq!(spans(text, &s, 0.15, 0.15), ["one two three", "five six"]);
+        // With one, only the run holding a confident token is, grown over its neighbours.
+        assert_eq!(spans(text, &s, 0.15, 0.35), ["one two three"]);
+        // A seed no token reaches leaves nothing.
+        assert!(spans(text, &s, 0.15, 0.95).is_empty());
+    }
 }

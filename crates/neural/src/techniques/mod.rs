@@ -32,7 +32,7 @@ use windows::{to_word_bounds, windows_of, Window};
 /// File name of the committed neural technique model, under `models/`.
 pub const NEURAL_TECHNIQUE_FILE: &str = "techniques-neural.bin";
 const MAGIC: &[u8; 8] = b"UNSPINNT";
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// Windows per forward pass at inference.
 pub const INFER_BATCH: usize = 16;
 
@@ -93,6 +93,38 @@ pub struct NeuralTechniqueModel {
     pub tuning: Vec<(String, String)>,
 }
 
+/// Format 2 of [`NeuralTechniqueModel`]: the SI ensemble was `(mix, threshold)`.
+#[derive(Deserialize)]
+struct ModelV2 {
+    encoder: String,
+    encoder_sha256: String,
+    trained_layers: usize,
+    tensors: Vec<StoredTensor>,
+    o_bias: f32,
+    tc_mix: f32,
+    epochs_done: usize,
+    si: Option<(f32, f32)>,
+    settings: Vec<(String, String)>,
+    tuning: Vec<(String, String)>,
+}
+
+impl From<ModelV2> for NeuralTechniqueModel {
+    fn from(m: ModelV2) -> Self {
+        NeuralTechniqueModel {
+            encoder: m.encoder,
+            encoder_sha256: m.encoder_sha256,
+            trained_layers: m.trained_layers,
+            tensors: m.tensors,
+            o_bias: m.o_bias,
+            tc_mix: m.tc_mix,
+            epochs_done: m.epochs_done,
+            si: m.si.map(|(mix, threshold)| SiEnsemble { mix, threshold, seed: threshold }),
+            settings: m.settings,
+            tuning: m.tuning,
+        }
+    }
+}
+
 impl NeuralTechniqueModel {
     /// Longest window in word pieces it was trained with (its `window` setting;
     /// [`windows::WINDOW`] for models that predate the setting).
@@ -109,8 +141,13 @@ impl NeuralTechniqueModel {
         Ok(artifact::framed(MAGIC, FORMAT, self)?)
     }
 
-    /// Reads a model from bytes.
+    /// Reads a model from bytes (format 3, or format 2, whose SI ensemble had no seed
+    /// threshold: it reads as one equal to its threshold, which decodes the same).
     pub fn from_bytes(b: &[u8]) -> Result<NeuralTechniqueModel, Error> {
+        if b.len() >= 12 && b[8..12] == 2u32.to_le_bytes() {
+            let v2: ModelV2 = artifact::unframed(b, MAGIC, 2, "neural technique")?;
+            return Ok(v2.into());
+        }
         Ok(artifact::unframed(b, MAGIC, FORMAT, "neural technique")?)
     }
 
