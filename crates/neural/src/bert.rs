@@ -483,6 +483,22 @@ mod tests {
     use super::*;
     use crate::install::{installed, MINILM};
 
+    /// The largest absolute difference between hidden states `(batch, len, hidden)` at the
+    /// real word pieces of `mask` `(batch, len)`.
+    fn masked_gap(a: &Tensor, b: &Tensor, mask: &Tensor) -> f32 {
+        let m = mask.to_dtype(DType::F32).unwrap().unsqueeze(2).unwrap();
+        (a - b)
+            .unwrap()
+            .broadcast_mul(&m)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar()
+            .unwrap()
+    }
+
     /// Same output as candle-transformers' BertModel (needs the installed encoder).
     #[test]
     fn matches_candle_bert() {
@@ -513,9 +529,7 @@ mod tests {
         let a = ours.forward(&ids, &mask).unwrap();
         let b = theirs.forward(&ids, &ids.zeros_like().unwrap(), Some(&mask)).unwrap();
         // Compare real (unmasked) positions only.
-        let m = mask.to_dtype(DType::F32).unwrap().unsqueeze(2).unwrap();
-        let diff = (a - b).unwrap().broadcast_mul(&m).unwrap().abs().unwrap().max_all().unwrap();
-        let diff: f32 = diff.to_scalar().unwrap();
+        let diff = masked_gap(&a, &b, &mask);
         assert!(diff < 1e-4, "max difference {diff}");
     }
 
@@ -551,24 +565,11 @@ mod tests {
         let threaded = two.install(|| bert.forward(&row(&ids), &row(&mask))).unwrap();
         bert.set_inference(false);
         let plain = bert.forward(&ids, &mask).unwrap();
-        let m = mask.to_dtype(DType::F32).unwrap().unsqueeze(2).unwrap();
-        let gap = |a: &Tensor, b: &Tensor, m: &Tensor| -> f32 {
-            (a - b)
-                .unwrap()
-                .broadcast_mul(m)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar()
-                .unwrap()
-        };
         for (name, fused) in [("split", &split), ("one thread", &single)] {
-            let diff = gap(fused, &plain, &m);
+            let diff = masked_gap(fused, &plain, &mask);
             assert!(diff < 1e-4, "{name}: max difference {diff}");
         }
-        let diff = gap(&threaded, &row(&plain), &row(&m));
+        let diff = masked_gap(&threaded, &row(&plain), &row(&mask));
         assert!(diff < 1e-4, "threaded products: max difference {diff}");
     }
 
@@ -640,17 +641,7 @@ mod tests {
             let fast = pool.install(|| bert.forward(&ids, &mask)).unwrap();
             bert.set_inference(false);
             let plain = bert.forward(&ids, &mask).unwrap();
-            let m = mask.to_dtype(DType::F32).unwrap().unsqueeze(2).unwrap();
-            let diff: f32 = (fast - plain)
-                .unwrap()
-                .broadcast_mul(&m)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar()
-                .unwrap();
+            let diff = masked_gap(&fast, &plain, &mask);
             proptest::prop_assert!(diff < 1e-4, "max difference {diff}");
         }
     }
@@ -670,14 +661,7 @@ mod tests {
             let ids = Tensor::new(row.as_slice(), &Device::Cpu).unwrap().unsqueeze(0).unwrap();
             let bias = Bert::mask_bias(&ids.ones_like().unwrap()).unwrap();
             let want = bert.run_layers(&bert.embed(&ids).unwrap(), &bias, 0..2).unwrap();
-            let diff: f32 = (got - want.get(0).unwrap())
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar()
-                .unwrap();
+            let diff = masked_gap(&got.unsqueeze(0).unwrap(), &want, &ids.ones_like().unwrap());
             assert!(diff < 1e-4, "row of {}: max difference {diff}", row.len());
         }
     }
