@@ -173,7 +173,7 @@ pub struct Bert {
     emb_ln: LayerNorm,
     layers: Vec<Layer>,
     /// Inference only: the layers run in [`kernels`], batches split over threads.
-    fused: bool,
+    inference: bool,
 }
 
 /// Reads the tensors of a safetensors file as f32, under their names without a `bert.`
@@ -271,8 +271,8 @@ impl Bert {
                 out_ln: p.norm(&format!("{l}.output.LayerNorm"), eps)?,
             });
         }
-        let fused = trainable == 0;
-        let bert = Bert { config, word, position, token_type, emb_ln, layers, fused };
+        let inference = trainable == 0;
+        let bert = Bert { config, word, position, token_type, emb_ln, layers, inference };
         Ok((bert, p.vars))
     }
 
@@ -290,7 +290,7 @@ impl Bert {
         let pos = self.position.narrow(0, 0, t)?;
         let typ = self.token_type.narrow(0, 0, 1)?;
         let x = words.broadcast_add(&pos)?.broadcast_add(&typ)?;
-        self.emb_ln.forward_with(&x, self.fused)
+        self.emb_ln.forward_with(&x, self.inference)
     }
 
     /// The additive attention bias of a `(batch, len)` 0/1 mask: 0 where 1, a large
@@ -319,7 +319,7 @@ impl Bert {
     pub fn forward(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor, Error> {
         let b = ids.dim(0)?;
         let threads = rayon::current_num_threads();
-        if self.fused && threads > 1 && b > 1 {
+        if self.inference && threads > 1 && b > 1 {
             use rayon::prelude::*;
             let parts = threads.min(b);
             let size = b.div_ceil(parts);
@@ -339,7 +339,7 @@ impl Bert {
 
     fn forward_one(&self, ids: &Tensor, mask: &Tensor, threaded: bool) -> Result<Tensor, Error> {
         let x = self.embed(ids)?;
-        if !self.fused {
+        if !self.inference {
             return self.run_layers(&x, &Self::mask_bias(mask)?, 0..self.layers.len());
         }
         self.kernel_layers(&x, mask, 0..self.layers.len(), threaded)
@@ -357,13 +357,7 @@ impl Bert {
     ) -> Result<Tensor, Error> {
         let (batch, len, hidden) = x.dims3()?;
         let mut buf = x.flatten_all()?.to_vec1::<f32>()?;
-        let keep: Vec<bool> = mask
-            .flatten_all()?
-            .to_dtype(DType::U32)?
-            .to_vec1::<u32>()?
-            .iter()
-            .map(|&m| m != 0)
-            .collect();
+        let keep = mask.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?;
         let weights: Vec<kernels::LayerWeights> = self.layers[range]
             .iter()
             .map(|l| {
@@ -401,7 +395,7 @@ impl Bert {
     /// Uses differentiable plain ops everywhere (training) or [`kernels`] and threads
     /// (inference). Encoders loaded with no trainable layer start in inference mode.
     pub fn set_inference(&mut self, on: bool) {
-        self.fused = on;
+        self.inference = on;
     }
 
     fn layer(&self, l: &Layer, x: &Tensor, bias: &Tensor) -> Result<Tensor, Error> {
@@ -533,9 +527,9 @@ mod tests {
         assert!(diff < 1e-4, "max difference {diff}");
     }
 
-    /// The fused inference path and the plain path agree, on one thread and on several.
+    /// The inference path (kernels) and the plain path agree, on one thread and on several.
     #[test]
-    fn fused_matches_plain() {
+    fn inference_matches_plain() {
         let Ok(dir) = installed(&MINILM) else {
             eprintln!("skipped: the encoder is not installed (unspin model install)");
             return;
@@ -565,8 +559,8 @@ mod tests {
         let threaded = two.install(|| bert.forward(&row(&ids), &row(&mask))).unwrap();
         bert.set_inference(false);
         let plain = bert.forward(&ids, &mask).unwrap();
-        for (name, fused) in [("split", &split), ("one thread", &single)] {
-            let diff = masked_gap(fused, &plain, &mask);
+        for (name, fast) in [("split", &split), ("one thread", &single)] {
+            let diff = masked_gap(fast, &plain, &mask);
             assert!(diff < 1e-4, "{name}: max difference {diff}");
         }
         let diff = masked_gap(&threaded, &row(&plain), &row(&mask));

@@ -102,7 +102,8 @@ macro_rules! dispatch {
 }
 
 /// `e^x` for f32 (Cephes' polynomial after range reduction by ln 2; relative error
-/// below 2e-7 on [-87, 88], 0 below -87): branch-free, so loops over it vectorise.
+/// below 4e-7 on [-87, 88], `x` clamped to that range): branch-free, so loops over it
+/// vectorise.
 #[inline(always)]
 pub fn exp_f32(x: f32) -> f32 {
     let x = x.clamp(-87.0, 88.0);
@@ -227,16 +228,18 @@ fn masked_softmax(v: &mut [f32], keep: &[f32]) {
     dispatch!(|| run(v, keep))
 }
 
-/// Copies `bias · scale` into the `bias.len()` columns from `col` of each `stride`-wide
-/// row of `dst`, or adds `bias` to what is there (`add`).
-fn fill_rows(dst: &mut [f32], stride: usize, col: usize, bias: &[f32], scale: f32, add: bool) {
+/// Writes `bias · scale` into the `bias.len()` columns from `col` of each `stride`-wide
+/// row of `dst`.
+fn set_rows(dst: &mut [f32], stride: usize, col: usize, bias: &[f32], scale: f32) {
     for row in dst.chunks_exact_mut(stride) {
-        let cells = &mut row[col..col + bias.len()];
-        if add {
-            cells.iter_mut().zip(bias).for_each(|(x, b)| *x += b);
-        } else {
-            cells.iter_mut().zip(bias).for_each(|(x, b)| *x = b * scale);
-        }
+        row[col..col + bias.len()].iter_mut().zip(bias).for_each(|(x, b)| *x = b * scale);
+    }
+}
+
+/// Adds `bias` to each `bias.len()`-wide row of `dst`.
+fn add_rows(dst: &mut [f32], bias: &[f32]) {
+    for row in dst.chunks_exact_mut(bias.len()) {
+        row.iter_mut().zip(bias).for_each(|(x, b)| *x += b);
     }
 }
 
@@ -280,11 +283,12 @@ pub(crate) struct Shape {
 }
 
 /// Runs `layers` over hidden states `x` (`batch · len · hidden`, row-major), in place;
-/// `mask` (`batch · len`) marks the real word pieces. `threaded` lets each product use
-/// the rayon pool (for a batch too small to split between threads).
+/// `keep` (`batch · len`) is 1.0 at the real word pieces and 0.0 at the padding.
+/// `threaded` lets each product use the rayon pool (for a batch too small to split
+/// between threads).
 pub(crate) fn run_layers(
     x: &mut [f32],
-    mask: &[bool],
+    keep: &[f32],
     s: Shape,
     layers: &[LayerWeights<'_>],
     threaded: bool,
@@ -293,32 +297,34 @@ pub(crate) fn run_layers(
     let hd = h / s.heads;
     let rows = b * t;
     assert_eq!(x.len(), rows * h, "hidden states do not match the shape");
-    assert_eq!(mask.len(), rows, "mask does not match the shape");
+    assert_eq!(keep.len(), rows, "mask does not match the shape");
     let par =
         if threaded { Parallelism::Rayon(rayon::current_num_threads()) } else { Parallelism::None };
     let scale = 1.0 / (hd as f32).sqrt();
     let mut qkv = vec![0f32; rows * 3 * h];
     let mut ctx = vec![0f32; rows * h];
     let mut scores = vec![0f32; t * t];
-    let keep: Vec<f32> = mask.iter().map(|&m| if m { 1.0 } else { 0.0 }).collect();
     let mut up = Vec::new();
     for l in layers {
         let guards: Vec<_> = l.t.iter().map(|t| t.storage_and_layout().0).collect();
         let w: Vec<&[f32]> =
             guards.iter().zip(&l.t).map(|(g, t)| slice(g, t)).collect::<Result<_, _>>()?;
-        let ff = w[9].len();
-        if w.iter().take(8).any(|w| w.len() % h != 0)
-            || w[8].len() != ff * h
-            || w[10].len() != ff * h
-        {
+        let [qw, qb, kw, kb, vw, vb, ow, ob, uw, ub, dw, db, g1, b1, g2, b2] = w[..] else {
+            unreachable!("a layer has 16 tensors")
+        };
+        let ff = ub.len();
+        let sizes = [h * h, h, h * h, h, h * h, h, h * h, h, ff * h, ff, h * ff, h, h, h, h, h];
+        if w.iter().zip(sizes).any(|(w, n)| w.len() != n) {
             return Err(Error::Format("encoder layer weights do not match its width".into()));
         }
         up.resize(rows * ff, 0.0);
         // Query (pre-scaled), key and value side by side in one `rows × 3h` buffer.
-        for (j, factor) in [(0, scale), (1, 1.0), (2, 1.0)] {
-            fill_rows(&mut qkv, 3 * h, j * h, w[2 * j + 1], factor, false);
-            let wt = View { data: w[2 * j], rs: 1, cs: h };
+        for (j, (w, bias, factor)) in
+            [(qw, qb, scale), (kw, kb, 1.0), (vw, vb, 1.0)].into_iter().enumerate()
+        {
+            set_rows(&mut qkv, 3 * h, j * h, bias, factor);
             let xv = View { data: x, rs: h, cs: 1 };
+            let wt = View { data: w, rs: 1, cs: h };
             matmul(&mut qkv[j * h..], 3 * h, (rows, h, h), xv, wt, true, factor, par);
         }
         for bi in 0..b {
@@ -336,19 +342,19 @@ pub(crate) fn run_layers(
             }
         }
         // Attention output + bias + residual, then layer norm.
-        fill_rows(x, h, 0, w[7], 1.0, true);
+        add_rows(x, ob);
         let cv = View { data: &ctx, rs: h, cs: 1 };
-        matmul(x, h, (rows, h, h), cv, View { data: w[6], rs: 1, cs: h }, true, 1.0, par);
-        layer_norm(x, w[12], w[13], s.eps);
+        matmul(x, h, (rows, h, h), cv, View { data: ow, rs: 1, cs: h }, true, 1.0, par);
+        layer_norm(x, g1, b1, s.eps);
         // Feed-forward: up + bias, GELU, down + bias + residual, layer norm.
-        fill_rows(&mut up, ff, 0, w[9], 1.0, false);
+        set_rows(&mut up, ff, 0, ub, 1.0);
         let xv = View { data: x, rs: h, cs: 1 };
-        matmul(&mut up, ff, (rows, ff, h), xv, View { data: w[8], rs: 1, cs: h }, true, 1.0, par);
+        matmul(&mut up, ff, (rows, ff, h), xv, View { data: uw, rs: 1, cs: h }, true, 1.0, par);
         gelu(&mut up);
-        fill_rows(x, h, 0, w[11], 1.0, true);
+        add_rows(x, db);
         let uv = View { data: &up, rs: ff, cs: 1 };
-        matmul(x, h, (rows, h, ff), uv, View { data: w[10], rs: 1, cs: ff }, true, 1.0, par);
-        layer_norm(x, w[14], w[15], s.eps);
+        matmul(x, h, (rows, h, ff), uv, View { data: dw, rs: 1, cs: ff }, true, 1.0, par);
+        layer_norm(x, g2, b2, s.eps);
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use proptest::prelude::*;
 use unspin_detect::techniques::{FastDetector, TechniqueDetector};
 use unspin_model::fast::FastModel;
 use unspin_neural::install::{installed, MINILM};
-use unspin_neural::techniques::windows::{windows_of, MAX_WINDOW, WINDOW};
+use unspin_neural::techniques::windows::{windows, MAX_WINDOW, WINDOW};
 use unspin_neural::techniques::{load_tokenizer, NeuralDetector, NeuralTechniqueModel};
 
 static DETECTOR: LazyLock<Option<NeuralDetector>> = LazyLock::new(|| {
@@ -24,7 +24,7 @@ fn check_windows(text: &str, max: usize) -> Result<(), TestCaseError> {
     let Ok(dir) = installed(&MINILM) else { return Ok(()) };
     let tok = load_tokenizer(&dir).unwrap();
     let mut last_end = 0;
-    for w in windows_of(&tok, text, max).unwrap() {
+    for w in windows(&tok, text, max).unwrap() {
         prop_assert!(w.ids.len() <= max);
         prop_assert_eq!(w.ids.len(), w.offsets.len());
         for p in w.inner() {
@@ -97,7 +97,7 @@ fn window_lengths_out_of_range_are_refused() {
     let Ok(dir) = installed(&MINILM) else { return };
     let tok = load_tokenizer(&dir).unwrap();
     for max in [0, 2, MAX_WINDOW + 1] {
-        let err = windows_of(&tok, "A short text.", max).unwrap_err().to_string();
+        let err = windows(&tok, "A short text.", max).unwrap_err().to_string();
         assert!(err.contains("window length"), "{err}");
     }
 }

@@ -27,7 +27,7 @@ use crate::bert::{batch_ids, read_tensors, Bert, BertConfig, Linear};
 use crate::install::{self, MINILM};
 use crate::Error;
 use ensemble::{window_spans, ArticleScores, SiEnsemble};
-use windows::{to_word_bounds, windows_of, Window};
+use windows::{to_word_bounds, windows, Window};
 
 /// File name of the committed neural technique model, under `models/`.
 pub const NEURAL_TECHNIQUE_FILE: &str = "techniques-neural.bin";
@@ -309,7 +309,7 @@ impl NeuralDetector {
     /// Spans of `text` with their span confidence, and their neural technique
     /// probabilities.
     pub fn detect_spans(&self, text: &str) -> Result<Vec<NeuralSpan>, Error> {
-        let wins = windows_of(&self.tokenizer, text, self.window)?;
+        let wins = windows(&self.tokenizer, text, self.window)?;
         let scores = self.si.map(|_| ArticleScores::new(text, self.fast.model()));
         let mut out = Vec::new();
         self.encode(&wins, (0..wins.len()).collect(), |chunk, h| {
@@ -363,7 +363,7 @@ impl NeuralDetector {
         text: &str,
         ranges: &[Range<usize>],
     ) -> Result<Vec<Vec<f32>>, Error> {
-        let wins = windows_of(&self.tokenizer, text, self.window)?;
+        let wins = windows(&self.tokenizer, text, self.window)?;
         // The window holding each range's first piece.
         let mut by_window: HashMap<usize, Vec<(usize, Range<usize>)>> = HashMap::new();
         for (k, r) in ranges.iter().enumerate() {

@@ -27,7 +27,7 @@ use unspin_model::Technique;
 use unspin_text::segment::trim_span;
 
 use super::ensemble::{window_spans, ArticleScores, SiEnsemble};
-use super::windows::{to_word_bounds, windows_of, Window};
+use super::windows::{to_word_bounds, windows, Window};
 use super::{
     assemble, decode, load_tokenizer, Heads, NeuralTechniqueModel, StoredTensor, TAG_B, TAG_I,
     TAG_O,
@@ -125,7 +125,7 @@ fn examples(
     window: usize,
 ) -> Result<Vec<Example>, Error> {
     let gold = merged(&a.spans);
-    let wins = windows_of(tokenizer, &a.doc.text, window)?;
+    let wins = windows(tokenizer, &a.doc.text, window)?;
     let mut out: Vec<Example> = wins
         .into_iter()
         .map(|window| {

@@ -62,14 +62,10 @@ impl Window {
     }
 }
 
-/// Cuts `text` into windows of at most [`WINDOW`] pieces: sentences are packed whole
-/// while they fit; a longer sentence is cut into pieces of the window size.
-pub fn windows(tokenizer: &Tokenizer, text: &str) -> Result<Vec<Window>, Error> {
-    windows_of(tokenizer, text, WINDOW)
-}
-
-/// [`windows`] of at most `max` pieces (at least 3: `[CLS]`, one piece, `[SEP]`).
-pub fn windows_of(tokenizer: &Tokenizer, text: &str, max: usize) -> Result<Vec<Window>, Error> {
+/// Cuts `text` into windows of at most `max` word pieces (3..=[`MAX_WINDOW`]; models
+/// use [`WINDOW`] unless trained otherwise): sentences are packed whole while they fit; a
+/// longer sentence is cut into pieces of the window size.
+pub fn windows(tokenizer: &Tokenizer, text: &str, max: usize) -> Result<Vec<Window>, Error> {
     if !(3..=MAX_WINDOW).contains(&max) {
         return Err(Error::Format(format!("window length {max} is outside 3..={MAX_WINDOW}")));
     }
