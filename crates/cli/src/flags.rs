@@ -476,4 +476,13 @@ pub struct TrainTechniques {
     /// Neural: resume from a checkpoint written by --checkpoint.
     #[arg(long, value_name = "FILE")]
     pub resume: Option<PathBuf>,
+    /// Neural: seed of the choice of held-out articles (models combined with --members
+    /// must share it).
+    #[arg(long, default_value_t = 13)]
+    pub split_seed: u64,
+    /// Neural: instead of training, combine these trained models (same window and
+    /// --split-seed, other seeds) into one ensemble whose probabilities are averaged; the
+    /// decoding and mixing settings are refitted on their held-out articles.
+    #[arg(long, value_delimiter = ',', value_name = "FILES", num_args = 1..)]
+    pub members: Vec<PathBuf>,
 }

@@ -74,6 +74,33 @@ proptest! {
 }
 
 #[test]
+fn an_ensemble_of_one_network_twice_detects_what_it_does_alone() {
+    if DETECTOR.is_none() {
+        return;
+    }
+    let mut model = NeuralTechniqueModel::embedded().unwrap();
+    model.members.truncate(0);
+    let single =
+        NeuralDetector::new(&model, FastDetector::new(FastModel::embedded().unwrap())).unwrap();
+    model.members = vec![model.tensors.clone()];
+    let twice =
+        NeuralDetector::new(&model, FastDetector::new(FastModel::embedded().unwrap())).unwrap();
+    let text = "The corrupt, disgraceful elite lies again! Every patriot must stand up now, \
+                before these traitors destroy everything we love. Experts say the plan costs \
+                seven times what they claimed.";
+    let a = single.detect(text);
+    let b = twice.detect(text);
+    assert!(!a.is_empty(), "the sample has loaded language");
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.range, y.range);
+        assert!((x.span_confidence - y.span_confidence).abs() < 1e-4);
+        assert_eq!(x.techniques[0].technique, y.techniques[0].technique);
+        assert!((x.techniques[0].probability - y.techniques[0].probability).abs() < 1e-4);
+    }
+}
+
+#[test]
 fn awkward_texts() {
     let long_word = "a".repeat(3000);
     let many = "The corrupt, disgraceful elite lies again! ".repeat(200);

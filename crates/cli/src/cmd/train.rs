@@ -6,6 +6,7 @@ use unspin_model::fast::train::{train, TrainConfig};
 
 use unspin_model::ptc;
 use unspin_neural::techniques::train::NeuralTrainConfig;
+use unspin_neural::techniques::NeuralTechniqueModel;
 
 use crate::flags::TrainTechniques;
 
@@ -66,6 +67,18 @@ fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) 
     let corpus = ptc::load(&args.data, split)
         .with_context(|| format!("reading PTC from {}", args.data.display()))?;
     eprintln!("read {} articles (data sha256 {})", corpus.articles.len(), corpus.sha256);
+    let mut log = |m: String| eprintln!("[{:>7.1}s] {m}", start.elapsed().as_secs_f64());
+    if !args.members.is_empty() {
+        let models = args
+            .members
+            .iter()
+            .map(|p| {
+                NeuralTechniqueModel::load(p).with_context(|| format!("reading {}", p.display()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let model = unspin_neural::techniques::train::combine(&dir, &corpus, &models, &mut log)?;
+        return write_model(out, &model.to_bytes()?, start);
+    }
     let cfg = NeuralTrainConfig {
         layers: args.layers,
         epochs: args.epochs,
@@ -74,15 +87,15 @@ fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) 
         lr_head: args.lr_head,
         tc_weight_power: args.tc_weight_power,
         seed: args.seed,
+        split_seed: args.split_seed,
         max_steps: args.max_steps,
         window: args.window as usize,
         checkpoint: args.checkpoint.clone(),
         resume: args.resume.clone(),
         ..NeuralTrainConfig::default()
     };
-    let mut log = |m: String| eprintln!("[{:>7.1}s] {m}", start.elapsed().as_secs_f64());
     let mut model = unspin_neural::techniques::train::train(&dir, &corpus, &cfg, &mut log)?;
-    model.settings.push(("split".into(), args.split.clone()));
-    model.settings.push(("data_sha256".into(), corpus.sha256.clone()));
+    NeuralTechniqueModel::set(&mut model.settings, "split", args.split.clone());
+    NeuralTechniqueModel::set(&mut model.settings, "data_sha256", corpus.sha256.clone());
     write_model(out, &model.to_bytes()?, start)
 }

@@ -32,7 +32,7 @@ use windows::{to_word_bounds, windows, Window};
 /// File name of the committed neural technique model, under `models/`.
 pub const NEURAL_TECHNIQUE_FILE: &str = "techniques-neural.bin";
 const MAGIC: &[u8; 8] = b"UNSPINNT";
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 /// Windows per forward pass at inference.
 pub const INFER_BATCH: usize = 16;
 
@@ -91,6 +91,43 @@ pub struct NeuralTechniqueModel {
     pub settings: Vec<(String, String)>,
     /// Figures measured while training, `key=value`.
     pub tuning: Vec<(String, String)>,
+    /// Further networks of an ensemble: the tuned layers and heads of models trained like
+    /// this one with other seeds, on the same held-out split. Their probabilities are
+    /// averaged with this network's; `o_bias`, `tc_mix` and `si` were fitted on the average.
+    pub members: Vec<Vec<StoredTensor>>,
+}
+
+/// Format 3 of [`NeuralTechniqueModel`]: one network, no `members`.
+#[derive(Deserialize)]
+struct ModelV3 {
+    encoder: String,
+    encoder_sha256: String,
+    trained_layers: usize,
+    tensors: Vec<StoredTensor>,
+    o_bias: f32,
+    tc_mix: f32,
+    epochs_done: usize,
+    si: Option<SiEnsemble>,
+    settings: Vec<(String, String)>,
+    tuning: Vec<(String, String)>,
+}
+
+impl From<ModelV3> for NeuralTechniqueModel {
+    fn from(m: ModelV3) -> Self {
+        NeuralTechniqueModel {
+            encoder: m.encoder,
+            encoder_sha256: m.encoder_sha256,
+            trained_layers: m.trained_layers,
+            tensors: m.tensors,
+            o_bias: m.o_bias,
+            tc_mix: m.tc_mix,
+            epochs_done: m.epochs_done,
+            si: m.si,
+            settings: m.settings,
+            tuning: m.tuning,
+            members: Vec::new(),
+        }
+    }
 }
 
 /// Format 2 of [`NeuralTechniqueModel`]: the SI ensemble was `(mix, threshold)`.
@@ -110,7 +147,7 @@ struct ModelV2 {
 
 impl From<ModelV2> for NeuralTechniqueModel {
     fn from(m: ModelV2) -> Self {
-        NeuralTechniqueModel {
+        ModelV3 {
             encoder: m.encoder,
             encoder_sha256: m.encoder_sha256,
             trained_layers: m.trained_layers,
@@ -122,6 +159,7 @@ impl From<ModelV2> for NeuralTechniqueModel {
             settings: m.settings,
             tuning: m.tuning,
         }
+        .into()
     }
 }
 
@@ -129,11 +167,7 @@ impl NeuralTechniqueModel {
     /// Longest window in word pieces it was trained with (its `window` setting;
     /// [`windows::WINDOW`] for models that predate the setting).
     pub fn window(&self) -> usize {
-        self.settings
-            .iter()
-            .find(|(k, _)| k == "window")
-            .and_then(|(_, v)| v.parse().ok())
-            .unwrap_or(windows::WINDOW)
+        self.setting("window").and_then(|v| v.parse().ok()).unwrap_or(windows::WINDOW)
     }
 
     /// Serialises the model.
@@ -141,14 +175,36 @@ impl NeuralTechniqueModel {
         Ok(artifact::framed(MAGIC, FORMAT, self)?)
     }
 
-    /// Reads a model from bytes (format 3, or format 2, whose SI ensemble had no seed
-    /// threshold: it reads as one equal to its threshold, which decodes the same).
+    /// Reads a model from bytes (format 4; format 3, one network; or format 2, whose SI
+    /// ensemble had no seed threshold: it reads as one equal to its threshold, which
+    /// decodes the same).
     pub fn from_bytes(b: &[u8]) -> Result<NeuralTechniqueModel, Error> {
-        if b.len() >= 12 && b[8..12] == 2u32.to_le_bytes() {
-            let v2: ModelV2 = artifact::unframed(b, MAGIC, 2, "neural technique")?;
-            return Ok(v2.into());
+        const KIND: &str = "neural technique";
+        match b.get(8..12) {
+            Some(v) if v == 2u32.to_le_bytes() => {
+                Ok(artifact::unframed::<ModelV2>(b, MAGIC, 2, KIND)?.into())
+            }
+            Some(v) if v == 3u32.to_le_bytes() => {
+                Ok(artifact::unframed::<ModelV3>(b, MAGIC, 3, KIND)?.into())
+            }
+            _ => Ok(artifact::unframed(b, MAGIC, FORMAT, KIND)?),
         }
-        Ok(artifact::unframed(b, MAGIC, FORMAT, "neural technique")?)
+    }
+
+    /// A training setting (`seed`, `window`, …) as written in `settings`.
+    pub fn setting(&self, key: &str) -> Option<&str> {
+        self.settings.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    /// Sets `key` in `list` to `value`, replacing an earlier value.
+    pub fn set(list: &mut Vec<(String, String)>, key: &str, value: String) {
+        list.retain(|(k, _)| k != key);
+        list.push((key.to_string(), value));
+    }
+
+    /// How many networks are averaged (1 + `members`).
+    pub fn networks(&self) -> usize {
+        1 + self.members.len()
     }
 
     /// The model embedded in this binary (the committed `models/techniques-neural.bin`).
@@ -214,11 +270,16 @@ impl Heads {
 /// A span the token head found: byte range, span confidence, technique probabilities.
 pub type NeuralSpan = (Range<usize>, f32, Vec<f32>);
 
-/// The neural model ready to run: encoder with its tuned layers, heads, tokenizer, and the
-/// fast model it mixes with.
-pub struct NeuralDetector {
+/// One network of the model: encoder with its tuned layers, and heads.
+struct Net {
     bert: Bert,
     heads: Heads,
+}
+
+/// The neural model ready to run: its networks (one, or an ensemble averaged), the
+/// tokenizer, and the fast model it mixes with.
+pub struct NeuralDetector {
+    nets: Vec<Net>,
     tokenizer: Tokenizer,
     fast: FastDetector,
     /// Longest window in word pieces.
@@ -254,6 +315,70 @@ pub fn assemble(
     Bert::from_tensors(config, &tensors, trainable)
 }
 
+/// Builds one network per stored tensor set, for inference: the base weights are read
+/// once and shared by every network that does not override them.
+fn assemble_nets(dir: &Path, sets: &[&[StoredTensor]]) -> Result<Vec<Net>, Error> {
+    let config = BertConfig::read(&dir.join("config.json"))?;
+    let overridden = |name: &str| sets.iter().all(|set| set.iter().any(|t| t.name == name));
+    let base = read_tensors(&dir.join("model.safetensors"), overridden)?;
+    sets.iter()
+        .map(|set| {
+            let own: HashMap<String, Tensor> = set
+                .iter()
+                .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
+                .collect::<Result<_, Error>>()?;
+            let mut tensors = base.clone();
+            for (k, v) in &own {
+                if !k.starts_with("head.") {
+                    tensors.insert(k.clone(), v.clone());
+                }
+            }
+            let (bert, _) = Bert::from_tensors(config, &tensors, 0)?;
+            let get = |n: &str| {
+                own.get(n).cloned().ok_or_else(|| Error::Format(format!("model file: no {n}")))
+            };
+            let heads = Heads {
+                si: Linear { w: get("head.si.weight")?, b: get("head.si.bias")? },
+                tc: Linear { w: get("head.tc.weight")?, b: get("head.tc.bias")? },
+            };
+            Ok(Net { bert, heads })
+        })
+        .collect()
+}
+
+/// Piece log-probabilities `(row, position, tag)` averaged over networks in probability
+/// space (one network's are returned as they are).
+fn mean_log_probs(mut per_net: Vec<Vec<Vec<Vec<f32>>>>) -> Vec<Vec<Vec<f32>>> {
+    if per_net.len() == 1 {
+        return per_net.pop().unwrap_or_default();
+    }
+    let n = per_net.len() as f32;
+    let mut out = per_net[0].clone();
+    for (r, row) in out.iter_mut().enumerate() {
+        for (p, tags) in row.iter_mut().enumerate() {
+            for (t, v) in tags.iter_mut().enumerate() {
+                *v = (per_net.iter().map(|net| net[r][p][t].exp()).sum::<f32>() / n).ln();
+            }
+        }
+    }
+    out
+}
+
+/// Probability rows averaged over networks.
+fn mean_probs(mut per_net: Vec<Vec<Vec<f32>>>) -> Vec<Vec<f32>> {
+    if per_net.len() == 1 {
+        return per_net.pop().unwrap_or_default();
+    }
+    let n = per_net.len() as f32;
+    let mut out = per_net[0].clone();
+    for (r, row) in out.iter_mut().enumerate() {
+        for (c, v) in row.iter_mut().enumerate() {
+            *v = per_net.iter().map(|net| net[r][c]).sum::<f32>() / n;
+        }
+    }
+    out
+}
+
 impl NeuralDetector {
     /// Loads the installed encoder and applies `model` to it.
     pub fn new(model: &NeuralTechniqueModel, fast: FastDetector) -> Result<NeuralDetector, Error> {
@@ -263,22 +388,11 @@ impl NeuralDetector {
             ));
         }
         let dir = install::installed(&MINILM)?;
-        let overrides: HashMap<String, Tensor> = model
-            .tensors
-            .iter()
-            .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
-            .collect::<Result<_, Error>>()?;
-        let (bert, _) = assemble(&dir, &overrides, 0)?;
-        let get = |n: &str| {
-            overrides.get(n).cloned().ok_or_else(|| Error::Format(format!("model file: no {n}")))
-        };
-        let heads = Heads {
-            si: Linear { w: get("head.si.weight")?, b: get("head.si.bias")? },
-            tc: Linear { w: get("head.tc.weight")?, b: get("head.tc.bias")? },
-        };
+        let sets: Vec<&[StoredTensor]> = std::iter::once(model.tensors.as_slice())
+            .chain(model.members.iter().map(|m| m.as_slice()))
+            .collect();
         Ok(NeuralDetector {
-            bert,
-            heads,
+            nets: assemble_nets(&dir, &sets)?,
             tokenizer: load_tokenizer(&dir)?,
             fast,
             window: model.window(),
@@ -288,20 +402,44 @@ impl NeuralDetector {
         })
     }
 
+    /// Technique probabilities of `spans` (`(row, positions)`), averaged over the
+    /// networks whose hidden states are `hs`.
+    fn tc_probs(
+        &self,
+        hs: &[Tensor],
+        spans: &[(usize, Range<usize>)],
+    ) -> Result<Vec<Vec<f32>>, Error> {
+        let per_net = self
+            .nets
+            .iter()
+            .zip(hs)
+            .map(|(net, h)| {
+                Ok(candle_nn::ops::softmax_last_dim(&net.heads.tc_logits(h, spans)?)?.to_vec2()?)
+            })
+            .collect::<Result<Vec<Vec<Vec<f32>>>, Error>>()?;
+        Ok(mean_probs(per_net))
+    }
+
     /// Final hidden states of the windows `which` of `wins`, 16 of similar length at a
-    /// time; calls `f(window indices, their hidden states)` for each batch.
+    /// time; calls `f(window indices, their hidden states in each network)` for each
+    /// batch.
     fn encode(
         &self,
         wins: &[Window],
         mut which: Vec<usize>,
-        mut f: impl FnMut(&[usize], &Tensor) -> Result<(), Error>,
+        mut f: impl FnMut(&[usize], &[Tensor]) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let order = &mut which;
         order.sort_by_key(|&i| wins[i].ids.len());
         for chunk in order.chunks(INFER_BATCH) {
             let rows: Vec<&[u32]> = chunk.iter().map(|&i| wins[i].ids.as_slice()).collect();
             let (ids, mask) = batch_ids(&rows)?;
-            f(chunk, &self.bert.forward(&ids, &mask)?)?;
+            let hs = self
+                .nets
+                .iter()
+                .map(|net| net.bert.forward(&ids, &mask))
+                .collect::<Result<Vec<Tensor>, Error>>()?;
+            f(chunk, &hs)?;
         }
         Ok(())
     }
@@ -312,9 +450,17 @@ impl NeuralDetector {
         let wins = windows(&self.tokenizer, text, self.window)?;
         let scores = self.si.map(|_| ArticleScores::new(text, self.fast.model()));
         let mut out = Vec::new();
-        self.encode(&wins, (0..wins.len()).collect(), |chunk, h| {
-            let logp = candle_nn::ops::log_softmax(&self.heads.si.forward(h)?, D::Minus1)?;
-            let logp: Vec<Vec<Vec<f32>>> = logp.to_vec3()?;
+        self.encode(&wins, (0..wins.len()).collect(), |chunk, hs| {
+            let per_net = self
+                .nets
+                .iter()
+                .zip(hs)
+                .map(|(net, h)| {
+                    let logits = net.heads.si.forward(h)?;
+                    Ok(candle_nn::ops::log_softmax(&logits, D::Minus1)?.to_vec3()?)
+                })
+                .collect::<Result<Vec<Vec<Vec<Vec<f32>>>>, Error>>()?;
+            let logp = mean_log_probs(per_net);
             let mut found: Vec<(usize, Range<usize>, f32)> = Vec::new();
             for (row, &i) in chunk.iter().enumerate() {
                 let w = &wins[i];
@@ -341,8 +487,7 @@ impl NeuralDetector {
             }
             let spans: Vec<(usize, Range<usize>)> =
                 found.iter().map(|(r, p, _)| (*r, p.clone())).collect();
-            let probs: Vec<Vec<f32>> =
-                candle_nn::ops::softmax_last_dim(&self.heads.tc_logits(h, &spans)?)?.to_vec2()?;
+            let probs = self.tc_probs(hs, &spans)?;
             for ((row, pos, conf), p) in found.into_iter().zip(probs) {
                 let w = &wins[chunk[row]];
                 let bytes = w.offsets[pos.start].start..w.offsets[pos.end - 1].end;
@@ -380,7 +525,7 @@ impl NeuralDetector {
             vec![vec![1.0 / Technique::ALL.len() as f32; Technique::ALL.len()]; ranges.len()];
         let mut which: Vec<usize> = by_window.keys().copied().collect();
         which.sort_unstable();
-        self.encode(&wins, which, |chunk, h| {
+        self.encode(&wins, which, |chunk, hs| {
             let mut spans = Vec::new();
             let mut targets = Vec::new();
             for (row, i) in chunk.iter().enumerate() {
@@ -389,9 +534,7 @@ impl NeuralDetector {
                     targets.push(*k);
                 }
             }
-            let probs: Vec<Vec<f32>> =
-                candle_nn::ops::softmax_last_dim(&self.heads.tc_logits(h, &spans)?)?.to_vec2()?;
-            for (k, p) in targets.into_iter().zip(probs) {
+            for (k, p) in targets.into_iter().zip(self.tc_probs(hs, &spans)?) {
                 out[k] = p;
             }
             Ok(())
@@ -511,5 +654,46 @@ mod tests {
         assert_eq!(spans, vec![1..3, 4..5, 5..6]);
         let none = decode(&logp, 1..6, 10.0);
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn averages_are_taken_in_probability_space() {
+        let one = vec![vec![vec![0.5f32.ln(), 0.25f32.ln(), 0.25f32.ln()]]];
+        assert_eq!(mean_log_probs(vec![one.clone()]), one, "one network passes through");
+        let other = vec![vec![vec![0.1f32.ln(), 0.8f32.ln(), 0.1f32.ln()]]];
+        let mean = mean_log_probs(vec![one, other]);
+        let p: Vec<f32> = mean[0][0].iter().map(|l| l.exp()).collect();
+        for (got, want) in p.iter().zip([0.3, 0.525, 0.175]) {
+            assert!((got - want).abs() < 1e-6, "{p:?}");
+        }
+        let tc = mean_probs(vec![vec![vec![1.0, 0.0]], vec![vec![0.0, 1.0]], vec![vec![0.5, 0.5]]]);
+        assert_eq!(tc, vec![vec![0.5, 0.5]]);
+    }
+
+    #[test]
+    fn members_survive_a_round_trip() {
+        let t = |v: f32| StoredTensor {
+            name: "head.si.bias".into(),
+            shape: vec![1],
+            f16: vec![half::f16::from_f32(v).to_bits()],
+        };
+        let m = NeuralTechniqueModel {
+            encoder: "e".into(),
+            encoder_sha256: "s".into(),
+            trained_layers: 1,
+            tensors: vec![t(1.0)],
+            o_bias: -1.25,
+            tc_mix: 0.5,
+            epochs_done: 4,
+            si: Some(SiEnsemble { mix: 0.6, threshold: 0.15, seed: 0.35 }),
+            settings: vec![("seed".into(), "13".into())],
+            tuning: Vec::new(),
+            members: vec![vec![t(2.0)], vec![t(3.0)]],
+        };
+        let back = NeuralTechniqueModel::from_bytes(&m.to_bytes().unwrap()).unwrap();
+        assert_eq!(back.networks(), 3);
+        assert_eq!(back.members[1][0].f16, m.members[1][0].f16);
+        assert_eq!(back.setting("seed"), Some("13"));
+        assert_eq!(back.si, m.si);
     }
 }

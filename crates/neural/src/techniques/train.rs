@@ -29,8 +29,8 @@ use unspin_text::segment::trim_span;
 use super::ensemble::{window_spans, ArticleScores, SiEnsemble};
 use super::windows::{to_word_bounds, windows, Window};
 use super::{
-    assemble, decode, load_tokenizer, Heads, NeuralTechniqueModel, StoredTensor, TAG_B, TAG_I,
-    TAG_O,
+    assemble, decode, load_tokenizer, mean_log_probs, mean_probs, Heads, NeuralTechniqueModel,
+    StoredTensor, TAG_B, TAG_I, TAG_O,
 };
 use crate::bert::{stack_padded, Bert, Linear};
 use crate::install::MINILM;
@@ -56,6 +56,9 @@ pub struct NeuralTrainConfig {
     pub dropout: f32,
     /// Seed of the shuffles, the dropout and the head initialisation.
     pub seed: u64,
+    /// Seed of the choice of held-out articles (kept apart from `seed` so that models
+    /// trained with different seeds share their held-out articles and can be combined).
+    pub split_seed: u64,
     /// Share of the articles held out for tuning.
     pub tune_fraction: f64,
     /// Longest window in word pieces (the model keeps it for inference).
@@ -79,6 +82,7 @@ impl Default for NeuralTrainConfig {
             tc_weight_power: 0.5,
             dropout: 0.1,
             seed: 13,
+            split_seed: 13,
             tune_fraction: 0.1,
             window: super::windows::WINDOW,
             max_steps: None,
@@ -99,6 +103,7 @@ impl NeuralTrainConfig {
             ("tc_weight_power", self.tc_weight_power.to_string()),
             ("dropout", self.dropout.to_string()),
             ("seed", self.seed.to_string()),
+            ("split_seed", self.split_seed.to_string()),
             ("tune_fraction", self.tune_fraction.to_string()),
             ("window", self.window.to_string()),
         ]
@@ -256,6 +261,14 @@ struct Predictions {
     tc: Vec<Vec<f32>>,
 }
 
+impl Predictions {
+    /// The predictions of several networks on the same examples, averaged.
+    fn mean(all: Vec<Predictions>) -> Predictions {
+        let (logp, tc): (Vec<_>, Vec<_>) = all.into_iter().map(|p| (p.logp, p.tc)).unzip();
+        Predictions { logp: mean_log_probs(logp), tc: mean_probs(tc) }
+    }
+}
+
 fn predict(
     state: &State,
     frozen: &[Tensor],
@@ -363,13 +376,18 @@ pub fn train(
     if cfg.layers == 0 || cfg.layers > n_layers {
         return Err(Error::Format(format!("--layers must be 1..={n_layers}")));
     }
-    // Held-out articles.
-    let mut ids: Vec<usize> = (0..corpus.articles.len()).collect();
-    fastrand::Rng::with_seed(cfg.seed ^ 0x5EED).shuffle(&mut ids);
-    let n_tune = ((ids.len() as f64 * cfg.tune_fraction).round() as usize).clamp(1, ids.len() - 1);
-    let tune_articles: Vec<usize> = ids[..n_tune].to_vec();
+    if resume.as_ref().is_some_and(|m| !m.members.is_empty()) {
+        return Err(Error::Format(
+            "the checkpoint is an ensemble; resume from one of the models it combines".into(),
+        ));
+    }
+    let tune_articles = held_out(corpus.articles.len(), cfg.split_seed, cfg.tune_fraction);
     let is_tune = |a: usize| tune_articles.contains(&a);
-    log(format!("held out {} of {} articles for tuning", n_tune, ids.len()));
+    log(format!(
+        "held out {} of {} articles for tuning",
+        tune_articles.len(),
+        corpus.articles.len()
+    ));
 
     let t0 = Instant::now();
     let mut exs = Vec::new();
@@ -397,7 +415,7 @@ pub fn train(
         pieces as f64 / t0.elapsed().as_secs_f64()
     ));
     let train_ex: Vec<usize> = (0..exs.len()).filter(|&i| !is_tune(exs[i].article)).collect();
-    let tune_ex: Vec<usize> = (0..exs.len()).filter(|&i| is_tune(exs[i].article)).collect();
+    let ho = HeldOut::new(corpus, &exs, tune_articles.clone());
 
     // Technique class weights from the training examples.
     let nt = Technique::ALL.len();
@@ -410,17 +428,6 @@ pub fn train(
     let most = *counts.iter().max().unwrap_or(&1) as f32;
     let class_w: Vec<f32> =
         counts.iter().map(|&c| (most / c.max(1) as f32).powf(cfg.tc_weight_power)).collect();
-
-    // Held-out gold.
-    let texts: Vec<&str> = corpus.articles.iter().map(|a| a.doc.text.as_str()).collect();
-    let mut gold_si = Vec::new();
-    for &a in &tune_articles {
-        for r in merged(&corpus.articles[a].spans) {
-            gold_si.push(SiSpan { id: a.to_string(), start: r.start, end: r.end });
-        }
-    }
-    let gold_tc: Vec<usize> =
-        tune_ex.iter().flat_map(|&i| exs[i].spans.iter().map(|(_, t)| *t)).collect();
 
     let mut batches: Vec<Vec<usize>> = {
         let mut sorted = train_ex.clone();
@@ -510,13 +517,9 @@ pub fn train(
                 ));
             }
         }
-        let preds = predict(&state, &frozen, &exs, &tune_ex)?;
-        let (best_bias, best_f1) = (-12..=12)
-            .map(|k| k as f32 * 0.25)
-            .map(|bias| (bias, si_f1(&exs, &tune_ex, &preds, &gold_si, &texts, bias)))
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .unwrap_or((0.0, 0.0));
-        let acc = accuracy(&preds.tc, &gold_tc);
+        let preds = predict(&state, &frozen, &exs, &ho.ex)?;
+        let (best_bias, best_f1) = best_o_bias(corpus, &exs, &ho, &preds);
+        let acc = accuracy(&preds.tc, &ho.gold_tc);
         log(format!(
             "epoch {} done in {:.0}s: held-out SI F1 {best_f1:.4} (O bias {best_bias}), TC accuracy {acc:.4}",
             epoch + 1,
@@ -535,6 +538,7 @@ pub fn train(
             si: None,
             settings: cfg.settings(),
             tuning: tuning.clone(),
+            members: Vec::new(),
         };
         if let Some(path) = &cfg.checkpoint {
             m.save(path)?;
@@ -550,14 +554,157 @@ pub fn train(
         // Every epoch was done already: refit what is fitted on the held-out articles.
         (None, Some(m)) => {
             log(format!("all {} epochs done; refitting on the held-out articles", m.epochs_done));
-            (m, predict(&state, &frozen, &exs, &tune_ex)?)
+            (m, predict(&state, &frozen, &exs, &ho.ex)?)
         }
         (None, None) => return Err(Error::Format("nothing to train".into())),
     };
+    fit_mixes(corpus, &exs, &ho, &preds, &mut model, log)?;
+    Ok(model)
+}
+
+/// Combines models trained like each other with different seeds, on the same held-out
+/// split, into one ensemble: their probabilities on the held-out articles are averaged,
+/// and the `O` bias, the technique mix and the span ensemble are refitted on the average.
+pub fn combine(
+    dir: &Path,
+    corpus: &Corpus,
+    models: &[NeuralTechniqueModel],
+    log: &mut dyn FnMut(String),
+) -> Result<NeuralTechniqueModel, Error> {
+    let [first, rest @ ..] = models else {
+        return Err(Error::Format("no models to combine".into()));
+    };
+    if rest.is_empty() {
+        return Err(Error::Format("an ensemble needs at least two models".into()));
+    }
+    let split = |m: &NeuralTechniqueModel| -> (u64, f64) {
+        let seed = m.setting("split_seed").or(m.setting("seed")).and_then(|v| v.parse().ok());
+        let fraction = m.setting("tune_fraction").and_then(|v| v.parse().ok());
+        let d = NeuralTrainConfig::default();
+        (seed.unwrap_or(d.split_seed), fraction.unwrap_or(d.tune_fraction))
+    };
+    for (k, m) in models.iter().enumerate() {
+        let what = |x: &str| Error::Format(format!("model {}: {x}", k + 1));
+        if !m.members.is_empty() {
+            return Err(what("is an ensemble already; combine the models it was made of"));
+        }
+        if m.encoder_sha256 != MINILM.sha256 {
+            return Err(what("expects other encoder weights"));
+        }
+        if m.window() != first.window() || split(m) != split(first) {
+            return Err(what(
+                "was trained with another window or held-out split (pass the same --window \
+                 and --split-seed when training the models to combine)",
+            ));
+        }
+        if m.setting("data_sha256").is_some_and(|s| s != corpus.sha256) {
+            return Err(what("was trained on other data than the split given"));
+        }
+    }
+    let (split_seed, tune_fraction) = split(first);
+    let articles = held_out(corpus.articles.len(), split_seed, tune_fraction);
+    log(format!("{} held-out articles (split seed {split_seed})", articles.len()));
+    let tokenizer = load_tokenizer(dir)?;
+    let mut exs = Vec::new();
+    for &a in &articles {
+        exs.extend(examples(&tokenizer, a, &corpus.articles[a], first.window())?);
+    }
+    let ho = HeldOut::new(corpus, &exs, articles);
+    let rows: Vec<&[u32]> = exs.iter().map(|e| e.window.ids.as_slice()).collect();
+    let mut all = Vec::new();
+    for (k, m) in models.iter().enumerate() {
+        let cfg = NeuralTrainConfig { layers: m.trained_layers, ..NeuralTrainConfig::default() };
+        let state = State::new(dir, &cfg, Some(m))?;
+        let n = state.bert.num_layers();
+        let frozen = state.bert.frozen_states(&rows, n - m.trained_layers)?;
+        let preds = predict(&state, &frozen, &exs, &ho.ex)?;
+        let (bias, f1) = best_o_bias(corpus, &exs, &ho, &preds);
+        log(format!(
+            "model {}: held-out SI F1 {f1:.4} (O bias {bias}), TC accuracy {:.4}",
+            k + 1,
+            accuracy(&preds.tc, &ho.gold_tc)
+        ));
+        all.push(preds);
+    }
+    let preds = Predictions::mean(all);
+    let (bias, f1) = best_o_bias(corpus, &exs, &ho, &preds);
+    log(format!(
+        "average of {}: held-out SI F1 {f1:.4} (O bias {bias}), TC accuracy {:.4}",
+        models.len(),
+        accuracy(&preds.tc, &ho.gold_tc)
+    ));
+    let mut model = first.clone();
+    model.members = rest.iter().map(|m| m.tensors.clone()).collect();
+    model.o_bias = bias;
+    let seeds: Vec<&str> = models.iter().map(|m| m.setting("seed").unwrap_or("?")).collect();
+    NeuralTechniqueModel::set(&mut model.settings, "member_seeds", seeds.join(","));
+    NeuralTechniqueModel::set(&mut model.tuning, "heldout_si_f1_bio_average", format!("{f1:.4}"));
+    fit_mixes(corpus, &exs, &ho, &preds, &mut model, log)?;
+    Ok(model)
+}
+
+/// The held-out articles of a split: the first `fraction` of a shuffle seeded by `seed`.
+fn held_out(articles: usize, seed: u64, fraction: f64) -> Vec<usize> {
+    let mut ids: Vec<usize> = (0..articles).collect();
+    fastrand::Rng::with_seed(seed ^ 0x5EED).shuffle(&mut ids);
+    let n = ((articles as f64 * fraction).round() as usize).clamp(1, articles.saturating_sub(1));
+    ids.truncate(n);
+    ids
+}
+
+/// The held-out articles, their examples and their gold labels.
+struct HeldOut {
+    articles: Vec<usize>,
+    /// Indices of the held-out articles' examples.
+    ex: Vec<usize>,
+    /// Merged gold spans, with the article index as id.
+    gold_si: Vec<SiSpan>,
+    /// Gold technique of each example's spans, in (example, span) order.
+    gold_tc: Vec<usize>,
+}
+
+impl HeldOut {
+    fn new(corpus: &Corpus, exs: &[Example], articles: Vec<usize>) -> HeldOut {
+        let ex: Vec<usize> =
+            (0..exs.len()).filter(|&i| articles.contains(&exs[i].article)).collect();
+        let mut gold_si = Vec::new();
+        for &a in &articles {
+            for r in merged(&corpus.articles[a].spans) {
+                gold_si.push(SiSpan { id: a.to_string(), start: r.start, end: r.end });
+            }
+        }
+        let gold_tc = ex.iter().flat_map(|&i| exs[i].spans.iter().map(|(_, t)| *t)).collect();
+        HeldOut { articles, ex, gold_si, gold_tc }
+    }
+}
+
+/// The `O` bias with the best held-out SI F1 under BIO decoding, and that F1.
+fn best_o_bias(corpus: &Corpus, exs: &[Example], ho: &HeldOut, preds: &Predictions) -> (f32, f64) {
+    let texts: Vec<&str> = corpus.articles.iter().map(|a| a.doc.text.as_str()).collect();
+    (-12..=12)
+        .map(|k| k as f32 * 0.25)
+        .map(|bias| (bias, si_f1(exs, &ho.ex, preds, &ho.gold_si, &texts, bias)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or((0.0, 0.0))
+}
+
+/// Fits, on the held-out articles, the mixes with a fast model trained without them: the
+/// weight of the neural technique probabilities, and the span ensemble.
+fn fit_mixes(
+    corpus: &Corpus,
+    exs: &[Example],
+    ho: &HeldOut,
+    preds: &Predictions,
+    model: &mut NeuralTechniqueModel,
+    log: &mut dyn FnMut(String),
+) -> Result<(), Error> {
+    let nt = Technique::ALL.len();
+    let texts: Vec<&str> = corpus.articles.iter().map(|a| a.doc.text.as_str()).collect();
+    let (gold_si, gold_tc, tune_ex) = (&ho.gold_si, &ho.gold_tc, &ho.ex);
     // Mix with a fast model that never saw the held-out articles.
     let sub = Corpus {
         articles: (0..corpus.articles.len())
-            .filter(|&a| !is_tune(a))
+            .filter(|a| !ho.articles.contains(a))
             .map(|a| corpus.articles[a].clone())
             .collect(),
         sha256: corpus.sha256.clone(),
@@ -570,7 +717,7 @@ pub fn train(
         &mut quiet,
     )?;
     let mut fast_probs = Vec::new();
-    for &i in &tune_ex {
+    for &i in tune_ex {
         let e = &exs[i];
         let text = texts[e.article];
         let ranges: Vec<Range<usize>> = e
@@ -596,25 +743,25 @@ pub fn train(
     };
     let (mix, acc) = (0..=10)
         .map(|k| k as f32 / 10.0)
-        .map(|a| (a, accuracy(&mixed(a), &gold_tc)))
+        .map(|a| (a, accuracy(&mixed(a), gold_tc)))
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .unwrap_or((1.0, 0.0));
     log(format!(
         "held-out TC accuracy: fast {:.4}, neural {:.4}, mixed {acc:.4} with neural weight {mix}",
-        accuracy(&fast_probs, &gold_tc),
-        accuracy(&preds.tc, &gold_tc)
+        accuracy(&fast_probs, gold_tc),
+        accuracy(&preds.tc, gold_tc)
     ));
     model.tc_mix = mix;
     // Span identification with the same fast model: weight and threshold on held-out.
     let scores: HashMap<usize, ArticleScores<'_>> =
-        tune_articles.iter().map(|&a| (a, ArticleScores::new(texts[a], &fast))).collect();
+        ho.articles.iter().map(|&a| (a, ArticleScores::new(texts[a], &fast))).collect();
     let p_in: HashMap<usize, Vec<f32>> = tune_ex
         .iter()
         .map(|&i| (i, preds.logp[i].iter().map(|l| 1.0 - l[TAG_O].exp()).collect()))
         .collect();
     let ensemble_f1 = |e: SiEnsemble| {
         let mut pred = Vec::new();
-        for &i in &tune_ex {
+        for &i in tune_ex {
             let ex = &exs[i];
             let text = texts[ex.article];
             for (bytes, _) in window_spans(&scores[&ex.article], &ex.window, &p_in[&i], e) {
@@ -624,7 +771,7 @@ pub fn train(
                 }
             }
         }
-        si::score(&gold_si, &pred).f1
+        si::score(gold_si, &pred).f1
     };
     // Every (weight, threshold, seed ≥ threshold) on a grid; the first best in grid order
     // wins.
@@ -653,17 +800,25 @@ pub fn train(
         "held-out SI F1 without a seed threshold: {:.4} (neural weight {}, threshold {})",
         plain.1, plain.0.mix, plain.0.threshold
     ));
-    let bio = si_f1(&exs, &tune_ex, &preds, &gold_si, &texts, model.o_bias);
+    let bio = si_f1(exs, tune_ex, preds, gold_si, &texts, model.o_bias);
     let fast_only = first_best(&|e| e.mix == 0.0 && e.seed == e.threshold).1;
     log(format!(
         "held-out SI F1: neural BIO {bio:.4}, fast tokens {fast_only:.4}, ensemble {:.4} (neural weight {}, threshold {}, seed {})",
         best.1, best.0.mix, best.0.threshold, best.0.seed
     ));
-    model.tuning.push(("heldout_si_f1_ensemble".into(), format!("{:.4}", best.1)));
-    model.tuning.push(("heldout_si_f1_ensemble_no_seed".into(), format!("{:.4}", plain.1)));
-    model.tuning.push(("heldout_si_f1_bio".into(), format!("{bio:.4}")));
+    NeuralTechniqueModel::set(
+        &mut model.tuning,
+        "heldout_si_f1_ensemble",
+        format!("{:.4}", best.1),
+    );
+    NeuralTechniqueModel::set(
+        &mut model.tuning,
+        "heldout_si_f1_ensemble_no_seed",
+        format!("{:.4}", plain.1),
+    );
+    NeuralTechniqueModel::set(&mut model.tuning, "heldout_si_f1_bio", format!("{bio:.4}"));
     model.si = (best.1 > bio).then_some(best.0);
-    model.tuning.push(("heldout_tc_accuracy_mixed".into(), format!("{acc:.4}")));
-    model.tuning.push(("heldout_articles".into(), n_tune.to_string()));
-    Ok(model)
+    NeuralTechniqueModel::set(&mut model.tuning, "heldout_tc_accuracy_mixed", format!("{acc:.4}"));
+    NeuralTechniqueModel::set(&mut model.tuning, "heldout_articles", ho.articles.len().to_string());
+    Ok(())
 }
