@@ -357,7 +357,7 @@ pub struct EvalTechniques {
 #[derive(Subcommand, Debug)]
 pub enum TrainCommand {
     /// The fast technique model (SI tagger + TC classifier) on a PTC split.
-    Techniques(TrainTechniques),
+    Techniques(Box<TrainTechniques>),
     /// The check-worthiness model on CheckThat! TSV files.
     Claims(TrainClaims),
 }
