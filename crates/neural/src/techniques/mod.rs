@@ -4,7 +4,8 @@
 //! model's technique probabilities.
 //!
 //! The committed file holds only what training changed (the top layers and the heads, in
-//! f16); the base weights come from the installed encoder package.
+//! f16), for one network or for each network of a seed ensemble, whose probabilities are
+//! averaged; the base weights come from the installed encoder package.
 
 pub mod ensemble;
 pub mod train;

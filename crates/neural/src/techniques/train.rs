@@ -10,6 +10,9 @@
 //!    measures SI F1 and TC accuracy on the held-out articles and writes a checkpoint.
 //! 5. On the held-out articles: the `O` bias that maximises SI F1, and the weight of the
 //!    neural probabilities in the mix with a fast model trained on the same articles.
+//!
+//! [`combine`] makes an ensemble of models trained this way with other seeds (`split_seed`
+//! keeps their held-out articles the same): step 5 again, on their averaged probabilities.
 
 use std::collections::HashMap;
 use std::ops::Range;
