@@ -744,11 +744,27 @@ fn fit_mixes(
             .map(|(n, f)| n.iter().zip(f).map(|(x, y)| a * x + (1.0 - a) * y).collect())
             .collect()
     };
-    let (mix, acc) = (0..=10)
+    // The weight with the lowest log-loss: on a few hundred spans accuracy is flat over a
+    // wide range of weights, and its maximum is a matter of a span or two.
+    let log_loss = |a: f32| -> f64 {
+        let m = mixed(a);
+        let sum: f64 = m.iter().zip(gold_tc).map(|(p, &g)| -(p[g].max(1e-9) as f64).ln()).sum();
+        sum / m.len().max(1) as f64
+    };
+    let curve: Vec<(f32, f64, f64)> = (0..=10)
         .map(|k| k as f32 / 10.0)
-        .map(|a| (a, accuracy(&mixed(a), gold_tc)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .unwrap_or((1.0, 0.0));
+        .map(|a| (a, log_loss(a), accuracy(&mixed(a), gold_tc)))
+        .collect();
+    log(format!(
+        "held-out TC by neural weight (log-loss / accuracy): {}",
+        curve
+            .iter()
+            .map(|(a, l, acc)| format!("{a} {l:.3}/{acc:.3}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    let (mix, _, acc) =
+        curve.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((1.0, 0.0, 0.0));
     log(format!(
         "held-out TC accuracy: fast {:.4}, neural {:.4}, mixed {acc:.4} with neural weight {mix}",
         accuracy(&fast_probs, gold_tc),
