@@ -69,7 +69,9 @@ impl NeuralClaimModel {
                 "this build embeds no neural claim head (models/{NEURAL_CLAIM_FILE} was missing)"
             )));
         }
-        Self::from_bytes(EMBEDDED)
+        let model = Self::from_bytes(EMBEDDED);
+        artifact::release_embedded(EMBEDDED);
+        model
     }
 
     /// Reads a model file.

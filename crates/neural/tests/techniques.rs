@@ -17,7 +17,7 @@ static DETECTOR: LazyLock<Option<NeuralDetector>> = LazyLock::new(|| {
     }
     let model = NeuralTechniqueModel::embedded().ok()?;
     let fast = FastDetector::new(FastModel::embedded().unwrap());
-    Some(NeuralDetector::new(&model, fast).unwrap())
+    Some(NeuralDetector::new(model, fast).unwrap())
 });
 
 fn check_windows(text: &str, max: usize) -> Result<(), TestCaseError> {
@@ -80,11 +80,10 @@ fn an_ensemble_of_one_network_twice_detects_what_it_does_alone() {
     }
     let mut model = NeuralTechniqueModel::embedded().unwrap();
     model.members.truncate(0);
-    let single =
-        NeuralDetector::new(&model, FastDetector::new(FastModel::embedded().unwrap())).unwrap();
+    let fast = || FastDetector::new(FastModel::embedded().unwrap());
+    let single = NeuralDetector::new(model.clone(), fast()).unwrap();
     model.members = vec![model.tensors.clone()];
-    let twice =
-        NeuralDetector::new(&model, FastDetector::new(FastModel::embedded().unwrap())).unwrap();
+    let twice = NeuralDetector::new(model, fast()).unwrap();
     let text = "The corrupt, disgraceful elite lies again! Every patriot must stand up now, \
                 before these traitors destroy everything we love. Experts say the plan costs \
                 seven times what they claimed.";

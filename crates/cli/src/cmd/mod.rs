@@ -29,7 +29,7 @@ pub fn detector(args: &ModelArgs) -> Result<Arc<dyn TechniqueDetector>> {
         Ok(FastDetector::new(FastModel::embedded().context("loading the embedded fast model")?))
     };
     let neural = |m: NeuralTechniqueModel| -> Result<Arc<dyn TechniqueDetector>> {
-        let d = NeuralDetector::new(&m, fast()?).context("loading the neural technique model")?;
+        let d = NeuralDetector::new(m, fast()?).context("loading the neural technique model")?;
         Ok(Arc::new(d))
     };
     match args.model.as_str() {

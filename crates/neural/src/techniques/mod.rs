@@ -216,7 +216,9 @@ impl NeuralTechniqueModel {
                 "this build embeds no neural technique model (models/{NEURAL_TECHNIQUE_FILE} was missing)"
             )));
         }
-        Self::from_bytes(EMBEDDED)
+        let model = Self::from_bytes(EMBEDDED);
+        artifact::release_embedded(EMBEDDED);
+        model
     }
 
     /// Reads a model file.
@@ -317,15 +319,16 @@ pub fn assemble(
 }
 
 /// Builds one network per stored tensor set, for inference: the base weights are read
-/// once and shared by every network that does not override them.
-fn assemble_nets(dir: &Path, sets: &[&[StoredTensor]]) -> Result<Vec<Net>, Error> {
+/// once and shared by every network that does not override them; each set is dropped
+/// once it is converted.
+fn assemble_nets(dir: &Path, sets: Vec<Vec<StoredTensor>>) -> Result<Vec<Net>, Error> {
     let config = BertConfig::read(&dir.join("config.json"))?;
     let overridden = |name: &str| sets.iter().all(|set| set.iter().any(|t| t.name == name));
     let base = read_tensors(&dir.join("model.safetensors"), overridden)?;
-    sets.iter()
+    sets.into_iter()
         .map(|set| {
             let own: HashMap<String, Tensor> = set
-                .iter()
+                .into_iter()
                 .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
                 .collect::<Result<_, Error>>()?;
             let mut tensors = base.clone();
@@ -381,25 +384,27 @@ fn mean_probs(mut per_net: Vec<Vec<Vec<f32>>>) -> Vec<Vec<f32>> {
 }
 
 impl NeuralDetector {
-    /// Loads the installed encoder and applies `model` to it.
-    pub fn new(model: &NeuralTechniqueModel, fast: FastDetector) -> Result<NeuralDetector, Error> {
+    /// Loads the installed encoder and applies `model` to it (its weights are dropped as
+    /// they are converted).
+    pub fn new(model: NeuralTechniqueModel, fast: FastDetector) -> Result<NeuralDetector, Error> {
         if model.encoder_sha256 != MINILM.sha256 {
             return Err(Error::Format(
                 "the neural technique model expects other encoder weights".into(),
             ));
         }
         let dir = install::installed(&MINILM)?;
-        let sets: Vec<&[StoredTensor]> = std::iter::once(model.tensors.as_slice())
-            .chain(model.members.iter().map(|m| m.as_slice()))
-            .collect();
+        let window = model.window();
+        let (o_bias, tc_mix, si) = (model.o_bias, model.tc_mix, model.si);
+        let sets: Vec<Vec<StoredTensor>> =
+            std::iter::once(model.tensors).chain(model.members).collect();
         Ok(NeuralDetector {
-            nets: assemble_nets(&dir, &sets)?,
+            nets: assemble_nets(&dir, sets)?,
             tokenizer: load_tokenizer(&dir)?,
             fast,
-            window: model.window(),
-            o_bias: model.o_bias,
-            tc_mix: model.tc_mix,
-            si: model.si,
+            window,
+            o_bias,
+            tc_mix,
+            si,
         })
     }
 
