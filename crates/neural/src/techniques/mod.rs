@@ -203,11 +203,6 @@ impl NeuralTechniqueModel {
         list.push((key.to_string(), value));
     }
 
-    /// How many networks are averaged (1 + `members`).
-    pub fn networks(&self) -> usize {
-        1 + self.members.len()
-    }
-
     /// The model embedded in this binary (the committed `models/techniques-neural.bin`).
     pub fn embedded() -> Result<NeuralTechniqueModel, Error> {
         static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/techniques-neural.bin"));
@@ -308,14 +303,21 @@ pub fn assemble(
     trainable: usize,
 ) -> Result<(Bert, Vec<(String, candle_core::Var)>), Error> {
     let config = BertConfig::read(&dir.join("config.json"))?;
-    let mut tensors =
-        read_tensors(&dir.join("model.safetensors"), |name| overrides.contains_key(name))?;
+    let base = read_tensors(&dir.join("model.safetensors"), |name| overrides.contains_key(name))?;
+    Bert::from_tensors(config, &with_overrides(base, overrides), trainable)
+}
+
+/// The base tensors with the encoder tensors of `overrides` in place (heads left out).
+fn with_overrides(
+    mut tensors: HashMap<String, Tensor>,
+    overrides: &HashMap<String, Tensor>,
+) -> HashMap<String, Tensor> {
     for (k, v) in overrides {
         if !k.starts_with("head.") {
             tensors.insert(k.clone(), v.clone());
         }
     }
-    Bert::from_tensors(config, &tensors, trainable)
+    tensors
 }
 
 /// Builds one network per stored tensor set, for inference: the base weights are read
@@ -331,13 +333,7 @@ fn assemble_nets(dir: &Path, sets: Vec<Vec<StoredTensor>>) -> Result<Vec<Net>, E
                 .into_iter()
                 .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
                 .collect::<Result<_, Error>>()?;
-            let mut tensors = base.clone();
-            for (k, v) in &own {
-                if !k.starts_with("head.") {
-                    tensors.insert(k.clone(), v.clone());
-                }
-            }
-            let (bert, _) = Bert::from_tensors(config, &tensors, 0)?;
+            let (bert, _) = Bert::from_tensors(config, &with_overrides(base.clone(), &own), 0)?;
             let get = |n: &str| {
                 own.get(n).cloned().ok_or_else(|| Error::Format(format!("model file: no {n}")))
             };
@@ -697,7 +693,7 @@ mod tests {
             members: vec![vec![t(2.0)], vec![t(3.0)]],
         };
         let back = NeuralTechniqueModel::from_bytes(&m.to_bytes().unwrap()).unwrap();
-        assert_eq!(back.networks(), 3);
+        assert_eq!(back.members.len(), 2);
         assert_eq!(back.members[1][0].f16, m.members[1][0].f16);
         assert_eq!(back.setting("seed"), Some("13"));
         assert_eq!(back.si, m.si);
