@@ -841,3 +841,57 @@ fn fit_mixes(
     NeuralTechniqueModel::set(&mut model.tuning, "heldout_articles", ho.articles.len().to_string());
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(settings: &[(&str, &str)]) -> NeuralTechniqueModel {
+        NeuralTechniqueModel {
+            encoder: MINILM.name.into(),
+            encoder_sha256: MINILM.sha256.into(),
+            trained_layers: 1,
+            tensors: Vec::new(),
+            o_bias: 0.0,
+            tc_mix: 1.0,
+            epochs_done: 1,
+            si: None,
+            settings: settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            tuning: Vec::new(),
+            members: Vec::new(),
+        }
+    }
+
+    fn combine_error(models: &[NeuralTechniqueModel]) -> String {
+        let corpus = Corpus { articles: Vec::new(), sha256: "data".into() };
+        match combine(Path::new("/nonexistent"), &corpus, models, &mut |_| {}) {
+            Ok(_) => panic!("combined"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn combining_refuses_what_cannot_be_averaged() {
+        let a = model(&[("seed", "13")]);
+        assert!(combine_error(std::slice::from_ref(&a)).contains("at least two"));
+        // Without a split seed of its own, a model's held-out split follows its seed.
+        let other_split = model(&[("seed", "14")]);
+        assert!(combine_error(&[a.clone(), other_split]).contains("held-out split"));
+        let window = model(&[("seed", "14"), ("split_seed", "13"), ("window", "64")]);
+        assert!(combine_error(&[a.clone(), window]).contains("window"));
+        let data = model(&[("seed", "14"), ("split_seed", "13"), ("data_sha256", "other")]);
+        assert!(combine_error(&[a.clone(), data]).contains("other data"));
+        let mut ensemble = model(&[("seed", "14"), ("split_seed", "13")]);
+        ensemble.members.push(Vec::new());
+        assert!(combine_error(&[a, ensemble]).contains("ensemble already"));
+    }
+
+    #[test]
+    fn held_out_articles_depend_on_the_split_seed_alone() {
+        let a = held_out(325, 13, 0.1);
+        assert_eq!(a.len(), 33);
+        assert_eq!(a, held_out(325, 13, 0.1));
+        assert_ne!(a, held_out(325, 14, 0.1));
+        assert_eq!(held_out(2, 13, 0.9).len(), 1, "one article is always left to train on");
+    }
+}
