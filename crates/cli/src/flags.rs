@@ -483,6 +483,7 @@ pub struct TrainTechniques {
     /// Neural: instead of training, combine these trained models (same window and
     /// --split-seed, other seeds) into one ensemble whose probabilities are averaged; the
     /// decoding and mixing settings are refitted on their held-out articles.
-    #[arg(long, value_delimiter = ',', value_name = "FILES", num_args = 1..)]
+    #[arg(long, value_delimiter = ',', value_name = "FILES", num_args = 1..,
+          requires = "encoder", conflicts_with = "resume")]
     pub members: Vec<PathBuf>,
 }

@@ -119,11 +119,11 @@ fn interrupt_leaves_a_valid_file_that_resumes_to_one_line_each() {
     let status = child.wait().unwrap();
     let p = d.path().join("out.jsonl");
     let partial = ids(&p);
-    if status.success() {
+    if status.success() || partial.len() == 150 {
+        // A fast build can write every line before the signal lands.
         eprintln!("the run finished before the interrupt; resume still checked");
-    } else {
-        assert!(partial.len() < 150, "stopped early");
     }
+    assert!(partial.len() <= 150);
     assert!(partial.values().all(|&n| n == 1));
     let o = d.run(&["analyze", "in", "--out", "out.jsonl"], None);
     assert!(o.status.success(), "{}", stderr(&o));

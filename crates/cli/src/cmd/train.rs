@@ -72,10 +72,8 @@ fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) 
         let models = args
             .members
             .iter()
-            .map(|p| {
-                NeuralTechniqueModel::load(p).with_context(|| format!("reading {}", p.display()))
-            })
-            .collect::<Result<Vec<_>>>()?;
+            .map(|p| NeuralTechniqueModel::load(p))
+            .collect::<Result<Vec<_>, _>>()?;
         let model = unspin_neural::techniques::train::combine(&dir, &corpus, &models, &mut log)?;
         return write_model(out, &model.to_bytes()?, start);
     }
