@@ -98,9 +98,10 @@ pub struct NeuralTechniqueModel {
     pub members: Vec<Vec<StoredTensor>>,
 }
 
-/// Format 3 of [`NeuralTechniqueModel`]: one network, no `members`.
+/// Formats 2 and 3 of [`NeuralTechniqueModel`]: one network, no `members`. Format 2's SI
+/// ensemble was `(mix, threshold)`, format 3's a [`SiEnsemble`].
 #[derive(Deserialize)]
-struct ModelV3 {
+struct OneNetwork<Si> {
     encoder: String,
     encoder_sha256: String,
     trained_layers: usize,
@@ -108,59 +109,27 @@ struct ModelV3 {
     o_bias: f32,
     tc_mix: f32,
     epochs_done: usize,
-    si: Option<SiEnsemble>,
+    si: Option<Si>,
     settings: Vec<(String, String)>,
     tuning: Vec<(String, String)>,
 }
 
-impl From<ModelV3> for NeuralTechniqueModel {
-    fn from(m: ModelV3) -> Self {
+impl<Si> OneNetwork<Si> {
+    /// The model in the current format, its SI ensemble read by `si`.
+    fn into_model(self, si: impl FnOnce(Si) -> SiEnsemble) -> NeuralTechniqueModel {
         NeuralTechniqueModel {
-            encoder: m.encoder,
-            encoder_sha256: m.encoder_sha256,
-            trained_layers: m.trained_layers,
-            tensors: m.tensors,
-            o_bias: m.o_bias,
-            tc_mix: m.tc_mix,
-            epochs_done: m.epochs_done,
-            si: m.si,
-            settings: m.settings,
-            tuning: m.tuning,
+            encoder: self.encoder,
+            encoder_sha256: self.encoder_sha256,
+            trained_layers: self.trained_layers,
+            tensors: self.tensors,
+            o_bias: self.o_bias,
+            tc_mix: self.tc_mix,
+            epochs_done: self.epochs_done,
+            si: self.si.map(si),
+            settings: self.settings,
+            tuning: self.tuning,
             members: Vec::new(),
         }
-    }
-}
-
-/// Format 2 of [`NeuralTechniqueModel`]: the SI ensemble was `(mix, threshold)`.
-#[derive(Deserialize)]
-struct ModelV2 {
-    encoder: String,
-    encoder_sha256: String,
-    trained_layers: usize,
-    tensors: Vec<StoredTensor>,
-    o_bias: f32,
-    tc_mix: f32,
-    epochs_done: usize,
-    si: Option<(f32, f32)>,
-    settings: Vec<(String, String)>,
-    tuning: Vec<(String, String)>,
-}
-
-impl From<ModelV2> for NeuralTechniqueModel {
-    fn from(m: ModelV2) -> Self {
-        ModelV3 {
-            encoder: m.encoder,
-            encoder_sha256: m.encoder_sha256,
-            trained_layers: m.trained_layers,
-            tensors: m.tensors,
-            o_bias: m.o_bias,
-            tc_mix: m.tc_mix,
-            epochs_done: m.epochs_done,
-            si: m.si.map(|(mix, threshold)| SiEnsemble { mix, threshold, seed: threshold }),
-            settings: m.settings,
-            tuning: m.tuning,
-        }
-        .into()
     }
 }
 
@@ -183,10 +152,13 @@ impl NeuralTechniqueModel {
         const KIND: &str = "neural technique";
         match b.get(8..12) {
             Some(v) if v == 2u32.to_le_bytes() => {
-                Ok(artifact::unframed::<ModelV2>(b, MAGIC, 2, KIND)?.into())
+                let m: OneNetwork<(f32, f32)> = artifact::unframed(b, MAGIC, 2, KIND)?;
+                // No seed threshold: one equal to the threshold decodes the same.
+                Ok(m.into_model(|(mix, threshold)| SiEnsemble { mix, threshold, seed: threshold }))
             }
             Some(v) if v == 3u32.to_le_bytes() => {
-                Ok(artifact::unframed::<ModelV3>(b, MAGIC, 3, KIND)?.into())
+                let m: OneNetwork<SiEnsemble> = artifact::unframed(b, MAGIC, 3, KIND)?;
+                Ok(m.into_model(|si| si))
             }
             _ => Ok(artifact::unframed(b, MAGIC, FORMAT, KIND)?),
         }
@@ -670,6 +642,24 @@ mod tests {
         }
         let tc = mean_probs(vec![vec![vec![1.0, 0.0]], vec![vec![0.0, 1.0]], vec![vec![0.5, 0.5]]]);
         assert_eq!(tc, vec![vec![0.5, 0.5]]);
+    }
+
+    #[test]
+    fn formats_2_and_3_read_as_one_network() {
+        // The fields in the order the older formats wrote them; `si` is what differs.
+        fn old<Si: Serialize>(format: u32, si: Si) -> Vec<u8> {
+            let settings = vec![("window".to_string(), "64".to_string())];
+            let fields = ("e", "s", 2usize, Vec::<StoredTensor>::new(), -1.0f32, 0.6f32, 4usize);
+            let rest = (Some(si), settings, Vec::<(String, String)>::new());
+            artifact::framed(MAGIC, format, &(fields, rest)).unwrap()
+        }
+        let m = NeuralTechniqueModel::from_bytes(&old(2, (0.5f32, 0.3f32))).unwrap();
+        assert_eq!(m.si, Some(SiEnsemble { mix: 0.5, threshold: 0.3, seed: 0.3 }));
+        assert_eq!((m.trained_layers, m.o_bias, m.tc_mix, m.window()), (2, -1.0, 0.6, 64));
+        assert!(m.members.is_empty());
+        let e = SiEnsemble { mix: 0.6, threshold: 0.15, seed: 0.35 };
+        let m = NeuralTechniqueModel::from_bytes(&old(3, e)).unwrap();
+        assert_eq!((m.si, m.epochs_done), (Some(e), 4));
     }
 
     #[test]
