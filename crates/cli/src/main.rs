@@ -68,23 +68,6 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// The error and its causes, `: `-separated, leaving out a cause its error already quotes
-/// (errors that print their source and also return it from `source()`).
-fn chain(e: &anyhow::Error) -> String {
-    let mut out = String::new();
-    for cause in e.chain() {
-        let text = cause.to_string();
-        if out.contains(&text) {
-            continue;
-        }
-        if !out.is_empty() {
-            out.push_str(": ");
-        }
-        out.push_str(&text);
-    }
-    out
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -93,7 +76,7 @@ fn main() -> ExitCode {
         Ok(false) => ExitCode::from(2),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("unspin: error: {}", chain(&e));
+            eprintln!("unspin: error: {e:#}");
             ExitCode::from(2)
         }
     }

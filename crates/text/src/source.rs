@@ -159,7 +159,7 @@ impl Sources {
                     let err = if e.kind() == std::io::ErrorKind::InvalidData {
                         Error::Jsonl { line: reader.line, message: "not valid UTF-8".into() }
                     } else {
-                        Error::Io { path: PathBuf::from(&reader.path), source: e }
+                        Error::Io { path: PathBuf::from(&reader.path), cause: e }
                     };
                     self.jsonl = None;
                     return Some(Err(InputError { input, error: err }));
@@ -206,7 +206,7 @@ impl Iterator for Sources {
                             let input = path.display().to_string();
                             return Some(Err(InputError {
                                 input,
-                                error: Error::Io { path, source },
+                                error: Error::Io { path, cause: source },
                             }));
                         }
                     }
@@ -224,7 +224,7 @@ fn expand_glob(pattern: &str, items: &mut VecDeque<Item>) {
             input: pattern.to_string(),
             error: Error::Io {
                 path: PathBuf::from(pattern),
-                source: std::io::Error::other(message),
+                cause: std::io::Error::other(message),
             },
         })
     };
@@ -252,7 +252,7 @@ fn list_dir(root: &Path, items: &mut VecDeque<Item>) {
                 let source = e.into_io_error().unwrap_or_else(|| std::io::Error::other("walk"));
                 items.push_back(Item::Failed(InputError {
                     input,
-                    error: Error::Io { path, source },
+                    error: Error::Io { path, cause: source },
                 }));
                 continue;
             }
@@ -279,7 +279,7 @@ fn list_dir(root: &Path, items: &mut VecDeque<Item>) {
 fn read_file(path: &Path, opts: &ReadOptions) -> Result<Document, InputError> {
     let input = path.display().to_string();
     let fail = |error| InputError { input: input.clone(), error };
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let io = |cause| Error::Io { path: path.to_path_buf(), cause };
     let file = File::open(path).map_err(|e| fail(io(e)))?;
     let meta = file.metadata().map_err(|e| fail(io(e)))?;
     if meta.is_dir() {
@@ -302,7 +302,7 @@ fn read_stdin(opts: &ReadOptions) -> Result<Document, InputError> {
     let input = "<stdin>".to_string();
     let fail = |error| InputError { input: input.clone(), error };
     let bytes = read_limited(std::io::stdin().lock(), opts.decode.max_bytes)
-        .map_err(|source| fail(Error::Io { path: PathBuf::from("<stdin>"), source }))?;
+        .map_err(|cause| fail(Error::Io { path: PathBuf::from("<stdin>"), cause }))?;
     let text = decode(&bytes, &opts.decode).map_err(fail)?;
     let text = if looks_like_html(&text) { html::extract(&text).map_err(fail)? } else { text };
     Ok(Document::new("stdin", text).with_source(input))
