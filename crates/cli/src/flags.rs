@@ -101,7 +101,7 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 8)]
     pub encoder_batch: usize,
     /// Threads for the parallel run (default: all cores).
-    #[arg(long, short)]
+    #[arg(long, short, value_parser = positive)]
     pub jobs: Option<usize>,
     #[command(flatten)]
     pub input: InputArgs,
@@ -156,11 +156,11 @@ pub struct AnalyzeArgs {
     /// Output format [default: pretty on a terminal, json otherwise].
     #[arg(long, short)]
     pub format: Option<Format>,
-    /// Hide technique spans below this confidence.
-    #[arg(long, default_value_t = 0.0, value_name = "C")]
+    /// Hide technique spans below this confidence (0 to 1).
+    #[arg(long, default_value_t = 0.0, value_name = "C", value_parser = confidence)]
     pub min_confidence: f32,
     /// Documents analysed at once (default: all cores).
-    #[arg(long, short, value_name = "N")]
+    #[arg(long, short, value_name = "N", value_parser = positive)]
     pub jobs: Option<usize>,
     /// Claim model: `fast` (embedded linear model), `neural` (MiniLM sentence embeddings
     /// stacked on it; needs `unspin model install`), or a path to a fast claim model file.
@@ -198,11 +198,27 @@ pub struct ServeArgs {
     #[arg(long, env = "UNSPIN_MAX_BODY", default_value_t = 2 * 1024 * 1024)]
     pub max_body: usize,
     /// Analyses running or waiting at once; beyond, 503 with Retry-After.
-    #[arg(long, env = "UNSPIN_QUEUE")]
+    #[arg(long, env = "UNSPIN_QUEUE", value_parser = positive)]
     pub queue: Option<usize>,
     /// Longest time a request may take, in seconds; beyond, 504.
-    #[arg(long, env = "UNSPIN_TIMEOUT", default_value_t = 30)]
-    pub timeout: u64,
+    #[arg(long, env = "UNSPIN_TIMEOUT", default_value = "30", value_parser = seconds)]
+    pub timeout: std::time::Duration,
+    /// Longest time a client may take to send a request's headers, in seconds (also how
+    /// long an idle keep-alive connection stays open); beyond, the connection is closed.
+    #[arg(long, env = "UNSPIN_HEADER_TIMEOUT", default_value = "10", value_parser = seconds)]
+    pub header_timeout: std::time::Duration,
+    /// Longest time a client may take to send a request body, in seconds; beyond, 408.
+    #[arg(long, env = "UNSPIN_BODY_TIMEOUT", default_value = "10", value_parser = seconds)]
+    pub body_timeout: std::time::Duration,
+    /// On Ctrl-C or SIGTERM, how long requests in flight may finish, in seconds; then
+    /// the remaining connections are closed.
+    #[arg(long, env = "UNSPIN_SHUTDOWN_TIMEOUT", default_value = "10", value_parser = seconds)]
+    pub shutdown_timeout: std::time::Duration,
+    /// Answer requests for this host name too (repeatable). A server bound to loopback
+    /// answers only to localhost, 127.0.0.1 and [::1] otherwise (421), which keeps web
+    /// pages from reaching it through DNS rebinding; one bound elsewhere answers any.
+    #[arg(long, value_name = "HOST")]
+    pub allow_host: Vec<String>,
     /// Claim model (`fast`, `neural`, or a path).
     #[arg(long, default_value = "fast", value_name = "MODEL")]
     pub claims_model: String,
@@ -486,4 +502,28 @@ pub struct TrainTechniques {
     #[arg(long, value_delimiter = ',', value_name = "FILES", num_args = 1..,
           requires = "encoder", conflicts_with = "resume")]
     pub members: Vec<PathBuf>,
+}
+
+/// A whole number of at least 1.
+fn positive(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A number of seconds, at least 1.
+fn seconds(s: &str) -> Result<std::time::Duration, String> {
+    positive(s).map(|n| std::time::Duration::from_secs(n as u64))
+}
+
+/// A confidence: a finite number from 0 to 1.
+fn confidence(s: &str) -> Result<f32, String> {
+    let c: f32 = s.parse().map_err(|e| format!("{e}"))?;
+    if c.is_finite() && (0.0..=1.0).contains(&c) {
+        Ok(c)
+    } else {
+        Err("must be a number from 0 to 1".into())
+    }
 }

@@ -283,3 +283,55 @@ fn neural_model_finds_spans_with_exact_offsets() {
         assert!(official().contains(&f[1]), "{line}");
     }
 }
+
+#[test]
+fn regression_21_hostile_files_and_flags_fail_clearly() {
+    let d = Dir::new();
+    // A page nested 100,000 deep: read at once, its text kept.
+    let deep = format!(
+        "<html><body>{}Deep text.{}</body></html>",
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    d.create("deep.html", deep);
+    let o = d.run(&["analyze", "deep.html", "--format", "jsonl"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["text"], "Deep text.");
+    // Model files: a device, a text file, a directory — refused before reading.
+    d.create("a.txt", hay::OPINION);
+    d.create("notes.bin", "not a model");
+    for model in ["/dev/zero", "notes.bin", "."] {
+        let o = d.run(&["analyze", "--model", model, "a.txt"], None);
+        assert_eq!(o.status.code(), Some(2), "{model}");
+        assert!(stderr(&o).contains("loading model"), "{model}: {}", stderr(&o));
+    }
+    // Flags out of range.
+    for args in [
+        &["analyze", "--min-confidence", "2", "a.txt"][..],
+        &["analyze", "--min-confidence", "NaN", "a.txt"],
+        &["analyze", "--min-confidence", "inf", "a.txt"],
+        &["analyze", "--jobs", "0", "a.txt"],
+        &["serve", "--queue", "0"],
+        &["serve", "--timeout", "0"],
+    ] {
+        let o = d.run(args, None);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains("invalid value"), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn regression_21_dangling_and_looping_links_are_errors() {
+    let d = Dir::new();
+    std::fs::create_dir(d.path().join("in")).unwrap();
+    d.create("in/a.txt", hay::OPINION);
+    std::os::unix::fs::symlink(d.path().join("in/gone.txt"), d.path().join("in/b.txt")).unwrap();
+    std::os::unix::fs::symlink(d.path().join("in/c.txt"), d.path().join("in/c.txt")).unwrap();
+    let o = d.run(&["analyze", "in", "--format", "jsonl"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o).lines().count(), 1, "the readable file is still analysed");
+    let err = stderr(&o);
+    assert!(err.contains("b.txt") && err.contains("c.txt"), "{err}");
+}

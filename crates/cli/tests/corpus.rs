@@ -94,42 +94,108 @@ fn failures_are_logged_and_the_run_goes_on() {
     assert!(v["message"].as_str().unwrap().contains("binary"));
 }
 
+/// Starts a corpus run over 150 large documents on one thread, and returns once it has
+/// written its first line (so it is surely running, and far from done).
 #[cfg(unix)]
-#[test]
-fn interrupt_leaves_a_valid_file_that_resumes_to_one_line_each() {
+fn running_corpus_run(d: &Dir) -> std::process::Child {
     use std::process::Stdio;
-    let d = Dir::new();
     std::fs::create_dir(d.path().join("in")).unwrap();
     let big = hay::OPINION.repeat(60);
     for i in 0..150 {
         d.create(&format!("in/d{i:03}.txt"), &big);
     }
-    let mut child = d
+    let child = d
         .cmd()
         .args(["analyze", "in", "--out", "out.jsonl", "--jobs", "1"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    let p = d.path().join("out.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::fs::read_to_string(&p).map_or(true, |t| !t.contains('\n')) {
+        assert!(std::time::Instant::now() < deadline, "the run wrote nothing");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child
+}
+
+/// Sends `signal` to a corpus run in progress: it stops early with exit 2 and a message,
+/// leaves whole lines only, and the rerun completes with one line per document.
+#[cfg(unix)]
+fn interrupted_run_resumes(signal: i32) {
+    let d = Dir::new();
+    let child = running_corpus_run(&d);
     // SAFETY: plain kill(2) on our own child's pid.
     unsafe {
-        libc_kill(child.id() as i32, 2);
+        libc_kill(child.id() as i32, signal);
     }
-    let status = child.wait().unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("interrupted"), "{}", stderr(&o));
     let p = d.path().join("out.jsonl");
     let partial = ids(&p);
-    if status.success() || partial.len() == 150 {
-        // A fast build can write every line before the signal lands.
-        eprintln!("the run finished before the interrupt; resume still checked");
-    }
-    assert!(partial.len() <= 150);
+    assert!(!partial.is_empty() && partial.len() < 150, "{} lines", partial.len());
     assert!(partial.values().all(|&n| n == 1));
     let o = d.run(&["analyze", "in", "--out", "out.jsonl"], None);
     assert!(o.status.success(), "{}", stderr(&o));
     let m = ids(&p);
     assert_eq!(m.len(), 150);
     assert!(m.values().all(|&n| n == 1));
+}
+
+#[cfg(unix)]
+#[test]
+fn interrupt_leaves_a_valid_file_that_resumes_to_one_line_each() {
+    interrupted_run_resumes(2); // SIGINT
+}
+
+#[cfg(unix)]
+#[test]
+fn regression_21_sigterm_stops_a_corpus_run_like_ctrl_c() {
+    interrupted_run_resumes(15); // SIGTERM
+}
+
+#[cfg(unix)]
+#[test]
+fn regression_21_a_second_run_on_the_same_out_is_refused() {
+    let d = Dir::new();
+    let mut first = running_corpus_run(&d);
+    let o = d.run(&["analyze", "in", "--out", "out.jsonl"], None);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("is being written by another unspin run"), "{err}");
+    #[cfg(target_os = "linux")]
+    assert!(err.contains(&format!("process {}", first.id())), "{err}");
+    // A resume started meanwhile is refused too: --force must not empty a file in use.
+    let o = d.run(&["analyze", "in", "--out", "out.jsonl", "--force"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(first.wait().unwrap().success());
+    let m = ids(&d.path().join("out.jsonl"));
+    assert_eq!(m.len(), 150);
+    assert!(m.values().all(|&n| n == 1), "no document twice");
+}
+
+#[test]
+fn regression_21_a_run_never_reads_its_own_output() {
+    let d = Dir::new();
+    std::fs::create_dir(d.path().join("d")).unwrap();
+    d.create("d/in.jsonl", format!("{}\n", serde_json::json!({"id": "a", "text": hay::OPINION})));
+    for _ in 0..2 {
+        // The glob matches the output (and the error log) from the second run on.
+        let o = d.run(
+            &["analyze", "d/*.jsonl", "--out", "d/results.jsonl", "--errors", "d/errors.jsonl"],
+            None,
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let o = d.run(&["analyze", "d/*.jsonl", "--out", "d/results.jsonl"], None);
+    assert!(stderr(&o).contains("own output file"), "{}", stderr(&o));
+    assert_eq!(ids(&d.path().join("d/results.jsonl")).len(), 1);
+    // The output named as the input: nothing is read back, nothing grows.
+    let o = d.run(&["analyze", "d/results.jsonl", "--out", "d/results.jsonl"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(ids(&d.path().join("d/results.jsonl")).len(), 1);
 }
 
 #[cfg(unix)]

@@ -143,7 +143,7 @@ impl Analyzer {
             for d in det.detect(&doc.text) {
                 let Some(top) = d.techniques.first() else { continue };
                 let confidence = d.span_confidence * top.probability;
-                if confidence < self.min_confidence {
+                if confidence < self.min_confidence || !has_a_word(&doc.text[d.range.clone()]) {
                     continue;
                 }
                 let (start, end) = doc.char_span(d.range.clone());
@@ -181,4 +181,17 @@ impl Analyzer {
             checks,
         }
     }
+}
+
+/// Longest run of letters read as a word (the longest English dictionary words have 45).
+const MAX_WORD_CHARS: usize = 45;
+
+/// Whether a span holds at least one word a reader would recognise as one: a technique
+/// is carried by words, and a span made only of a 2 MB run of letters, a hash or a
+/// number carries none.
+fn has_a_word(span: &str) -> bool {
+    unspin_text::segment::tokens(span).iter().any(|t| {
+        t.kind == unspin_text::segment::TokenKind::Word
+            && t.text(span).chars().take(MAX_WORD_CHARS + 1).count() <= MAX_WORD_CHARS
+    })
 }

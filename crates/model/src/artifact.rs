@@ -108,9 +108,97 @@ pub fn unframed<T: serde::de::DeserializeOwned>(
         .map_err(|e| Error::Format(e.to_string()))
 }
 
-/// Reads a model file.
+/// Leading bytes of a neural technique model file (`unspin-neural`).
+pub const NEURAL_TECHNIQUES_MAGIC: &[u8; 8] = b"UNSPINNT";
+/// Leading bytes of a neural claim model file (`unspin-neural`).
+pub const NEURAL_CLAIMS_MAGIC: &[u8; 8] = b"UNSPINNC";
+
+/// Largest model file unspin reads (the largest it writes is under 100 MB).
+pub const MAX_MODEL_BYTES: u64 = 1 << 30;
+
+/// What a model file holds, read from its first eight bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArtifactKind {
+    /// The fast technique model (`UNSPINFM`).
+    FastTechniques,
+    /// The fast claim model (`UNSPINCM`).
+    FastClaims,
+    /// A fine-tuned neural technique model (`UNSPINNT`).
+    NeuralTechniques,
+    /// A neural claim model (`UNSPINNC`).
+    NeuralClaims,
+}
+
+impl ArtifactKind {
+    /// Every kind, with its magic bytes.
+    pub const ALL: [(ArtifactKind, &'static [u8; 8]); 4] = [
+        (ArtifactKind::FastTechniques, FAST_MAGIC),
+        (ArtifactKind::FastClaims, CLAIM_MAGIC),
+        (ArtifactKind::NeuralTechniques, NEURAL_TECHNIQUES_MAGIC),
+        (ArtifactKind::NeuralClaims, NEURAL_CLAIMS_MAGIC),
+    ];
+
+    /// The kind whose magic bytes `bytes` starts with.
+    pub fn of(bytes: &[u8]) -> Option<ArtifactKind> {
+        ArtifactKind::ALL.iter().find(|(_, m)| bytes.starts_with(&m[..])).map(|(k, _)| *k)
+    }
+
+    /// The kind of the model file at `path`, from its first eight bytes only.
+    pub fn of_file(path: &Path) -> Result<ArtifactKind, Error> {
+        use std::io::Read;
+        let io = |cause| Error::Io { path: path.to_path_buf(), cause };
+        let mut file = open_model(path)?;
+        let mut head = Vec::with_capacity(8);
+        (&mut file).take(8).read_to_end(&mut head).map_err(io)?;
+        ArtifactKind::of(&head).ok_or_else(|| not_a_model(path))
+    }
+}
+
+fn not_a_model(path: &Path) -> Error {
+    Error::Format(format!(
+        "{} is not an unspin model file (it does not start with an unspin model header)",
+        path.display()
+    ))
+}
+
+/// Opens a model file after checking that it is a regular file of a sane size, so that
+/// a device, a FIFO or a huge file is refused before anything is read.
+fn open_model(path: &Path) -> Result<std::fs::File, Error> {
+    let io = |cause| Error::Io { path: path.to_path_buf(), cause };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
+        return Err(Error::Format(format!("{} is not a regular file", path.display())));
+    }
+    if meta.len() > MAX_MODEL_BYTES {
+        return Err(Error::Format(format!(
+            "{} is {} bytes, over the {} byte limit for a model file",
+            path.display(),
+            meta.len(),
+            MAX_MODEL_BYTES
+        )));
+    }
+    Ok(file)
+}
+
+/// Reads a model file: a regular file of at most [`MAX_MODEL_BYTES`] that starts with an
+/// unspin model header (checked before the rest is read).
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
-    std::fs::read(path).map_err(|cause| Error::Io { path: path.to_path_buf(), cause })
+    use std::io::Read;
+    let io = |cause| Error::Io { path: path.to_path_buf(), cause };
+    let file = open_model(path)?;
+    let len = file.metadata().map_err(io)?.len();
+    let mut bytes = Vec::with_capacity(len as usize);
+    let mut limited = file.take(MAX_MODEL_BYTES + 1);
+    (&mut limited).take(8).read_to_end(&mut bytes).map_err(io)?;
+    if ArtifactKind::of(&bytes).is_none() {
+        return Err(not_a_model(path));
+    }
+    limited.read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_MODEL_BYTES {
+        return Err(Error::Format(format!("{} grew past the model size limit", path.display())));
+    }
+    Ok(bytes)
 }
 
 /// Writes a model file.
@@ -311,6 +399,28 @@ mod tests {
         assert!(FastModel::from_bytes(b"").is_err());
         assert!(FastModel::from_bytes(b"UNSPINFM\x01\0\0\0garbage").is_err());
         assert!(FastModel::from_bytes(b"UNSPINFM\x09\0\0\0").is_err());
+    }
+
+    #[test]
+    fn model_files_are_checked_before_they_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = dir.path().join("notes.txt");
+        std::fs::write(&text, "not a model").unwrap();
+        let err = read_file(&text).unwrap_err().to_string();
+        assert!(err.contains("not an unspin model file"), "{err}");
+        assert!(read_file(dir.path()).is_err(), "a directory is refused");
+        #[cfg(unix)]
+        {
+            // A device would be read forever: refused without reading.
+            let err = read_file(Path::new("/dev/zero")).unwrap_err().to_string();
+            assert!(err.contains("not a regular file"), "{err}");
+            let err = ArtifactKind::of_file(Path::new("/dev/zero")).unwrap_err().to_string();
+            assert!(err.contains("not a regular file"), "{err}");
+        }
+        let model = dir.path().join("m.bin");
+        std::fs::write(&model, b"UNSPINNC\x01\0\0\0rest").unwrap();
+        assert_eq!(ArtifactKind::of_file(&model).unwrap(), ArtifactKind::NeuralClaims);
+        assert_eq!(read_file(&model).unwrap().len(), 16);
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::Error;
 
 /// File name of the committed neural claim model, under `models/`.
 pub const NEURAL_CLAIM_FILE: &str = "claims-neural.bin";
-const MAGIC: &[u8; 8] = b"UNSPINNC";
+const MAGIC: &[u8; 8] = artifact::NEURAL_CLAIMS_MAGIC;
 /// Version of the sentence-embedding recipe (tokenisation, pooling); part of cache keys.
 pub const EMBEDDING_VERSION: u32 = 2;
 const FORMAT: u32 = 2;

@@ -20,5 +20,7 @@
 #![deny(missing_docs)]
 
 pub mod http;
+pub mod serve;
 
 pub use http::{app, AppState, ServerConfig};
+pub use serve::{serve, ConnLimits, Shutdown};

@@ -258,11 +258,25 @@ async fn no_cors_unless_asked() {
 /// A detector that takes its time, to fill the queue and pass the time limit.
 struct Slow(Duration);
 
+/// How many analyses the slow detector has begun (tests that use it run one at a time).
+static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Waits until the slow detector is inside an analysis (so its slot is taken).
+async fn wait_until_analysing() {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while STARTED.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(std::time::Instant::now() < deadline, "the analysis never started");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 impl TechniqueDetector for Slow {
     fn name(&self) -> &str {
         "slow"
     }
     fn detect(&self, _: &str) -> Vec<Detection> {
+        STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         std::thread::sleep(self.0);
         vec![]
     }
@@ -272,18 +286,20 @@ impl TechniqueDetector for Slow {
 }
 
 fn slow_router(sleep: Duration, config: ServerConfig) -> Router {
+    STARTED.store(0, std::sync::atomic::Ordering::SeqCst);
     let analyzer = AnalyzerBuilder::new().techniques_shared(Arc::new(Slow(sleep))).build();
     app(AppState::new(analyzer, config))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overload_is_503_with_retry_after() {
+    let _serial = SERIAL.lock().await;
     let r = slow_router(
         Duration::from_millis(600),
         ServerConfig { queue: 1, ..ServerConfig::default() },
     );
     let first = tokio::spawn(send(r.clone(), post("/api/v1/analyze", Some("text/plain"), "one")));
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    wait_until_analysing().await;
     let (st, h, v) = send(r.clone(), post("/api/v1/analyze", Some("text/plain"), "two")).await;
     assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(h[header::RETRY_AFTER], "1");
@@ -296,9 +312,151 @@ async fn overload_is_503_with_retry_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_requests_time_out_with_504() {
+    let _serial = SERIAL.lock().await;
     let cfg = ServerConfig { timeout: Duration::from_millis(100), ..ServerConfig::default() };
     let r = slow_router(Duration::from_millis(500), cfg);
     let (st, _, v) = send(r, post("/api/v1/analyze", Some("text/plain"), "slow")).await;
     assert_eq!(st, StatusCode::GATEWAY_TIMEOUT);
     assert_eq!(v["type"], "timeout");
+}
+
+/// Issue 21: a page nested 10,000 deep is answered at once (elements past the depth
+/// limit are unwrapped), with its text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_21_deeply_nested_html_is_answered_quickly() {
+    let page = format!(
+        "<html><body>{}Officials said the plan failed.{}</body></html>",
+        "<div>".repeat(10_000),
+        "</div>".repeat(10_000)
+    );
+    let cfg = ServerConfig { timeout: Duration::from_secs(5), ..ServerConfig::default() };
+    let started = std::time::Instant::now();
+    let (st, _, v) = send(router(cfg), post("/api/v1/analyze", Some("text/html"), page)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["text"], "Officials said the plan failed.");
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+}
+
+/// Issue 21: HTML extraction runs on the analysis pool, under the queue: with the only
+/// slot taken, an HTML request is refused like any other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regression_21_html_extraction_is_admitted_like_analysis() {
+    let _serial = SERIAL.lock().await;
+    let r = slow_router(
+        Duration::from_millis(800),
+        ServerConfig { queue: 1, ..ServerConfig::default() },
+    );
+    let first = tokio::spawn(send(r.clone(), post("/api/v1/analyze", Some("text/plain"), "one")));
+    wait_until_analysing().await;
+    let (st, _, v) =
+        send(r.clone(), post("/api/v1/analyze", Some("text/html"), "<p>two</p>")).await;
+    assert_eq!(st, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    assert_eq!(v["type"], "overloaded");
+    assert_eq!(first.await.unwrap().0, StatusCode::OK);
+}
+
+/// Issue 21: a body that stops arriving is answered 408, not waited on forever.
+#[tokio::test]
+async fn regression_21_slow_bodies_time_out_with_408() {
+    let stalled = futures_stream(b"The start of a body".to_vec());
+    let cfg = ServerConfig { body_timeout: Duration::from_millis(200), ..ServerConfig::default() };
+    let req = post("/api/v1/analyze", Some("text/plain"), Body::from_stream(stalled));
+    let started = std::time::Instant::now();
+    let (st, _, v) = send(router(cfg), req).await;
+    assert_eq!(st, StatusCode::REQUEST_TIMEOUT, "{v}");
+    assert_eq!(v["type"], "body_timeout");
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+/// One chunk, then nothing ever again.
+fn futures_stream(
+    first: Vec<u8>,
+) -> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
+    struct Stalled(Option<Vec<u8>>);
+    impl futures_core::Stream for Stalled {
+        type Item = Result<Vec<u8>, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            match self.0.take() {
+                Some(chunk) => std::task::Poll::Ready(Some(Ok(chunk))),
+                None => std::task::Poll::Pending,
+            }
+        }
+    }
+    Stalled(Some(first))
+}
+
+/// Issue 21: every error is JSON, 405 included; CORS preflights pass when CORS is on;
+/// the API's 422 does not point at a CLI flag.
+#[tokio::test]
+async fn regression_21_method_cors_preflight_and_messages() {
+    let (st, _, v) = send(
+        router(ServerConfig::default()),
+        Request::get("/api/v1/analyze").body(Body::empty()).unwrap(),
+    )
+    .await;
+    assert_eq!(st, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(v["type"], "method_not_allowed", "{v}");
+
+    let origin = "https://newsroom.example";
+    let cfg = ServerConfig { cors: Some(origin.into()), ..ServerConfig::default() };
+    let preflight = Request::options("/api/v1/analyze")
+        .header(header::ORIGIN, origin)
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+        .header(header::ACCESS_CONTROL_REQUEST_HEADERS, "content-type")
+        .body(Body::empty())
+        .unwrap();
+    let (st, h, _) = send(router(cfg), preflight).await;
+    assert!(st.is_success(), "{st}");
+    assert_eq!(h[header::ACCESS_CONTROL_ALLOW_ORIGIN], origin);
+    assert!(h[header::ACCESS_CONTROL_ALLOW_METHODS].to_str().unwrap().contains("POST"));
+
+    let (st, _, v) = send(
+        router(ServerConfig::default()),
+        post("/api/v1/analyze", Some("text/plain"), vec![b'a', 0xff, b'b']),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let msg = v["error"].as_str().unwrap();
+    assert!(msg.contains("not valid UTF-8") && !msg.contains("--lossy"), "{msg}");
+}
+
+/// Issue 21: a server that answers only to loopback names refuses a rebound host (421).
+#[tokio::test]
+async fn regression_21_host_header_is_checked() {
+    let cfg = ServerConfig {
+        allowed_hosts: ServerConfig::hosts_for("127.0.0.1:8080".parse().unwrap()),
+        ..ServerConfig::default()
+    };
+    let get = |host: &str| {
+        Request::get("/healthz").header(header::HOST, host).body(Body::empty()).unwrap()
+    };
+    for host in ["localhost:8080", "127.0.0.1:8080", "[::1]:8080", "LOCALHOST"] {
+        let (st, _, v) = send(router(cfg.clone()), get(host)).await;
+        assert_eq!((st, v["status"].as_str()), (StatusCode::OK, Some("ok")), "{host}");
+    }
+    for host in ["attacker.example:8080", "localhost.attacker.example", "127.0.0.1.nip.io"] {
+        let (st, _, v) = send(router(cfg.clone()), get(host)).await;
+        assert_eq!(st, StatusCode::MISDIRECTED_REQUEST, "{host}");
+        assert_eq!(v["type"], "wrong_host");
+    }
+    // A server bound to every interface answers any name.
+    assert!(ServerConfig::hosts_for("0.0.0.0:8080".parse().unwrap()).is_empty());
+}
+
+/// Issue 21: a 2 MB run of letters is no word, and no technique span.
+#[tokio::test]
+async fn regression_21_a_huge_word_is_not_a_span() {
+    let mut word = String::with_capacity(1_000_000);
+    let mut x: u32 = 7;
+    while word.len() < 1_000_000 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        word.push((b'a' + (x >> 16) as u8 % 26) as char);
+    }
+    let cfg = ServerConfig { max_body: 4 << 20, ..ServerConfig::default() };
+    let (st, _, v) = send(router(cfg), post("/api/v1/analyze", Some("text/plain"), word)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(v["techniques"].as_array().unwrap().len(), 0, "{}", v["techniques"]);
 }

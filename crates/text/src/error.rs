@@ -39,6 +39,9 @@ pub enum Error {
         /// `source()`, so that a printed chain names it once.
         cause: std::io::Error,
     },
+    /// The input is one of this run's own output files.
+    #[error("is this run's own output file; not read as input")]
+    OwnOutput,
     /// An HTML page had no extractable text.
     #[error("no article text could be extracted from the HTML")]
     NoHtmlText,

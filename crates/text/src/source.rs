@@ -40,6 +40,38 @@ use crate::{decode, html, DecodeOptions, Document, Error};
 pub struct ReadOptions {
     /// Size limit and lossy decoding.
     pub decode: DecodeOptions,
+    /// Files never read as input, by identity (a run's own output files): a path that
+    /// names one of them, under any name or link, yields [`Error::OwnOutput`].
+    pub exclude: Vec<FileId>,
+}
+
+/// A file's identity: device and inode on Unix (so another name or a link to the same
+/// file compares equal), the canonical path elsewhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileId(FileIdInner);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum FileIdInner {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+impl FileId {
+    /// The identity of the file `path` names (links followed).
+    pub fn of(path: &Path) -> std::io::Result<FileId> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let m = std::fs::metadata(path)?;
+            Ok(FileId(FileIdInner::Inode(m.dev(), m.ino())))
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(FileId(FileIdInner::Path(path.canonicalize()?)))
+        }
+    }
 }
 
 /// A failure to read one input; the others still go on.
@@ -165,6 +197,11 @@ impl Sources {
                     return Some(Err(InputError { input, error: err }));
                 }
             };
+            // A byte-order mark before the first line is not part of the JSON.
+            let line = match line.strip_prefix('\u{feff}') {
+                Some(rest) if reader.line == 1 => rest.to_string(),
+                _ => line,
+            };
             if line.trim().is_empty() {
                 continue;
             }
@@ -185,6 +222,12 @@ impl Iterator for Sources {
                 return Some(r);
             }
             let item = self.items.pop_front()?;
+            if let Item::File(path) = &item {
+                if is_excluded(path, &self.opts.exclude) {
+                    let input = path.display().to_string();
+                    return Some(Err(InputError { input, error: Error::OwnOutput }));
+                }
+            }
             match item {
                 Item::Failed(e) => return Some(Err(e)),
                 Item::Stdin => return Some(read_stdin(&self.opts)),
@@ -215,6 +258,10 @@ impl Iterator for Sources {
             }
         }
     }
+}
+
+fn is_excluded(path: &Path, exclude: &[FileId]) -> bool {
+    !exclude.is_empty() && FileId::of(path).is_ok_and(|id| exclude.contains(&id))
 }
 
 /// Expands a glob pattern (for shells that pass it through), sorted; no match is an error.
@@ -264,10 +311,17 @@ fn list_dir(root: &Path, items: &mut VecDeque<Item>) {
             continue;
         }
         if entry.path_is_symlink() {
-            // Follow a link only when its target is a file inside the directory.
+            // Follow a link only when its target is a file inside the directory; a link
+            // that leads nowhere (dangling, or a loop) is an input that cannot be read.
             match path.canonicalize() {
                 Ok(t) if t.starts_with(&canonical_root) && t.is_file() => {}
-                _ => continue,
+                Ok(_) => continue,
+                Err(cause) => {
+                    let input = path.display().to_string();
+                    let error = Error::Io { path: path.to_path_buf(), cause };
+                    items.push_back(Item::Failed(InputError { input, error }));
+                    continue;
+                }
             }
         } else if !entry.file_type().is_file() {
             continue;
@@ -426,7 +480,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let big = dir.path().join("big.txt");
         std::fs::write(&big, "x".repeat(100)).unwrap();
-        let opts = ReadOptions { decode: DecodeOptions { max_bytes: 10, lossy: false } };
+        let opts = ReadOptions {
+            decode: DecodeOptions { max_bytes: 10, lossy: false },
+            ..ReadOptions::default()
+        };
         let got: Vec<_> = Sources::new(&[big, dir.path().join("missing.txt")], opts).collect();
         assert!(matches!(got[0].as_ref().unwrap_err().error, Error::TooLarge { .. }));
         assert!(matches!(got[1].as_ref().unwrap_err().error, Error::Io { .. }));
@@ -445,5 +502,55 @@ mod tests {
         let got = read_all(&[dir.path().to_path_buf()]);
         let texts: Vec<_> = got.iter().map(|d| d.as_ref().unwrap().text.as_str()).collect();
         assert_eq!(texts, ["Inside.", "Inside."]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn dangling_and_looping_links_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("a.txt"), "Real.").unwrap();
+        std::os::unix::fs::symlink(d.join("missing.txt"), d.join("b.txt")).unwrap();
+        std::os::unix::fs::symlink(d.join("c.txt"), d.join("c.txt")).unwrap();
+        let got = read_all(&[d.to_path_buf()]);
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0].as_ref().unwrap().text, "Real.");
+        for (i, name) in [(1, "b.txt"), (2, "c.txt")] {
+            let e = got[i].as_ref().unwrap_err();
+            assert!(e.input.ends_with(name) && matches!(e.error, Error::Io { .. }), "{e}");
+        }
+    }
+
+    #[test]
+    fn jsonl_may_start_with_a_byte_order_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bom.jsonl");
+        std::fs::write(
+            &p,
+            "\u{feff}{\"id\": \"a\", \"text\": \"First.\"}\n{\"text\": \"\u{feff}Kept.\"}\n",
+        )
+        .unwrap();
+        let got = read_all(&[p]);
+        assert_eq!(got[0].as_ref().unwrap().text, "First.");
+        // A mark inside a document's text is the document's own, and stays.
+        assert_eq!(got[1].as_ref().unwrap().text, "\u{feff}Kept.");
+    }
+
+    #[test]
+    fn excluded_files_are_not_read_under_any_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("results.jsonl");
+        std::fs::write(&out, "{\"id\": \"x\", \"text\": \"Output.\"}\n").unwrap();
+        std::fs::write(dir.path().join("in.jsonl"), "{\"id\": \"i\", \"text\": \"Input.\"}\n")
+            .unwrap();
+        let opts =
+            ReadOptions { exclude: vec![FileId::of(&out).unwrap()], ..ReadOptions::default() };
+        let pattern = dir.path().join("*.jsonl");
+        let other_name = dir.path().join(".").join("results.jsonl");
+        let got: Vec<_> = Sources::new(&[pattern, other_name], opts).collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[0].as_ref().unwrap().text, "Input.");
+        assert!(matches!(got[1].as_ref().unwrap_err().error, Error::OwnOutput));
+        assert!(matches!(got[2].as_ref().unwrap_err().error, Error::OwnOutput));
     }
 }

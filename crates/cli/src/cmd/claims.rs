@@ -6,6 +6,7 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
 use unspin_detect::claims::{ClaimScorer, FastClaimScorer};
+use unspin_model::artifact::ArtifactKind;
 use unspin_model::checkthat;
 use unspin_model::claims::{self, ClaimModel};
 use unspin_model::fast::classifier::ClassifierConfig;
@@ -28,10 +29,7 @@ pub fn model(name: &str) -> Result<ClaimModel> {
 
 /// Whether `path` is a neural claim model file (made by `train claims --neural`).
 fn is_neural_file(path: &str) -> bool {
-    use std::io::Read;
-    let mut magic = [0u8; 8];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok()
-        && &magic == b"UNSPINNC"
+    ArtifactKind::of_file(path.as_ref()).is_ok_and(|k| k == ArtifactKind::NeuralClaims)
 }
 
 /// The claim scorer `--claims-model` names: `fast`, `neural`, or a fast or neural model

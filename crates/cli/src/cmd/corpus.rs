@@ -13,7 +13,7 @@ use crossbeam_channel::bounded;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use unspin_detect::Analyzer;
 use unspin_printer::resume;
-use unspin_text::source::Sources;
+use unspin_text::source::{FileId, Sources};
 
 use crate::flags::{AnalyzeArgs, Format};
 
@@ -48,35 +48,34 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
             "--out writes JSON Lines (--format jsonl); redirect standard output for other formats"
         );
     }
-    // What the file already holds; a torn last line (from a crash) is cut off and redone.
-    let mut done = std::collections::HashSet::new();
-    if out_path.exists() && !args.force {
-        let scan =
-            resume::scan(out_path).with_context(|| format!("reading {}", out_path.display()))?;
-        if scan.torn {
-            eprintln!(
-                "unspin: {}: the last line is incomplete (an interrupted run); redoing it",
-                out_path.display()
-            );
-            let f = OpenOptions::new().write(true).open(out_path)?;
-            f.set_len(scan.valid_len)?;
-        }
-        if scan.lines > 0 {
-            eprintln!(
-                "unspin: {}: {} documents already done; resuming",
-                out_path.display(),
-                scan.lines
-            );
-        }
-        done = scan.done;
-    }
+    // Opened and locked before it is read, so that a second run on the same file (a
+    // resume started while this one goes on) is refused instead of interleaving lines.
     let mut out = OpenOptions::new()
         .create(true)
-        .append(!args.force)
-        .write(true)
-        .truncate(args.force)
+        .append(true)
         .open(out_path)
         .with_context(|| format!("opening {}", out_path.display()))?;
+    lock(&out, out_path)?;
+    if args.force {
+        out.set_len(0).with_context(|| format!("emptying {}", out_path.display()))?;
+    }
+    // What the file already holds; a torn last line (from a crash) is cut off and redone.
+    let scan = resume::scan(out_path).with_context(|| format!("reading {}", out_path.display()))?;
+    if scan.torn {
+        eprintln!(
+            "unspin: {}: the last line is incomplete (an interrupted run); redoing it",
+            out_path.display()
+        );
+        out.set_len(scan.valid_len)?;
+    }
+    if scan.lines > 0 {
+        eprintln!(
+            "unspin: {}: {} documents already done; resuming",
+            out_path.display(),
+            scan.lines
+        );
+    }
+    let done = scan.done;
     let mut errors = match &args.errors {
         Some(p) => Some(
             OpenOptions::new()
@@ -102,7 +101,13 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    let sources = Sources::new(&args.paths, super::read_options(&args.input));
+    // The run's own files are never read back as input, whatever name a glob gives them.
+    let mut read = super::read_options(&args.input);
+    read.exclude.push(FileId::of(out_path)?);
+    if let Some(p) = &args.errors {
+        read.exclude.push(FileId::of(p)?);
+    }
+    let sources = Sources::new(&args.paths, read);
     let bar = progress(sources.len_hint(), args.quiet);
     let (doc_tx, doc_rx) = bounded(jobs * 4);
     let (done_tx, done_rx) = bounded::<Done>(jobs * 4);
@@ -128,6 +133,9 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
                         if doc_tx.send(doc).is_err() {
                             break;
                         }
+                    }
+                    Err(e) if matches!(e.error, unspin_text::Error::OwnOutput) => {
+                        reader_bar.suspend(|| eprintln!("unspin: {e} (skipped)"));
                     }
                     Err(e) => {
                         let msg =
@@ -190,4 +198,56 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
         if interrupted { "; interrupted — rerun the same command to resume" } else { "" }
     );
     Ok(failed == 0 && !interrupted)
+}
+
+/// Takes an exclusive lock on the output file for the length of the run, or fails naming
+/// the process that holds it.
+fn lock(out: &std::fs::File, path: &Path) -> Result<()> {
+    match out.try_lock() {
+        Ok(()) => Ok(()),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = holder(out).map_or(String::new(), |h| format!(" ({h})"));
+            bail!(
+                "{} is being written by another unspin run{holder}; wait for it to finish, \
+                 or write to another --out",
+                path.display()
+            )
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
+        }
+    }
+}
+
+/// The process holding a lock on `file`, from `/proc/locks` (Linux): "process N: command".
+fn holder(file: &std::fs::File) -> Option<String> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let ino = file.metadata().ok()?.ino();
+        let locks = std::fs::read_to_string("/proc/locks").ok()?;
+        // "1: FLOCK  ADVISORY  WRITE 12345 08:01:1234567 0 EOF"
+        let pid = locks.lines().find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let at = fields.iter().position(|f| f.matches(':').count() == 2)?;
+            let inode: u64 = fields[at].rsplit(':').next()?.parse().ok()?;
+            (inode == ino).then(|| fields.get(at.checked_sub(1)?)?.parse::<u32>().ok())?
+        })?;
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let cmd: Vec<String> = cmd
+            .split(|b| *b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        Some(if cmd.is_empty() {
+            format!("process {pid}")
+        } else {
+            format!("process {pid}: {}", cmd.join(" "))
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        None
+    }
 }

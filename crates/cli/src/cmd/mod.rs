@@ -16,6 +16,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use unspin_detect::techniques::FastDetector;
 use unspin_detect::TechniqueDetector;
+use unspin_model::artifact::{self, ArtifactKind};
 use unspin_model::fast::FastModel;
 use unspin_neural::techniques::{NeuralDetector, NeuralTechniqueModel};
 use unspin_text::source::ReadOptions;
@@ -39,15 +40,20 @@ pub fn detector(args: &ModelArgs) -> Result<Arc<dyn TechniqueDetector>> {
                 .context("loading the embedded neural technique model")?,
         ),
         path => {
-            let bytes = std::fs::read(path).with_context(|| format!("reading model {path}"))?;
-            if bytes.starts_with(b"UNSPINNT") {
-                let m = NeuralTechniqueModel::from_bytes(&bytes)
-                    .with_context(|| format!("loading model {path}"))?;
-                return neural(m);
+            let load = || format!("loading model {path}");
+            let bytes = artifact::read_file(path.as_ref()).with_context(load)?;
+            match ArtifactKind::of(&bytes) {
+                Some(ArtifactKind::NeuralTechniques) => {
+                    neural(NeuralTechniqueModel::from_bytes(&bytes).with_context(load)?)
+                }
+                Some(ArtifactKind::FastTechniques) => {
+                    let m = FastModel::from_bytes(&bytes).with_context(load)?;
+                    Ok(Arc::new(FastDetector::new(m)))
+                }
+                _ => anyhow::bail!(
+                    "{path} is a claim model, not a technique model (give it to --claims-model)"
+                ),
             }
-            let m =
-                FastModel::from_bytes(&bytes).with_context(|| format!("loading model {path}"))?;
-            Ok(Arc::new(FastDetector::new(m)))
         }
     }
 }
@@ -64,5 +70,8 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// The input options the flags give.
 pub fn read_options(args: &InputArgs) -> ReadOptions {
-    ReadOptions { decode: DecodeOptions { max_bytes: args.max_bytes, lossy: args.lossy } }
+    ReadOptions {
+        decode: DecodeOptions { max_bytes: args.max_bytes, lossy: args.lossy },
+        ..ReadOptions::default()
+    }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use unspin_detect::AnalyzerBuilder;
-use unspin_server::{app, AppState, ServerConfig};
+use unspin_server::{app, serve, AppState, ConnLimits, ServerConfig, Shutdown};
 
 use crate::flags::ServeArgs;
 
@@ -16,24 +16,50 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         .build();
     let mut config = ServerConfig {
         max_body: args.max_body,
-        timeout: Duration::from_secs(args.timeout.max(1)),
+        timeout: args.timeout,
+        body_timeout: args.body_timeout,
         cors: args.cors.clone(),
+        allowed_hosts: ServerConfig::hosts_for(args.addr),
         ..ServerConfig::default()
     };
-    if let Some(q) = args.queue {
-        config.queue = q.max(1);
+    if !config.allowed_hosts.is_empty() {
+        config.allowed_hosts.extend(args.allow_host.iter().cloned());
+        // The address it was bound to answers too (e.g. 127.0.0.2).
+        let ip = match args.addr.ip() {
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        if !config.allowed_hosts.contains(&ip) {
+            config.allowed_hosts.push(ip);
+        }
     }
+    if let Some(q) = args.queue {
+        config.queue = q;
+    }
+    let limits = ConnLimits {
+        header_timeout: args.header_timeout,
+        shutdown_deadline: args.shutdown_timeout,
+    };
     let state = AppState::new(analyzer, config);
     let rt = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    rt.block_on(async {
+    let outcome = rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr)
             .await
             .with_context(|| format!("binding {}", args.addr))?;
         eprintln!("unspin: serving on http://{}", listener.local_addr()?);
-        axum::serve(listener, app(state)).with_graceful_shutdown(shutdown()).await?;
-        eprintln!("unspin: stopped");
-        Ok(())
-    })
+        anyhow::Ok(serve(listener, app(state), &limits, shutdown()).await)
+    })?;
+    // Analyses still running on the blocking pool are not waited for past the deadline.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    match outcome {
+        Shutdown::Clean => eprintln!("unspin: stopped"),
+        Shutdown::Deadline(n) => eprintln!(
+            "unspin: stopped; connections still open after the {}s shutdown deadline were closed \
+             ({n} open when it began)",
+            args.shutdown_timeout.as_secs()
+        ),
+    }
+    Ok(())
 }
 
 async fn shutdown() {

@@ -32,7 +32,7 @@ use windows::{to_word_bounds, windows, Window};
 
 /// File name of the committed neural technique model, under `models/`.
 pub const NEURAL_TECHNIQUE_FILE: &str = "techniques-neural.bin";
-const MAGIC: &[u8; 8] = b"UNSPINNT";
+const MAGIC: &[u8; 8] = artifact::NEURAL_TECHNIQUES_MAGIC;
 const FORMAT: u32 = 4;
 /// Windows per forward pass at inference.
 pub const INFER_BATCH: usize = 16;

@@ -1,7 +1,6 @@
 //! `POST /api/v1/analyze` and `POST /api/v1/analyze/batch`.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::routing::post;
@@ -24,16 +23,23 @@ pub struct AnalyzeRequest {
     pub id: Option<String>,
 }
 
-fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, AppError> {
-    body.map_err(|e| {
-        let text = e.body_text();
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE || text.contains("length limit")
-        {
-            AppError::TooLarge("the request body is over the size limit".into())
-        } else {
-            AppError::BadRequest(format!("cannot read the request body: {text}"))
+/// Reads the whole body, at most `max_body` bytes, within the body deadline: a client
+/// that trickles its body is answered 408 instead of holding a connection.
+async fn read_body(state: &AppState, body: Body) -> Result<Bytes, AppError> {
+    let read = axum::body::to_bytes(body, state.config.max_body);
+    match tokio::time::timeout(state.config.body_timeout, read).await {
+        Err(_) => Err(AppError::BodyTimeout),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if too_large {
+                Err(AppError::TooLarge("the request body is over the size limit".into()))
+            } else {
+                Err(AppError::BadRequest(format!("cannot read the request body: {e}")))
+            }
         }
-    })
+    }
 }
 
 fn media_type(headers: &HeaderMap) -> Result<String, AppError> {
@@ -49,22 +55,50 @@ fn checked(bytes: &[u8], max: usize) -> Result<String, AppError> {
     let opts = DecodeOptions { max_bytes: max as u64, lossy: false };
     decode(bytes, &opts).map_err(|e| match e {
         unspin_text::Error::TooLarge { .. } => AppError::TooLarge(e.to_string()),
+        unspin_text::Error::InvalidUtf8 { offset } => AppError::Undecodable(format!(
+            "the text is not valid UTF-8 (first bad byte at byte offset {offset}); send UTF-8"
+        )),
         e => AppError::Undecodable(e.to_string()),
     })
 }
 
-fn from_html(page: &str) -> Result<String, AppError> {
-    html::extract(page).map_err(|e| AppError::Undecodable(e.to_string()))
+/// A checked request body, before HTML extraction (which runs on the analysis pool).
+struct Input {
+    id: String,
+    text: String,
+    is_html: bool,
 }
 
-fn document(req: AnalyzeRequest, max: usize) -> Result<Document, AppError> {
-    let id = req.id.unwrap_or_else(|| "request".to_string());
-    let text = match (req.text, req.html) {
-        (Some(t), None) => checked(t.as_bytes(), max)?,
-        (None, Some(h)) => from_html(&checked(h.as_bytes(), max)?)?,
+impl Input {
+    fn plain(text: String) -> Input {
+        Input { id: "request".into(), text, is_html: false }
+    }
+
+    fn html(text: String) -> Input {
+        Input { id: "request".into(), text, is_html: true }
+    }
+
+    /// The document to analyse: HTML pages have their article text extracted.
+    fn document(self) -> Result<Document, AppError> {
+        let text = if self.is_html {
+            html::extract(&self.text).map_err(|e| AppError::Undecodable(e.to_string()))?
+        } else {
+            self.text
+        };
+        Ok(Document::new(self.id, text))
+    }
+}
+
+fn input(req: AnalyzeRequest, max: usize) -> Result<Input, AppError> {
+    let mut input = match (req.text, req.html) {
+        (Some(t), None) => Input::plain(checked(t.as_bytes(), max)?),
+        (None, Some(h)) => Input::html(checked(h.as_bytes(), max)?),
         _ => return Err(AppError::BadRequest("give exactly one of \"text\" and \"html\"".into())),
     };
-    Ok(Document::new(id, text))
+    if let Some(id) = req.id {
+        input.id = id;
+    }
+    Ok(input)
 }
 
 async fn run<T: Send + 'static>(
@@ -95,6 +129,7 @@ async fn run<T: Send + 'static>(
         (status = 200, description = "The report", body = Report),
         (status = 400, description = "Malformed request", body = super::ErrorBody),
         (status = 413, description = "Body over the limit", body = super::ErrorBody),
+        (status = 408, description = "Body sent too slowly", body = super::ErrorBody),
         (status = 415, description = "Unsupported Content-Type", body = super::ErrorBody),
         (status = 422, description = "Empty, binary or undecodable text", body = super::ErrorBody),
         (status = 503, description = "Overloaded; retry later", body = super::ErrorBody),
@@ -102,25 +137,28 @@ async fn run<T: Send + 'static>(
 pub async fn analyze(
     State(state): State<AppState>,
     headers: HeaderMap,
-    raw: Result<Bytes, BytesRejection>,
+    raw: Body,
 ) -> Result<Json<Report>, AppError> {
     let max = state.config.max_body;
-    let bytes = body(raw)?;
-    let doc = match media_type(&headers)?.as_str() {
+    let ct = media_type(&headers)?;
+    let bytes = read_body(&state, raw).await?;
+    let input = match ct.as_str() {
         "application/json" => {
             let req: AnalyzeRequest = serde_json::from_slice(&bytes)
                 .map_err(|e| AppError::BadRequest(format!("invalid JSON: {e}")))?;
-            document(req, max)?
+            input(req, max)?
         }
-        "text/plain" => Document::new("request", checked(&bytes, max)?),
-        "text/html" => Document::new("request", from_html(&checked(&bytes, max)?)?),
+        "text/plain" => Input::plain(checked(&bytes, max)?),
+        "text/html" => Input::html(checked(&bytes, max)?),
         other => {
             return Err(AppError::UnsupportedType(format!(
                 "Content-Type {other:?} is not accepted (application/json, text/plain, text/html)"
             )))
         }
     };
-    Ok(Json(run(&state, move |a| a.analyze(&doc)).await?))
+    // HTML extraction runs with the analysis, under the same admission and time limit.
+    let report = run(&state, move |a| input.document().map(|doc| a.analyze(&doc))).await??;
+    Ok(Json(report))
 }
 
 /// Analyse several documents (a JSON array of requests, at most the batch limit).
@@ -137,12 +175,12 @@ pub async fn analyze(
 pub async fn batch(
     State(state): State<AppState>,
     headers: HeaderMap,
-    raw: Result<Bytes, BytesRejection>,
+    raw: Body,
 ) -> Result<Json<Vec<Report>>, AppError> {
-    let bytes = body(raw)?;
     if media_type(&headers)? != "application/json" {
         return Err(AppError::UnsupportedType("a batch is a JSON array (application/json)".into()));
     }
+    let bytes = read_body(&state, raw).await?;
     let reqs: Vec<AnalyzeRequest> = serde_json::from_slice(&bytes)
         .map_err(|e| AppError::BadRequest(format!("invalid JSON: {e}")))?;
     let limit = state.config.max_batch;
@@ -153,22 +191,35 @@ pub async fn batch(
         )));
     }
     let max = state.config.max_body;
-    let docs: Vec<Document> = reqs
+    let inputs: Vec<Input> = reqs
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            let mut d = document(r, max).map_err(|e| match e {
-                AppError::Undecodable(m) => AppError::Undecodable(format!("document {i}: {m}")),
-                AppError::BadRequest(m) => AppError::BadRequest(format!("document {i}: {m}")),
-                e => e,
-            })?;
-            if d.id == "request" {
-                d.id = i.to_string();
+            let mut input = input(r, max).map_err(|e| in_document(i, e))?;
+            if input.id == "request" {
+                input.id = i.to_string();
             }
-            Ok(d)
+            Ok(input)
         })
         .collect::<Result<_, AppError>>()?;
-    Ok(Json(run(&state, move |a| docs.iter().map(|d| a.analyze(d)).collect()).await?))
+    let work = move |a: &unspin_detect::Analyzer| {
+        let mut reports = Vec::with_capacity(inputs.len());
+        for (i, input) in inputs.into_iter().enumerate() {
+            let doc = input.document().map_err(|e| in_document(i, e))?;
+            reports.push(a.analyze(&doc));
+        }
+        Ok(reports)
+    };
+    Ok(Json(run(&state, work).await??))
+}
+
+/// An error about the `i`th document of a batch says which.
+fn in_document(i: usize, e: AppError) -> AppError {
+    match e {
+        AppError::Undecodable(m) => AppError::Undecodable(format!("document {i}: {m}")),
+        AppError::BadRequest(m) => AppError::BadRequest(format!("document {i}: {m}")),
+        e => e,
+    }
 }
 
 pub fn router() -> Router<AppState> {

@@ -33,6 +33,12 @@ pub enum AppError {
     Timeout,
     /// No such route (404).
     NotFound,
+    /// The route exists, not with this method (405).
+    MethodNotAllowed,
+    /// The client sent its body too slowly (408).
+    BodyTimeout,
+    /// The `Host` header names a host this server does not answer to (421).
+    WrongHost(String),
     /// A bug or a crashed worker (500).
     Internal(String),
 }
@@ -57,6 +63,17 @@ impl IntoResponse for AppError {
             AppError::NotFound => {
                 (StatusCode::NOT_FOUND, "not_found", "no such endpoint".to_string())
             }
+            AppError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not take that method".to_string(),
+            ),
+            AppError::BodyTimeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                "the request body did not arrive in time".to_string(),
+            ),
+            AppError::WrongHost(m) => (StatusCode::MISDIRECTED_REQUEST, "wrong_host", m),
             AppError::Internal(detail) => {
                 tracing::error!("internal error: {detail}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".to_string())

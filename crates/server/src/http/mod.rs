@@ -3,6 +3,7 @@
 mod analyze;
 mod error;
 mod health;
+mod host;
 mod openapi;
 mod page;
 mod techniques;
@@ -12,7 +13,7 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method};
-use axum::Router;
+use axum::{middleware, Router};
 use tokio::sync::Semaphore;
 use tower_http::cors::CorsLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -31,8 +32,27 @@ pub struct ServerConfig {
     pub queue: usize,
     /// Longest time one request may take (504 beyond).
     pub timeout: Duration,
+    /// Longest time a client may take to send a request body (408 beyond).
+    pub body_timeout: Duration,
     /// Origin allowed by CORS; none by default.
     pub cors: Option<String>,
+    /// Host names (the `Host` header without its port) the server answers to; empty
+    /// answers any. A server bound to loopback should list only loopback names, so that
+    /// a web page cannot reach it through a rebound DNS name (421 otherwise).
+    pub allowed_hosts: Vec<String>,
+}
+
+impl ServerConfig {
+    /// The host names a server bound to `addr` answers to: the loopback names when
+    /// `addr` is a loopback address, any when it is not (a public server sits behind
+    /// its own name).
+    pub fn hosts_for(addr: std::net::SocketAddr) -> Vec<String> {
+        if addr.ip().is_loopback() {
+            ["localhost", "127.0.0.1", "[::1]"].map(String::from).to_vec()
+        } else {
+            Vec::new()
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -43,7 +63,9 @@ impl Default for ServerConfig {
             max_batch: 32,
             queue: 4 * cores,
             timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(10),
             cors: None,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -82,6 +104,7 @@ pub fn app(state: AppState) -> Router {
         .merge(analyze::router())
         .merge(openapi::router())
         .fallback(|| async { AppError::NotFound })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(max_body))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -103,5 +126,7 @@ pub fn app(state: AppState) -> Router {
                 .allow_headers([header::CONTENT_TYPE, HeaderName::from_static("accept")]),
         );
     }
+    // Outermost: a request for another host is refused before anything else runs.
+    router = router.layer(middleware::from_fn_with_state(state.clone(), host::check));
     router.with_state(state)
 }

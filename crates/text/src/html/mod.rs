@@ -18,12 +18,19 @@ use dom_smoothie::{Config, Readability, TextMode};
 
 use crate::Error;
 
+pub mod nesting;
+
 /// Element count above which readability is skipped in favour of the plain body text
 /// (readability's cost grows quickly on huge pages of markup soup).
 const MAX_ELEMENTS: usize = 50_000;
 
 /// Extracts the main article text (title, blank line, paragraphs) from an HTML page.
+///
+/// Elements nested deeper than [`nesting::MAX_DEPTH`] are unwrapped first, as browsers
+/// do, so the cost stays linear in the page's size.
 pub fn extract(html: &str) -> Result<String, Error> {
+    let flat = nesting::flatten(html);
+    let html: &str = &flat;
     let cfg = Config {
         text_mode: TextMode::Formatted,
         max_elements_to_parse: MAX_ELEMENTS,
