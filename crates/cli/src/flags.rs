@@ -215,7 +215,7 @@ pub struct ServeArgs {
     #[arg(long, env = "UNSPIN_SHUTDOWN_TIMEOUT", default_value = "10", value_parser = seconds)]
     pub shutdown_timeout: std::time::Duration,
     /// Answer requests for this host name too (repeatable). A server bound to loopback
-    /// answers only to localhost, 127.0.0.1 and [::1] otherwise (421), which keeps web
+    /// answers only to localhost, 127.0.0.1 and `[::1]` otherwise (421), which keeps web
     /// pages from reaching it through DNS rebinding; one bound elsewhere answers any.
     #[arg(long, value_name = "HOST")]
     pub allow_host: Vec<String>,

@@ -220,7 +220,11 @@ fn missing_model_file_is_a_clear_error() {
     d.create("bad.bin", "not a model");
     let o = d.run(&["analyze", "--model", "bad.bin", "x.txt"], None);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("loading model bad.bin") && stderr(&o).contains("bad magic"));
+    let err = stderr(&o);
+    assert!(
+        err.contains("loading model bad.bin") && err.contains("not an unspin model file"),
+        "{err}"
+    );
 }
 
 #[test]

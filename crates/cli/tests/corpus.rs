@@ -192,10 +192,18 @@ fn regression_21_a_run_never_reads_its_own_output() {
     let o = d.run(&["analyze", "d/*.jsonl", "--out", "d/results.jsonl"], None);
     assert!(stderr(&o).contains("own output file"), "{}", stderr(&o));
     assert_eq!(ids(&d.path().join("d/results.jsonl")).len(), 1);
-    // The output named as the input: nothing is read back, nothing grows.
+    // The output named as an input: refused, and nothing is changed.
+    let before = std::fs::read(d.path().join("d/results.jsonl")).unwrap();
     let o = d.run(&["analyze", "d/results.jsonl", "--out", "d/results.jsonl"], None);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(ids(&d.path().join("d/results.jsonl")).len(), 1);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is also an input"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(d.path().join("d/results.jsonl")).unwrap(), before);
+    // An input file given as --out by mistake is not cut down as a "torn" results file.
+    let input = std::fs::read(d.path().join("d/in.jsonl")).unwrap();
+    let o = d.run(&["analyze", "d/results.jsonl", "--out", "d/in.jsonl"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not an unspin results file"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(d.path().join("d/in.jsonl")).unwrap(), input);
 }
 
 #[cfg(unix)]

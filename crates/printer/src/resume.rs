@@ -4,12 +4,18 @@
 //! ```
 //! let dir = tempfile::tempdir()?;
 //! let p = dir.path().join("out.jsonl");
-//! std::fs::write(&p, "{\"id\":\"a\",\"source\":\"a.txt\"}\n{\"id\":\"b\",\"sou")?;
+//! std::fs::write(&p, "{\"id\":\"a\",\"source\":\"a.txt\",\"techniques\":[]}\n{\"id\":\"b\",\"sou")?;
 //! let scan = unspin_printer::resume::scan(&p)?;
 //! assert_eq!(scan.lines, 1);
 //! assert!(scan.done.contains(&("a".to_string(), Some("a.txt".to_string()))));
-//! assert_eq!(scan.valid_len, 28);
+//! assert_eq!(scan.valid_len, 44);
 //! assert!(scan.torn);
+//! // A file whose complete lines are not reports is not a results file at all.
+//! for foreign in ["{\"id\": \"x\", \"text\": \"An input.\"}\n", "{\"id\": \"x\", \"text\": \"No newline.\"}"] {
+//!     std::fs::write(&p, foreign)?;
+//!     let scan = unspin_printer::resume::scan(&p)?;
+//!     assert_eq!((scan.foreign_line, scan.torn), (Some(1), false));
+//! }
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
@@ -26,19 +32,30 @@ pub struct Scan {
     pub lines: usize,
     /// Bytes up to the end of the last complete, valid line.
     pub valid_len: u64,
-    /// Whether anything follows `valid_len` (a torn or invalid last line).
+    /// Whether the last line is torn: the beginning of a report with no newline. Only the
+    /// last line can be torn, since each report is written whole, in one write.
     pub torn: bool,
+    /// The first line that is not a report nor a report's torn beginning (1-based): the
+    /// file is not an unspin results file, and must not be appended to or cut.
+    pub foreign_line: Option<usize>,
 }
 
+/// How every report line begins.
+const REPORT_START: &[u8] = b"{\"id\":\"";
+
+/// The fields that make a line a report (`techniques` is required so that an input
+/// document `{"id", "text"}` is never taken for one).
 #[derive(serde::Deserialize)]
 struct Key {
     id: String,
     #[serde(default)]
     source: Option<String>,
+    #[allow(dead_code)]
+    techniques: serde::de::IgnoredAny,
 }
 
-/// Scans `path`. A line that does not end in a newline or does not parse, and anything
-/// after it, counts as torn.
+/// Scans `path`: the reports it holds, a torn last line, or the first line that shows
+/// it is not a results file.
 pub fn scan(path: &Path) -> std::io::Result<Scan> {
     let mut s = Scan::default();
     let total = std::fs::metadata(path)?.len();
@@ -51,6 +68,11 @@ pub fn scan(path: &Path) -> std::io::Result<Scan> {
             break;
         }
         if line.last() != Some(&b'\n') {
+            // Cut short by a crash: only a report's own beginning can be (reports are
+            // written compact, `id` first); anything else is someone else's text.
+            if !line.starts_with(REPORT_START) {
+                s.foreign_line = Some(s.lines + 1);
+            }
             break;
         }
         match serde_json::from_slice::<Key>(&line) {
@@ -59,9 +81,13 @@ pub fn scan(path: &Path) -> std::io::Result<Scan> {
                 s.lines += 1;
                 s.valid_len += n as u64;
             }
-            Err(_) => break,
+            Err(_) => {
+                // A whole line that is not a report was not written by a crash.
+                s.foreign_line = Some(s.lines + 1);
+                break;
+            }
         }
     }
-    s.torn = s.valid_len < total;
+    s.torn = s.foreign_line.is_none() && s.valid_len < total;
     Ok(s)
 }

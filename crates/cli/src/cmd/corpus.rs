@@ -48,6 +48,15 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
             "--out writes JSON Lines (--format jsonl); redirect standard output for other formats"
         );
     }
+    // The output must not be one of the inputs named on the command line.
+    if let Ok(out_id) = FileId::of(out_path) {
+        if args.paths.iter().any(|p| p.is_file() && FileId::of(p).is_ok_and(|id| id == out_id)) {
+            bail!(
+                "--out {} is also an input; write the results to another file",
+                out_path.display()
+            );
+        }
+    }
     // Opened and locked before it is read, so that a second run on the same file (a
     // resume started while this one goes on) is refused instead of interleaving lines.
     let mut out = OpenOptions::new()
@@ -61,6 +70,13 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
     }
     // What the file already holds; a torn last line (from a crash) is cut off and redone.
     let scan = resume::scan(out_path).with_context(|| format!("reading {}", out_path.display()))?;
+    if let Some(line) = scan.foreign_line {
+        bail!(
+            "{} is not an unspin results file (line {line} is not a report); nothing was \
+             changed: choose another --out, or --force to replace it",
+            out_path.display()
+        );
+    }
     if scan.torn {
         eprintln!(
             "unspin: {}: the last line is incomplete (an interrupted run); redoing it",
