@@ -212,6 +212,12 @@ def cli_cases(binary):
         report("  resumed", f"{len(ids)} lines, {len(set(ids))} ids", dt,
                len(ids) == len(set(ids)) == 3000)
 
+        for unit in ['"w" ', "1 2 ", "twice as 5 ", "\u201ca\u201d said X, ", "In 2019 5 ", "w "]:
+            with open(os.path.join(d, "one.txt"), "w") as f:
+                f.write(unit * (800_000 // len(unit)))
+            code, _, dt = run(binary, d, "analyze", "one.txt", "--format", "jsonl", timeout=120)
+            report(f"one 800 KB sentence of {unit.strip()!r}", f"exit {code}", dt,
+                   code == 0 and dt < 10)
         code, err, dt = run(binary, d, "analyze", "--model", "/dev/zero", "deep.html")
         report("--model /dev/zero", f"exit {code}", dt, code == 2 and "regular file" in err)
         os.mkdir(os.path.join(d, "links"))

@@ -25,7 +25,7 @@ fn stages(c: &mut Criterion) {
     g.bench_function("fast_detect", |b| b.iter(|| model.detect(&text).len()));
     let analyzer = AnalyzerBuilder::new().techniques(FastDetector::new(model.clone())).build();
     let doc = Document::new("bench", text.clone());
-    g.bench_function("analyze", |b| b.iter(|| analyzer.analyze(&doc).techniques.len()));
+    g.bench_function("analyze", |b| b.iter(|| analyzer.analyze(&doc).unwrap().techniques.len()));
     g.finish();
     c.bench_function("load_embedded_fast_model", |b| b.iter(|| FastModel::embedded().unwrap()));
 }

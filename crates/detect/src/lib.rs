@@ -19,7 +19,7 @@
 //!     .techniques(FastDetector::new(FastModel::embedded()?))
 //!     .build();
 //! let doc = Document::new("demo", "A shameful, disgraceful betrayal! 😡 Shameful!".to_string());
-//! let report = analyzer.analyze(&doc);
+//! let report = analyzer.analyze(&doc)?;
 //! for t in &report.techniques {
 //!     assert_eq!(doc.slice_chars(t.start, t.end)?, t.text);
 //! }
@@ -36,7 +36,8 @@ pub mod techniques;
 use std::sync::Arc;
 
 use claims::ClaimScorer;
-pub use techniques::TechniqueDetector;
+pub use report::Models;
+pub use techniques::{ModelFailure, TechniqueDetector};
 pub use unspin_text::Document;
 
 use report::{Report, TechniqueSpan};
@@ -51,6 +52,9 @@ pub enum Error {
     /// A model failed.
     #[error(transparent)]
     Model(#[from] unspin_model::Error),
+    /// A model failed on a text at run time.
+    #[error(transparent)]
+    Failed(#[from] ModelFailure),
 }
 
 /// Receives reports as they are made.
@@ -136,11 +140,20 @@ impl Analyzer {
         self.techniques.as_deref()
     }
 
-    /// Analyses one document.
-    pub fn analyze(&self, doc: &Document) -> Report {
+    /// Which model fills each model-made section of the reports.
+    pub fn models(&self) -> Models {
+        Models {
+            techniques: self.techniques.as_ref().map(|d| d.name().to_string()),
+            claims: self.claims.as_ref().map(|c| c.name().to_string()),
+        }
+    }
+
+    /// Analyses one document. A model that fails on it fails the analysis: a report
+    /// never comes back with a section silently missing.
+    pub fn analyze(&self, doc: &Document) -> Result<Report, ModelFailure> {
         let mut techniques = Vec::new();
         if let Some(det) = &self.techniques {
-            for d in det.detect(&doc.text) {
+            for d in det.detect(&doc.text)? {
                 let Some(top) = d.techniques.first() else { continue };
                 let confidence = d.span_confidence * top.probability;
                 if confidence < self.min_confidence || !has_a_word(&doc.text[d.range.clone()]) {
@@ -160,7 +173,7 @@ impl Analyzer {
         techniques.sort_by_key(|t| (t.start, t.end));
         let claims = match &self.claims {
             Some(scorer) => {
-                let mut c = claims::score_sentences(scorer.as_ref(), doc);
+                let mut c = claims::score_sentences(scorer.as_ref(), doc)?;
                 c.retain(|c| c.score >= scorer.threshold());
                 c
             }
@@ -168,7 +181,7 @@ impl Analyzer {
         };
         let (numbers, checks) = numbers::analyze(doc);
         let (quotes, sources) = quotes::analyze(doc);
-        Report {
+        Ok(Report {
             id: doc.id.clone(),
             source: doc.source.clone(),
             text: doc.text.clone(),
@@ -179,7 +192,8 @@ impl Analyzer {
             sources,
             numbers,
             checks,
-        }
+            models: self.models(),
+        })
     }
 }
 

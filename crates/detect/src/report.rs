@@ -33,6 +33,20 @@ pub struct Report {
     pub numbers: Vec<Number>,
     /// Arithmetic checks of the article's own numbers.
     pub checks: Vec<Check>,
+    /// Which model produced each model-made section (`null`: the section was not run).
+    #[serde(default)]
+    pub models: Models,
+}
+
+/// Which model produced each model-made section of a report.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Models {
+    /// The technique model (`fast`, `neural`, …), if techniques were detected.
+    pub techniques: Option<String>,
+    /// The claim model (`fast`, `neural`, …), if claims were scored.
+    pub claims: Option<String>,
 }
 
 /// A span that uses a propaganda technique.

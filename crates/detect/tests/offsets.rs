@@ -22,7 +22,7 @@ fn analyzer() -> &'static Analyzer {
 
 fn check(text: &str, a: &Analyzer) -> Result<(), TestCaseError> {
     let doc = Document::new("p", text.to_string());
-    let r = a.analyze(&doc);
+    let r = a.analyze(&doc).unwrap();
     let json = serde_json::to_string(&r).unwrap();
     let back: unspin_detect::report::Report = serde_json::from_str(&json).unwrap();
     prop_assert_eq!(&back, &r);
@@ -117,5 +117,35 @@ fn offsets_at_the_very_end_and_with_a_bom() {
         "1 five times $3.5 billion",
     ] {
         check(text, a).unwrap();
+    }
+}
+
+/// Issue 21: one endless sentence (no full stop in 100 KB) costs time in proportion to its
+/// length in every analysis (sentence-level features, units, years, attributions and
+/// checks each used to rescan it per token, quantity or quotation), and every span still
+/// slices the text. `bench/hostile.py` times the same patterns at 800 KB.
+#[test]
+fn one_endless_sentence_is_analysed_whole() {
+    let a = AnalyzerBuilder::new()
+        .techniques(FastDetector::new(FastModel::embedded().unwrap()))
+        .claims(FastClaimScorer::new(ClaimModel::embedded().unwrap()))
+        .build();
+    for unit in ["\"w\" ", "1 2 ", "twice as 5 ", "“a” said X, ", "In 2019 5 ", "w! w? "] {
+        let text = unit.repeat(100_000 / unit.len());
+        let doc = Document::new("endless", text.clone());
+        let r = a.analyze(&doc).unwrap();
+        let chars: Vec<char> = text.chars().collect();
+        let slice = |s: usize, e: usize| chars[s..e].iter().collect::<String>();
+        for t in &r.techniques {
+            assert_eq!(slice(t.start, t.end), t.text);
+        }
+        for n in &r.numbers {
+            assert_eq!(slice(n.start, n.end), n.text);
+        }
+        for q in &r.quotes {
+            assert_eq!(slice(q.start, q.end), q.text);
+        }
+        // A 100 KB run-on is no statement a reader checks.
+        assert!(r.checks.is_empty(), "{unit}: {} checks", r.checks.len());
     }
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use unspin_detect::claims::ClaimScorer;
+use unspin_detect::claims::{ClaimScorer, ModelFailure};
 use unspin_model::artifact::{self, sha256_hex};
 use unspin_model::checkthat::Row;
 use unspin_model::claims::{f1_yes, features, ClaimModel};
@@ -137,23 +137,26 @@ impl NeuralClaimScorer {
 }
 
 impl ClaimScorer for NeuralClaimScorer {
-    fn score(&self, sentence: &str) -> f32 {
-        self.score_batch(&[sentence])[0]
+    fn name(&self) -> &str {
+        "neural"
     }
 
-    fn score_batch(&self, sentences: &[&str]) -> Vec<f32> {
-        match self.encoder.embed_sentences(sentences) {
-            Ok(emb) => sentences
-                .iter()
-                .zip(&emb)
-                .map(|(s, e)| {
-                    self.model.combine(fast_logit(&self.fast, s), self.model.dense_logit(e))
-                })
-                .collect(),
-            // The encoder failing on one input should not sink the report: fall back to
-            // the fast model's probability for this batch.
-            Err(_) => sentences.iter().map(|s| sigmoid(fast_logit(&self.fast, s))).collect(),
-        }
+    fn score(&self, sentence: &str) -> Result<f32, ModelFailure> {
+        Ok(self.score_batch(&[sentence])?[0])
+    }
+
+    fn score_batch(&self, sentences: &[&str]) -> Result<Vec<f32>, ModelFailure> {
+        // No fallback: the fast model's probability would be judged against this
+        // model's threshold. A failure fails the analysis, naming the model.
+        let emb = self
+            .encoder
+            .embed_sentences(sentences)
+            .map_err(|e| ModelFailure::new(self.name(), e))?;
+        Ok(sentences
+            .iter()
+            .zip(&emb)
+            .map(|(s, e)| self.model.combine(fast_logit(&self.fast, s), self.model.dense_logit(e)))
+            .collect())
     }
 
     fn threshold(&self) -> f32 {

@@ -1,5 +1,6 @@
-//! The neural technique model on real weights: offsets are sacred. Opt-in: skips, saying
-//! so, unless `unspin model install` has run (CI runs it).
+//! The neural technique model on real weights: offsets are sacred. Skips, saying so,
+//! unless `unspin model install` has run; under CI (`CI=true`), which installs the
+//! encoder, a missing encoder fails instead.
 
 use std::sync::LazyLock;
 
@@ -10,19 +11,34 @@ use unspin_neural::install::{installed, MINILM};
 use unspin_neural::techniques::windows::{windows, MAX_WINDOW, WINDOW};
 use unspin_neural::techniques::{load_tokenizer, NeuralDetector, NeuralTechniqueModel};
 
+/// Whether the encoder is installed; under CI a missing one is a failure, not a skip.
+fn encoder_present() -> bool {
+    match installed(&MINILM) {
+        Ok(_) => true,
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI installs the MiniLM encoder, and it is missing: {e}")
+        }
+        Err(_) => {
+            eprintln!("skipping: the MiniLM encoder is not installed (run `unspin model install`)");
+            false
+        }
+    }
+}
+
 static DETECTOR: LazyLock<Option<NeuralDetector>> = LazyLock::new(|| {
-    if installed(&MINILM).is_err() {
-        eprintln!("skipping: the MiniLM encoder is not installed (run `unspin model install`)");
+    if !encoder_present() {
         return None;
     }
-    let model = NeuralTechniqueModel::embedded().ok()?;
+    let model = NeuralTechniqueModel::embedded().expect("the committed neural model parses");
     let fast = FastDetector::new(FastModel::embedded().unwrap());
     Some(NeuralDetector::new(model, fast).unwrap())
 });
 
 fn check_windows(text: &str, max: usize) -> Result<(), TestCaseError> {
-    let Ok(dir) = installed(&MINILM) else { return Ok(()) };
-    let tok = load_tokenizer(&dir).unwrap();
+    if !encoder_present() {
+        return Ok(());
+    }
+    let tok = load_tokenizer(&installed(&MINILM).unwrap()).unwrap();
     let mut last_end = 0;
     for w in windows(&tok, text, max).unwrap() {
         prop_assert!(w.ids.len() <= max);
@@ -39,7 +55,7 @@ fn check_windows(text: &str, max: usize) -> Result<(), TestCaseError> {
 
 fn check_spans(text: &str) -> Result<(), TestCaseError> {
     let Some(d) = DETECTOR.as_ref() else { return Ok(()) };
-    let spans = d.detect(text);
+    let spans = d.detect(text).map_err(|e| TestCaseError::fail(e.to_string()))?;
     for s in &spans {
         prop_assert!(s.range.start < s.range.end && s.range.end <= text.len(), "{:?}", s.range);
         prop_assert!(text.is_char_boundary(s.range.start) && text.is_char_boundary(s.range.end));
@@ -49,7 +65,7 @@ fn check_spans(text: &str) -> Result<(), TestCaseError> {
         prop_assert!(!s.techniques.is_empty());
     }
     let ranges: Vec<_> = spans.iter().map(|s| s.range.clone()).collect();
-    let ranked = d.classify(text, &ranges);
+    let ranked = d.classify(text, &ranges).map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert_eq!(ranked.len(), ranges.len());
     for r in ranked {
         let sum: f32 = r.iter().map(|l| l.probability).sum();
@@ -87,8 +103,8 @@ fn an_ensemble_of_one_network_twice_detects_what_it_does_alone() {
     let text = "The corrupt, disgraceful elite lies again! Every patriot must stand up now, \
                 before these traitors destroy everything we love. Experts say the plan costs \
                 seven times what they claimed.";
-    let a = single.detect(text);
-    let b = twice.detect(text);
+    let a = single.detect(text).unwrap();
+    let b = twice.detect(text).unwrap();
     assert!(!a.is_empty(), "the sample has loaded language");
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(&b) {
@@ -120,8 +136,10 @@ fn awkward_texts() {
 
 #[test]
 fn window_lengths_out_of_range_are_refused() {
-    let Ok(dir) = installed(&MINILM) else { return };
-    let tok = load_tokenizer(&dir).unwrap();
+    if !encoder_present() {
+        return;
+    }
+    let tok = load_tokenizer(&installed(&MINILM).unwrap()).unwrap();
     for max in [0, 2, MAX_WINDOW + 1] {
         let err = windows(&tok, "A short text.", max).unwrap_err().to_string();
         assert!(err.contains("window length"), "{err}");

@@ -245,6 +245,7 @@ mod tests {
             sources: vec![],
             numbers: vec![],
             checks: vec![],
+            models: Default::default(),
         };
         let mut out = Vec::new();
         let mut h = Html::new(&mut out);

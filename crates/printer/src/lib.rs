@@ -8,7 +8,7 @@
 //! let report = Report {
 //!     id: "1".into(), source: None, text: "Hi".into(), meta: Default::default(),
 //!     techniques: vec![], claims: vec![],
-//!     quotes: vec![], sources: vec![], numbers: vec![], checks: vec![],
+//!     quotes: vec![], sources: vec![], numbers: vec![], checks: vec![], models: Default::default(),
 //! };
 //! let mut out = Vec::new();
 //! let mut sink = JsonLines::new(&mut out);

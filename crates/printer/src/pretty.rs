@@ -200,6 +200,7 @@ mod tests {
             sources: vec![],
             numbers: vec![],
             checks: vec![],
+            models: Default::default(),
         };
         for color in [false, true] {
             let mut out = Vec::new();

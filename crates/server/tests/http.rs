@@ -10,7 +10,7 @@ use axum::Router;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 use unspin_detect::claims::FastClaimScorer;
-use unspin_detect::techniques::{Detection, FastDetector, Labelled};
+use unspin_detect::techniques::{Detection, FastDetector, Labelled, ModelFailure};
 use unspin_detect::{Analyzer, AnalyzerBuilder, TechniqueDetector};
 use unspin_model::claims::ClaimModel;
 use unspin_model::fast::FastModel;
@@ -275,14 +275,46 @@ impl TechniqueDetector for Slow {
     fn name(&self) -> &str {
         "slow"
     }
-    fn detect(&self, _: &str) -> Vec<Detection> {
+    fn detect(&self, _: &str) -> Result<Vec<Detection>, ModelFailure> {
         STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         std::thread::sleep(self.0);
-        vec![]
+        Ok(vec![])
     }
-    fn classify(&self, _: &str, r: &[Range<usize>]) -> Vec<Vec<Labelled>> {
-        vec![vec![]; r.len()]
+    fn classify(&self, _: &str, r: &[Range<usize>]) -> Result<Vec<Vec<Labelled>>, ModelFailure> {
+        Ok(vec![vec![]; r.len()])
     }
+}
+
+/// A detector that fails on every text, as a neural model can at run time.
+struct Broken;
+
+impl TechniqueDetector for Broken {
+    fn name(&self) -> &str {
+        "broken"
+    }
+    fn detect(&self, _: &str) -> Result<Vec<Detection>, ModelFailure> {
+        Err(ModelFailure::new("broken", "shape mismatch in layer 3 (secret detail)"))
+    }
+    fn classify(&self, _: &str, _: &[Range<usize>]) -> Result<Vec<Vec<Labelled>>, ModelFailure> {
+        Err(ModelFailure::new("broken", "shape mismatch"))
+    }
+}
+
+/// Issue 15: a model that fails is a JSON 500 naming the model, never a 200 without
+/// techniques; batches fail whole.
+#[tokio::test]
+async fn model_failures_are_errors_not_missing_sections() {
+    let analyzer = AnalyzerBuilder::new().techniques_shared(Arc::new(Broken)).build();
+    let r = || app(AppState::new(analyzer.clone(), ServerConfig::default()));
+    let (st, _, v) = send(r(), post("/api/v1/analyze", Some("text/plain"), SAMPLE)).await;
+    assert_eq!(st, StatusCode::INTERNAL_SERVER_ERROR, "{v}");
+    assert_eq!(v["type"], "model_failed");
+    assert_eq!(v["error"], "the broken model failed on this text");
+    let batch = serde_json::json!([{"text": "One."}, {"text": "Two."}]).to_string();
+    let (st, _, v) =
+        send(r(), post("/api/v1/analyze/batch", Some("application/json"), batch)).await;
+    assert_eq!(st, StatusCode::INTERNAL_SERVER_ERROR, "{v}");
+    assert_eq!(v["type"], "model_failed");
 }
 
 fn slow_router(sleep: Duration, config: ServerConfig) -> Router {

@@ -57,9 +57,8 @@ pub fn run(args: &AnalyzeArgs) -> Result<bool> {
         if batch.is_empty() {
             break;
         }
-        let reports: Vec<_> = pool.install(|| {
-            batch.into_par_iter().map(|doc| doc.map(|d| analyzer.analyze(&d))).collect()
-        });
+        let reports: Vec<_> =
+            pool.install(|| batch.into_par_iter().map(|doc| analyze_one(&analyzer, doc)).collect());
         for r in reports {
             match r {
                 Ok(report) => sink.report(&report)?,
@@ -72,4 +71,13 @@ pub fn run(args: &AnalyzeArgs) -> Result<bool> {
     }
     sink.finish()?;
     Ok(ok)
+}
+
+/// One document's report, or what went wrong, naming the input.
+fn analyze_one(
+    analyzer: &unspin_detect::Analyzer,
+    doc: Result<unspin_text::Document, unspin_text::source::InputError>,
+) -> Result<unspin_detect::report::Report, String> {
+    let doc = doc.map_err(|e| e.to_string())?;
+    analyzer.analyze(&doc).map_err(|e| format!("{}: {e}", doc.source.as_deref().unwrap_or(&doc.id)))
 }

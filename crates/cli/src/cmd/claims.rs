@@ -97,7 +97,8 @@ pub fn run(args: &ClaimsArgs) -> Result<bool> {
     for path in tsvs {
         let rows = read_tsv(path)?;
         let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
-        for (r, score) in rows.iter().zip(scorer.score_batch(&texts)) {
+        let scores = scorer.score_batch(&texts).with_context(|| path.display().to_string())?;
+        for (r, score) in rows.iter().zip(scores) {
             let label = if score >= scorer.threshold() { "Yes" } else { "No" };
             match args.format {
                 ClaimsFormat::Tsv => writeln!(out, "{}\t{score:.6}\t{label}", r.id)?,
@@ -117,7 +118,14 @@ pub fn run(args: &ClaimsArgs) -> Result<bool> {
                 continue;
             }
         };
-        let mut ranked = unspin_detect::claims::score_sentences(scorer.as_ref(), &doc);
+        let mut ranked = match unspin_detect::claims::score_sentences(scorer.as_ref(), &doc) {
+            Ok(r) => r,
+            Err(e) => {
+                ok = false;
+                eprintln!("unspin: {}: {e}", doc.source.as_deref().unwrap_or(&doc.id));
+                continue;
+            }
+        };
         if !args.all {
             ranked.retain(|c| c.score >= scorer.threshold());
         }

@@ -55,7 +55,7 @@ pub fn run(args: &ClassifyArgs) -> Result<bool> {
                 distinct.push(r.clone());
             }
         }
-        let ranked = detector.classify(&doc.text, &distinct);
+        let ranked = detector.classify(&doc.text, &distinct).with_context(|| doc.id.clone())?;
         let mut used: HashMap<usize, usize> = HashMap::new();
         for (k, r) in lines {
             let d = distinct.iter().position(|x| x == r).expect("listed above");

@@ -169,12 +169,17 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
             let analyzer = analyzer.clone();
             scope.spawn(move || {
                 for doc in rx {
-                    let report = analyzer.analyze(&doc);
-                    let msg = match serde_json::to_string(&report) {
+                    let line = analyzer
+                        .analyze(&doc)
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| serde_json::to_string(&r).map_err(|e| e.to_string()));
+                    let msg = match line {
                         Ok(line) => Done::Line(line),
-                        Err(e) => Done::Failed {
+                        // Logged to --errors; the document is not in --out, so a rerun
+                        // tries it again.
+                        Err(message) => Done::Failed {
                             source: doc.source.clone().unwrap_or_else(|| doc.id.clone()),
-                            message: e.to_string(),
+                            message,
                         },
                     };
                     if tx.send(msg).is_err() {

@@ -133,7 +133,7 @@ pub fn claims(args: &EvalClaims) -> Result<String> {
             let scorer = super::claims::scorer(&args.claims_model)?;
             let labelled: Vec<_> = gold.iter().filter(|r| r.label.is_some()).collect();
             let texts: Vec<&str> = labelled.iter().map(|r| r.text.as_str()).collect();
-            for (r, s) in labelled.iter().zip(scorer.score_batch(&texts)) {
+            for (r, s) in labelled.iter().zip(scorer.score_batch(&texts)?) {
                 gold_labels.push(r.label.unwrap_or(false));
                 predicted.push(s >= scorer.threshold());
             }

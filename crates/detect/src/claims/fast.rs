@@ -1,6 +1,6 @@
 use unspin_model::claims::ClaimModel;
 
-use super::ClaimScorer;
+use super::{ClaimScorer, ModelFailure};
 
 /// The linear claim model as a [`ClaimScorer`].
 pub struct FastClaimScorer {
@@ -15,8 +15,12 @@ impl FastClaimScorer {
 }
 
 impl ClaimScorer for FastClaimScorer {
-    fn score(&self, sentence: &str) -> f32 {
-        self.model.score(sentence)
+    fn name(&self) -> &str {
+        "fast"
+    }
+
+    fn score(&self, sentence: &str) -> Result<f32, ModelFailure> {
+        Ok(self.model.score(sentence))
     }
 
     fn threshold(&self) -> f32 {

@@ -5,6 +5,8 @@ mod fast;
 
 pub use fast::FastClaimScorer;
 
+pub use crate::techniques::ModelFailure;
+
 use unspin_text::segment::{sentences, trim};
 use unspin_text::Document;
 
@@ -12,10 +14,12 @@ use crate::report::Claim;
 
 /// Scores sentences for check-worthiness.
 pub trait ClaimScorer: Send + Sync {
+    /// A short name of the model (`fast`, `neural`).
+    fn name(&self) -> &str;
     /// The score of one sentence, in [0, 1].
-    fn score(&self, sentence: &str) -> f32;
+    fn score(&self, sentence: &str) -> Result<f32, ModelFailure>;
     /// The scores of many sentences (implementations may batch them).
-    fn score_batch(&self, sentences: &[&str]) -> Vec<f32> {
+    fn score_batch(&self, sentences: &[&str]) -> Result<Vec<f32>, ModelFailure> {
         sentences.iter().map(|s| self.score(s)).collect()
     }
     /// Scores at or above this are check-worthy.
@@ -24,14 +28,17 @@ pub trait ClaimScorer: Send + Sync {
 
 /// Every sentence of `doc` that holds a word, with its score, best first (ties in text
 /// order). Offsets are characters; each span is the sentence without surrounding space.
-pub fn score_sentences(scorer: &dyn ClaimScorer, doc: &Document) -> Vec<Claim> {
+pub fn score_sentences(
+    scorer: &dyn ClaimScorer,
+    doc: &Document,
+) -> Result<Vec<Claim>, ModelFailure> {
     let ranges: Vec<_> = sentences(&doc.text)
         .into_iter()
         .map(|s| trim(&doc.text, s))
         .filter(|r| doc.text[r.clone()].chars().any(char::is_alphanumeric))
         .collect();
     let texts: Vec<&str> = ranges.iter().map(|r| &doc.text[r.clone()]).collect();
-    let scores = scorer.score_batch(&texts);
+    let scores = scorer.score_batch(&texts)?;
     let mut out: Vec<Claim> = ranges
         .iter()
         .zip(texts)
@@ -42,5 +49,5 @@ pub fn score_sentences(scorer: &dyn ClaimScorer, doc: &Document) -> Vec<Claim> {
         })
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.start.cmp(&b.start)));
-    out
+    Ok(out)
 }

@@ -113,6 +113,9 @@ const DOWN: &[&str] = &[
     "plunged",
 ];
 
+/// Longest sentence checked as one statement (about 300 words).
+const MAX_STATEMENT_BYTES: usize = 2_000;
+
 /// Checks the statements of `text` against the quantities found in it.
 pub fn check(text: &str, qs: &[Quantity]) -> Vec<CheckResult> {
     let sents = sentences(text);
@@ -130,6 +133,11 @@ pub fn check(text: &str, qs: &[Quantity]) -> Vec<CheckResult> {
             continue;
         }
         let srange = unspin_text::segment::trim(text, srange.clone());
+        if srange.len() > MAX_STATEMENT_BYTES {
+            // Not a statement a reader checks (a table or list run together, or text
+            // with no sentence ends): checking it would cost the square of its length.
+            continue;
+        }
         let s_lower = text[srange.clone()].to_lowercase();
         let words: Vec<&str> = s_lower
             .split(|c: char| !c.is_alphanumeric() && c != '%')

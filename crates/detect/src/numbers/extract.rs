@@ -687,24 +687,28 @@ pub fn extract(text: &str) -> Vec<Quantity> {
 
     out.sort_by_key(|q| (q.range.start, q.range.end));
     // A bare number inherits the unit of the quantity before it in the same sentence
-    // ("400 new jobs then; the garage created 52").
-    for k in 1..out.len() {
-        if out[k].kind == Kind::Cardinal && out[k].unit.is_none() {
-            let s = out[k].sentence;
-            out[k].unit = out[..k]
-                .iter()
-                .rev()
-                .take_while(|p| p.sentence == s)
-                .find(|p| p.kind == Kind::Cardinal && p.unit.is_some())
-                .and_then(|p| p.unit.clone());
+    // ("400 new jobs then; the garage created 52"): the last cardinal with a unit, carried
+    // forward (one pass, however long the sentence).
+    let mut last_unit: Option<(usize, String)> = None;
+    for q in out.iter_mut() {
+        if q.kind == Kind::Cardinal && q.unit.is_none() {
+            q.unit = last_unit.as_ref().filter(|(s, _)| *s == q.sentence).map(|(_, u)| u.clone());
+        }
+        if let (Kind::Cardinal, Some(u)) = (q.kind, &q.unit) {
+            last_unit = Some((q.sentence, u.clone()));
         }
     }
     // The year a quantity refers to: a year right after it ("18,000 in 2023", only years
     // between them), else the nearest year before it in the same sentence ("In 2019, 300
     // people"). Both searches stay inside the sentence.
     let is_year = |q: &Quantity| matches!(q.kind, Kind::Year | Kind::Date);
+    let mut years: Vec<usize> = Vec::new(); // the current sentence's years so far
     for k in 0..out.len() {
+        if years.last().is_some_and(|&y| out[y].sentence != out[k].sentence) {
+            years.clear();
+        }
         if is_year(&out[k]) {
+            years.push(k);
             continue;
         }
         let (s, end, start) = (out[k].sentence, out[k].range.end, out[k].range.start);
@@ -712,11 +716,7 @@ pub fn extract(text: &str) -> Vec<Quantity> {
             q.range.start >= end
                 && text[end..q.range.start].trim_start().to_lowercase().starts_with("in")
         });
-        let before = out[..k]
-            .iter()
-            .rev()
-            .take_while(|q| q.sentence == s)
-            .find(|q| is_year(q) && q.range.end <= start);
+        let before = years.iter().rev().map(|&y| &out[y]).find(|q| q.range.end <= start);
         if let Some(r) = after.or(before).map(|q| q.range.clone()) {
             out[k].time = Some(text[r].to_string());
         }

@@ -43,14 +43,70 @@ fn sentence_at(sents: &[Range<usize>], b: usize) -> Option<usize> {
     (i < sents.len() && sents[i].start <= b).then_some(i)
 }
 
-fn paragraph_bounds(text: &str, at: usize) -> Range<usize> {
-    let mut at = at.min(text.len());
-    while !text.is_char_boundary(at) {
-        at -= 1;
+/// The line breaks of a text, found once, so that finding the paragraph of a position
+/// costs a binary search rather than a scan of the text.
+struct Paragraphs {
+    breaks: Vec<usize>,
+    len: usize,
+}
+
+impl Paragraphs {
+    fn new(text: &str) -> Paragraphs {
+        let breaks = text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i);
+        Paragraphs { breaks: breaks.collect(), len: text.len() }
     }
-    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-    start..end
+
+    /// The line holding byte `at`: from after the last break before it to the next one.
+    fn bounds(&self, at: usize) -> Range<usize> {
+        let at = at.min(self.len);
+        let i = self.breaks.partition_point(|&b| b < at);
+        let start = if i > 0 { self.breaks[i - 1] + 1 } else { 0 };
+        start..self.breaks.get(i).copied().unwrap_or(self.len)
+    }
+}
+
+/// How many words next to a quotation are read for its attribution: far more than any
+/// attribution holds, and a bound however long the sentence.
+const ATTRIBUTION_WORDS: usize = 64;
+
+/// The last `n` whitespace-separated words of `s`.
+fn last_words(s: &str, n: usize) -> &str {
+    let mut seen = 0;
+    let mut in_word = false;
+    for (i, c) in s.char_indices().rev() {
+        if c.is_whitespace() {
+            if in_word {
+                seen += 1;
+                if seen == n {
+                    return &s[i + c.len_utf8()..];
+                }
+            }
+            in_word = false;
+        } else {
+            in_word = true;
+        }
+    }
+    s
+}
+
+/// The first `n` whitespace-separated words of `s`, as a slice.
+fn leading_words(s: &str, n: usize) -> &str {
+    let mut seen = 0;
+    let mut in_word = false;
+    for (i, c) in s.char_indices() {
+        if c.is_whitespace() {
+            if in_word {
+                seen += 1;
+                if seen == n {
+                    return &s[..i];
+                }
+            }
+            in_word = false;
+        } else {
+            in_word = true;
+        }
+    }
+    s
 }
 
 /// Pairs quotation marks. Returns `(open, close)` byte ranges of the marks.
@@ -337,14 +393,15 @@ pub fn find(text: &str) -> Found {
     let mut last_named: Option<(String, Option<String>)> = None;
     let marks = pair_marks(text);
     let sents = sentences(text);
+    let paragraphs = Paragraphs::new(text);
     for (open, close) in &marks {
         let inner = trim(text, open.end..close.start.max(open.end));
         if inner.is_empty() {
             continue;
         }
         let words = text[inner.clone()].split_whitespace().count();
-        let para_open = paragraph_bounds(text, open.start);
-        let para_close = paragraph_bounds(text, close.start.max(open.start));
+        let para_open = paragraphs.bounds(open.start);
+        let para_close = paragraphs.bounds(close.start.max(open.start));
         // The rest of the sentence after the quote (the segmenter keeps "Dr." inside it).
         let from = close.end.min(para_close.end);
         let si = sentence_at(&sents, from);
@@ -360,11 +417,11 @@ pub fn find(text: &str) -> Found {
                 }
             }
         }
-        let after = &text[from..after_end.max(from)];
+        let after = leading_words(&text[from..after_end.max(from)], ATTRIBUTION_WORDS);
         // Only the current sentence before the quote counts.
         let sent_start = sentence_at(&sents, open.start)
             .map_or(para_open.start, |k| sents[k].start.max(para_open.start));
-        let before = &text[sent_start..open.start];
+        let before = last_words(&text[sent_start..open.start], ATTRIBUTION_WORDS);
         let mut sp = speaker_after(after).or_else(|| speaker_before(before));
         if let Some(s) = &sp {
             if s.pronoun {

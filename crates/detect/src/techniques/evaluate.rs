@@ -32,7 +32,7 @@ pub fn evaluate(detector: &dyn TechniqueDetector, corpus: &Corpus) -> Result<Eva
             gold_si.push(SiSpan { id: doc.id.clone(), start, end });
             gold_tc.push(TcSpan { id: doc.id.clone(), technique: t.name().into(), start, end });
         }
-        for d in detector.detect(&doc.text) {
+        for d in detector.detect(&doc.text)? {
             let (start, end) = doc.char_span(d.range.clone());
             pred_si.push(SiSpan { id: doc.id.clone(), start, end });
             let technique = d.techniques[0].technique.name().to_string();
@@ -47,7 +47,7 @@ pub fn evaluate(detector: &dyn TechniqueDetector, corpus: &Corpus) -> Result<Eva
             }
         }
         let ranges: Vec<_> = groups.iter().map(|(r, _)| r.clone()).collect();
-        for ((r, n), ranked) in groups.iter().zip(detector.classify(&doc.text, &ranges)) {
+        for ((r, n), ranked) in groups.iter().zip(detector.classify(&doc.text, &ranges)?) {
             let (start, end) = doc.char_span(r.clone());
             for l in ranked.iter().take(*n) {
                 pred_tc.push(TcSpan {

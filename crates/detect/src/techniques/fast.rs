@@ -2,7 +2,7 @@ use std::ops::Range;
 
 use unspin_model::fast::{Classification, FastModel};
 
-use super::{Detection, Labelled, TechniqueDetector};
+use super::{Detection, Labelled, ModelFailure, TechniqueDetector};
 
 /// The fast model as a [`TechniqueDetector`].
 pub struct FastDetector {
@@ -39,8 +39,9 @@ impl TechniqueDetector for FastDetector {
         "fast"
     }
 
-    fn detect(&self, text: &str) -> Vec<Detection> {
-        self.model
+    fn detect(&self, text: &str) -> Result<Vec<Detection>, ModelFailure> {
+        Ok(self
+            .model
             .detect(text)
             .into_iter()
             .map(|p| Detection {
@@ -48,10 +49,14 @@ impl TechniqueDetector for FastDetector {
                 span_confidence: p.span_confidence,
                 techniques: labelled(Classification { techniques: p.techniques, cue: p.cue }),
             })
-            .collect()
+            .collect())
     }
 
-    fn classify(&self, text: &str, ranges: &[Range<usize>]) -> Vec<Vec<Labelled>> {
-        self.model.classify(text, ranges).into_iter().map(labelled).collect()
+    fn classify(
+        &self,
+        text: &str,
+        ranges: &[Range<usize>],
+    ) -> Result<Vec<Vec<Labelled>>, ModelFailure> {
+        Ok(self.model.classify(text, ranges).into_iter().map(labelled).collect())
     }
 }

@@ -32,14 +32,36 @@ pub struct Detection {
     pub techniques: Vec<Labelled>,
 }
 
+/// A model that failed on a text at run time (an allocation, a shape, a tokenizer
+/// error): the analysis of that text fails, it is never reported without the section.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the {model} model failed: {cause}")]
+pub struct ModelFailure {
+    /// The model's name (`neural`, …).
+    pub model: String,
+    /// What went wrong.
+    pub cause: String,
+}
+
+impl ModelFailure {
+    /// A failure of `model` for `cause`.
+    pub fn new(model: impl Into<String>, cause: impl std::fmt::Display) -> ModelFailure {
+        ModelFailure { model: model.into(), cause: cause.to_string() }
+    }
+}
+
 /// Finds propaganda spans and names their techniques.
 pub trait TechniqueDetector: Send + Sync {
     /// A short name of the model (`fast`, `neural`).
     fn name(&self) -> &str;
     /// Finds the spans of `text` (SI) and names their techniques.
-    fn detect(&self, text: &str) -> Vec<Detection>;
+    fn detect(&self, text: &str) -> Result<Vec<Detection>, ModelFailure>;
     /// Names the techniques of given byte ranges of `text` (TC), each ranked.
-    fn classify(&self, text: &str, ranges: &[Range<usize>]) -> Vec<Vec<Labelled>>;
+    fn classify(
+        &self,
+        text: &str,
+        ranges: &[Range<usize>],
+    ) -> Result<Vec<Vec<Labelled>>, ModelFailure>;
 }
 
 /// The explanation a reader sees: the technique, its definition, and the cue.

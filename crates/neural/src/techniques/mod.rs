@@ -19,7 +19,7 @@ use candle_core::{DType, Device, Tensor, D};
 use serde::{Deserialize, Serialize};
 use tokenizers::Tokenizer;
 use unspin_detect::techniques::FastDetector;
-use unspin_detect::techniques::{Detection, Labelled, TechniqueDetector};
+use unspin_detect::techniques::{Detection, Labelled, ModelFailure, TechniqueDetector};
 use unspin_model::artifact;
 use unspin_model::Technique;
 use unspin_text::segment::trim_span;
@@ -580,17 +580,11 @@ impl TechniqueDetector for NeuralDetector {
         "neural"
     }
 
-    fn detect(&self, text: &str) -> Vec<Detection> {
-        let spans = match self.detect_spans(text) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("unspin: neural model failed, no spans for this text: {e}");
-                return Vec::new();
-            }
-        };
+    fn detect(&self, text: &str) -> Result<Vec<Detection>, ModelFailure> {
+        let spans = self.detect_spans(text).map_err(|e| ModelFailure::new(self.name(), e))?;
         let ranges: Vec<Range<usize>> = spans.iter().map(|(r, _, _)| r.clone()).collect();
-        let fast = self.fast.classify(text, &ranges);
-        spans
+        let fast = self.fast.classify(text, &ranges)?;
+        Ok(spans
             .into_iter()
             .zip(fast)
             .map(|((range, span_confidence, p), f)| Detection {
@@ -598,18 +592,18 @@ impl TechniqueDetector for NeuralDetector {
                 span_confidence,
                 techniques: self.mix(&p, f),
             })
-            .collect()
+            .collect())
     }
 
-    fn classify(&self, text: &str, ranges: &[Range<usize>]) -> Vec<Vec<Labelled>> {
-        let fast = self.fast.classify(text, ranges);
-        match self.classify_probs(text, ranges) {
-            Ok(probs) => probs.iter().zip(fast).map(|(p, f)| self.mix(p, f)).collect(),
-            Err(e) => {
-                eprintln!("unspin: neural model failed, fast model only for this text: {e}");
-                fast
-            }
-        }
+    fn classify(
+        &self,
+        text: &str,
+        ranges: &[Range<usize>],
+    ) -> Result<Vec<Vec<Labelled>>, ModelFailure> {
+        let fast = self.fast.classify(text, ranges)?;
+        let probs =
+            self.classify_probs(text, ranges).map_err(|e| ModelFailure::new(self.name(), e))?;
+        Ok(probs.iter().zip(fast).map(|(p, f)| self.mix(p, f)).collect())
     }
 }
 

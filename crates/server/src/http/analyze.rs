@@ -132,6 +132,7 @@ async fn run<T: Send + 'static>(
         (status = 408, description = "Body sent too slowly", body = super::ErrorBody),
         (status = 415, description = "Unsupported Content-Type", body = super::ErrorBody),
         (status = 422, description = "Empty, binary or undecodable text", body = super::ErrorBody),
+        (status = 500, description = "A model failed on the text", body = super::ErrorBody),
         (status = 503, description = "Overloaded; retry later", body = super::ErrorBody),
         (status = 504, description = "Over the time limit", body = super::ErrorBody)))]
 pub async fn analyze(
@@ -157,7 +158,10 @@ pub async fn analyze(
         }
     };
     // HTML extraction runs with the analysis, under the same admission and time limit.
-    let report = run(&state, move |a| input.document().map(|doc| a.analyze(&doc))).await??;
+    let work = move |a: &unspin_detect::Analyzer| -> Result<Report, AppError> {
+        Ok(a.analyze(&input.document()?)?)
+    };
+    let report = run(&state, work).await??;
     Ok(Json(report))
 }
 
@@ -202,11 +206,11 @@ pub async fn batch(
             Ok(input)
         })
         .collect::<Result<_, AppError>>()?;
-    let work = move |a: &unspin_detect::Analyzer| {
+    let work = move |a: &unspin_detect::Analyzer| -> Result<Vec<Report>, AppError> {
         let mut reports = Vec::with_capacity(inputs.len());
         for (i, input) in inputs.into_iter().enumerate() {
             let doc = input.document().map_err(|e| in_document(i, e))?;
-            reports.push(a.analyze(&doc));
+            reports.push(a.analyze(&doc)?);
         }
         Ok(reports)
     };

@@ -39,8 +39,16 @@ pub enum AppError {
     BodyTimeout,
     /// The `Host` header names a host this server does not answer to (421).
     WrongHost(String),
+    /// A model failed on the text (500); the cause is logged.
+    ModelFailed(unspin_detect::ModelFailure),
     /// A bug or a crashed worker (500).
     Internal(String),
+}
+
+impl From<unspin_detect::ModelFailure> for AppError {
+    fn from(e: unspin_detect::ModelFailure) -> AppError {
+        AppError::ModelFailed(e)
+    }
 }
 
 impl IntoResponse for AppError {
@@ -74,6 +82,11 @@ impl IntoResponse for AppError {
                 "the request body did not arrive in time".to_string(),
             ),
             AppError::WrongHost(m) => (StatusCode::MISDIRECTED_REQUEST, "wrong_host", m),
+            AppError::ModelFailed(e) => {
+                tracing::error!("{e}");
+                let message = format!("the {} model failed on this text", e.model);
+                (StatusCode::INTERNAL_SERVER_ERROR, "model_failed", message)
+            }
             AppError::Internal(detail) => {
                 tracing::error!("internal error: {detail}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error".to_string())
