@@ -311,7 +311,9 @@ impl Stack {
     /// Pushes an element (void and self-closed foreign ones are none); `false` when it is
     /// past the depth limit and left out.
     fn open(&mut self, name: &str, self_closing: bool) -> bool {
-        if VOID.contains(&name) || (self_closing && self.foreign > 0) {
+        // Inside <svg>/<math> a void HTML name is an ordinary element; there `/>` closes.
+        let void = if self.foreign > 0 { self_closing } else { VOID.contains(&name) };
+        if void {
             return true;
         }
         if self.names.len() >= MAX_DEPTH {
@@ -497,6 +499,7 @@ mod tests {
             "<strong><i></form></strong>",
             "<p><b>",
             "</a><tbody>w w <svg>",
+            "<frame><frame><svg></a>",
         ] {
             let page = unit.repeat(1_000) + "text";
             let flat = flatten(&page);
