@@ -147,7 +147,7 @@ impl ArtifactKind {
     pub fn of_file(path: &Path) -> Result<ArtifactKind, Error> {
         use std::io::Read;
         let io = |cause| Error::Io { path: path.to_path_buf(), cause };
-        let mut file = open_model(path)?;
+        let (mut file, _) = open_model(path)?;
         let mut head = Vec::with_capacity(8);
         (&mut file).take(8).read_to_end(&mut head).map_err(io)?;
         ArtifactKind::of(&head).ok_or_else(|| not_a_model(path))
@@ -162,8 +162,8 @@ fn not_a_model(path: &Path) -> Error {
 }
 
 /// Opens a model file after checking that it is a regular file of a sane size, so that
-/// a device, a FIFO or a huge file is refused before anything is read.
-fn open_model(path: &Path) -> Result<std::fs::File, Error> {
+/// a device, a FIFO or a huge file is refused before anything is read; with its length.
+fn open_model(path: &Path) -> Result<(std::fs::File, u64), Error> {
     let io = |cause| Error::Io { path: path.to_path_buf(), cause };
     let file = std::fs::File::open(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
@@ -178,7 +178,7 @@ fn open_model(path: &Path) -> Result<std::fs::File, Error> {
             MAX_MODEL_BYTES
         )));
     }
-    Ok(file)
+    Ok((file, meta.len()))
 }
 
 /// Reads a model file: a regular file of at most [`MAX_MODEL_BYTES`] that starts with an
@@ -186,8 +186,7 @@ fn open_model(path: &Path) -> Result<std::fs::File, Error> {
 pub fn read_file(path: &Path) -> Result<Vec<u8>, Error> {
     use std::io::Read;
     let io = |cause| Error::Io { path: path.to_path_buf(), cause };
-    let file = open_model(path)?;
-    let len = file.metadata().map_err(io)?.len();
+    let (file, len) = open_model(path)?;
     let mut bytes = Vec::with_capacity(len as usize);
     let mut limited = file.take(MAX_MODEL_BYTES + 1);
     (&mut limited).take(8).read_to_end(&mut bytes).map_err(io)?;

@@ -459,7 +459,7 @@ async fn regression_21_method_cors_preflight_and_messages() {
 #[tokio::test]
 async fn regression_21_host_header_is_checked() {
     let cfg = ServerConfig {
-        allowed_hosts: ServerConfig::hosts_for("127.0.0.1:8080".parse().unwrap()),
+        allowed_hosts: ServerConfig::hosts_for("127.0.0.1:8080".parse().unwrap(), &[]),
         ..ServerConfig::default()
     };
     let get = |host: &str| {
@@ -474,8 +474,13 @@ async fn regression_21_host_header_is_checked() {
         assert_eq!(st, StatusCode::MISDIRECTED_REQUEST, "{host}");
         assert_eq!(v["type"], "wrong_host");
     }
+    // The address bound to and names given with --allow-host answer too.
+    let hosts = ServerConfig::hosts_for("127.0.0.2:8080".parse().unwrap(), &["unspin.lan".into()]);
+    assert!(hosts.contains(&"127.0.0.2".to_string()) && hosts.contains(&"unspin.lan".to_string()));
     // A server bound to every interface answers any name.
-    assert!(ServerConfig::hosts_for("0.0.0.0:8080".parse().unwrap()).is_empty());
+    assert!(
+        ServerConfig::hosts_for("0.0.0.0:8080".parse().unwrap(), &["a.example".into()]).is_empty()
+    );
 }
 
 /// Issue 21: a 2 MB run of letters is no word, and no technique span.

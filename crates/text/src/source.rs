@@ -54,7 +54,7 @@ pub struct FileId(FileIdInner);
 enum FileIdInner {
     #[cfg(unix)]
     Inode(u64, u64),
-    #[cfg_attr(unix, allow(dead_code))]
+    #[cfg(not(unix))]
     Path(PathBuf),
 }
 

@@ -48,50 +48,7 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
             "--out writes JSON Lines (--format jsonl); redirect standard output for other formats"
         );
     }
-    // The output must not be one of the inputs named on the command line.
-    if let Ok(out_id) = FileId::of(out_path) {
-        if args.paths.iter().any(|p| p.is_file() && FileId::of(p).is_ok_and(|id| id == out_id)) {
-            bail!(
-                "--out {} is also an input; write the results to another file",
-                out_path.display()
-            );
-        }
-    }
-    // Opened and locked before it is read, so that a second run on the same file (a
-    // resume started while this one goes on) is refused instead of interleaving lines.
-    let mut out = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(out_path)
-        .with_context(|| format!("opening {}", out_path.display()))?;
-    lock(&out, out_path)?;
-    if args.force {
-        out.set_len(0).with_context(|| format!("emptying {}", out_path.display()))?;
-    }
-    // What the file already holds; a torn last line (from a crash) is cut off and redone.
-    let scan = resume::scan(out_path).with_context(|| format!("reading {}", out_path.display()))?;
-    if let Some(line) = scan.foreign_line {
-        bail!(
-            "{} is not an unspin results file (line {line} is not a report); nothing was \
-             changed: choose another --out, or --force to replace it",
-            out_path.display()
-        );
-    }
-    if scan.torn {
-        eprintln!(
-            "unspin: {}: the last line is incomplete (an interrupted run); redoing it",
-            out_path.display()
-        );
-        out.set_len(scan.valid_len)?;
-    }
-    if scan.lines > 0 {
-        eprintln!(
-            "unspin: {}: {} documents already done; resuming",
-            out_path.display(),
-            scan.lines
-        );
-    }
-    let done = scan.done;
+    let (mut out, done, out_id) = open_out(args, out_path)?;
     let mut errors = match &args.errors {
         Some(p) => Some(
             OpenOptions::new()
@@ -119,7 +76,7 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
         .max(1);
     // The run's own files are never read back as input, whatever name a glob gives them.
     let mut read = super::read_options(&args.input);
-    read.exclude.push(FileId::of(out_path)?);
+    read.exclude.push(out_id);
     if let Some(p) = &args.errors {
         read.exclude.push(FileId::of(p)?);
     }
@@ -219,6 +176,56 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
         if interrupted { "; interrupted — rerun the same command to resume" } else { "" }
     );
     Ok(failed == 0 && !interrupted)
+}
+
+/// `(id, source)` of the documents an output file already holds.
+type DoneSet = std::collections::HashSet<(String, Option<String>)>;
+
+/// Opens `--out` for appending, locked for the run, and returns it with the documents it
+/// already holds. Refuses an `--out` that is also a named input or not a results file;
+/// cuts a last line torn by a crash; empties the file with `--force`.
+fn open_out(args: &AnalyzeArgs, out_path: &Path) -> Result<(std::fs::File, DoneSet, FileId)> {
+    // Opened and locked before it is read, so that a second run on the same file (a
+    // resume started while this one goes on) is refused instead of interleaving lines.
+    let out = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out_path)
+        .with_context(|| format!("opening {}", out_path.display()))?;
+    // The output must not be one of the inputs named on the command line (an input
+    // exists already, so opening it created nothing).
+    let out_id = FileId::of(out_path)?;
+    if args.paths.iter().any(|p| p.is_file() && FileId::of(p).is_ok_and(|id| id == out_id)) {
+        bail!("--out {} is also an input; write the results to another file", out_path.display());
+    }
+    lock(&out, out_path)?;
+    if args.force {
+        out.set_len(0).with_context(|| format!("emptying {}", out_path.display()))?;
+    }
+    // What the file already holds; a torn last line (from a crash) is cut off and redone.
+    let scan = resume::scan(out_path).with_context(|| format!("reading {}", out_path.display()))?;
+    if let Some(line) = scan.foreign_line {
+        bail!(
+            "{} is not an unspin results file (line {line} is not a report); nothing was \
+             changed: choose another --out, or --force to replace it",
+            out_path.display()
+        );
+    }
+    if scan.torn {
+        eprintln!(
+            "unspin: {}: the last line is incomplete (an interrupted run); redoing it",
+            out_path.display()
+        );
+        out.set_len(scan.valid_len)?;
+    }
+    if scan.lines > 0 {
+        eprintln!(
+            "unspin: {}: {} documents already done; resuming",
+            out_path.display(),
+            scan.lines
+        );
+    }
+    Ok((out, scan.done, out_id))
 }
 
 /// Takes an exclusive lock on the output file for the length of the run, or fails naming

@@ -19,20 +19,9 @@ pub fn run(args: &ServeArgs) -> Result<()> {
         timeout: args.timeout,
         body_timeout: args.body_timeout,
         cors: args.cors.clone(),
-        allowed_hosts: ServerConfig::hosts_for(args.addr),
+        allowed_hosts: ServerConfig::hosts_for(args.addr, &args.allow_host),
         ..ServerConfig::default()
     };
-    if !config.allowed_hosts.is_empty() {
-        config.allowed_hosts.extend(args.allow_host.iter().cloned());
-        // The address it was bound to answers too (e.g. 127.0.0.2).
-        let ip = match args.addr.ip() {
-            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
-            ip => ip.to_string(),
-        };
-        if !config.allowed_hosts.contains(&ip) {
-            config.allowed_hosts.push(ip);
-        }
-    }
     if let Some(q) = args.queue {
         config.queue = q;
     }

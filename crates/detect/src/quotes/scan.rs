@@ -69,44 +69,19 @@ impl Paragraphs {
 /// attribution holds, and a bound however long the sentence.
 const ATTRIBUTION_WORDS: usize = 64;
 
-/// The last `n` whitespace-separated words of `s`.
-fn last_words(s: &str, n: usize) -> &str {
-    let mut seen = 0;
-    let mut in_word = false;
-    for (i, c) in s.char_indices().rev() {
-        if c.is_whitespace() {
-            if in_word {
-                seen += 1;
-                if seen == n {
-                    return &s[i + c.len_utf8()..];
-                }
-            }
-            in_word = false;
-        } else {
-            in_word = true;
-        }
-    }
-    s
+/// Where `word`, a slice of `s`, starts in it.
+fn offset_in(s: &str, word: &str) -> usize {
+    word.as_ptr() as usize - s.as_ptr() as usize
 }
 
-/// The first `n` whitespace-separated words of `s`, as a slice.
+/// The last `n` (≥ 1) whitespace-separated words of `s`.
+fn last_words(s: &str, n: usize) -> &str {
+    s.split_whitespace().rev().nth(n - 1).map_or(s, |w| &s[offset_in(s, w)..])
+}
+
+/// The first `n` whitespace-separated words of `s` (and the space after them).
 fn leading_words(s: &str, n: usize) -> &str {
-    let mut seen = 0;
-    let mut in_word = false;
-    for (i, c) in s.char_indices() {
-        if c.is_whitespace() {
-            if in_word {
-                seen += 1;
-                if seen == n {
-                    return &s[..i];
-                }
-            }
-            in_word = false;
-        } else {
-            in_word = true;
-        }
-    }
-    s
+    s.split_whitespace().nth(n).map_or(s, |w| &s[..offset_in(s, w)])
 }
 
 /// Pairs quotation marks. Returns `(open, close)` byte ranges of the marks.

@@ -601,11 +601,11 @@ impl<'a> ArticleContext<'a> {
             if self.in_quote[i0] {
                 f.push("inquote".into());
             }
-            let sent = &self.text[self.tokens[s.start].start..self.tokens[s.end - 1].end];
-            if sent.contains('?') {
+            let (exclaims, asks) = self.sentence_marks[self.sentence_of(i0)];
+            if asks {
                 f.push("sent_quest".into());
             }
-            if sent.contains('!') {
+            if exclaims {
                 f.push("sent_excl".into());
             }
             let cover = n as f32 / (s.end - s.start) as f32;

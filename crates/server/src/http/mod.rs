@@ -11,7 +11,6 @@ mod techniques;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method};
 use axum::{middleware, Router};
 use tokio::sync::Semaphore;
@@ -43,15 +42,24 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
-    /// The host names a server bound to `addr` answers to: the loopback names when
-    /// `addr` is a loopback address, any when it is not (a public server sits behind
-    /// its own name).
-    pub fn hosts_for(addr: std::net::SocketAddr) -> Vec<String> {
-        if addr.ip().is_loopback() {
-            ["localhost", "127.0.0.1", "[::1]"].map(String::from).to_vec()
-        } else {
-            Vec::new()
+    /// The host names a server bound to `addr` answers to: when `addr` is a loopback
+    /// address, the loopback names, the address itself (e.g. `127.0.0.2`) and `extra`;
+    /// any name when it is not (a public server sits behind its own name).
+    pub fn hosts_for(addr: std::net::SocketAddr, extra: &[String]) -> Vec<String> {
+        if !addr.ip().is_loopback() {
+            return Vec::new();
         }
+        let bound = match addr.ip() {
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]"].map(String::from).to_vec();
+        for h in std::iter::once(&bound).chain(extra) {
+            if !hosts.contains(h) {
+                hosts.push(h.clone());
+            }
+        }
+        hosts
     }
 }
 
@@ -96,7 +104,6 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 /// The application.
 pub fn app(state: AppState) -> Router {
     let cors = state.config.cors.clone();
-    let max_body = state.config.max_body;
     let mut router = Router::new()
         .merge(page::router())
         .merge(health::router())
@@ -105,7 +112,6 @@ pub fn app(state: AppState) -> Router {
         .merge(openapi::router())
         .fallback(|| async { AppError::NotFound })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(max_body))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CSP),

@@ -222,32 +222,34 @@ struct Stack {
 
 impl Stack {
     /// Where the innermost open `name` is, looking at most [`WALK`] elements down and
-    /// never past a scope boundary other than `name` itself.
-    fn find(&self, name: &str) -> Option<usize> {
-        let formatting = FORMATTING.contains(&name);
+    /// never past an element for which `stops` holds.
+    fn find_within(&self, name: &str, stops: impl Fn(&str) -> bool) -> Option<usize> {
         for (k, open) in self.names.iter().enumerate().rev().take(WALK) {
             if open == name {
                 return Some(k);
             }
-            if SCOPE.contains(&open.as_str()) || (formatting && BLOCK.contains(&open.as_str())) {
+            if stops(open) {
                 return None;
             }
         }
         None
     }
 
+    /// Where the innermost open `name` is, never past a scope boundary (nor, for a
+    /// formatting element, past a block).
+    fn find(&self, name: &str) -> Option<usize> {
+        let formatting = FORMATTING.contains(&name);
+        self.find_within(name, |open| {
+            SCOPE.contains(&open) || (formatting && BLOCK.contains(&open))
+        })
+    }
+
     /// Where the innermost open list item `name` is, walking down past phrasing
     /// elements and `address`, `div` and `p` only.
     fn find_item(&self, name: &str) -> Option<usize> {
-        for (k, open) in self.names.iter().enumerate().rev().take(WALK) {
-            if open == name {
-                return Some(k);
-            }
-            if BLOCK.contains(&open.as_str()) && !matches!(open.as_str(), "address" | "div" | "p") {
-                return None;
-            }
-        }
-        None
+        self.find_within(name, |open| {
+            BLOCK.contains(&open) && !matches!(open, "address" | "div" | "p")
+        })
     }
 
     /// Closes the element at `k` and everything opened after it. Formatting elements
