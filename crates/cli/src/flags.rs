@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use unspin_engine::ModelChoice;
 
 /// unspin shows how a news or opinion article tries to persuade: propaganda techniques
 /// span by span, with exact character offsets, confidences and explanations.
@@ -74,9 +75,10 @@ pub struct ClaimsArgs {
     #[arg(long, default_value = "tsv")]
     pub format: ClaimsFormat,
     /// Claim model: `fast` (embedded linear model), `neural` (MiniLM sentence embeddings
-    /// stacked on it; needs `unspin model install`), or a path to a fast claim model file.
+    /// stacked on it; needs `unspin model install`), or a claim model file (fast or neural)
+    /// made by `unspin train claims`.
     #[arg(long, default_value = "fast", value_name = "MODEL")]
-    pub claims_model: String,
+    pub claims_model: ModelChoice,
     /// For articles: list every sentence, not only those above the threshold.
     #[arg(long)]
     pub all: bool,
@@ -127,7 +129,7 @@ pub struct ModelArgs {
     /// with the fast model; needs `unspin model install`), or a path to a model file made
     /// by `unspin train techniques`.
     #[arg(long, default_value = "fast", value_name = "MODEL")]
-    pub model: String,
+    pub model: ModelChoice,
 }
 
 /// Output formats of `analyze`.
@@ -163,9 +165,10 @@ pub struct AnalyzeArgs {
     #[arg(long, short, value_name = "N", value_parser = positive)]
     pub jobs: Option<usize>,
     /// Claim model: `fast` (embedded linear model), `neural` (MiniLM sentence embeddings
-    /// stacked on it; needs `unspin model install`), or a path to a fast claim model file.
+    /// stacked on it; needs `unspin model install`), or a claim model file (fast or neural)
+    /// made by `unspin train claims`.
     #[arg(long, default_value = "fast", value_name = "MODEL")]
-    pub claims_model: String,
+    pub claims_model: ModelChoice,
     /// Corpus mode: append one JSON line per document to FILE as each completes (any
     /// order), skipping documents FILE already holds, so an interrupted run resumes.
     #[arg(long, value_name = "FILE")]
@@ -179,6 +182,11 @@ pub struct AnalyzeArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// When a model fails on a document, fill its section with the fast model instead
+    /// of failing the document (the report's `models` names the model used and the
+    /// failure). Off by default: a failing model fails the document.
+    #[arg(long)]
+    pub fallback: bool,
     #[command(flatten)]
     pub input: InputArgs,
     #[command(flatten)]
@@ -221,7 +229,12 @@ pub struct ServeArgs {
     pub allow_host: Vec<String>,
     /// Claim model (`fast`, `neural`, or a path).
     #[arg(long, default_value = "fast", value_name = "MODEL")]
-    pub claims_model: String,
+    pub claims_model: ModelChoice,
+    /// When a model fails on a document, fill its section with the fast model instead
+    /// of failing the document (the report's `models` names the model used and the
+    /// failure). Off by default: a failing model fails the document.
+    #[arg(long)]
+    pub fallback: bool,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -331,9 +344,10 @@ pub struct EvalClaims {
     #[arg(long)]
     pub pred: Option<PathBuf>,
     /// Claim model: `fast` (embedded linear model), `neural` (MiniLM sentence embeddings
-    /// stacked on it; needs `unspin model install`), or a path to a fast claim model file.
+    /// stacked on it; needs `unspin model install`), or a claim model file (fast or neural)
+    /// made by `unspin train claims`.
     #[arg(long, default_value = "fast", value_name = "MODEL")]
-    pub claims_model: String,
+    pub claims_model: ModelChoice,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -36,11 +36,11 @@ pub mod techniques;
 use std::sync::Arc;
 
 use claims::ClaimScorer;
-pub use report::Models;
+pub use report::{Models, Section};
 pub use techniques::{ModelFailure, TechniqueDetector};
 pub use unspin_text::Document;
 
-use report::{Report, TechniqueSpan};
+use report::{Claim, Report, TechniqueSpan};
 
 /// Errors from the analyses.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +73,14 @@ pub struct Analyzer {
     techniques: Option<Arc<dyn TechniqueDetector>>,
     claims: Option<Arc<dyn ClaimScorer>>,
     min_confidence: f32,
+    fallback: Option<Fallback>,
+}
+
+/// The models that fill a section when its own model fails on a text (opt-in).
+#[derive(Clone)]
+struct Fallback {
+    techniques: Arc<dyn TechniqueDetector>,
+    claims: Arc<dyn ClaimScorer>,
 }
 
 /// Configures an [`Analyzer`].
@@ -80,6 +88,7 @@ pub struct AnalyzerBuilder {
     techniques: Option<Arc<dyn TechniqueDetector>>,
     claims: Option<Arc<dyn ClaimScorer>>,
     min_confidence: f32,
+    fallback: Option<Fallback>,
 }
 
 impl Default for AnalyzerBuilder {
@@ -91,7 +100,7 @@ impl Default for AnalyzerBuilder {
 impl AnalyzerBuilder {
     /// A builder with no analyses and no confidence floor.
     pub fn new() -> AnalyzerBuilder {
-        AnalyzerBuilder { techniques: None, claims: None, min_confidence: 0.0 }
+        AnalyzerBuilder { techniques: None, claims: None, min_confidence: 0.0, fallback: None }
     }
 
     /// Detects techniques with `detector`.
@@ -124,12 +133,26 @@ impl AnalyzerBuilder {
         self
     }
 
+    /// Opts into a fallback: when the technique or claim model fails on a text, that
+    /// section is filled by these models instead (claims judged against the fallback's
+    /// own threshold), and the report's `models` names the model used and the failure.
+    /// Without it, a failing model fails the analysis.
+    pub fn fallback(
+        &mut self,
+        techniques: Arc<dyn TechniqueDetector>,
+        claims: Arc<dyn ClaimScorer>,
+    ) -> &mut Self {
+        self.fallback = Some(Fallback { techniques, claims });
+        self
+    }
+
     /// The analyzer.
     pub fn build(&self) -> Analyzer {
         Analyzer {
             techniques: self.techniques.clone(),
             claims: self.claims.clone(),
             min_confidence: self.min_confidence,
+            fallback: self.fallback.clone(),
         }
     }
 }
@@ -145,39 +168,34 @@ impl Analyzer {
         Models {
             techniques: self.techniques.as_ref().map(|d| d.name().to_string()),
             claims: self.claims.as_ref().map(|c| c.name().to_string()),
+            failures: vec![],
         }
     }
 
-    /// Analyses one document. A model that fails on it fails the analysis: a report
-    /// never comes back with a section silently missing.
+    /// Analyses one document. A model that fails on it fails the analysis (a report
+    /// never comes back with a section silently missing), unless a fallback was opted
+    /// into, which then fills the section and is named in the report's `models`.
     pub fn analyze(&self, doc: &Document) -> Result<Report, ModelFailure> {
-        let mut techniques = Vec::new();
-        if let Some(det) = &self.techniques {
-            for d in det.detect(&doc.text)? {
-                let Some(top) = d.techniques.first() else { continue };
-                let confidence = d.span_confidence * top.probability;
-                if confidence < self.min_confidence || !has_a_word(&doc.text[d.range.clone()]) {
-                    continue;
-                }
-                let (start, end) = doc.char_span(d.range.clone());
-                techniques.push(TechniqueSpan {
-                    start,
-                    end,
-                    text: doc.text[d.range.clone()].to_string(),
-                    technique: top.technique.name().to_string(),
-                    confidence,
-                    explanation: techniques::explanation(top.technique, top.cue.as_deref()),
-                });
-            }
-        }
-        techniques.sort_by_key(|t| (t.start, t.end));
-        let claims = match &self.claims {
-            Some(scorer) => {
-                let mut c = claims::score_sentences(scorer.as_ref(), doc)?;
-                c.retain(|c| c.score >= scorer.threshold());
-                c
-            }
+        let mut models = self.models();
+        let techniques = match &self.techniques {
             None => vec![],
+            Some(det) => match (self.spans(det.as_ref(), doc), &self.fallback) {
+                (Err(e), Some(f)) => {
+                    models.fell_back(Section::Techniques, f.techniques.name(), e);
+                    self.spans(f.techniques.as_ref(), doc)?
+                }
+                (r, _) => r?,
+            },
+        };
+        let claims = match &self.claims {
+            None => vec![],
+            Some(scorer) => match (check_worthy(scorer.as_ref(), doc), &self.fallback) {
+                (Err(e), Some(f)) => {
+                    models.fell_back(Section::Claims, f.claims.name(), e);
+                    check_worthy(f.claims.as_ref(), doc)?
+                }
+                (r, _) => r?,
+            },
         };
         let (numbers, checks) = numbers::analyze(doc);
         let (quotes, sources) = quotes::analyze(doc);
@@ -192,9 +210,45 @@ impl Analyzer {
             sources,
             numbers,
             checks,
-            models: self.models(),
+            models,
         })
     }
+
+    /// The technique spans `det` finds in `doc`, at or above the confidence floor, in
+    /// text order.
+    fn spans(
+        &self,
+        det: &dyn TechniqueDetector,
+        doc: &Document,
+    ) -> Result<Vec<TechniqueSpan>, ModelFailure> {
+        let mut techniques = Vec::new();
+        for d in det.detect(&doc.text)? {
+            let Some(top) = d.techniques.first() else { continue };
+            let confidence = d.span_confidence * top.probability;
+            if confidence < self.min_confidence || !has_a_word(&doc.text[d.range.clone()]) {
+                continue;
+            }
+            let (start, end) = doc.char_span(d.range.clone());
+            techniques.push(TechniqueSpan {
+                start,
+                end,
+                text: doc.text[d.range.clone()].to_string(),
+                technique: top.technique.name().to_string(),
+                confidence,
+                explanation: techniques::explanation(top.technique, top.cue.as_deref()),
+            });
+        }
+        techniques.sort_by_key(|t| (t.start, t.end));
+        Ok(techniques)
+    }
+}
+
+/// The check-worthy sentences of `doc`: those `scorer` puts at or above its own
+/// threshold, best first.
+fn check_worthy(scorer: &dyn ClaimScorer, doc: &Document) -> Result<Vec<Claim>, ModelFailure> {
+    let mut c = claims::score_sentences(scorer, doc)?;
+    c.retain(|c| c.score >= scorer.threshold());
+    Ok(c)
 }
 
 /// Longest run of letters read as a word (the longest English dictionary words have 45).

@@ -5,6 +5,7 @@
 //! Sections whose analysis has not landed yet stay empty.
 
 use serde::{Deserialize, Serialize};
+use unspin_model::api::ModelFailure;
 
 /// The analysis of one article.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -47,6 +48,46 @@ pub struct Models {
     pub techniques: Option<String>,
     /// The claim model (`fast`, `neural`, …), if claims were scored.
     pub claims: Option<String>,
+    /// Models that failed on this text and were replaced by an opted-in fallback (the
+    /// fields above then name the fallback); omitted when none did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<FailedModel>,
+}
+
+impl Models {
+    /// Records that `section`'s model failed with `failure` and `fallback` filled it.
+    pub fn fell_back(&mut self, section: Section, fallback: &str, failure: ModelFailure) {
+        let slot = match section {
+            Section::Techniques => &mut self.techniques,
+            Section::Claims => &mut self.claims,
+        };
+        *slot = Some(fallback.to_string());
+        self.failures.push(FailedModel { section, model: failure.model, cause: failure.cause });
+    }
+}
+
+/// A model-made section of a report.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Section {
+    /// Technique spans.
+    Techniques,
+    /// Check-worthy claims.
+    Claims,
+}
+
+/// A model that failed on a text, and its section was filled by the fallback.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct FailedModel {
+    /// The section.
+    pub section: Section,
+    /// The model that failed.
+    pub model: String,
+    /// Why.
+    pub cause: String,
 }
 
 /// A span that uses a propaganda technique.

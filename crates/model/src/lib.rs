@@ -6,6 +6,7 @@
 //!   both over hashed sparse features; trained in Rust in seconds, small enough to embed.
 //! - [`claims`]: check-worthiness of sentences (CheckThat! Task 1), read by [`checkthat`].
 //! - [`ptc`]: reading the PTC corpus for training and evaluation.
+//! - [`api`]: the traits every technique and claim model implements, and the fast adapters.
 //! - [`artifact`]: model files: the format, names and the embedded default model.
 //!
 //! ```
@@ -21,6 +22,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod artifact;
 pub mod checkthat;
 pub mod claims;

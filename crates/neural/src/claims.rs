@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use unspin_detect::claims::{ClaimScorer, ModelFailure};
+use unspin_model::api::{ClaimScorer, ModelFailure};
 use unspin_model::artifact::{self, sha256_hex};
 use unspin_model::checkthat::Row;
 use unspin_model::claims::{f1_yes, features, ClaimModel};

@@ -5,7 +5,7 @@
 use std::sync::LazyLock;
 
 use proptest::prelude::*;
-use unspin_detect::techniques::{FastDetector, TechniqueDetector};
+use unspin_model::api::{FastDetector, TechniqueDetector};
 use unspin_model::fast::FastModel;
 use unspin_neural::install::{installed, MINILM};
 use unspin_neural::techniques::windows::{windows, MAX_WINDOW, WINDOW};

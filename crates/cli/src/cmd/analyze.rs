@@ -4,7 +4,8 @@ use std::io::{IsTerminal, Write};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-use unspin_detect::{AnalyzerBuilder, Sink};
+use unspin_detect::Sink;
+use unspin_engine::EngineConfig;
 use unspin_printer::{Html, Json, JsonLines, Pretty, SemevalSi, SemevalTc};
 use unspin_text::source::Sources;
 
@@ -30,12 +31,13 @@ pub fn sink<'a>(format: Format, out: Box<dyn Write + 'a>) -> Box<dyn Sink + 'a> 
 
 /// Runs `analyze`; `Ok(false)` when some inputs failed (each reported on stderr).
 pub fn run(args: &AnalyzeArgs) -> Result<bool> {
-    let detector = super::detector(&args.model)?;
-    let analyzer = AnalyzerBuilder::new()
-        .techniques_shared(detector)
-        .claims_shared(super::claims::scorer(&args.claims_model)?.into())
-        .min_confidence(args.min_confidence)
-        .build();
+    let analyzer = EngineConfig {
+        techniques: args.model.model.clone(),
+        claims: args.claims_model.clone(),
+        min_confidence: args.min_confidence,
+        fallback: args.fallback,
+    }
+    .analyzer()?;
     if let Some(out) = &args.out {
         return super::corpus::run(args, analyzer, out);
     }

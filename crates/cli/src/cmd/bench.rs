@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 use unspin_detect::claims::FastClaimScorer;
 use unspin_detect::AnalyzerBuilder;
+use unspin_engine::ModelChoice;
 use unspin_model::fast::FastModel;
 use unspin_text::source::Sources;
 use unspin_text::Document;
@@ -32,7 +33,7 @@ pub fn peak_memory() -> Option<u64> {
 /// Runs the benchmark and returns its report.
 pub fn run(args: &BenchArgs) -> Result<String> {
     let mut out = String::new();
-    if args.model.model == "fast" {
+    if args.model.model == ModelChoice::Fast {
         let loads: Vec<Duration> = (0..5)
             .map(|_| {
                 let t = Instant::now();
@@ -47,8 +48,8 @@ pub fn run(args: &BenchArgs) -> Result<String> {
             median(loads).as_secs_f64() * 1e3
         );
     }
-    let detector = super::detector(&args.model)?;
-    let claim_model = super::claims::model("fast")?;
+    let detector = unspin_engine::load::techniques(&args.model.model)?;
+    let claim_model = unspin_engine::load::fast_claim_model()?;
     let analyzer = AnalyzerBuilder::new()
         .techniques_shared(detector.clone())
         .claims(FastClaimScorer::new(claim_model.clone()))

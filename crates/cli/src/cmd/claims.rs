@@ -5,50 +5,12 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
-use unspin_detect::claims::{ClaimScorer, FastClaimScorer};
-use unspin_model::artifact::ArtifactKind;
 use unspin_model::checkthat;
-use unspin_model::claims::{self, ClaimModel};
+use unspin_model::claims;
 use unspin_model::fast::classifier::ClassifierConfig;
-use unspin_neural::claims::{NeuralClaimModel, NeuralClaimScorer};
 use unspin_text::source::Sources;
 
 use crate::flags::{ClaimsArgs, ClaimsFormat, TrainClaims};
-
-/// Loads the fast claim model: `fast` (and `neural`, which stacks on it) is the embedded
-/// one, anything else a file.
-pub fn model(name: &str) -> Result<ClaimModel> {
-    match name {
-        "fast" | "neural" => ClaimModel::embedded().context("loading the embedded claim model"),
-        p if is_neural_file(p) => {
-            ClaimModel::embedded().context("loading the embedded claim model")
-        }
-        p => ClaimModel::load(p.as_ref()).with_context(|| format!("loading claim model {p}")),
-    }
-}
-
-/// Whether `path` is a neural claim model file (made by `train claims --neural`).
-fn is_neural_file(path: &str) -> bool {
-    ArtifactKind::of_file(path.as_ref()).is_ok_and(|k| k == ArtifactKind::NeuralClaims)
-}
-
-/// The claim scorer `--claims-model` names: `fast`, `neural`, or a fast or neural model
-/// file.
-pub fn scorer(name: &str) -> Result<Box<dyn ClaimScorer>> {
-    let fast = model(name)?;
-    let head = if name == "neural" {
-        Some(NeuralClaimModel::embedded().context("loading the neural claim head")?)
-    } else if is_neural_file(name) {
-        Some(NeuralClaimModel::load(name.as_ref()).with_context(|| format!("loading {name}"))?)
-    } else {
-        None
-    };
-    if let Some(head) = head {
-        let s = NeuralClaimScorer::new(fast, head).context("loading the neural claim scorer")?;
-        return Ok(Box::new(s));
-    }
-    Ok(Box::new(FastClaimScorer::new(fast)))
-}
 
 /// Reads a CheckThat! TSV, printing a warning per skipped row.
 pub fn read_tsv(path: &Path) -> Result<Vec<checkthat::Row>> {
@@ -89,7 +51,7 @@ struct ArticleClaim<'a> {
 
 /// Runs `claims`; `Ok(false)` when some inputs failed.
 pub fn run(args: &ClaimsArgs) -> Result<bool> {
-    let scorer = scorer(&args.claims_model)?;
+    let scorer = unspin_engine::load::claims(&args.claims_model)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut ok = true;
@@ -174,7 +136,7 @@ pub fn train(args: &TrainClaims) -> Result<()> {
     let mut log = |m: String| eprintln!("[{:>6.1}s] {m}", start.elapsed().as_secs_f64());
     if args.neural {
         let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)?;
-        let fast = model("fast")?;
+        let fast = unspin_engine::load::fast_claim_model()?;
         let head = if args.layers > 0 {
             let cfg = unspin_neural::claims::ClaimTuneConfig {
                 layers: args.layers,

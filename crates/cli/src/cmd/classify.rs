@@ -16,7 +16,7 @@ pub fn run(args: &ClassifyArgs) -> Result<bool> {
     let template =
         std::fs::read_to_string(&args.spans).with_context(|| format!("reading {name}"))?;
     let spans = labels::parse_tc(&template, &name)?;
-    let detector = super::detector(&args.model)?;
+    let detector = unspin_engine::load::techniques(&args.model.model)?;
     let mut docs: HashMap<String, Document> = HashMap::new();
     let mut ok = true;
     for d in Sources::new(&args.paths, super::read_options(&args.input)) {

@@ -70,7 +70,7 @@ pub fn techniques(args: &EvalTechniques) -> Result<String> {
     let split: ptc::Split = args.split.parse()?;
     let corpus = ptc::load(&args.data, split)
         .with_context(|| format!("reading PTC from {}", args.data.display()))?;
-    let det = super::detector(&args.model)?;
+    let det = unspin_engine::load::techniques(&args.model.model)?;
     let e = techniques::evaluate(det.as_ref(), &corpus)?;
     if args.json {
         return Ok(serde_json::to_string_pretty(&e)? + "\n");
@@ -130,7 +130,7 @@ pub fn claims(args: &EvalClaims) -> Result<String> {
             }
         }
         None => {
-            let scorer = super::claims::scorer(&args.claims_model)?;
+            let scorer = unspin_engine::load::claims(&args.claims_model)?;
             let labelled: Vec<_> = gold.iter().filter(|r| r.label.is_some()).collect();
             let texts: Vec<&str> = labelled.iter().map(|r| r.text.as_str()).collect();
             for (r, s) in labelled.iter().zip(scorer.score_batch(&texts)?) {

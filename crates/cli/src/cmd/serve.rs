@@ -3,17 +3,20 @@
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use unspin_detect::AnalyzerBuilder;
+use unspin_engine::EngineConfig;
 use unspin_server::{app, serve, AppState, ConnLimits, ServerConfig, Shutdown};
 
 use crate::flags::ServeArgs;
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub fn run(args: &ServeArgs) -> Result<()> {
-    let analyzer = AnalyzerBuilder::new()
-        .techniques_shared(super::detector(&args.model)?)
-        .claims_shared(super::claims::scorer(&args.claims_model)?.into())
-        .build();
+    let analyzer = EngineConfig {
+        techniques: args.model.model.clone(),
+        claims: args.claims_model.clone(),
+        fallback: args.fallback,
+        ..EngineConfig::default()
+    }
+    .analyzer()?;
     let mut config = ServerConfig {
         max_body: args.max_body,
         timeout: args.timeout,

@@ -1,30 +1,12 @@
 //! Check-worthy claims: which sentences state facts worth checking, ranked. The scorer
-//! sits behind [`ClaimScorer`]; implementations have a file each.
+//! sits behind [`ClaimScorer`] (defined with the models, in `unspin_model::api`).
 
-mod fast;
-
-pub use fast::FastClaimScorer;
-
-pub use crate::techniques::ModelFailure;
+pub use unspin_model::api::{ClaimScorer, FastClaimScorer, ModelFailure};
 
 use unspin_text::segment::{sentences, trim};
 use unspin_text::Document;
 
 use crate::report::Claim;
-
-/// Scores sentences for check-worthiness.
-pub trait ClaimScorer: Send + Sync {
-    /// A short name of the model (`fast`, `neural`).
-    fn name(&self) -> &str;
-    /// The score of one sentence, in [0, 1].
-    fn score(&self, sentence: &str) -> Result<f32, ModelFailure>;
-    /// The scores of many sentences (implementations may batch them).
-    fn score_batch(&self, sentences: &[&str]) -> Result<Vec<f32>, ModelFailure> {
-        sentences.iter().map(|s| self.score(s)).collect()
-    }
-    /// Scores at or above this are check-worthy.
-    fn threshold(&self) -> f32;
-}
 
 /// Every sentence of `doc` that holds a word, with its score, best first (ties in text
 /// order). Offsets are characters; each span is the sentence without surrounding space.

@@ -1,68 +1,11 @@
-//! Technique detection: the [`TechniqueDetector`] trait and its implementations, one
-//! file each. Serving and the CLI only see the trait.
+//! Technique detection: the [`TechniqueDetector`] trait (defined with the models, in
+//! `unspin_model::api`), scoring against gold labels, and the explanations readers see.
 
 mod evaluate;
-mod fast;
-
-use std::ops::Range;
 
 pub use evaluate::{evaluate, Evaluation};
-pub use fast::FastDetector;
+pub use unspin_model::api::{Detection, FastDetector, Labelled, ModelFailure, TechniqueDetector};
 pub use unspin_model::Technique;
-
-/// A technique the detector names for a span, with its probability and cue.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Labelled {
-    /// The technique.
-    pub technique: Technique,
-    /// Probability of the technique given the span.
-    pub probability: f32,
-    /// What pointed to it, in words ("the word “evil”"), if anything did.
-    pub cue: Option<String>,
-}
-
-/// A detected span (byte range of the text) with its techniques, most likely first.
-#[derive(Clone, Debug)]
-pub struct Detection {
-    /// Byte range of the text.
-    pub range: Range<usize>,
-    /// Probability that the span is propaganda at all.
-    pub span_confidence: f32,
-    /// Techniques, most likely first (at least one).
-    pub techniques: Vec<Labelled>,
-}
-
-/// A model that failed on a text at run time (an allocation, a shape, a tokenizer
-/// error): the analysis of that text fails, it is never reported without the section.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("the {model} model failed: {cause}")]
-pub struct ModelFailure {
-    /// The model's name (`neural`, …).
-    pub model: String,
-    /// What went wrong.
-    pub cause: String,
-}
-
-impl ModelFailure {
-    /// A failure of `model` for `cause`.
-    pub fn new(model: impl Into<String>, cause: impl std::fmt::Display) -> ModelFailure {
-        ModelFailure { model: model.into(), cause: cause.to_string() }
-    }
-}
-
-/// Finds propaganda spans and names their techniques.
-pub trait TechniqueDetector: Send + Sync {
-    /// A short name of the model (`fast`, `neural`).
-    fn name(&self) -> &str;
-    /// Finds the spans of `text` (SI) and names their techniques.
-    fn detect(&self, text: &str) -> Result<Vec<Detection>, ModelFailure>;
-    /// Names the techniques of given byte ranges of `text` (TC), each ranked.
-    fn classify(
-        &self,
-        text: &str,
-        ranges: &[Range<usize>],
-    ) -> Result<Vec<Vec<Labelled>>, ModelFailure>;
-}
 
 /// The explanation a reader sees: the technique, its definition, and the cue.
 ///

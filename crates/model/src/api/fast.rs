@@ -1,8 +1,9 @@
 use std::ops::Range;
 
-use unspin_model::fast::{Classification, FastModel};
+use crate::claims::ClaimModel;
+use crate::fast::{Classification, FastModel};
 
-use super::{Detection, Labelled, ModelFailure, TechniqueDetector};
+use super::{ClaimScorer, Detection, Labelled, ModelFailure, TechniqueDetector};
 
 /// The fast model as a [`TechniqueDetector`].
 pub struct FastDetector {
@@ -58,5 +59,31 @@ impl TechniqueDetector for FastDetector {
         ranges: &[Range<usize>],
     ) -> Result<Vec<Vec<Labelled>>, ModelFailure> {
         Ok(self.model.classify(text, ranges).into_iter().map(labelled).collect())
+    }
+}
+
+/// The linear claim model as a [`ClaimScorer`].
+pub struct FastClaimScorer {
+    model: ClaimModel,
+}
+
+impl FastClaimScorer {
+    /// Wraps a loaded model.
+    pub fn new(model: ClaimModel) -> FastClaimScorer {
+        FastClaimScorer { model }
+    }
+}
+
+impl ClaimScorer for FastClaimScorer {
+    fn name(&self) -> &str {
+        "fast"
+    }
+
+    fn score(&self, sentence: &str) -> Result<f32, ModelFailure> {
+        Ok(self.model.score(sentence))
+    }
+
+    fn threshold(&self) -> f32 {
+        self.model.threshold
     }
 }

@@ -1,0 +1,147 @@
+//! The one loader: from a [`ModelChoice`] to a running model behind the traits of
+//! [`unspin_model::api`]. A model file's kind is read from its header, so one flag takes
+//! any file `unspin train` made and a file of the wrong kind is refused by name.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use unspin_model::api::{ClaimScorer, FastClaimScorer, FastDetector, TechniqueDetector};
+use unspin_model::artifact::{self, ArtifactKind};
+use unspin_model::claims::ClaimModel;
+use unspin_model::fast::FastModel;
+use unspin_neural::claims::{NeuralClaimModel, NeuralClaimScorer};
+use unspin_neural::techniques::{NeuralDetector, NeuralTechniqueModel};
+
+use crate::ModelChoice;
+
+/// A model that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// Reading, parsing or starting a model failed (the source says why: a missing
+    /// encoder install, a truncated file, …).
+    #[error("loading {what}")]
+    Failed {
+        /// Which model, in words (`the embedded fast model`, `model x.bin`).
+        what: String,
+        /// Why.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A model file of another kind than the section needs.
+    #[error("{} is {found}, not {wanted}", path.display())]
+    WrongKind {
+        /// The file.
+        path: PathBuf,
+        /// What it holds.
+        found: &'static str,
+        /// What was asked for.
+        wanted: &'static str,
+    },
+}
+
+fn failed<E>(what: impl Into<String>) -> impl FnOnce(E) -> LoadError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    let what = what.into();
+    move |e| LoadError::Failed { what, source: Box::new(e) }
+}
+
+fn describe(kind: ArtifactKind) -> &'static str {
+    match kind {
+        ArtifactKind::FastTechniques => "a fast technique model",
+        ArtifactKind::NeuralTechniques => "a neural technique model",
+        ArtifactKind::FastClaims => "a fast claim model",
+        ArtifactKind::NeuralClaims => "a neural claim model",
+    }
+}
+
+/// A model file's bytes and kind (size and header checked before the rest is read).
+fn read(path: &Path) -> Result<(Vec<u8>, ArtifactKind), LoadError> {
+    let what = format!("model {}", path.display());
+    let bytes = artifact::read_file(path).map_err(failed(what.clone()))?;
+    let kind = ArtifactKind::of(&bytes).ok_or_else(|| LoadError::Failed {
+        what,
+        source: format!("{} has no unspin model header", path.display()).into(),
+    })?;
+    Ok((bytes, kind))
+}
+
+/// The embedded fast technique model.
+pub fn fast_detector() -> Result<FastDetector, LoadError> {
+    let model = FastModel::embedded().map_err(failed("the embedded fast model"))?;
+    Ok(FastDetector::new(model))
+}
+
+/// The embedded linear claim model (the neural claim scorer stacks on it).
+pub fn fast_claim_model() -> Result<ClaimModel, LoadError> {
+    ClaimModel::embedded().map_err(failed("the embedded claim model"))
+}
+
+fn neural_detector(model: NeuralTechniqueModel) -> Result<Arc<dyn TechniqueDetector>, LoadError> {
+    let d = NeuralDetector::new(model, fast_detector()?)
+        .map_err(failed("the neural technique model"))?;
+    Ok(Arc::new(d))
+}
+
+/// The technique detector `choice` names.
+pub fn techniques(choice: &ModelChoice) -> Result<Arc<dyn TechniqueDetector>, LoadError> {
+    match choice {
+        ModelChoice::Fast => Ok(Arc::new(fast_detector()?)),
+        ModelChoice::Neural => neural_detector(
+            NeuralTechniqueModel::embedded()
+                .map_err(failed("the embedded neural technique model"))?,
+        ),
+        ModelChoice::File(path) => {
+            let what = || format!("model {}", path.display());
+            match read(path)? {
+                (bytes, ArtifactKind::NeuralTechniques) => neural_detector(
+                    NeuralTechniqueModel::from_bytes(&bytes).map_err(failed(what()))?,
+                ),
+                (bytes, ArtifactKind::FastTechniques) => {
+                    let m = FastModel::from_bytes(&bytes).map_err(failed(what()))?;
+                    Ok(Arc::new(FastDetector::new(m)))
+                }
+                (_, kind) => Err(LoadError::WrongKind {
+                    path: path.clone(),
+                    found: describe(kind),
+                    wanted: "a technique model",
+                }),
+            }
+        }
+    }
+}
+
+fn neural_scorer(head: NeuralClaimModel) -> Result<Arc<dyn ClaimScorer>, LoadError> {
+    let s = NeuralClaimScorer::new(fast_claim_model()?, head)
+        .map_err(failed("the neural claim scorer"))?;
+    Ok(Arc::new(s))
+}
+
+/// The claim scorer `choice` names.
+pub fn claims(choice: &ModelChoice) -> Result<Arc<dyn ClaimScorer>, LoadError> {
+    match choice {
+        ModelChoice::Fast => Ok(Arc::new(FastClaimScorer::new(fast_claim_model()?))),
+        ModelChoice::Neural => {
+            neural_scorer(NeuralClaimModel::embedded().map_err(failed("the neural claim head"))?)
+        }
+        ModelChoice::File(path) => {
+            let what = || format!("claim model {}", path.display());
+            match read(path)? {
+                (bytes, ArtifactKind::NeuralClaims) => {
+                    neural_scorer(NeuralClaimModel::from_bytes(&bytes).map_err(failed(what()))?)
+                }
+                (bytes, ArtifactKind::FastClaims) => {
+                    let m = ClaimModel::from_bytes(&bytes).map_err(failed(what()))?;
+                    Ok(Arc::new(FastClaimScorer::new(m)))
+                }
+                (_, kind) => Err(LoadError::WrongKind {
+                    path: path.clone(),
+                    found: describe(kind),
+                    wanted: "a claim model",
+                }),
+            }
+        }
+    }
+}
