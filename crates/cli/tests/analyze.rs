@@ -96,6 +96,45 @@ fn sample_article_json_has_exact_offsets() {
     check_offsets(&r);
 }
 
+/// The schema is stable: the typed report reads the CLI's JSON and writes it back byte
+/// for byte (technique, quote kind, number kind and verdict spelled as before).
+#[test]
+fn report_json_round_trips_unchanged_through_the_typed_schema() {
+    let d = Dir::new();
+    let sample = repo().join("samples/harbor-bridge.txt");
+    let html = repo().join("samples/harbor-bridge.html");
+    let o = d.run(
+        &["analyze", "--format", "jsonl", sample.to_str().unwrap(), html.to_str().unwrap()],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 2);
+    for line in out.lines() {
+        let typed: unspin_detect::report::Report = serde_json::from_str(line).unwrap();
+        assert_eq!(serde_json::to_string(&typed).unwrap(), line);
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let names = |section: &str, field: &str| -> Vec<String> {
+            v[section]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x[field].as_str().unwrap().to_string())
+                .collect()
+        };
+        assert!(names("techniques", "technique").iter().all(|t| official().contains(&t.as_str())));
+        assert!(names("quotes", "kind")
+            .iter()
+            .all(|k| ["direct", "indirect", "scare"].contains(&k.as_str())));
+        assert!(names("checks", "verdict").iter().any(|k| k == "consistent"));
+        assert!(
+            names("numbers", "kind").iter().any(|k| k == "percent"),
+            "{:?}",
+            names("numbers", "kind")
+        );
+    }
+}
+
 #[test]
 fn stdin_with_bom_crlf_emoji() {
     let d = Dir::new();

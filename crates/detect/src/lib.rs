@@ -233,7 +233,7 @@ impl Analyzer {
                 start,
                 end,
                 text: doc.text[d.range.clone()].to_string(),
-                technique: top.technique.name().to_string(),
+                technique: top.technique,
                 confidence,
                 explanation: techniques::explanation(top.technique, top.cue.as_deref()),
             });

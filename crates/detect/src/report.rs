@@ -6,6 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 use unspin_model::api::ModelFailure;
+pub use unspin_model::Technique;
+
+pub use crate::numbers::Kind as NumberKind;
 
 /// The analysis of one article.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -102,7 +105,8 @@ pub struct TechniqueSpan {
     /// The span's text.
     pub text: String,
     /// Technique name as in the SemEval-2020 list (e.g. `Loaded_Language`).
-    pub technique: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Loaded_Language"))]
+    pub technique: Technique,
     /// Probability that the span is propaganda and uses this technique, in [0, 1].
     pub confidence: f32,
     /// The technique and the cue that fired, in neutral words.
@@ -138,7 +142,7 @@ pub struct Quote {
     /// Who said it, if the article says.
     pub speaker: Option<String>,
     /// `direct`, `indirect` or `scare`.
-    pub kind: String,
+    pub kind: QuoteKind,
     /// The speaker's title or role, where the article gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
@@ -179,7 +183,7 @@ pub struct Number {
     pub high: Option<f64>,
     /// `cardinal`, `percent`, `money`, `ordinal`, `year`, `date`, `multiplier`, `fraction`.
     #[serde(default)]
-    pub kind: String,
+    pub kind: NumberKind,
     /// An approximation or bound before it ("nearly", "more than").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approx: Option<String>,
@@ -204,7 +208,76 @@ pub struct Check {
     /// The value its own numbers give (null when unverifiable).
     pub computed: Option<f64>,
     /// `consistent`, `inconsistent` or `unverifiable`.
-    pub verdict: String,
+    pub verdict: Verdict,
     /// How the check was made, in words.
     pub explanation: String,
+}
+
+/// How a quotation reports what was said.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum QuoteKind {
+    /// Words in quotation marks, attributed or long enough to be speech.
+    Direct,
+    /// Reported speech without quotation marks ("she said that …").
+    Indirect,
+    /// A word or two in quotation marks with no speaker: distance, not speech.
+    Scare,
+}
+
+/// What recomputing a statement from the article's own numbers found.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The article's numbers give the value it states.
+    Consistent,
+    /// They give another value.
+    Inconsistent,
+    /// The statement could not be recomputed from the article alone.
+    Unverifiable,
+}
+
+impl Verdict {
+    /// The lowercase name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Consistent => "consistent",
+            Verdict::Inconsistent => "inconsistent",
+            Verdict::Unverifiable => "unverifiable",
+        }
+    }
+
+    /// Order in a report: inconsistent first, then unverifiable, then consistent.
+    pub fn rank(self) -> u8 {
+        match self {
+            Verdict::Inconsistent => 0,
+            Verdict::Unverifiable => 1,
+            Verdict::Consistent => 2,
+        }
+    }
+}
+
+impl QuoteKind {
+    /// The lowercase name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            QuoteKind::Direct => "direct",
+            QuoteKind::Indirect => "indirect",
+            QuoteKind::Scare => "scare",
+        }
+    }
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::fmt::Display for QuoteKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }

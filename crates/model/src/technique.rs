@@ -132,6 +132,19 @@ impl fmt::Display for Technique {
     }
 }
 
+impl serde::Serialize for Technique {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Technique {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Technique, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl FromStr for Technique {
     type Err = Error;
 
@@ -159,5 +172,13 @@ mod tests {
         sorted.sort_unstable();
         assert_eq!(names, sorted);
         assert!("Loaded Language".parse::<Technique>().is_err());
+    }
+
+    #[test]
+    fn serde_spells_the_official_names() {
+        for t in Technique::ALL {
+            let v = bincode::serialize(&t).unwrap();
+            assert_eq!(bincode::deserialize::<Technique>(&v).unwrap(), t);
+        }
     }
 }

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 use serde::Serialize;
 use unspin_detect::report::Report;
+use unspin_detect::report::Verdict;
 use unspin_detect::techniques::Technique;
 
 use crate::html::{escape, render_section};
@@ -175,22 +176,20 @@ impl Aggregator {
         let mut covered = vec![false; n_chars];
         let mut seen_phrases = std::collections::HashSet::new();
         for t in &r.techniques {
-            *self.techniques.entry(t.technique.clone()).or_default() += 1;
+            *self.techniques.entry(t.technique.name().to_string()).or_default() += 1;
             if let Some(g) = &group {
                 *self
                     .groups
                     .get_mut(g)
                     .expect("inserted above")
                     .1
-                    .entry(t.technique.clone())
+                    .entry(t.technique.name().to_string())
                     .or_default() += 1;
             }
             for c in covered.iter_mut().take(t.end.min(n_chars)).skip(t.start) {
                 *c = true;
             }
-            if t.technique == Technique::LoadedLanguage.name()
-                || t.technique == Technique::NameCallingLabeling.name()
-            {
+            if matches!(t.technique, Technique::LoadedLanguage | Technique::NameCallingLabeling) {
                 let phrase = t.text.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
                 if !phrase.is_empty() && seen_phrases.insert(phrase.clone()) {
                     *self.phrases.entry(phrase).or_default() += 1;
@@ -212,7 +211,7 @@ impl Aggregator {
             *self.sources.entry(s.name.clone()).or_default() += 1;
         }
         for c in &r.checks {
-            if c.verdict == "inconsistent" && self.s.inconsistent_checks.len() < 10 * TOP {
+            if c.verdict == Verdict::Inconsistent && self.s.inconsistent_checks.len() < 10 * TOP {
                 self.s.inconsistent_checks.push((
                     r.id.clone(),
                     c.text.clone(),

@@ -64,10 +64,6 @@ impl<W: Write> Html<W> {
     }
 }
 
-fn technique_index(name: &str) -> usize {
-    Technique::ALL.iter().position(|t| t.name() == name).unwrap_or(13)
-}
-
 /// One report as an HTML `<section>` (text with highlighted spans, legend, tables).
 pub fn render_section(r: &Report) -> String {
     let mut s = String::new();
@@ -80,7 +76,7 @@ pub fn render_section(r: &Report) -> String {
     // Legend with counts.
     let mut counts = [0usize; 14];
     for t in &r.techniques {
-        counts[technique_index(&t.technique)] += 1;
+        counts[t.technique.index()] += 1;
     }
     s.push_str("<p class=legend>");
     for (i, t) in Technique::ALL.iter().enumerate() {
@@ -120,7 +116,7 @@ pub fn render_section(r: &Report) -> String {
                 s.push_str(&format!(
                     "<mark{} style=\"background:{}\" title=\"{}\">{piece}</mark>",
                     if covering.len() > 1 { " class=multi" } else { "" },
-                    COLORS[technique_index(&top.technique)],
+                    COLORS[top.technique.index()],
                     escape(&title.join("\n"))
                 ));
             }
@@ -133,7 +129,7 @@ pub fn render_section(r: &Report) -> String {
             s.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
                 k + 1,
-                escape(&t.technique),
+                escape(t.technique.name()),
                 t.confidence,
                 escape(&t.text),
                 escape(&t.explanation)
@@ -148,7 +144,7 @@ pub fn render_section(r: &Report) -> String {
             s.push_str(&format!(
                 "<li><b>{who}</b> → <q>{}</q> <span class=meta>({})</span></li>",
                 escape(&q.text),
-                escape(&q.kind)
+                escape(q.kind.name())
             ));
         }
         s.push_str("</ul>");
@@ -162,7 +158,7 @@ pub fn render_section(r: &Report) -> String {
         for c in &r.checks {
             s.push_str(&format!(
                 "<li><b>{}</b> {} <span class=meta>— “{}”</span></li>",
-                escape(&c.verdict),
+                escape(c.verdict.name()),
                 escape(&c.explanation),
                 escape(&c.text)
             ));
@@ -236,7 +232,7 @@ mod tests {
                 start: 0,
                 end: 8,
                 text: "<script>".into(),
-                technique: "Doubt".into(),
+                technique: Technique::Doubt,
                 confidence: 0.4,
                 explanation: "\" onmouseover=\"x".into(),
             }],

@@ -1,6 +1,6 @@
 use std::io::{self, Write};
 
-use unspin_detect::report::Report;
+use unspin_detect::report::{Report, Technique, Verdict};
 use unspin_detect::Sink;
 
 /// How many claims the terminal view lists.
@@ -21,22 +21,10 @@ impl<W: Write> Pretty<W> {
 }
 
 /// A 256-colour background per technique name, stable across runs.
-fn color_of(technique: &str) -> u8 {
+fn color_of(technique: Technique) -> u8 {
     const PALETTE: [u8; 14] =
         [153, 217, 186, 223, 152, 229, 195, 158, 224, 189, 194, 230, 181, 255];
-    let i = unspin_detect::techniques::Technique::ALL
-        .iter()
-        .position(|t| t.name() == technique)
-        .unwrap_or(13);
-    PALETTE[i]
-}
-
-fn label_of(technique: &str) -> &'static str {
-    unspin_detect::techniques::Technique::ALL
-        .iter()
-        .find(|t| t.name() == technique)
-        .map(|t| t.label())
-        .unwrap_or("technique")
+    PALETTE[technique.index()]
 }
 
 /// Byte offset of every char boundary, plus the end.
@@ -66,10 +54,10 @@ impl<W: Write> Sink for Pretty<W> {
         )?;
         // Number checks first: a reader wants the broken arithmetic before anything else.
         for c in &r.checks {
-            let flag = match c.verdict.as_str() {
-                "inconsistent" if self.color => "\x1b[1;31m✗ inconsistent\x1b[0m".to_string(),
-                "inconsistent" => "✗ inconsistent".to_string(),
-                v => v.to_string(),
+            let flag = match c.verdict {
+                Verdict::Inconsistent if self.color => "\x1b[1;31m✗ inconsistent\x1b[0m",
+                Verdict::Inconsistent => "✗ inconsistent",
+                v => v.name(),
             };
             writeln!(
                 self.out,
@@ -103,7 +91,7 @@ impl<W: Write> Sink for Pretty<W> {
                     Some(k) => write!(
                         self.out,
                         "\x1b[48;5;{}m\x1b[30m{piece}\x1b[0m",
-                        color_of(&r.techniques[k].technique)
+                        color_of(r.techniques[k].technique)
                     )?,
                     None => write!(self.out, "{piece}")?,
                 }
@@ -114,7 +102,7 @@ impl<W: Write> Sink for Pretty<W> {
         }
         for (k, t) in r.techniques.iter().enumerate() {
             let swatch = if self.color {
-                format!("\x1b[48;5;{}m  \x1b[0m ", color_of(&t.technique))
+                format!("\x1b[48;5;{}m  \x1b[0m ", color_of(t.technique))
             } else {
                 String::new()
             };
@@ -122,7 +110,7 @@ impl<W: Write> Sink for Pretty<W> {
                 self.out,
                 "{swatch}{bold}{:>3}. {}{reset} {dim}[{}-{}] confidence {:.2}{reset}\n     “{}”\n     {}",
                 k + 1,
-                label_of(&t.technique),
+                t.technique.label(),
                 t.start,
                 t.end,
                 t.confidence,
@@ -191,7 +179,7 @@ mod tests {
                 start: 7,
                 end: 12,
                 text: "vile\x07".into(),
-                technique: "Loaded_Language".into(),
+                technique: Technique::LoadedLanguage,
                 confidence: 0.5,
                 explanation: "e".into(),
             }],

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use unspin_detect::report::Verdict;
 use unspin_detect::techniques;
 use unspin_eval::tc::TcScore;
 use unspin_eval::{labels, si, tc};
@@ -225,7 +226,7 @@ pub fn numbers(args: &EvalNumbers) -> Result<String> {
         extra += checks.len().saturating_sub(p.checks.len());
         for (i, c) in checks.iter().enumerate() {
             let want = p.checks.get(i).map(String::as_str);
-            if want == Some(c.verdict) {
+            if want == Some(c.verdict.name()) {
                 right += 1;
             } else if args.verbose {
                 eprintln!(
@@ -233,7 +234,7 @@ pub fn numbers(args: &EvalNumbers) -> Result<String> {
                     c.verdict, want, c.explanation
                 );
             }
-            if c.verdict == "inconsistent" && want != Some("inconsistent") {
+            if c.verdict == Verdict::Inconsistent && want != Some("inconsistent") {
                 false_inconsistent += 1;
             }
         }

@@ -14,6 +14,7 @@ use std::ops::Range;
 use unspin_text::segment::sentences;
 
 use super::extract::{Kind, Quantity};
+use crate::report::Verdict;
 
 /// A recomputed statement.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,8 +25,8 @@ pub struct CheckResult {
     pub claimed: f64,
     /// The value its own numbers give (NaN when unverifiable).
     pub computed: f64,
-    /// `consistent`, `inconsistent` or `unverifiable`.
-    pub verdict: &'static str,
+    /// Whether the article's own numbers give the claimed value.
+    pub verdict: Verdict,
     /// How the check was made.
     pub explanation: String,
 }
@@ -150,9 +151,9 @@ pub fn check(text: &str, qs: &[Quantity]) -> Vec<CheckResult> {
                     ok: Option<bool>,
                     explanation: String| {
             let verdict = match ok {
-                Some(true) => "consistent",
-                Some(false) => "inconsistent",
-                None => "unverifiable",
+                Some(true) => Verdict::Consistent,
+                Some(false) => Verdict::Inconsistent,
+                None => Verdict::Unverifiable,
             };
             out.push(CheckResult {
                 range: srange.clone(),

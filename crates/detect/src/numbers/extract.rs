@@ -9,9 +9,14 @@ use unspin_text::segment::{sentences, tokens, Token, TokenKind};
 use super::words::{is_scale, parse_words, word_value};
 
 /// What a quantity is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// A count or amount ("2,460 tonnes", "seven").
+    #[default]
     Cardinal,
     /// A percentage.
     Percent,

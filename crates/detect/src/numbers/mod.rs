@@ -28,7 +28,7 @@ pub fn analyze(doc: &Document) -> (Vec<Number>, Vec<Check>) {
                 value: q.value,
                 unit: q.unit.clone(),
                 high: q.high,
-                kind: q.kind.name().to_string(),
+                kind: q.kind,
                 approx: q.approx.clone(),
                 time: q.time.clone(),
             }
@@ -44,18 +44,13 @@ pub fn analyze(doc: &Document) -> (Vec<Number>, Vec<Check>) {
                 text: doc.text[c.range.clone()].to_string(),
                 claimed: c.claimed,
                 computed: if c.computed.is_nan() { None } else { Some(c.computed) },
-                verdict: c.verdict.to_string(),
+                verdict: c.verdict,
                 explanation: c.explanation,
             }
         })
         .collect();
     // Inconsistent first, then unverifiable, then consistent; text order within each.
-    let rank = |v: &str| match v {
-        "inconsistent" => 0,
-        "unverifiable" => 1,
-        _ => 2,
-    };
-    checks.sort_by_key(|c| (rank(&c.verdict), c.start));
+    checks.sort_by_key(|c| (c.verdict.rank(), c.start));
     (numbers, checks)
 }
 

@@ -8,7 +8,7 @@ fn quantities(text: &str) -> Vec<(String, f64, Option<String>, Kind)> {
 }
 
 fn verdicts(text: &str) -> Vec<&'static str> {
-    check(text, &extract(text)).into_iter().map(|c| c.verdict).collect()
+    check(text, &extract(text)).into_iter().map(|c| c.verdict.name()).collect()
 }
 
 #[test]

@@ -34,7 +34,7 @@ pub fn analyze(doc: &Document) -> (Vec<Quote>, Vec<SourceRef>) {
                 end,
                 text: doc.text[q.range].to_string(),
                 speaker: q.speaker,
-                kind: q.kind.to_string(),
+                kind: q.kind,
                 role: q.role,
             }
         })

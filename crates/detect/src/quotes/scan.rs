@@ -5,6 +5,7 @@ use regex::Regex;
 use unspin_text::segment::{sentences, trim};
 
 use super::attribution::{phrase_after, phrase_before, split_role, Speaker, VERBS};
+use crate::report::QuoteKind;
 
 /// A quotation found in a text.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,7 +17,7 @@ pub struct FoundQuote {
     /// The speaker's title or role, if given.
     pub role: Option<String>,
     /// `direct`, `indirect` or `scare`.
-    pub kind: &'static str,
+    pub kind: QuoteKind,
 }
 
 /// A cited source.
@@ -406,7 +407,7 @@ pub fn find(text: &str) -> Found {
         if let Some(s) = &sp {
             last_named = Some((s.name.clone(), s.role.clone()));
         }
-        let kind = if words <= 2 && sp.is_none() { "scare" } else { "direct" };
+        let kind = if words <= 2 && sp.is_none() { QuoteKind::Scare } else { QuoteKind::Direct };
         quotes.push(FoundQuote {
             range: inner,
             speaker: sp.as_ref().map(|s| s.name.clone()),
@@ -529,7 +530,7 @@ pub fn find(text: &str) -> Found {
                 last_named = Some((sp.name.clone(), sp.role.clone()));
                 (Some(sp.name.clone()), sp.role.clone())
             };
-            quotes.push(FoundQuote { range: clause, speaker, role, kind: "indirect" });
+            quotes.push(FoundQuote { range: clause, speaker, role, kind: QuoteKind::Indirect });
             break;
         }
     }

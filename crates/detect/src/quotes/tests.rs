@@ -1,7 +1,11 @@
 use super::*;
 
 fn quotes(text: &str) -> Vec<(String, Option<String>, &'static str)> {
-    find(text).quotes.into_iter().map(|q| (text[q.range].to_string(), q.speaker, q.kind)).collect()
+    find(text)
+        .quotes
+        .into_iter()
+        .map(|q| (text[q.range].to_string(), q.speaker, q.kind.name()))
+        .collect()
 }
 
 #[test]
