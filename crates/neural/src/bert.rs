@@ -18,17 +18,39 @@ use candle_core::{DType, Device, Tensor, Var, D};
 
 use crate::{kernels, Error};
 
-/// The shape of a BERT model (read from `config.json`).
-#[derive(Clone, Copy, Debug)]
+/// The shape of a BERT model: the fields of a Hugging Face `config.json` unspin reads
+/// (the others are ignored).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Deserialize)]
 pub struct BertConfig {
     /// Hidden size.
+    #[serde(rename = "hidden_size")]
     pub hidden: usize,
     /// Attention heads.
+    #[serde(rename = "num_attention_heads")]
     pub heads: usize,
     /// Transformer layers.
+    #[serde(rename = "num_hidden_layers")]
     pub layers: usize,
     /// Layer norm epsilon.
+    #[serde(rename = "layer_norm_eps", default = "default_eps")]
     pub eps: f64,
+    /// The feed-forward activation (`gelu`, the only one the kernels run: a config that
+    /// names another is refused rather than run with the wrong one).
+    #[serde(default)]
+    pub hidden_act: Activation,
+}
+
+fn default_eps() -> f64 {
+    1e-12
+}
+
+/// A feed-forward activation of `config.json`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    /// GELU in its exact (erf) form, Hugging Face's `gelu`.
+    #[default]
+    Gelu,
 }
 
 impl BertConfig {
@@ -36,19 +58,12 @@ impl BertConfig {
     pub fn read(path: &Path) -> Result<BertConfig, Error> {
         let text = std::fs::read_to_string(path)
             .map_err(|cause| Error::Io { path: path.to_path_buf(), cause })?;
-        let v: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| Error::Format(format!("config.json: {e}")))?;
-        let get = |k: &str| {
-            v[k].as_u64()
-                .map(|x| x as usize)
-                .ok_or_else(|| Error::Format(format!("config.json: no {k}")))
-        };
-        Ok(BertConfig {
-            hidden: get("hidden_size")?,
-            heads: get("num_attention_heads")?,
-            layers: get("num_hidden_layers")?,
-            eps: v["layer_norm_eps"].as_f64().unwrap_or(1e-12),
-        })
+        BertConfig::parse(&text)
+    }
+
+    /// Parses the text of a `config.json`.
+    pub fn parse(text: &str) -> Result<BertConfig, Error> {
+        serde_json::from_str(text).map_err(|e| Error::Format(format!("config.json: {e}")))
     }
 }
 
@@ -600,7 +615,7 @@ mod tests {
                 put(format!("{l}.{ln}.bias"), &[hidden], 0.0);
             }
         }
-        let config = BertConfig { hidden, heads, layers, eps: 1e-12 };
+        let config = BertConfig { hidden, heads, layers, eps: 1e-12, hidden_act: Activation::Gelu };
         Bert::from_tensors(config, &t, 0).unwrap().0
     }
 
@@ -658,6 +673,24 @@ mod tests {
             let diff = masked_gap(&got.unsqueeze(0).unwrap(), &want, &ids.ones_like().unwrap());
             assert!(diff < 1e-4, "row of {}: max difference {diff}", row.len());
         }
+    }
+
+    #[test]
+    fn config_reads_the_fields_it_needs_and_refuses_other_activations() {
+        let c = BertConfig::parse(
+            r#"{"hidden_size": 384, "num_attention_heads": 12, "num_hidden_layers": 6,
+                "hidden_act": "gelu", "vocab_size": 30522}"#,
+        )
+        .unwrap();
+        assert_eq!((c.hidden, c.heads, c.layers, c.eps), (384, 12, 6, 1e-12));
+        assert_eq!(c.hidden_act, Activation::Gelu);
+        let e = BertConfig::parse(
+            r#"{"hidden_size": 8, "num_attention_heads": 2, "num_hidden_layers": 1, "hidden_act": "relu"}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("unknown variant `relu`"), "{e}");
+        let e = BertConfig::parse(r#"{"hidden_size": 8, "num_hidden_layers": 1}"#).unwrap_err();
+        assert!(e.to_string().contains("num_attention_heads"), "{e}");
     }
 
     #[test]

@@ -93,7 +93,7 @@ fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) 
         ..NeuralTrainConfig::default()
     };
     let mut model = unspin_neural::techniques::train::train(&dir, &corpus, &cfg, &mut log)?;
-    NeuralTechniqueModel::set(&mut model.settings, "split", args.split.clone());
-    NeuralTechniqueModel::set(&mut model.settings, "data_sha256", corpus.sha256.clone());
+    model.settings.split = Some(args.split.clone());
+    model.settings.data_sha256 = Some(corpus.sha256.clone());
     write_model(out, &model.to_bytes()?, start)
 }

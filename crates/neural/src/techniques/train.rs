@@ -29,11 +29,12 @@ use unspin_model::ptc::{Article, Corpus};
 use unspin_model::Technique;
 use unspin_text::segment::trim_span;
 
+use super::decoding::{decode, mean_log_probs, mean_probs};
 use super::ensemble::{window_spans, ArticleScores, SiEnsemble};
 use super::windows::{to_word_bounds, windows, Window};
 use super::{
-    assemble, decode, load_tokenizer, mean_log_probs, mean_probs, Heads, NeuralTechniqueModel,
-    StoredTensor, TAG_B, TAG_I, TAG_O,
+    assemble, load_tokenizer, Heads, NeuralTechniqueModel, Settings, StoredTensor, TAG_B, TAG_I,
+    TAG_O,
 };
 use crate::bert::{stack_padded, Bert, Linear};
 use crate::install::MINILM;
@@ -96,8 +97,8 @@ impl Default for NeuralTrainConfig {
 }
 
 impl NeuralTrainConfig {
-    fn settings(&self) -> Vec<(String, String)> {
-        [
+    fn settings(&self) -> Settings {
+        let recorded = [
             ("layers", self.layers.to_string()),
             ("epochs", self.epochs.to_string()),
             ("batch", self.batch.to_string()),
@@ -105,14 +106,15 @@ impl NeuralTrainConfig {
             ("lr_head", self.lr_head.to_string()),
             ("tc_weight_power", self.tc_weight_power.to_string()),
             ("dropout", self.dropout.to_string()),
-            ("seed", self.seed.to_string()),
-            ("split_seed", self.split_seed.to_string()),
-            ("tune_fraction", self.tune_fraction.to_string()),
-            ("window", self.window.to_string()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+        ];
+        Settings {
+            window: Some(self.window),
+            seed: Some(self.seed),
+            split_seed: Some(self.split_seed),
+            tune_fraction: Some(self.tune_fraction),
+            recorded: recorded.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            ..Settings::default()
+        }
     }
 }
 
@@ -581,10 +583,9 @@ pub fn combine(
         return Err(Error::Format("an ensemble needs at least two models".into()));
     }
     let split = |m: &NeuralTechniqueModel| -> (u64, f64) {
-        let seed = m.setting("split_seed").or(m.setting("seed")).and_then(|v| v.parse().ok());
-        let fraction = m.setting("tune_fraction").and_then(|v| v.parse().ok());
         let d = NeuralTrainConfig::default();
-        (seed.unwrap_or(d.split_seed), fraction.unwrap_or(d.tune_fraction))
+        let s = &m.settings;
+        (s.held_out_seed().unwrap_or(d.split_seed), s.tune_fraction.unwrap_or(d.tune_fraction))
     };
     for (k, m) in models.iter().enumerate() {
         let what = |x: &str| Error::Format(format!("model {}: {x}", k + 1));
@@ -600,7 +601,7 @@ pub fn combine(
                  and --split-seed when training the models to combine)",
             ));
         }
-        if m.setting("data_sha256").is_some_and(|s| s != corpus.sha256) {
+        if m.settings.data_sha256.as_ref().is_some_and(|s| *s != corpus.sha256) {
             return Err(what("was trained on other data than the split given"));
         }
     }
@@ -639,8 +640,9 @@ pub fn combine(
     let mut model = first.clone();
     model.members = rest.iter().map(|m| m.tensors.clone()).collect();
     model.o_bias = bias;
-    let seeds: Vec<&str> = models.iter().map(|m| m.setting("seed").unwrap_or("?")).collect();
-    NeuralTechniqueModel::set(&mut model.settings, "member_seeds", seeds.join(","));
+    let seeds: Vec<String> =
+        models.iter().map(|m| m.settings.seed.map_or("?".into(), |s| s.to_string())).collect();
+    model.settings.record("member_seeds", seeds.join(","));
     NeuralTechniqueModel::set(&mut model.tuning, "heldout_si_f1_bio_average", format!("{f1:.4}"));
     fit_mixes(corpus, &exs, &ho, &preds, &mut model, log)?;
     Ok(model)
@@ -856,7 +858,10 @@ mod tests {
             tc_mix: 1.0,
             epochs_done: 1,
             si: None,
-            settings: settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            settings: Settings::try_from(
+                settings.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>(),
+            )
+            .unwrap(),
             tuning: Vec::new(),
             members: Vec::new(),
         }
