@@ -117,10 +117,10 @@ const DOWN: &[&str] = &[
 /// Longest sentence checked as one statement (about 300 words).
 const MAX_STATEMENT_BYTES: usize = 2_000;
 
-/// Checks the statements of `text` against the quantities found in it.
+/// Checks the statements of `text` against the quantities found in it. Each sentence with
+/// quantities is one statement; each kind of arithmetic is one check.
 pub fn check(text: &str, qs: &[Quantity]) -> Vec<CheckResult> {
     let sents = sentences(text);
-    let mut out = Vec::new();
     // Quantities grouped by sentence once, so each statement looks only at its own.
     let mut by_sentence: Vec<Vec<&Quantity>> = vec![Vec::new(); sents.len()];
     for q in qs {
@@ -128,287 +128,297 @@ pub fn check(text: &str, qs: &[Quantity]) -> Vec<CheckResult> {
             g.push(q);
         }
     }
+    let mut out = Vec::new();
     for (si, srange) in sents.iter().enumerate() {
-        let in_s: &[&Quantity] = &by_sentence[si];
-        if in_s.is_empty() {
+        if by_sentence[si].is_empty() {
             continue;
         }
-        let srange = unspin_text::segment::trim(text, srange.clone());
-        if srange.len() > MAX_STATEMENT_BYTES {
+        let range = unspin_text::segment::trim(text, srange.clone());
+        if range.len() > MAX_STATEMENT_BYTES {
             // Not a statement a reader checks (a table or list run together, or text
             // with no sentence ends): checking it would cost the square of its length.
             continue;
         }
-        let s_lower = text[srange.clone()].to_lowercase();
-        let words: Vec<&str> = s_lower
-            .split(|c: char| !c.is_alphanumeric() && c != '%')
-            .filter(|w| !w.is_empty())
-            .collect();
-        let has = |list: &[&str]| words.iter().any(|w| list.contains(w));
-        let push = |out: &mut Vec<CheckResult>,
-                    claimed: f64,
-                    computed: f64,
-                    ok: Option<bool>,
-                    explanation: String| {
-            let verdict = match ok {
-                Some(true) => Verdict::Consistent,
-                Some(false) => Verdict::Inconsistent,
-                None => Verdict::Unverifiable,
-            };
-            out.push(CheckResult {
-                range: srange.clone(),
-                claimed,
-                computed,
-                verdict,
-                explanation,
-            });
-        };
-        // "from A to B" in this sentence: the two operands of a change.
-        let from_to = {
-            let f = s_lower.find("from ");
-            let mut pair = None;
-            if let Some(f) = f {
-                let fpos = srange.start + f;
-                let a = in_s.iter().find(|q| q.range.start >= fpos && is_operand(q));
-                if let Some(a) = a {
-                    let b = in_s.iter().find(|q| {
-                        q.range.start > a.range.end
-                            && is_operand(q)
-                            && same_unit(a, q)
-                            && text[a.range.end..q.range.start].to_lowercase().contains("to")
-                    });
-                    if let Some(b) = b {
-                        pair = Some((*a, *b));
-                    }
-                }
-            }
-            pair
-        };
-
-        // 1. Multipliers.
-        for m in in_s.iter().filter(|q| q.kind == Kind::Multiplier) {
-            let n = m.value;
-            let mtext = &text[m.range.clone()];
-            let approx = m.approx.as_deref().or_else(|| {
-                let before = text[srange.start..m.range.start].to_lowercase();
-                [
-                    "more than",
-                    "over",
-                    "nearly",
-                    "almost",
-                    "about",
-                    "around",
-                    "roughly",
-                    "less than",
-                    "at least",
-                ]
-                .into_iter()
-                .find(|w| before.trim_end().ends_with(w))
-            });
-            let is_change_verb = matches!(
-                mtext.to_lowercase().as_str(),
-                "doubled"
-                    | "tripled"
-                    | "trebled"
-                    | "quadrupled"
-                    | "halved"
-                    | "in half"
-                    | "doubling"
-                    | "halving"
-            );
-            // The two operands: a change verb ("doubled") reads "from A to B" as B / A;
-            // "A … N times … B" reads A before the multiplier and B after it, or else the
-            // nearest earlier quantity of the same unit (up to two sentences back).
-            let pair: Option<(&Quantity, &Quantity)> = if is_change_verb {
-                from_to.map(|(from, to)| (to, from))
-            } else {
-                let a = in_s
-                    .iter()
-                    .rev()
-                    .find(|q| q.range.end <= m.range.start && is_operand(q))
-                    .copied();
-                let b_after = in_s
-                    .iter()
-                    .find(|q| {
-                        q.range.start >= m.range.end
-                            && is_operand(q)
-                            && a.is_none_or(|a| same_unit(a, q))
-                    })
-                    .copied();
-                let b = b_after.or_else(|| {
-                    let a = a?;
-                    by_sentence[si.saturating_sub(2)..=si]
-                        .iter()
-                        .flatten()
-                        .rev()
-                        .filter(|q| q.range.end <= a.range.start && is_operand(q))
-                        .find(|q| q.unit.is_some() && q.unit == a.unit)
-                        .copied()
-                });
-                a.zip(b)
-            };
-            match pair {
-                Some((a, b)) if b.value != 0.0 => {
-                    let ratio = a.value / b.value;
-                    let ok = multiplier_ok(ratio, n, approx);
-                    let stated = match approx {
-                        Some(w) if m.approx.is_none() => format!("{w} {mtext}"),
-                        _ => mtext.to_string(),
-                    };
-                    push(
-                        &mut out,
-                        n,
-                        ratio,
-                        Some(ok),
-                        format!(
-                            "claimed {stated} (×{}); {} / {} = {:.2}×: {}",
-                            fmt(n),
-                            fmt(a.value),
-                            fmt(b.value),
-                            ratio,
-                            if ok {
-                                "consistent with the stated multiple and its rounding"
-                            } else {
-                                "does not match the stated multiple"
-                            }
-                        ),
-                    );
-                }
-                _ => push(
-                    &mut out,
-                    n,
-                    f64::NAN,
-                    None,
-                    format!("claimed {mtext}: the numbers it compares are not both given in the article"),
-                ),
-            }
+        let st = Statement::new(text, range, si, &by_sentence);
+        for m in st.qs.iter().filter(|q| q.kind == Kind::Multiplier) {
+            out.push(st.multiplier(m));
         }
-
-        // 2. Percentage change: "from A to B … a P% increase" / "rose by P% from A to B".
-        if let Some((a, b)) = from_to {
-            let p = in_s.iter().find(|q| {
-                q.kind == Kind::Percent && !std::ptr::eq(**q, a) && !std::ptr::eq(**q, b)
-            });
-            if let Some(p) = p {
-                if (has(UP) || has(DOWN)) && a.kind != Kind::Percent && a.value != 0.0 {
-                    let computed = (b.value - a.value) / a.value * 100.0;
-                    let claimed = if has(DOWN) && !has(UP) { -p.value.abs() } else { p.value };
-                    let ok = percent_ok(computed, claimed, p.approx.is_some());
-                    push(
-                        &mut out,
-                        claimed,
-                        computed,
-                        Some(ok),
-                        format!(
-                            "claimed a change of {}%; from {} to {} is {:+.1}%: {}",
-                            fmt(claimed),
-                            fmt(a.value),
-                            fmt(b.value),
-                            computed,
-                            if ok { "consistent within rounding" } else { "does not match" }
-                        ),
-                    );
-                }
-            }
-        }
-
-        // 3. "X out of Y" with a percentage.
-        if let Some(pos) = s_lower.find(" out of ") {
-            let cut = srange.start + pos;
-            let x = in_s.iter().rev().find(|q| q.range.end <= cut && q.kind == Kind::Cardinal);
-            let y = in_s.iter().find(|q| q.range.start > cut && q.kind == Kind::Cardinal);
-            let p = in_s.iter().find(|q| q.kind == Kind::Percent);
-            if let (Some(x), Some(y), Some(p)) = (x, y, p) {
-                if y.value != 0.0 {
-                    let computed = x.value / y.value * 100.0;
-                    let ok = percent_ok(computed, p.value, p.approx.is_some());
-                    push(
-                        &mut out,
-                        p.value,
-                        computed,
-                        Some(ok),
-                        format!(
-                            "claimed {}%; {} out of {} is {:.1}%: {}",
-                            fmt(p.value),
-                            fmt(x.value),
-                            fmt(y.value),
-                            computed,
-                            if ok { "consistent within rounding" } else { "does not match" }
-                        ),
-                    );
-                }
-            }
-        }
-
-        // 4. Totals: "a total of T", "T in total", "… altogether".
-        if s_lower.contains("total")
-            || s_lower.contains("altogether")
-            || s_lower.contains("combined")
-        {
-            let t = if let Some(pos) = s_lower.find("total of ") {
-                let cut = srange.start + pos;
-                in_s.iter().find(|q| q.range.start >= cut && is_operand(q)).copied()
-            } else {
-                in_s.iter().rev().find(|q| is_operand(q)).copied()
-            };
-            if let Some(t) = t {
-                let parts: Vec<&Quantity> = in_s
-                    .iter()
-                    .filter(|q| {
-                        !std::ptr::eq(**q, t)
-                            && is_operand(q)
-                            && same_unit(q, t)
-                            && q.kind == t.kind
-                    })
-                    .copied()
-                    .collect();
-                if parts.len() >= 2 {
-                    let sum: f64 = parts.iter().map(|q| q.value).sum();
-                    let ok = (sum - t.value).abs() <= 0.005 * t.value.abs() + 1e-9;
-                    let terms: Vec<String> = parts.iter().map(|q| fmt(q.value)).collect();
-                    push(
-                        &mut out,
-                        t.value,
-                        sum,
-                        Some(ok),
-                        format!(
-                            "claimed a total of {}; {} = {}: {}",
-                            fmt(t.value),
-                            terms.join(" + "),
-                            fmt(sum),
-                            if ok { "consistent" } else { "does not add up" }
-                        ),
-                    );
-                }
-            }
-        }
-
-        // 5. Spans of years: "for N years" / "N-year" with two years in the sentence.
-        if let Some(pos) = s_lower.find(" years").or_else(|| s_lower.find("-year")) {
-            let cut = srange.start + pos;
-            let n = in_s.iter().rev().find(|q| {
-                q.range.end <= cut + 1 && q.range.end + 2 >= cut && q.kind == Kind::Cardinal
-            });
-            let years: Vec<&&Quantity> = in_s.iter().filter(|q| q.kind == Kind::Year).collect();
-            if let (Some(n), [y1, y2, ..]) = (n, years.as_slice()) {
-                let computed = (y2.value - y1.value).abs();
-                let ok = (computed - n.value).abs() <= 1.0;
-                push(
-                    &mut out,
-                    n.value,
-                    computed,
-                    Some(ok),
-                    format!(
-                        "claimed {} years; {} to {} is {} years: {}",
-                        fmt(n.value),
-                        fmt(y1.value),
-                        fmt(y2.value),
-                        fmt(computed),
-                        if ok { "consistent (within a year)" } else { "does not match" }
-                    ),
-                );
-            }
-        }
+        out.extend(st.percent_change());
+        out.extend(st.out_of());
+        out.extend(st.total());
+        out.extend(st.year_span());
     }
     out
+}
+
+/// One sentence being checked, with its quantities.
+struct Statement<'a> {
+    text: &'a str,
+    /// Byte range of the sentence, trimmed.
+    range: Range<usize>,
+    /// The sentence, lowercased.
+    lower: String,
+    /// Index of the sentence.
+    si: usize,
+    /// The quantities of every sentence.
+    by_sentence: &'a [Vec<&'a Quantity>],
+    /// This sentence's quantities.
+    qs: &'a [&'a Quantity],
+    /// "from A to B" in this sentence: the two operands of a change.
+    from_to: Option<(&'a Quantity, &'a Quantity)>,
+}
+
+impl<'a> Statement<'a> {
+    fn new(
+        text: &'a str,
+        range: Range<usize>,
+        si: usize,
+        by_sentence: &'a [Vec<&'a Quantity>],
+    ) -> Statement<'a> {
+        let lower = text[range.clone()].to_lowercase();
+        let mut st =
+            Statement { text, range, lower, si, by_sentence, qs: &by_sentence[si], from_to: None };
+        st.from_to = st.find_from_to();
+        st
+    }
+
+    fn find_from_to(&self) -> Option<(&'a Quantity, &'a Quantity)> {
+        let fpos = self.range.start + self.lower.find("from ")?;
+        let a = self.qs.iter().find(|q| q.range.start >= fpos && is_operand(q))?;
+        let b = self.qs.iter().find(|q| {
+            q.range.start > a.range.end
+                && is_operand(q)
+                && same_unit(a, q)
+                && self.text[a.range.end..q.range.start].to_lowercase().contains("to")
+        })?;
+        Some((*a, *b))
+    }
+
+    /// Whether a word of the sentence is in `list`.
+    fn has(&self, list: &[&str]) -> bool {
+        self.lower
+            .split(|c: char| !c.is_alphanumeric() && c != '%')
+            .any(|w| !w.is_empty() && list.contains(&w))
+    }
+
+    fn result(
+        &self,
+        claimed: f64,
+        computed: f64,
+        ok: Option<bool>,
+        explanation: String,
+    ) -> CheckResult {
+        let verdict = match ok {
+            Some(true) => Verdict::Consistent,
+            Some(false) => Verdict::Inconsistent,
+            None => Verdict::Unverifiable,
+        };
+        CheckResult { range: self.range.clone(), claimed, computed, verdict, explanation }
+    }
+
+    /// Check 1: a multiplier ("five times", "doubled") against the ratio of its operands.
+    fn multiplier(&self, m: &Quantity) -> CheckResult {
+        let n = m.value;
+        let mtext = &self.text[m.range.clone()];
+        let approx = m.approx.as_deref().or_else(|| self.approx_before(m));
+        match self.multiplier_operands(m, mtext) {
+            Some((a, b)) if b.value != 0.0 => {
+                let ratio = a.value / b.value;
+                let ok = multiplier_ok(ratio, n, approx);
+                let stated = match approx {
+                    Some(w) if m.approx.is_none() => format!("{w} {mtext}"),
+                    _ => mtext.to_string(),
+                };
+                let verdict = if ok {
+                    "consistent with the stated multiple and its rounding"
+                } else {
+                    "does not match the stated multiple"
+                };
+                let explanation = format!(
+                    "claimed {stated} (×{}); {} / {} = {ratio:.2}×: {verdict}",
+                    fmt(n),
+                    fmt(a.value),
+                    fmt(b.value),
+                );
+                self.result(n, ratio, Some(ok), explanation)
+            }
+            _ => self.result(
+                n,
+                f64::NAN,
+                None,
+                format!(
+                    "claimed {mtext}: the numbers it compares are not both given in the article"
+                ),
+            ),
+        }
+    }
+
+    /// An approximation written just before a multiplier ("more than twice").
+    fn approx_before(&self, m: &Quantity) -> Option<&'static str> {
+        let before = self.text[self.range.start..m.range.start].to_lowercase();
+        let words = [
+            "more than",
+            "over",
+            "nearly",
+            "almost",
+            "about",
+            "around",
+            "roughly",
+            "less than",
+            "at least",
+        ];
+        words.into_iter().find(|w| before.trim_end().ends_with(w))
+    }
+
+    /// The two operands of a multiplier: a change verb ("doubled") reads "from A to B" as
+    /// B / A; "A … N times … B" reads A before the multiplier and B after it, or else the
+    /// nearest earlier quantity of the same unit (up to two sentences back).
+    fn multiplier_operands(
+        &self,
+        m: &Quantity,
+        mtext: &str,
+    ) -> Option<(&'a Quantity, &'a Quantity)> {
+        let is_change_verb = matches!(
+            mtext.to_lowercase().as_str(),
+            "doubled"
+                | "tripled"
+                | "trebled"
+                | "quadrupled"
+                | "halved"
+                | "in half"
+                | "doubling"
+                | "halving"
+        );
+        if is_change_verb {
+            return self.from_to.map(|(from, to)| (to, from));
+        }
+        let a =
+            self.qs.iter().rev().find(|q| q.range.end <= m.range.start && is_operand(q)).copied();
+        let b_after = self
+            .qs
+            .iter()
+            .find(|q| {
+                q.range.start >= m.range.end && is_operand(q) && a.is_none_or(|a| same_unit(a, q))
+            })
+            .copied();
+        let b = b_after.or_else(|| {
+            let a = a?;
+            self.by_sentence[self.si.saturating_sub(2)..=self.si]
+                .iter()
+                .flatten()
+                .rev()
+                .filter(|q| q.range.end <= a.range.start && is_operand(q))
+                .find(|q| q.unit.is_some() && q.unit == a.unit)
+                .copied()
+        });
+        a.zip(b)
+    }
+
+    /// Check 2: a percentage change, "from A to B … a P% increase" / "rose by P% from A
+    /// to B".
+    fn percent_change(&self) -> Option<CheckResult> {
+        let (a, b) = self.from_to?;
+        let p = self
+            .qs
+            .iter()
+            .find(|q| q.kind == Kind::Percent && !std::ptr::eq(**q, a) && !std::ptr::eq(**q, b))?;
+        let (up, down) = (self.has(UP), self.has(DOWN));
+        if !(up || down) || a.kind == Kind::Percent || a.value == 0.0 {
+            return None;
+        }
+        let computed = (b.value - a.value) / a.value * 100.0;
+        let claimed = if down && !up { -p.value.abs() } else { p.value };
+        let ok = percent_ok(computed, claimed, p.approx.is_some());
+        let explanation = format!(
+            "claimed a change of {}%; from {} to {} is {:+.1}%: {}",
+            fmt(claimed),
+            fmt(a.value),
+            fmt(b.value),
+            computed,
+            if ok { "consistent within rounding" } else { "does not match" }
+        );
+        Some(self.result(claimed, computed, Some(ok), explanation))
+    }
+
+    /// Check 3: "X out of Y" with a percentage.
+    fn out_of(&self) -> Option<CheckResult> {
+        let cut = self.range.start + self.lower.find(" out of ")?;
+        let x = self.qs.iter().rev().find(|q| q.range.end <= cut && q.kind == Kind::Cardinal)?;
+        let y = self.qs.iter().find(|q| q.range.start > cut && q.kind == Kind::Cardinal)?;
+        let p = self.qs.iter().find(|q| q.kind == Kind::Percent)?;
+        if y.value == 0.0 {
+            return None;
+        }
+        let computed = x.value / y.value * 100.0;
+        let ok = percent_ok(computed, p.value, p.approx.is_some());
+        let explanation = format!(
+            "claimed {}%; {} out of {} is {:.1}%: {}",
+            fmt(p.value),
+            fmt(x.value),
+            fmt(y.value),
+            computed,
+            if ok { "consistent within rounding" } else { "does not match" }
+        );
+        Some(self.result(p.value, computed, Some(ok), explanation))
+    }
+
+    /// Check 4: totals, "a total of T", "T in total", "… altogether": the other
+    /// quantities of the same unit and kind add up to T.
+    fn total(&self) -> Option<CheckResult> {
+        let l = &self.lower;
+        if !(l.contains("total") || l.contains("altogether") || l.contains("combined")) {
+            return None;
+        }
+        let t = match l.find("total of ") {
+            Some(pos) => {
+                let cut = self.range.start + pos;
+                self.qs.iter().find(|q| q.range.start >= cut && is_operand(q)).copied()
+            }
+            None => self.qs.iter().rev().find(|q| is_operand(q)).copied(),
+        }?;
+        let parts: Vec<&Quantity> = self
+            .qs
+            .iter()
+            .filter(|q| {
+                !std::ptr::eq(**q, t) && is_operand(q) && same_unit(q, t) && q.kind == t.kind
+            })
+            .copied()
+            .collect();
+        if parts.len() < 2 {
+            return None;
+        }
+        let sum: f64 = parts.iter().map(|q| q.value).sum();
+        let ok = (sum - t.value).abs() <= 0.005 * t.value.abs() + 1e-9;
+        let terms: Vec<String> = parts.iter().map(|q| fmt(q.value)).collect();
+        let explanation = format!(
+            "claimed a total of {}; {} = {}: {}",
+            fmt(t.value),
+            terms.join(" + "),
+            fmt(sum),
+            if ok { "consistent" } else { "does not add up" }
+        );
+        Some(self.result(t.value, sum, Some(ok), explanation))
+    }
+
+    /// Check 5: spans of years, "for N years" / "N-year" with two years in the sentence.
+    fn year_span(&self) -> Option<CheckResult> {
+        let pos = self.lower.find(" years").or_else(|| self.lower.find("-year"))?;
+        let cut = self.range.start + pos;
+        let n = self.qs.iter().rev().find(|q| {
+            q.range.end <= cut + 1 && q.range.end + 2 >= cut && q.kind == Kind::Cardinal
+        })?;
+        let years: Vec<&&Quantity> = self.qs.iter().filter(|q| q.kind == Kind::Year).collect();
+        let [y1, y2, ..] = years.as_slice() else { return None };
+        let computed = (y2.value - y1.value).abs();
+        let ok = (computed - n.value).abs() <= 1.0;
+        let explanation = format!(
+            "claimed {} years; {} to {} is {} years: {}",
+            fmt(n.value),
+            fmt(y1.value),
+            fmt(y2.value),
+            fmt(computed),
+            if ok { "consistent (within a year)" } else { "does not match" }
+        );
+        Some(self.result(n.value, computed, Some(ok), explanation))
+    }
 }

@@ -256,53 +256,91 @@ impl Taken {
     }
 }
 
-/// Adds a plain quantity (no range end, approximation or time) unless it overlaps one
-/// already found.
-fn add(
-    out: &mut Vec<Quantity>,
-    taken: &mut Taken,
-    range: Range<usize>,
-    value: f64,
-    kind: Kind,
-    unit: Option<String>,
-    sentence: usize,
-) {
-    if taken.overlaps(&range) {
-        return;
-    }
-    out.push(Quantity {
-        range: range.clone(),
-        value,
-        high: None,
-        unit,
-        kind,
-        approx: None,
-        time: None,
-        sentence,
-    });
-    taken.push(range);
+/// What the extraction phases share: the text's tokens and sentences, the quantities
+/// found so far, the byte ranges they claim, and the dates.
+struct Scan<'a> {
+    text: &'a str,
+    toks: Vec<Token>,
+    sents: Vec<Range<usize>>,
+    out: Vec<Quantity>,
+    taken: Taken,
+    dates: Vec<Range<usize>>,
 }
 
-/// Finds every quantity in `text`, in text order.
+/// Finds every quantity in `text`, in text order. Phases: numbers written with digits,
+/// dates (which claim the digits they hold), number words; then units carried forward
+/// and the year each quantity refers to, within its sentence.
 pub fn extract(text: &str) -> Vec<Quantity> {
-    let toks = tokens(text);
-    let sents = sentences(text);
-    let sentence_of =
-        |b: usize| sents.partition_point(|s| s.end <= b).min(sents.len().saturating_sub(1));
-    let mut out: Vec<Quantity> = Vec::new();
-    let mut taken = Taken::default();
-    let mut dates: Vec<Range<usize>> = Vec::new();
+    let mut scan = Scan {
+        text,
+        toks: tokens(text),
+        sents: sentences(text),
+        out: Vec::new(),
+        taken: Taken::default(),
+        dates: Vec::new(),
+    };
+    scan.digits();
+    scan.dates();
+    scan.drop_digits_in_dates();
+    scan.words();
+    let mut out = scan.out;
+    out.sort_by_key(|q| (q.range.start, q.range.end));
+    inherit_units(&mut out);
+    attach_years(text, &mut out);
+    out
+}
 
-    // 1. Digits.
-    for c in DIGITS.captures_iter(text) {
-        let whole = c.get(0).expect("match");
-        let num = c.name("num").expect("num");
-        let Some(mut value) = parse_digits(num.as_str()) else { continue };
+impl Scan<'_> {
+    fn sentence_of(&self, b: usize) -> usize {
+        self.sents.partition_point(|s| s.end <= b).min(self.sents.len().saturating_sub(1))
+    }
+
+    /// Records a quantity and claims its range.
+    fn push(&mut self, q: Quantity) {
+        self.taken.push(q.range.clone());
+        self.out.push(q);
+    }
+
+    /// Adds a plain quantity (no range end, approximation or time) unless it overlaps one
+    /// already found.
+    fn add(&mut self, range: Range<usize>, value: f64, kind: Kind, unit: Option<String>) {
+        if self.taken.overlaps(&range) {
+            return;
+        }
+        let sentence = self.sentence_of(range.start);
+        self.push(Quantity {
+            range,
+            value,
+            high: None,
+            unit,
+            kind,
+            approx: None,
+            time: None,
+            sentence,
+        });
+    }
+
+    /// Phase 1: numbers written with digits.
+    fn digits(&mut self) {
+        let text = self.text;
+        for c in DIGITS.captures_iter(text) {
+            if let Some(q) = self.digit_quantity(&c) {
+                self.push(q);
+            }
+        }
+    }
+
+    /// The quantity of one digits match: its approximation, magnitude, currency, percent
+    /// sign, range end, and what it counts.
+    fn digit_quantity(&self, c: &regex::Captures<'_>) -> Option<Quantity> {
+        let text = self.text;
+        let whole = c.get(0)?;
+        let num = c.name("num")?;
+        let mut value = parse_digits(num.as_str())?;
         let approx = c.name("approx").map(|m| m.as_str().trim().to_lowercase());
         let mag = c.name("mag").map_or(1.0, |m| magnitude(m.as_str()));
         let pct = c.name("pct").is_some() || c.name("hipct").is_some();
         let cur = c.name("cur").map(|m| currency(m.as_str()));
-        let ord = c.name("ord").is_some();
         let mut high = c.name("hi").and_then(|h| parse_digits(h.as_str())).map(|h| h * mag);
         if high.is_some_and(|h| h <= value * mag) {
             high = None; // "2015-16" style or a subtraction: not a range
@@ -314,197 +352,139 @@ pub fn extract(text: &str) -> Vec<Quantity> {
             c.name("pct").or(c.name("mag")).or(c.name("ord")).map_or(num.end(), |m| m.end())
         };
         let start = c.name("approx").or(c.name("cur")).map_or(num.start(), |m| m.start());
-        let lowered_num = num.as_str();
-        let kind = if ord {
-            Kind::Ordinal
-        } else if pct {
-            Kind::Percent
-        } else if cur.is_some() {
-            Kind::Money
-        } else if lowered_num.len() == 4
-            && !lowered_num.contains([',', '.', ' '])
+        let plain_year = num.as_str().len() == 4
+            && !num.as_str().contains([',', '.', ' '])
             && (1800.0..=2100.0).contains(&value)
             && mag == 1.0
-            && high.is_none()
-        {
-            match noun_after(text, &toks, num.end()) {
-                Some(n)
-                    if n.ends_with('s')
-                        && !matches!(n.as_str(), "years" | "elections" | "olympics") =>
-                {
-                    Kind::Cardinal
-                }
-                _ => Kind::Year,
-            }
-        } else {
-            Kind::Cardinal
+            && high.is_none();
+        let kind = match () {
+            _ if c.name("ord").is_some() => Kind::Ordinal,
+            _ if pct => Kind::Percent,
+            _ if cur.is_some() => Kind::Money,
+            _ if plain_year => self.year_or_count(num.end()),
+            _ => Kind::Cardinal,
         };
-        let mut unit = match kind {
+        let unit = match kind {
             Kind::Percent => Some("%".to_string()),
             Kind::Money => cur.map(String::from),
-            Kind::Cardinal => noun_after(text, &toks, end),
+            Kind::Cardinal => noun_after(text, &self.toks, end),
             _ => None,
         };
-        if kind == Kind::Cardinal {
-            if let Some(u) = &unit {
-                let cur_word = match u.as_str() {
-                    "dollars" => Some("USD"),
-                    "euros" => Some("EUR"),
-                    "pounds" if !text[end..].trim_start().starts_with("pounds of") => Some("GBP"),
-                    _ => None,
-                };
-                if let Some(cw) = cur_word {
-                    unit = Some(cw.to_string());
-                    out.push(Quantity {
-                        range: start..end,
-                        value,
-                        high,
-                        unit,
-                        kind: Kind::Money,
-                        approx,
-                        time: None,
-                        sentence: sentence_of(start),
-                    });
-                    taken.push(start..end);
-                    continue;
-                }
-            }
-        }
-        // Multipliers written with digits: "3 times", "5-fold", "3x".
-        let after = &text[end..];
-        // Only a short look-ahead decides "times", "-fold", "x": lowercasing the whole rest
-        // of the text here made extraction quadratic in the article's length.
-        let lower_after: String = after.chars().take(16).collect::<String>().to_lowercase();
-        let kind = if kind == Kind::Cardinal
-            && (after.starts_with("x ")
-                || after.starts_with("×")
-                || after.starts_with("-fold")
-                || lower_after.starts_with(" times"))
-        {
-            if lower_after.starts_with(" times a ")
-                || lower_after.starts_with(" times per")
-                || lower_after.starts_with(" times in")
-                || lower_after.starts_with(" times each")
-            {
-                Kind::Cardinal
-            } else {
-                unit = None;
-                Kind::Multiplier
-            }
-        } else {
-            kind
+        let sentence = self.sentence_of(start);
+        let money_word = unit.as_deref().and_then(|u| currency_word(text, end, u));
+        let (kind, end, unit) = match money_word {
+            Some(code) if kind == Kind::Cardinal => (Kind::Money, end, Some(code.to_string())),
+            _ => multiplier_after(text, kind, end, unit),
         };
-        let end = if kind == Kind::Multiplier {
-            let l = &lower_after;
-            end + if l.starts_with(" times") {
-                6
-            } else if l.starts_with("-fold") {
-                5
-            } else if l.starts_with('×') {
-                '×'.len_utf8()
-            } else {
-                1
-            }
-        } else {
-            end
-        };
-        let unit = if kind == Kind::Cardinal && unit.is_none() && lower_after.starts_with(" times")
-        {
-            Some("times".into())
-        } else {
-            unit
-        };
-        out.push(Quantity {
-            range: start..end,
-            value,
-            high,
-            unit,
-            kind,
-            approx,
-            time: None,
-            sentence: sentence_of(start),
-        });
-        taken.push(start..end);
+        Some(Quantity { range: start..end, value, high, unit, kind, approx, time: None, sentence })
     }
 
-    // 2. Dates: a month name next to a day number, with or without the year.
-    for (i, t) in toks.iter().enumerate() {
+    /// A plain four-digit number from 1800 to 2100 is a year, unless a plural noun follows
+    /// ("2000 votes"; "years", "elections" and "olympics" still follow years).
+    fn year_or_count(&self, end: usize) -> Kind {
+        match noun_after(self.text, &self.toks, end) {
+            Some(n)
+                if n.ends_with('s')
+                    && !matches!(n.as_str(), "years" | "elections" | "olympics") =>
+            {
+                Kind::Cardinal
+            }
+            _ => Kind::Year,
+        }
+    }
+
+    /// Phase 2: dates, a month name next to a day number, with or without the year.
+    fn dates(&mut self) {
+        for i in 0..self.toks.len() {
+            let Some((range, value)) = self.date_at(i) else { continue };
+            self.taken.remove_within(&range);
+            self.dates.push(range.clone());
+            let sentence = self.sentence_of(range.start);
+            self.push(Quantity {
+                range,
+                value,
+                high: None,
+                unit: Some("date".into()),
+                kind: Kind::Date,
+                approx: None,
+                time: None,
+                sentence,
+            });
+        }
+    }
+
+    /// The date whose month name is token `i`, and its value (the year, else the day).
+    fn date_at(&self, i: usize) -> Option<(Range<usize>, f64)> {
+        let (text, toks) = (self.text, &self.toks);
+        let t = &toks[i];
         let lw = lower(t, text);
         if !MONTHS.contains(&lw.as_str())
             || lw == "may" && !toks.get(i + 1).is_some_and(|n| n.kind == TokenKind::Number)
+            || !t.text(text).chars().next().is_some_and(char::is_uppercase)
         {
-            continue;
+            return None;
         }
-        let first_cap = t.text(text).chars().next().is_some_and(char::is_uppercase);
-        if !first_cap {
-            continue;
-        }
-        let mut start = t.start;
-        let mut end = t.end;
-        let mut year = None;
-        let mut day = None;
-        if let Some(n) =
-            toks.get(i + 1).filter(|n| n.kind == TokenKind::Number && n.text(text).len() <= 2)
-        {
-            day = n.text(text).parse::<f64>().ok();
-            end = n.end;
+        let number = |k: usize, len: usize| {
+            toks.get(k).filter(|n| {
+                n.kind == TokenKind::Number
+                    && if len == 4 { n.text(text).len() == 4 } else { n.text(text).len() <= 2 }
+            })
+        };
+        let value = |n: &Token| n.text(text).parse::<f64>().ok();
+        let (mut start, mut end, mut year) = (t.start, t.end, None);
+        let day;
+        if let Some(n) = number(i + 1, 2) {
+            (day, end) = (value(n), n.end);
             if let (Some(c), Some(y)) = (toks.get(i + 2), toks.get(i + 3)) {
                 if c.text(text) == "," && y.kind == TokenKind::Number && y.text(text).len() == 4 {
-                    year = y.text(text).parse::<f64>().ok();
-                    end = y.end;
+                    (year, end) = (value(y), y.end);
                 }
-            } else if let Some(y) =
-                toks.get(i + 2).filter(|y| y.kind == TokenKind::Number && y.text(text).len() == 4)
-            {
-                year = y.text(text).parse::<f64>().ok();
-                end = y.end;
+            } else if let Some(y) = number(i + 2, 4) {
+                (year, end) = (value(y), y.end);
             }
-        } else if i > 0
-            && toks[i - 1].kind == TokenKind::Number
-            && toks[i - 1].text(text).len() <= 2
-        {
-            day = toks[i - 1].text(text).parse::<f64>().ok();
-            start = toks[i - 1].start;
-            if let Some(y) =
-                toks.get(i + 1).filter(|y| y.kind == TokenKind::Number && y.text(text).len() == 4)
-            {
-                year = y.text(text).parse::<f64>().ok();
-                end = y.end;
+        } else if let Some(n) = i.checked_sub(1).and_then(|p| number(p, 2)) {
+            (day, start) = (value(n), n.start);
+            if let Some(y) = number(i + 1, 4) {
+                (year, end) = (value(y), y.end);
             }
+        } else {
+            return None;
         }
-        if day.is_none() {
-            continue;
-        }
-        taken.remove_within(&(start..end));
-        dates.push(start..end);
-        let value = year.or(day).unwrap_or(0.0);
-        out.push(Quantity {
-            range: start..end,
-            value,
-            high: None,
-            unit: Some("date".into()),
-            kind: Kind::Date,
-            approx: None,
-            time: None,
-            sentence: sentence_of(start),
-        });
-        taken.push(start..end);
+        Some((start..end, year.unwrap_or(day?)))
     }
 
-    // 3. Number words, fractions, ordinals and multiplier words.
-    // Digits inside a date belong to the date (dates are found in text order).
-    out.retain(|q| {
-        q.kind == Kind::Date || {
-            let k = dates.partition_point(|d| d.start <= q.range.start);
-            k == 0 || q.range.end > dates[k - 1].end
+    /// Digits inside a date belong to the date (dates are found in text order).
+    fn drop_digits_in_dates(&mut self) {
+        let dates = &self.dates;
+        self.out.retain(|q| {
+            q.kind == Kind::Date || {
+                let k = dates.partition_point(|d| d.start <= q.range.start);
+                k == 0 || q.range.end > dates[k - 1].end
+            }
+        });
+    }
+
+    /// Phase 3: multiplier words, ordinals, fractions and runs of number words.
+    fn words(&mut self) {
+        let mut i = 0;
+        while i < self.toks.len() {
+            i = match self.multiplier_word(i) {
+                Some(next) => next,
+                None => match self.ordinal_word(i) {
+                    Some(next) => next,
+                    None => match self.fraction_word(i) {
+                        Some(next) => next,
+                        None => self.number_words(i),
+                    },
+                },
+            };
         }
-    });
-    let overlaps = |r: &Range<usize>, taken: &Taken| taken.overlaps(r);
-    let mut i = 0;
-    while i < toks.len() {
-        let t = toks[i];
-        let lw = lower(&t, text);
-        // Multiplier verbs and words.
+    }
+
+    /// "twice", "doubled", "halved", "in half" at token `i`; the next token if so.
+    fn multiplier_word(&mut self, i: usize) -> Option<usize> {
+        let t = self.toks[i];
+        let lw = lower(&t, self.text);
         let mult = match lw.as_str() {
             "twice" => Some(2.0),
             "doubled" | "doubling" | "doubles" => Some(2.0),
@@ -514,90 +494,77 @@ pub fn extract(text: &str) -> Vec<Quantity> {
             _ => None,
         };
         if let Some(m) = mult {
-            let r = t.start..t.end;
-            let sentence = sentence_of(r.start);
-            add(&mut out, &mut taken, r, m, Kind::Multiplier, None, sentence);
-            i += 1;
-            continue;
+            self.add(t.start..t.end, m, Kind::Multiplier, None);
+            return Some(i + 1);
         }
-        if lw == "in" && toks.get(i + 1).is_some_and(|n| lower(n, text) == "half") {
-            let r = t.start..toks[i + 1].end;
-            let sentence = sentence_of(r.start);
-            add(&mut out, &mut taken, r, 0.5, Kind::Multiplier, None, sentence);
-            i += 2;
-            continue;
+        if lw != "in" {
+            return None;
         }
-        // Ordinal words after a determiner: "the third round".
-        if let Some(&(_, v)) = ORDINALS.iter().find(|(w, _)| *w == lw) {
-            let prev = if i > 0 { lower(&toks[i - 1], text) } else { String::new() };
-            let is_fraction =
-                prev == "a" && toks.get(i + 1).is_some_and(|n| lower(n, text) == "of") && v >= 3;
-            if is_fraction {
-                let r = toks[i - 1].start..t.end;
-                let sentence = sentence_of(r.start);
-                add(&mut out, &mut taken, r, 1.0 / v as f64, Kind::Fraction, None, sentence);
-            } else if DETERMINERS.contains(&prev.as_str()) && v >= 2 {
-                let r = t.start..t.end;
-                let sentence = sentence_of(r.start);
-                add(
-                    &mut out,
-                    &mut taken,
-                    r,
-                    v as f64,
-                    Kind::Ordinal,
-                    noun_after(text, &toks, t.end),
-                    sentence,
-                );
+        let half = *self.toks.get(i + 1).filter(|n| lower(n, self.text) == "half")?;
+        self.add(t.start..half.end, 0.5, Kind::Multiplier, None);
+        Some(i + 2)
+    }
+
+    /// An ordinal word at token `i`: after a determiner, an ordinal ("the third round");
+    /// after "a" and before "of", a fraction ("a third of"). The next token if it is one.
+    fn ordinal_word(&mut self, i: usize) -> Option<usize> {
+        let (text, t) = (self.text, self.toks[i]);
+        let lw = lower(&t, text);
+        let &(_, v) = ORDINALS.iter().find(|(w, _)| *w == lw)?;
+        let prev = if i > 0 { lower(&self.toks[i - 1], text) } else { String::new() };
+        let is_fraction =
+            prev == "a" && self.toks.get(i + 1).is_some_and(|n| lower(n, text) == "of") && v >= 3;
+        if is_fraction {
+            let start = self.toks[i - 1].start;
+            self.add(start..t.end, 1.0 / v as f64, Kind::Fraction, None);
+        } else if DETERMINERS.contains(&prev.as_str()) && v >= 2 {
+            let unit = noun_after(text, &self.toks, t.end);
+            self.add(t.start..t.end, v as f64, Kind::Ordinal, unit);
+        }
+        Some(i + 1)
+    }
+
+    /// "half", "a quarter", "two-thirds" ending at token `i`; the next token if so.
+    fn fraction_word(&mut self, i: usize) -> Option<usize> {
+        let (text, t) = (self.text, self.toks[i]);
+        let lw = lower(&t, text);
+        if !matches!(lw.as_str(), "half" | "quarter" | "quarters" | "thirds") {
+            return None;
+        }
+        let toks = &self.toks;
+        let prev = if i > 0 { lower(&toks[i - 1], text) } else { String::new() };
+        let parts = if lw == "thirds" { 3.0 } else { 4.0 };
+        let (value, start) = match (lw.as_str(), prev.as_str()) {
+            ("half", _) => {
+                (0.5, if prev == "a" || prev == "one" { toks[i - 1].start } else { t.start })
             }
-            i += 1;
-            continue;
-        }
-        // "half", "a quarter", "two-thirds".
-        if matches!(lw.as_str(), "half" | "quarter" | "quarters" | "thirds") {
-            let prev = if i > 0 { lower(&toks[i - 1], text) } else { String::new() };
-            let (value, start) = match (lw.as_str(), prev.as_str()) {
-                ("half", _) => {
-                    (0.5, if prev == "a" || prev == "one" { toks[i - 1].start } else { t.start })
-                }
-                ("quarter", "a") | ("quarter", "one") => (0.25, toks[i - 1].start),
-                ("quarters", p) | ("thirds", p) if word_value(p).is_some() => {
-                    let n = word_value(p).unwrap_or(1) as f64;
-                    let s = if i >= 2 && toks[i - 1].text(text) == "-" {
-                        toks[i - 2].start
-                    } else {
-                        toks[i - 1].start
-                    };
-                    (n / if lw == "thirds" { 3.0 } else { 4.0 }, s)
-                }
-                ("quarters", "-") | ("thirds", "-")
-                    if i >= 2 && word_value(&lower(&toks[i - 2], text)).is_some() =>
-                {
-                    let n = word_value(&lower(&toks[i - 2], text)).unwrap_or(1) as f64;
-                    (n / if lw == "thirds" { 3.0 } else { 4.0 }, toks[i - 2].start)
-                }
-                _ => {
-                    i += 1;
-                    continue;
-                }
-            };
-            let r = start..t.end;
-            if !overlaps(&r, &taken) {
-                out.push(Quantity {
-                    range: r.clone(),
-                    value,
-                    high: None,
-                    unit: None,
-                    kind: Kind::Fraction,
-                    approx: None,
-                    time: None,
-                    sentence: sentence_of(r.start),
-                });
-                taken.push(r);
+            ("quarter", "a") | ("quarter", "one") => (0.25, toks[i - 1].start),
+            ("quarters", p) | ("thirds", p) if word_value(p).is_some() => {
+                let n = word_value(p).unwrap_or(1) as f64;
+                let s = if i >= 2 && toks[i - 1].text(text) == "-" {
+                    toks[i - 2].start
+                } else {
+                    toks[i - 1].start
+                };
+                (n / parts, s)
             }
-            i += 1;
-            continue;
-        }
-        // Runs of number words.
+            ("quarters", "-") | ("thirds", "-")
+                if i >= 2 && word_value(&lower(&toks[i - 2], text)).is_some() =>
+            {
+                let n = word_value(&lower(&toks[i - 2], text)).unwrap_or(1) as f64;
+                (n / parts, toks[i - 2].start)
+            }
+            _ => return Some(i + 1),
+        };
+        self.add(start..t.end, value, Kind::Fraction, None);
+        Some(i + 1)
+    }
+
+    /// A run of number words from token `i` ("forty-one", "a dozen", "two hundred and
+    /// five"), with an approximation before it and "times" after it. The next token.
+    fn number_words(&mut self, i: usize) -> usize {
+        let (text, toks) = (self.text, &self.toks);
+        let lw = lower(&toks[i], text);
         let starts_run = word_value(&lw).is_some()
             || (lw == "a"
                 && toks.get(i + 1).is_some_and(|n| {
@@ -605,9 +572,42 @@ pub fn extract(text: &str) -> Vec<Quantity> {
                     l == "dozen" || is_scale(&l)
                 }));
         if !starts_run || lw == "hundred" && i > 0 {
-            i += 1;
-            continue;
+            return i + 1;
         }
+        let j = self.run_end(i);
+        let r = toks[i].start..toks[j - 1].end;
+        let lone_one = j == i + 1 && lw == "one";
+        let Some(v) = parse_words(&text[r.clone()]) else { return j };
+        // "two-thirds", "three quarters": a fraction, handled when its last word comes.
+        let frac_next = |k: usize| {
+            toks.get(k).is_some_and(|n| matches!(lower(n, text).as_str(), "thirds" | "quarters"))
+        };
+        let is_fraction =
+            frac_next(j) || (toks.get(j).is_some_and(|n| n.text(text) == "-") && frac_next(j + 1));
+        if lone_one || is_fraction || self.taken.overlaps(&r) || (lw == "a" && j == i + 1) {
+            return j;
+        }
+        let (start, approx) = self.approx_before(i, r.start);
+        let (kind, end, unit) = self.times_after(j, r.end);
+        let sentence = self.sentence_of(start);
+        let value = v as f64;
+        self.push(Quantity {
+            range: start..end,
+            value,
+            high: None,
+            unit,
+            kind,
+            approx,
+            time: None,
+            sentence,
+        });
+        j
+    }
+
+    /// The token after a run of adjacent number words starting at `i` (joined by "-" or
+    /// "and" between two number words).
+    fn run_end(&self, i: usize) -> usize {
+        let (text, toks) = (self.text, &self.toks);
         let mut j = i + 1;
         while j < toks.len() {
             let l = lower(&toks[j], text);
@@ -615,7 +615,6 @@ pub fn extract(text: &str) -> Vec<Quantity> {
             if !adjacent {
                 break;
             }
-            // A number word, or "-"/"and" joining two number words ("forty-one").
             let joins = (l == "-" || l == "and")
                 && toks.get(j + 1).is_some_and(|n| word_value(&lower(n, text)).is_some());
             if word_value(&l).is_none() && !joins {
@@ -623,77 +622,104 @@ pub fn extract(text: &str) -> Vec<Quantity> {
             }
             j += 1;
         }
-        let r = toks[i].start..toks[j - 1].end;
-        let words = &text[r.clone()];
-        let lone_one = j == i + 1 && lw == "one";
-        let Some(v) = parse_words(words) else {
-            i = j;
-            continue;
-        };
-        // "two-thirds", "three quarters": a fraction, handled when its last word comes.
-        let frac_next = |k: usize| {
-            toks.get(k).is_some_and(|n| matches!(lower(n, text).as_str(), "thirds" | "quarters"))
-        };
-        let is_fraction =
-            frac_next(j) || (toks.get(j).is_some_and(|n| n.text(text) == "-") && frac_next(j + 1));
-        if lone_one || is_fraction || overlaps(&r, &taken) || (lw == "a" && j == i + 1) {
-            i = j;
-            continue;
-        }
-        // Approximation word before it.
-        let (mut start, mut approx) = (r.start, None);
-        if i > 0 {
-            let p = lower(&toks[i - 1], text);
-            if APPROX_WORDS.contains(&p.as_str()) {
-                start = toks[i - 1].start;
-                approx = Some(p);
-            } else if i > 1
-                && p == "than"
-                && matches!(lower(&toks[i - 2], text).as_str(), "more" | "less" | "fewer")
-            {
-                start = toks[i - 2].start;
-                approx = Some(format!("{} than", lower(&toks[i - 2], text)));
-            }
-        }
-        // "five times": a multiplier, unless it counts occasions ("three times a week").
-        let next = toks.get(j).map(|n| lower(n, text)).unwrap_or_default();
-        let (kind, end, unit) = if next == "times" {
-            let after = toks.get(j + 1).map(|n| lower(n, text)).unwrap_or_default();
-            // "three times a week", "twice last year" count occasions; "four times last
-            // year's 1,600" compares (a possessive follows).
-            let possessive = toks.get(j + 2).is_some_and(|n| {
-                let w = lower(n, text);
-                w.ends_with("'s") || w.ends_with("’s")
-            });
-            let frequency = matches!(after.as_str(), "a" | "per" | "each" | "every" | "in")
-                || (matches!(after.as_str(), "this" | "last") && !possessive);
-            if frequency {
-                (Kind::Cardinal, r.end, Some("times".to_string()))
-            } else {
-                (Kind::Multiplier, toks[j].end, None)
-            }
-        } else {
-            (Kind::Cardinal, r.end, noun_after(text, &toks, r.end))
-        };
-        let range = start..end;
-        out.push(Quantity {
-            range: range.clone(),
-            value: v as f64,
-            high: None,
-            unit,
-            kind,
-            approx,
-            time: None,
-            sentence: sentence_of(range.start),
-        });
-        taken.push(range);
-        i = j;
+        j
     }
 
-    out.sort_by_key(|q| (q.range.start, q.range.end));
-    // A bare number inherits the unit of the quantity before it in the same sentence
-    // ("400 new jobs then; the garage created 52"): the last cardinal with a unit, carried
-    // forward (one pass, however long the sentence).
+    /// An approximation before token `i` ("nearly", "more than"): where the quantity then
+    /// starts, and the words.
+    fn approx_before(&self, i: usize, start: usize) -> (usize, Option<String>) {
+        let (text, toks) = (self.text, &self.toks);
+        if i == 0 {
+            return (start, None);
+        }
+        let p = lower(&toks[i - 1], text);
+        if APPROX_WORDS.contains(&p.as_str()) {
+            return (toks[i - 1].start, Some(p));
+        }
+        if i > 1 && p == "than" {
+            let before = lower(&toks[i - 2], text);
+            if matches!(before.as_str(), "more" | "less" | "fewer") {
+                return (toks[i - 2].start, Some(format!("{before} than")));
+            }
+        }
+        (start, None)
+    }
+
+    /// What a run of number words ending at byte `end` is, given the token `j` after it:
+    /// "five times" is a multiplier, unless it counts occasions ("three times a week",
+    /// "twice last year"; "four times last year's 1,600" compares); otherwise a count of
+    /// the noun after it. Its kind, end and unit.
+    fn times_after(&self, j: usize, end: usize) -> (Kind, usize, Option<String>) {
+        let (text, toks) = (self.text, &self.toks);
+        let next = toks.get(j).map(|n| lower(n, text)).unwrap_or_default();
+        if next != "times" {
+            return (Kind::Cardinal, end, noun_after(text, toks, end));
+        }
+        let after = toks.get(j + 1).map(|n| lower(n, text)).unwrap_or_default();
+        let possessive = toks.get(j + 2).is_some_and(|n| {
+            let w = lower(n, text);
+            w.ends_with("'s") || w.ends_with("’s")
+        });
+        let frequency = matches!(after.as_str(), "a" | "per" | "each" | "every" | "in")
+            || (matches!(after.as_str(), "this" | "last") && !possessive);
+        if frequency {
+            (Kind::Cardinal, end, Some("times".to_string()))
+        } else {
+            (Kind::Multiplier, toks[j].end, None)
+        }
+    }
+}
+
+/// "12 dollars", "5 euros", "3 pounds" (not "pounds of" something): the currency code.
+fn currency_word(text: &str, end: usize, unit: &str) -> Option<&'static str> {
+    match unit {
+        "dollars" => Some("USD"),
+        "euros" => Some("EUR"),
+        "pounds" if !text[end..].trim_start().starts_with("pounds of") => Some("GBP"),
+        _ => None,
+    }
+}
+
+/// A count written with digits followed by "times", "-fold", "x" or "×" is a multiplier
+/// ("3 times", "5-fold", "3x"), unless it counts occasions ("3 times a week": unit
+/// `times`). Its kind, end and unit.
+fn multiplier_after(
+    text: &str,
+    kind: Kind,
+    end: usize,
+    unit: Option<String>,
+) -> (Kind, usize, Option<String>) {
+    let after = &text[end..];
+    // Only a short look-ahead decides "times", "-fold", "x": lowercasing the whole rest
+    // of the text here made extraction quadratic in the article's length.
+    let l: String = after.chars().take(16).collect::<String>().to_lowercase();
+    let marked = after.starts_with("x ")
+        || after.starts_with('×')
+        || after.starts_with("-fold")
+        || l.starts_with(" times");
+    if kind != Kind::Cardinal || !marked {
+        return (kind, end, unit);
+    }
+    let occasions = [" times a ", " times per", " times in", " times each"];
+    if occasions.iter().any(|o| l.starts_with(o)) {
+        return (kind, end, unit.or_else(|| Some("times".into())));
+    }
+    let width = if l.starts_with(" times") {
+        6
+    } else if l.starts_with("-fold") {
+        5
+    } else if l.starts_with('×') {
+        '×'.len_utf8()
+    } else {
+        1
+    };
+    (Kind::Multiplier, end + width, None)
+}
+
+/// A bare number inherits the unit of the quantity before it in the same sentence
+/// ("400 new jobs then; the garage created 52"): the last cardinal with a unit, carried
+/// forward (one pass, however long the sentence).
+fn inherit_units(out: &mut [Quantity]) {
     let mut last_unit: Option<(usize, String)> = None;
     for q in out.iter_mut() {
         if q.kind == Kind::Cardinal && q.unit.is_none() {
@@ -703,9 +729,12 @@ pub fn extract(text: &str) -> Vec<Quantity> {
             last_unit = Some((q.sentence, u.clone()));
         }
     }
-    // The year a quantity refers to: a year right after it ("18,000 in 2023", only years
-    // between them), else the nearest year before it in the same sentence ("In 2019, 300
-    // people"). Both searches stay inside the sentence.
+}
+
+/// The year a quantity refers to: a year right after it ("18,000 in 2023", only years
+/// between them), else the nearest year before it in the same sentence ("In 2019, 300
+/// people"). Both searches stay inside the sentence.
+fn attach_years(text: &str, out: &mut [Quantity]) {
     let is_year = |q: &Quantity| matches!(q.kind, Kind::Year | Kind::Date);
     let mut years: Vec<usize> = Vec::new(); // the current sentence's years so far
     for k in 0..out.len() {
@@ -726,5 +755,4 @@ pub fn extract(text: &str) -> Vec<Quantity> {
             out[k].time = Some(text[r].to_string());
         }
     }
-    out
 }
