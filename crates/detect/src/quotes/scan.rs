@@ -363,177 +363,203 @@ fn sources(text: &str) -> Vec<FoundSource> {
     out
 }
 
-/// Finds the quotations, their speakers, and the sources of `text`.
+/// The last speaker named (and their role), for "he said" and "she added".
+type Named = Option<(String, Option<String>)>;
+
+/// Finds the quotations, their speakers, and the sources of `text`: direct quotations
+/// in text order, then indirect speech in sentences without one.
 pub fn find(text: &str) -> Found {
-    let mut quotes: Vec<FoundQuote> = Vec::new();
-    let mut last_named: Option<(String, Option<String>)> = None;
     let marks = pair_marks(text);
     let sents = sentences(text);
     let paragraphs = Paragraphs::new(text);
+    let mut last_named: Named = None;
+    let mut quotes: Vec<FoundQuote> = Vec::new();
     for (open, close) in &marks {
-        let inner = trim(text, open.end..close.start.max(open.end));
-        if inner.is_empty() {
-            continue;
-        }
-        let words = text[inner.clone()].split_whitespace().count();
-        let para_open = paragraphs.bounds(open.start);
-        let para_close = paragraphs.bounds(close.start.max(open.start));
-        // The rest of the sentence after the quote (the segmenter keeps "Dr." inside it).
-        let from = close.end.min(para_close.end);
-        let si = sentence_at(&sents, from);
-        let mut after_end = si.map_or(para_close.end, |i| sents[i].end.min(para_close.end));
-        // '"Why?" asked X.': the segmenter ends the sentence at the quote; the
-        // attribution is the next one when it starts in lower case.
-        if text[from..after_end.max(from)].trim().is_empty() {
-            if let Some(next) = si.and_then(|i| sents.get(i + 1)) {
-                if next.end <= para_close.end
-                    && text[next.clone()].trim_start().starts_with(|c: char| c.is_lowercase())
-                {
-                    after_end = next.end;
-                }
-            }
-        }
-        let after = leading_words(&text[from..after_end.max(from)], ATTRIBUTION_WORDS);
-        // Only the current sentence before the quote counts.
-        let sent_start = sentence_at(&sents, open.start)
-            .map_or(para_open.start, |k| sents[k].start.max(para_open.start));
-        let before = last_words(&text[sent_start..open.start], ATTRIBUTION_WORDS);
-        let mut sp = speaker_after(after).or_else(|| speaker_before(before));
-        if let Some(s) = &sp {
-            if s.pronoun {
-                sp = last_named.clone().map(|(name, role)| Speaker { name, role, pronoun: false });
-            }
-        }
-        if let Some(s) = &sp {
-            last_named = Some((s.name.clone(), s.role.clone()));
-        }
-        let kind = if words <= 2 && sp.is_none() { QuoteKind::Scare } else { QuoteKind::Direct };
-        quotes.push(FoundQuote {
-            range: inner,
-            speaker: sp.as_ref().map(|s| s.name.clone()),
-            role: sp.and_then(|s| s.role),
-            kind,
-        });
+        quotes.extend(direct_quote(text, &sents, &paragraphs, open..close, &mut last_named));
     }
-    // Indirect speech in sentences without a direct quotation.
-    for s in sents {
-        let s = trim(text, s);
+    for s in &sents {
+        let s = trim(text, s.clone());
         // Marks are sorted and disjoint: only the last one opening before the sentence
         // ends can reach into it.
         let k = marks.partition_point(|(o, _)| o.start < s.end);
         if k > 0 && marks[k - 1].1.end.max(marks[k - 1].0.end) > s.start {
             continue;
         }
-        let sent = &text[s.clone()];
-        let words: Vec<(usize, &str)> = sent
-            .split_whitespace()
-            .map(|w| (w.as_ptr() as usize - sent.as_ptr() as usize, w))
-            .collect();
-        for (i, (off, w)) in words.iter().enumerate() {
-            let lw = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-            if !matches!(
-                lw.as_str(),
-                "said"
-                    | "says"
-                    | "claimed"
-                    | "claims"
-                    | "warned"
-                    | "warns"
-                    | "demanded"
-                    | "argued"
-                    | "insisted"
-                    | "told"
-                    | "announced"
-                    | "admitted"
-                    | "denied"
-                    | "stated"
-                    | "added"
-                    | "tweeted"
-                    | "wrote"
-                    | "stressed"
-                    | "explained"
-                    | "noted"
-            ) || i == 0
-            {
-                continue;
-            }
-            // The subject: a name or pronoun, or an unnamed one ("the governor", "the
-            // club"), which is reported with no speaker.
-            let named = split_role(&phrase_before(&sent[..*off]));
-            let prev = words[i - 1].1.trim_matches(|c: char| !c.is_alphanumeric());
-            let unnamed = prev.chars().all(char::is_lowercase)
-                && words[..i].iter().rev().take(4).any(|(_, w)| {
-                    matches!(
-                        w.to_lowercase().as_str(),
-                        "the" | "a" | "an" | "its" | "their" | "his" | "her"
-                    )
-                });
-            let sp = match (named, unnamed) {
-                (Some(sp), _) => sp,
-                (None, true) => Speaker { name: String::new(), role: None, pronoun: false },
-                (None, false) => break,
-            };
-            // Skip an object ("told reporters", "told the BBC") and a time word, then an
-            // optional "that".
-            let mut j = i + 1;
-            if lw == "told" {
-                while j < words.len() && !words[j].1.eq_ignore_ascii_case("that") && j < i + 5 {
-                    j += 1;
-                }
-            }
-            if words.get(j).is_some_and(|x| {
-                matches!(
-                    x.1.to_lowercase().as_str(),
-                    "on" | "yesterday"
-                        | "today"
-                        | "monday"
-                        | "tuesday"
-                        | "wednesday"
-                        | "thursday"
-                        | "friday"
-                        | "saturday"
-                        | "sunday"
-                        | "last"
-                        | "earlier"
-                )
-            }) {
-                j += 1;
-                if words.get(j - 1).is_some_and(|x| {
-                    x.1.eq_ignore_ascii_case("on") || x.1.eq_ignore_ascii_case("last")
-                }) {
-                    j += 1;
-                }
-            }
-            if words.get(j).is_some_and(|x| x.1.eq_ignore_ascii_case("that")) {
-                j += 1;
-            }
-            if words.len() < j + 3 {
-                break;
-            }
-            let start = s.start + words[j].0;
-            let clause = trim(text, start..s.end);
-            let clause = clause.start
-                ..clause.end
-                    - text[clause.clone()]
-                        .chars()
-                        .last()
-                        .filter(|c| matches!(c, '.' | '!' | '?'))
-                        .map_or(0, |c| c.len_utf8());
-            let (speaker, role) = if sp.pronoun {
-                match &last_named {
-                    Some((n, r)) => (Some(n.clone()), r.clone()),
-                    None => (None, None),
-                }
-            } else if sp.name.is_empty() {
-                (None, None)
-            } else {
-                last_named = Some((sp.name.clone(), sp.role.clone()));
-                (Some(sp.name.clone()), sp.role.clone())
-            };
-            quotes.push(FoundQuote { range: clause, speaker, role, kind: QuoteKind::Indirect });
-            break;
-        }
+        quotes.extend(indirect_quote(text, s, &mut last_named));
     }
     quotes.sort_by_key(|q| q.range.start);
     Found { quotes, sources: sources(text) }
+}
+
+/// The quotation between the marks `marks` (open..close), with its speaker: named after
+/// it in the same sentence (or in the next one when that starts in lower case), else
+/// before it; a pronoun takes the last speaker named.
+fn direct_quote(
+    text: &str,
+    sents: &[Range<usize>],
+    paragraphs: &Paragraphs,
+    marks: Range<&Range<usize>>,
+    last_named: &mut Named,
+) -> Option<FoundQuote> {
+    let (open, close) = (marks.start, marks.end);
+    let inner = trim(text, open.end..close.start.max(open.end));
+    if inner.is_empty() {
+        return None;
+    }
+    let words = text[inner.clone()].split_whitespace().count();
+    let para_open = paragraphs.bounds(open.start);
+    let para_close = paragraphs.bounds(close.start.max(open.start));
+    // The rest of the sentence after the quote (the segmenter keeps "Dr." inside it).
+    let from = close.end.min(para_close.end);
+    let si = sentence_at(sents, from);
+    let mut after_end = si.map_or(para_close.end, |i| sents[i].end.min(para_close.end));
+    // '"Why?" asked X.': the segmenter ends the sentence at the quote; the attribution
+    // is the next one when it starts in lower case.
+    if text[from..after_end.max(from)].trim().is_empty() {
+        if let Some(next) = si.and_then(|i| sents.get(i + 1)) {
+            if next.end <= para_close.end
+                && text[next.clone()].trim_start().starts_with(|c: char| c.is_lowercase())
+            {
+                after_end = next.end;
+            }
+        }
+    }
+    let after = leading_words(&text[from..after_end.max(from)], ATTRIBUTION_WORDS);
+    // Only the current sentence before the quote counts.
+    let sent_start = sentence_at(sents, open.start)
+        .map_or(para_open.start, |k| sents[k].start.max(para_open.start));
+    let before = last_words(&text[sent_start..open.start], ATTRIBUTION_WORDS);
+    let mut sp = speaker_after(after).or_else(|| speaker_before(before));
+    if sp.as_ref().is_some_and(|s| s.pronoun) {
+        sp = last_named.clone().map(|(name, role)| Speaker { name, role, pronoun: false });
+    }
+    if let Some(s) = &sp {
+        *last_named = Some((s.name.clone(), s.role.clone()));
+    }
+    let kind = if words <= 2 && sp.is_none() { QuoteKind::Scare } else { QuoteKind::Direct };
+    Some(FoundQuote {
+        range: inner,
+        speaker: sp.as_ref().map(|s| s.name.clone()),
+        role: sp.and_then(|s| s.role),
+        kind,
+    })
+}
+
+/// Whether a lowercased word is a verb of saying that introduces reported speech.
+fn is_speech_verb(lw: &str) -> bool {
+    matches!(
+        lw,
+        "said"
+            | "says"
+            | "claimed"
+            | "claims"
+            | "warned"
+            | "warns"
+            | "demanded"
+            | "argued"
+            | "insisted"
+            | "told"
+            | "announced"
+            | "admitted"
+            | "denied"
+            | "stated"
+            | "added"
+            | "tweeted"
+            | "wrote"
+            | "stressed"
+            | "explained"
+            | "noted"
+    )
+}
+
+/// Reported speech in sentence `s` ("the minister said that …"): the clause after the
+/// first verb of saying whose subject is a name, a pronoun or an unnamed one ("the
+/// governor", reported with no speaker).
+fn indirect_quote(text: &str, s: Range<usize>, last_named: &mut Named) -> Option<FoundQuote> {
+    let sent = &text[s.clone()];
+    let words: Vec<(usize, &str)> = sent
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - sent.as_ptr() as usize, w))
+        .collect();
+    for (i, (off, w)) in words.iter().enumerate().skip(1) {
+        let lw = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        if !is_speech_verb(&lw) {
+            continue;
+        }
+        let sp = subject(&sent[..*off], &words[..i])?;
+        let j = clause_start(&words, i, lw == "told");
+        if words.len() < j + 3 {
+            return None;
+        }
+        let clause = trim(text, s.start + words[j].0..s.end);
+        let stop = text[clause.clone()].chars().last().filter(|c| matches!(c, '.' | '!' | '?'));
+        let clause = clause.start..clause.end - stop.map_or(0, |c| c.len_utf8());
+        let (speaker, role) = if sp.pronoun {
+            last_named.clone().map_or((None, None), |(n, r)| (Some(n), r))
+        } else if sp.name.is_empty() {
+            (None, None)
+        } else {
+            *last_named = Some((sp.name.clone(), sp.role.clone()));
+            (Some(sp.name), sp.role)
+        };
+        return Some(FoundQuote { range: clause, speaker, role, kind: QuoteKind::Indirect });
+    }
+    None
+}
+
+/// The subject of a verb of saying, from the sentence `before` it and its words: a name
+/// or pronoun, or an unnamed one ("the governor", "the club") with an empty name.
+fn subject(before: &str, words: &[(usize, &str)]) -> Option<Speaker> {
+    let named = split_role(&phrase_before(before));
+    let prev = words.last()?.1.trim_matches(|c: char| !c.is_alphanumeric());
+    let unnamed = prev.chars().all(char::is_lowercase)
+        && words.iter().rev().take(4).any(|(_, w)| {
+            matches!(
+                w.to_lowercase().as_str(),
+                "the" | "a" | "an" | "its" | "their" | "his" | "her"
+            )
+        });
+    match (named, unnamed) {
+        (Some(sp), _) => Some(sp),
+        (None, true) => Some(Speaker { name: String::new(), role: None, pronoun: false }),
+        (None, false) => None,
+    }
+}
+
+/// The word where reported speech starts after the verb at `i`: past an object ("told
+/// reporters", "told the BBC"), a time word ("on Monday", "last week") and "that".
+fn clause_start(words: &[(usize, &str)], i: usize, told: bool) -> usize {
+    let mut j = i + 1;
+    if told {
+        while j < words.len() && !words[j].1.eq_ignore_ascii_case("that") && j < i + 5 {
+            j += 1;
+        }
+    }
+    let time_word = |x: &(usize, &str)| {
+        matches!(
+            x.1.to_lowercase().as_str(),
+            "on" | "yesterday"
+                | "today"
+                | "monday"
+                | "tuesday"
+                | "wednesday"
+                | "thursday"
+                | "friday"
+                | "saturday"
+                | "sunday"
+                | "last"
+                | "earlier"
+        )
+    };
+    if words.get(j).is_some_and(time_word) {
+        j += 1;
+        if words[j - 1].1.eq_ignore_ascii_case("on") || words[j - 1].1.eq_ignore_ascii_case("last")
+        {
+            j += 1;
+        }
+    }
+    if words.get(j).is_some_and(|x| x.1.eq_ignore_ascii_case("that")) {
+        j += 1;
+    }
+    j
 }
