@@ -25,6 +25,7 @@ use tokenizers::Tokenizer;
 use unspin_eval::labels::SiSpan;
 use unspin_eval::si;
 use unspin_model::fast::train::merged;
+use unspin_model::fast::FastModel;
 use unspin_model::ptc::{Article, Corpus};
 use unspin_model::Technique;
 use unspin_text::segment::trim_span;
@@ -346,6 +347,195 @@ fn argmax(p: &[f32]) -> usize {
     p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).unwrap_or(0)
 }
 
+/// The checkpoint `--resume` names, if any, checked against the settings.
+fn checked_resume(cfg: &NeuralTrainConfig) -> Result<Option<NeuralTechniqueModel>, Error> {
+    let Some(m) = cfg.resume.as_deref().map(NeuralTechniqueModel::load).transpose()? else {
+        return Ok(None);
+    };
+    if m.trained_layers != cfg.layers {
+        return Err(Error::Format(format!(
+            "the checkpoint tuned {} layers; pass --layers {}",
+            m.trained_layers, m.trained_layers
+        )));
+    }
+    if m.window() != cfg.window {
+        return Err(Error::Format(format!(
+            "the checkpoint was trained on windows of {} pieces; pass --window {}",
+            m.window(),
+            m.window()
+        )));
+    }
+    if !m.members.is_empty() {
+        return Err(Error::Format(
+            "the checkpoint is an ensemble; resume from one of the models it combines".into(),
+        ));
+    }
+    Ok(Some(m))
+}
+
+/// Technique class weights from the training examples: (most frequent / count)^power.
+fn class_weights(exs: &[Example], train_ex: &[usize], power: f32) -> Vec<f32> {
+    let mut counts = vec![0usize; Technique::ALL.len()];
+    for &i in train_ex {
+        for (_, t) in &exs[i].spans {
+            counts[*t] += 1;
+        }
+    }
+    let most = *counts.iter().max().unwrap_or(&1) as f32;
+    counts.iter().map(|&c| (most / c.max(1) as f32).powf(power)).collect()
+}
+
+/// The token (BIO) loss of a batch: mean negative log-likelihood of the gold tags.
+fn si_loss(heads: &Heads, h: &Tensor, batch: &[usize], exs: &[Example]) -> Result<Tensor, Error> {
+    let (b, w, _) = h.dims3()?;
+    let mut target = vec![0f32; b * w * 3];
+    let mut count = 0f32;
+    for (row, &i) in batch.iter().enumerate() {
+        for (p, &t) in exs[i].tags.iter().enumerate() {
+            if t != u8::MAX {
+                target[(row * w + p) * 3 + t as usize] = 1.0;
+                count += 1.0;
+            }
+        }
+    }
+    let logits = heads.si.forward(h)?.reshape((b * w, 3))?;
+    let logp = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
+    let target = Tensor::from_vec(target, (b * w, 3), &Device::Cpu)?;
+    Ok(((logp * target)?.sum_all()? * (-1.0 / count.max(1.0) as f64))?)
+}
+
+/// The technique loss of a batch (class-weighted negative log-likelihood of the gold
+/// technique of each span), or `None` when the batch has no span.
+fn tc_loss(
+    heads: &Heads,
+    h: &Tensor,
+    batch: &[usize],
+    exs: &[Example],
+    class_w: &[f32],
+) -> Result<Option<Tensor>, Error> {
+    let nt = Technique::ALL.len();
+    let mut spans = Vec::new();
+    let mut tgt = Vec::new();
+    for (row, &i) in batch.iter().enumerate() {
+        for (pos, t) in &exs[i].spans {
+            spans.push((row, pos.clone()));
+            let mut v = vec![0f32; nt];
+            v[*t] = class_w[*t];
+            tgt.push(v);
+        }
+    }
+    if spans.is_empty() {
+        return Ok(None);
+    }
+    let wsum: f32 = tgt.iter().flatten().sum();
+    let k = tgt.len();
+    let tgt = Tensor::from_vec(tgt.concat(), (k, nt), &Device::Cpu)?;
+    let lp = candle_nn::ops::log_softmax(&heads.tc_logits(h, &spans)?, D::Minus1)?;
+    Ok(Some(((lp * tgt)?.sum_all()? * (-1.0 / wsum as f64))?))
+}
+
+/// Training batches: windows of similar length together (the batches are shuffled each
+/// epoch).
+fn length_batches(exs: &[Example], train_ex: &[usize], size: usize) -> Vec<Vec<usize>> {
+    let mut sorted = train_ex.to_vec();
+    sorted.sort_by_key(|&i| exs[i].window.ids.len());
+    sorted.chunks(size).map(|c| c.to_vec()).collect()
+}
+
+/// AdamW for the tuned encoder layers (weight decay 0.01) and for the heads (none), each
+/// with its own peak learning rate.
+struct Optimizers {
+    encoder: AdamW,
+    heads: AdamW,
+    peak: (f64, f64),
+}
+
+impl Optimizers {
+    fn new(state: &State, cfg: &NeuralTrainConfig) -> Result<Optimizers, Error> {
+        let vars = |v: &[(String, Var)]| -> Vec<Var> { v.iter().map(|(_, v)| v.clone()).collect() };
+        let params =
+            |lr: f64, wd: f64| ParamsAdamW { lr, weight_decay: wd, ..ParamsAdamW::default() };
+        Ok(Optimizers {
+            encoder: AdamW::new(vars(&state.encoder_vars), params(cfg.lr_encoder, 0.01))?,
+            heads: AdamW::new(vars(&state.head_vars), params(cfg.lr_head, 0.0))?,
+            peak: (cfg.lr_encoder, cfg.lr_head),
+        })
+    }
+
+    /// Sets both learning rates to `scale` times their peaks.
+    fn scale(&mut self, scale: f64) {
+        self.encoder.set_learning_rate(self.peak.0 * scale);
+        self.heads.set_learning_rate(self.peak.1 * scale);
+    }
+
+    fn step(&mut self, grads: &candle_core::backprop::GradStore) -> Result<(), Error> {
+        self.encoder.step(grads)?;
+        self.heads.step(grads)?;
+        Ok(())
+    }
+}
+
+/// Runs the frozen lower layers once over every window.
+fn frozen_states(
+    state: &State,
+    exs: &[Example],
+    frozen_layers: usize,
+    log: &mut dyn FnMut(String),
+) -> Result<Vec<Tensor>, Error> {
+    let t0 = Instant::now();
+    let pieces: usize = exs.iter().map(|e| e.window.ids.len()).sum();
+    let rows: Vec<&[u32]> = exs.iter().map(|e| e.window.ids.as_slice()).collect();
+    let frozen = state.bert.frozen_states(&rows, frozen_layers)?;
+    log(format!(
+        "{pieces} word pieces: frozen layers 1–{frozen_layers} run once over every window in {:.1}s ({:.0} pieces/s)",
+        t0.elapsed().as_secs_f64(),
+        pieces as f64 / t0.elapsed().as_secs_f64()
+    ));
+    Ok(frozen)
+}
+
+/// What the end of an epoch measures the network on.
+struct EpochEnd<'a> {
+    corpus: &'a Corpus,
+    state: &'a State,
+    frozen: &'a [Tensor],
+    exs: &'a [Example],
+    ho: &'a HeldOut,
+}
+
+impl EpochEnd<'_> {
+    /// The model after `epochs` epochs, with its `O` bias fitted on the held-out articles
+    /// and its held-out figures added to `tuning`; and its held-out predictions.
+    fn model(
+        &self,
+        cfg: &NeuralTrainConfig,
+        epochs: usize,
+        tuning: &mut Vec<(String, String)>,
+        mut log: impl FnMut(String),
+    ) -> Result<(NeuralTechniqueModel, Predictions), Error> {
+        let preds = predict(self.state, self.frozen, self.exs, &self.ho.ex)?;
+        let (best_bias, best_f1) = best_o_bias(self.corpus, self.exs, self.ho, &preds);
+        let acc = accuracy(&preds.tc, &self.ho.gold_tc);
+        log(format!("held-out SI F1 {best_f1:.4} (O bias {best_bias}), TC accuracy {acc:.4}"));
+        tuning.push((format!("epoch{epochs}_heldout_si_f1"), format!("{best_f1:.4}")));
+        tuning.push((format!("epoch{epochs}_heldout_tc_accuracy"), format!("{acc:.4}")));
+        let m = NeuralTechniqueModel {
+            encoder: MINILM.name.to_string(),
+            encoder_sha256: MINILM.sha256.to_string(),
+            trained_layers: cfg.layers,
+            tensors: self.state.stored()?,
+            o_bias: best_bias,
+            tc_mix: 1.0,
+            epochs_done: epochs,
+            si: None,
+            settings: cfg.settings(),
+            tuning: tuning.clone(),
+            members: Vec::new(),
+        };
+        Ok((m, preds))
+    }
+}
+
 /// Fine-tunes the model on `corpus` (the `fit` split), with the encoder installed in `dir`.
 pub fn train(
     dir: &Path,
@@ -359,32 +549,12 @@ pub fn train(
             corpus.articles.len()
         )));
     }
-    let resume = cfg.resume.as_deref().map(NeuralTechniqueModel::load).transpose()?;
-    if let Some(m) = &resume {
-        if m.trained_layers != cfg.layers {
-            return Err(Error::Format(format!(
-                "the checkpoint tuned {} layers; pass --layers {}",
-                m.trained_layers, m.trained_layers
-            )));
-        }
-        if m.window() != cfg.window {
-            return Err(Error::Format(format!(
-                "the checkpoint was trained on windows of {} pieces; pass --window {}",
-                m.window(),
-                m.window()
-            )));
-        }
-    }
+    let resume = checked_resume(cfg)?;
     let tokenizer = load_tokenizer(dir)?;
     let state = State::new(dir, cfg, resume.as_ref())?;
     let n_layers = state.bert.num_layers();
     if cfg.layers == 0 || cfg.layers > n_layers {
         return Err(Error::Format(format!("--layers must be 1..={n_layers}")));
-    }
-    if resume.as_ref().is_some_and(|m| !m.members.is_empty()) {
-        return Err(Error::Format(
-            "the checkpoint is an ensemble; resume from one of the models it combines".into(),
-        ));
     }
     let tune_articles = held_out(corpus.articles.len(), cfg.split_seed, cfg.tune_fraction);
     let is_tune = |a: usize| tune_articles.contains(&a);
@@ -403,51 +573,19 @@ pub fn train(
         // Nothing left to train: only the held-out windows are needed for refitting.
         exs.retain(|e| is_tune(e.article));
     }
-    let pieces: usize = exs.iter().map(|e| e.window.ids.len()).sum();
-    log(format!(
-        "{} windows, {} word pieces ({:.1}s)",
-        exs.len(),
-        pieces,
-        t0.elapsed().as_secs_f64()
-    ));
-    let t0 = Instant::now();
-    let rows: Vec<&[u32]> = exs.iter().map(|e| e.window.ids.as_slice()).collect();
-    let frozen = state.bert.frozen_states(&rows, n_layers - cfg.layers)?;
-    log(format!(
-        "frozen layers 1–{} run once over every window in {:.1}s ({:.0} pieces/s)",
-        n_layers - cfg.layers,
-        t0.elapsed().as_secs_f64(),
-        pieces as f64 / t0.elapsed().as_secs_f64()
-    ));
+    log(format!("{} windows ({:.1}s)", exs.len(), t0.elapsed().as_secs_f64()));
+    let frozen = frozen_states(&state, &exs, n_layers - cfg.layers, log)?;
     let train_ex: Vec<usize> = (0..exs.len()).filter(|&i| !is_tune(exs[i].article)).collect();
     let ho = HeldOut::new(corpus, &exs, tune_articles.clone());
 
-    // Technique class weights from the training examples.
-    let nt = Technique::ALL.len();
-    let mut counts = vec![0usize; nt];
-    for &i in &train_ex {
-        for (_, t) in &exs[i].spans {
-            counts[*t] += 1;
-        }
-    }
-    let most = *counts.iter().max().unwrap_or(&1) as f32;
-    let class_w: Vec<f32> =
-        counts.iter().map(|&c| (most / c.max(1) as f32).powf(cfg.tc_weight_power)).collect();
+    let class_w = class_weights(&exs, &train_ex, cfg.tc_weight_power);
 
-    let mut batches: Vec<Vec<usize>> = {
-        let mut sorted = train_ex.clone();
-        sorted.sort_by_key(|&i| exs[i].window.ids.len());
-        sorted.chunks(cfg.batch).map(|c| c.to_vec()).collect()
-    };
+    let mut batches = length_batches(&exs, &train_ex, cfg.batch);
     let steps_per_epoch = batches.len();
     let total =
         cfg.max_steps.unwrap_or(steps_per_epoch * cfg.epochs).min(steps_per_epoch * cfg.epochs);
     let warmup = (total as f64 * 0.06).ceil() as usize;
-    let enc_vars: Vec<Var> = state.encoder_vars.iter().map(|(_, v)| v.clone()).collect();
-    let head_vars: Vec<Var> = state.head_vars.iter().map(|(_, v)| v.clone()).collect();
-    let params = |lr: f64, wd: f64| ParamsAdamW { lr, weight_decay: wd, ..ParamsAdamW::default() };
-    let mut opt_enc = AdamW::new(enc_vars, params(cfg.lr_encoder, 0.01))?;
-    let mut opt_head = AdamW::new(head_vars, params(cfg.lr_head, 0.0))?;
+    let mut opt = Optimizers::new(&state, cfg)?;
     let first_epoch = resume.as_ref().map(|m| m.epochs_done).unwrap_or(0);
     let mut step = first_epoch * steps_per_epoch;
     let mut rng = fastrand::Rng::with_seed(cfg.seed);
@@ -461,54 +599,19 @@ pub fn train(
             if step >= total {
                 break;
             }
-            let scale = tuning::lr_scale(step, warmup, total);
-            opt_enc.set_learning_rate(cfg.lr_encoder * scale);
-            opt_head.set_learning_rate(cfg.lr_head * scale);
+            opt.scale(tuning::lr_scale(step, warmup, total));
             let h = state.top(&frozen, batch, &exs, Some((cfg.dropout, &mut rng)))?;
-            let (b, w, _) = h.dims3()?;
-            // Token loss.
-            let mut target = vec![0f32; b * w * 3];
-            let mut count = 0f32;
-            for (row, &i) in batch.iter().enumerate() {
-                for (p, &t) in exs[i].tags.iter().enumerate() {
-                    if t != u8::MAX {
-                        target[(row * w + p) * 3 + t as usize] = 1.0;
-                        count += 1.0;
-                    }
+            let loss_si = si_loss(&state.heads, &h, batch, &exs)?;
+            let loss = match tc_loss(&state.heads, &h, batch, &exs, &class_w)? {
+                None => loss_si.clone(),
+                Some(loss_tc) => {
+                    sum_tc += loss_tc.to_scalar::<f32>()? as f64;
+                    (&loss_si + loss_tc)?
                 }
-            }
-            let logits = state.heads.si.forward(&h)?.reshape((b * w, 3))?;
-            let logp = candle_nn::ops::log_softmax(&logits, D::Minus1)?;
-            let target = Tensor::from_vec(target, (b * w, 3), &Device::Cpu)?;
-            let loss_si = ((logp * target)?.sum_all()? * (-1.0 / count.max(1.0) as f64))?;
-            // Technique loss.
-            let mut spans = Vec::new();
-            let mut tgt = Vec::new();
-            for (row, &i) in batch.iter().enumerate() {
-                for (pos, t) in &exs[i].spans {
-                    spans.push((row, pos.clone()));
-                    let mut v = vec![0f32; nt];
-                    v[*t] = class_w[*t];
-                    tgt.push(v);
-                }
-            }
-            let loss = if spans.is_empty() {
-                loss_si.clone()
-            } else {
-                let wsum: f32 = tgt.iter().flatten().sum();
-                let k = tgt.len();
-                let tgt = Tensor::from_vec(tgt.concat(), (k, nt), &Device::Cpu)?;
-                let lp =
-                    candle_nn::ops::log_softmax(&state.heads.tc_logits(&h, &spans)?, D::Minus1)?;
-                let loss_tc = ((lp * tgt)?.sum_all()? * (-1.0 / wsum as f64))?;
-                sum_tc += loss_tc.to_scalar::<f32>()? as f64;
-                (&loss_si + loss_tc)?
             };
             sum_si += loss_si.to_scalar::<f32>()? as f64;
             n += 1;
-            let grads = loss.backward()?;
-            opt_enc.step(&grads)?;
-            opt_head.step(&grads)?;
+            opt.step(&loss.backward()?)?;
             step += 1;
             if step.is_multiple_of(20) {
                 let done = n as f64 / t0.elapsed().as_secs_f64();
@@ -522,34 +625,15 @@ pub fn train(
                 ));
             }
         }
-        let preds = predict(&state, &frozen, &exs, &ho.ex)?;
-        let (best_bias, best_f1) = best_o_bias(corpus, &exs, &ho, &preds);
-        let acc = accuracy(&preds.tc, &ho.gold_tc);
-        log(format!(
-            "epoch {} done in {:.0}s: held-out SI F1 {best_f1:.4} (O bias {best_bias}), TC accuracy {acc:.4}",
-            epoch + 1,
-            t0.elapsed().as_secs_f64()
-        ));
-        tuning.push((format!("epoch{}_heldout_si_f1", epoch + 1), format!("{best_f1:.4}")));
-        tuning.push((format!("epoch{}_heldout_tc_accuracy", epoch + 1), format!("{acc:.4}")));
-        let m = NeuralTechniqueModel {
-            encoder: MINILM.name.to_string(),
-            encoder_sha256: MINILM.sha256.to_string(),
-            trained_layers: cfg.layers,
-            tensors: state.stored()?,
-            o_bias: best_bias,
-            tc_mix: 1.0,
-            epochs_done: epoch + 1,
-            si: None,
-            settings: cfg.settings(),
-            tuning: tuning.clone(),
-            members: Vec::new(),
+        let epoch_log = |m: String| {
+            log(format!("epoch {} done in {:.0}s: {m}", epoch + 1, t0.elapsed().as_secs_f64()))
         };
+        let ctx = EpochEnd { corpus, state: &state, frozen: &frozen, exs: &exs, ho: &ho };
+        model = Some(ctx.model(cfg, epoch + 1, &mut tuning, epoch_log)?);
         if let Some(path) = &cfg.checkpoint {
-            m.save(path)?;
+            model.as_ref().map_or(Ok(()), |(m, _)| m.save(path))?;
             log(format!("checkpoint {}", path.display()));
         }
-        model = Some((m, preds));
         if step >= total {
             break;
         }
@@ -703,9 +787,7 @@ fn fit_mixes(
     model: &mut NeuralTechniqueModel,
     log: &mut dyn FnMut(String),
 ) -> Result<(), Error> {
-    let nt = Technique::ALL.len();
     let texts: Vec<&str> = corpus.articles.iter().map(|a| a.doc.text.as_str()).collect();
-    let (gold_si, gold_tc, tune_ex) = (&ho.gold_si, &ho.gold_tc, &ho.ex);
     // Mix with a fast model that never saw the held-out articles.
     let sub = Corpus {
         articles: (0..corpus.articles.len())
@@ -721,127 +803,167 @@ fn fit_mixes(
         &Default::default(),
         &mut quiet,
     )?;
-    let mut fast_probs = Vec::new();
-    for &i in tune_ex {
-        let e = &exs[i];
-        let text = texts[e.article];
-        let ranges: Vec<Range<usize>> = e
-            .spans
-            .iter()
-            .map(|(pos, _)| e.window.offsets[pos.start].start..e.window.offsets[pos.end - 1].end)
-            .collect();
-        for c in fast.classify(text, &ranges) {
-            let mut v = vec![0f32; nt];
-            for (t, p) in c.techniques {
-                v[t.index()] = p;
-            }
-            fast_probs.push(v);
-        }
-    }
-    let mixed = |a: f32| -> Vec<Vec<f32>> {
-        preds
-            .tc
-            .iter()
-            .zip(&fast_probs)
-            .map(|(n, f)| n.iter().zip(f).map(|(x, y)| a * x + (1.0 - a) * y).collect())
-            .collect()
-    };
-    // The weight with the lowest log-loss: on a few hundred spans accuracy is flat over a
-    // wide range of weights, and its maximum is a matter of a span or two.
-    let log_loss = |a: f32| -> f64 {
-        let m = mixed(a);
-        let sum: f64 = m.iter().zip(gold_tc).map(|(p, &g)| -(p[g].max(1e-9) as f64).ln()).sum();
-        sum / m.len().max(1) as f64
-    };
-    let curve: Vec<(f32, f64, f64)> = (0..=10)
-        .map(|k| k as f32 / 10.0)
-        .map(|a| (a, log_loss(a), accuracy(&mixed(a), gold_tc)))
-        .collect();
-    log(format!(
-        "held-out TC by neural weight (log-loss / accuracy): {}",
-        curve
-            .iter()
-            .map(|(a, l, acc)| format!("{a} {l:.3}/{acc:.3}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    ));
-    let (mix, _, acc) =
-        curve.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((1.0, 0.0, 0.0));
-    log(format!(
-        "held-out TC accuracy: fast {:.4}, neural {:.4}, mixed {acc:.4} with neural weight {mix}",
-        accuracy(&fast_probs, gold_tc),
-        accuracy(&preds.tc, gold_tc)
-    ));
+    let held = HeldOutRun { exs, ho, preds, texts: &texts, fast: &fast };
+    let (mix, acc) = held.fit_tc_mix(log);
     model.tc_mix = mix;
-    // Span identification with the same fast model: weight and threshold on held-out.
-    let scores: HashMap<usize, ArticleScores<'_>> =
-        ho.articles.iter().map(|&a| (a, ArticleScores::new(texts[a], &fast))).collect();
-    let p_in: HashMap<usize, Vec<f32>> = tune_ex
-        .iter()
-        .map(|&i| (i, preds.logp[i].iter().map(|l| 1.0 - l[TAG_O].exp()).collect()))
-        .collect();
-    let ensemble_f1 = |e: SiEnsemble| {
-        let mut pred = Vec::new();
-        for &i in tune_ex {
-            let ex = &exs[i];
-            let text = texts[ex.article];
-            for (bytes, _) in window_spans(&scores[&ex.article], &ex.window, &p_in[&i], e) {
-                let r = trim_span(text, bytes);
-                if !r.is_empty() {
-                    pred.push(SiSpan { id: ex.article.to_string(), start: r.start, end: r.end });
-                }
-            }
-        }
-        si::score(gold_si, &pred).f1
-    };
-    // Every (weight, threshold, seed ≥ threshold) on a grid; the first best in grid order
-    // wins.
-    let mut grid = Vec::new();
-    for m in 0..=10 {
-        for t in 2..=18 {
-            for seed in t..=18 {
-                grid.push(SiEnsemble {
-                    mix: m as f32 / 10.0,
-                    threshold: t as f32 / 20.0,
-                    seed: seed as f32 / 20.0,
-                });
-            }
-        }
-    }
-    let f1s: Vec<f64> = grid.iter().map(|&e| ensemble_f1(e)).collect();
-    let first_best = |keep: &dyn Fn(&SiEnsemble) -> bool| {
-        grid.iter().zip(&f1s).filter(|(e, _)| keep(e)).fold(
-            (SiEnsemble { mix: 1.0, threshold: 0.5, seed: 0.5 }, -1.0),
-            |best, (e, &f)| if f > best.1 { (*e, f) } else { best },
-        )
-    };
-    let plain = first_best(&|e| e.seed == e.threshold);
-    let best = first_best(&|_| true);
+    let fit = held.fit_si_ensemble();
+    let (best, plain) = (fit.best, fit.plain);
     log(format!(
         "held-out SI F1 without a seed threshold: {:.4} (neural weight {}, threshold {})",
         plain.1, plain.0.mix, plain.0.threshold
     ));
-    let bio = si_f1(exs, tune_ex, preds, gold_si, &texts, model.o_bias);
-    let fast_only = first_best(&|e| e.mix == 0.0 && e.seed == e.threshold).1;
+    let bio = si_f1(exs, &ho.ex, preds, &ho.gold_si, &texts, model.o_bias);
     log(format!(
-        "held-out SI F1: neural BIO {bio:.4}, fast tokens {fast_only:.4}, ensemble {:.4} (neural weight {}, threshold {}, seed {})",
-        best.1, best.0.mix, best.0.threshold, best.0.seed
+        "held-out SI F1: neural BIO {bio:.4}, fast tokens {:.4}, ensemble {:.4} (neural weight {}, threshold {}, seed {})",
+        fit.fast_only, best.1, best.0.mix, best.0.threshold, best.0.seed
     ));
-    NeuralTechniqueModel::set(
-        &mut model.tuning,
-        "heldout_si_f1_ensemble",
-        format!("{:.4}", best.1),
-    );
-    NeuralTechniqueModel::set(
-        &mut model.tuning,
-        "heldout_si_f1_ensemble_no_seed",
-        format!("{:.4}", plain.1),
-    );
-    NeuralTechniqueModel::set(&mut model.tuning, "heldout_si_f1_bio", format!("{bio:.4}"));
+    let tuning = &mut model.tuning;
+    NeuralTechniqueModel::set(tuning, "heldout_si_f1_ensemble", format!("{:.4}", best.1));
+    NeuralTechniqueModel::set(tuning, "heldout_si_f1_ensemble_no_seed", format!("{:.4}", plain.1));
+    NeuralTechniqueModel::set(tuning, "heldout_si_f1_bio", format!("{bio:.4}"));
+    NeuralTechniqueModel::set(tuning, "heldout_tc_accuracy_mixed", format!("{acc:.4}"));
+    NeuralTechniqueModel::set(tuning, "heldout_articles", ho.articles.len().to_string());
     model.si = (best.1 > bio).then_some(best.0);
-    NeuralTechniqueModel::set(&mut model.tuning, "heldout_tc_accuracy_mixed", format!("{acc:.4}"));
-    NeuralTechniqueModel::set(&mut model.tuning, "heldout_articles", ho.articles.len().to_string());
     Ok(())
+}
+
+/// The held-out articles' windows, the network's predictions on them, and a fast model
+/// trained without them: what the mixes are fitted on.
+struct HeldOutRun<'a> {
+    exs: &'a [Example],
+    ho: &'a HeldOut,
+    preds: &'a Predictions,
+    texts: &'a [&'a str],
+    fast: &'a FastModel,
+}
+
+/// The span ensemble fitted on the held-out articles: the best setting and its F1, the
+/// best without a seed threshold, and the F1 of the fast model's tokens alone.
+struct SiFit {
+    best: (SiEnsemble, f64),
+    plain: (SiEnsemble, f64),
+    fast_only: f64,
+}
+
+impl HeldOutRun<'_> {
+    /// The fast model's technique probabilities of each held-out gold span.
+    fn fast_probs(&self) -> Vec<Vec<f32>> {
+        let mut out = Vec::new();
+        for &i in &self.ho.ex {
+            let e = &self.exs[i];
+            let ranges: Vec<Range<usize>> = e
+                .spans
+                .iter()
+                .map(|(pos, _)| {
+                    e.window.offsets[pos.start].start..e.window.offsets[pos.end - 1].end
+                })
+                .collect();
+            for c in self.fast.classify(self.texts[e.article], &ranges) {
+                let mut v = vec![0f32; Technique::ALL.len()];
+                for (t, p) in c.techniques {
+                    v[t.index()] = p;
+                }
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    /// The weight of the neural technique probabilities in the mix with the fast model's:
+    /// the one with the lowest held-out log-loss (on a few hundred spans accuracy is flat
+    /// over a wide range of weights, and its maximum is a matter of a span or two). The
+    /// weight and the mix's accuracy.
+    fn fit_tc_mix(&self, log: &mut dyn FnMut(String)) -> (f32, f64) {
+        let (gold_tc, preds) = (&self.ho.gold_tc, self.preds);
+        let fast_probs = self.fast_probs();
+        let mixed = |a: f32| -> Vec<Vec<f32>> {
+            preds
+                .tc
+                .iter()
+                .zip(&fast_probs)
+                .map(|(n, f)| n.iter().zip(f).map(|(x, y)| a * x + (1.0 - a) * y).collect())
+                .collect()
+        };
+        let log_loss = |a: f32| -> f64 {
+            let m = mixed(a);
+            let sum: f64 = m.iter().zip(gold_tc).map(|(p, &g)| -(p[g].max(1e-9) as f64).ln()).sum();
+            sum / m.len().max(1) as f64
+        };
+        let curve: Vec<(f32, f64, f64)> = (0..=10)
+            .map(|k| k as f32 / 10.0)
+            .map(|a| (a, log_loss(a), accuracy(&mixed(a), gold_tc)))
+            .collect();
+        let points: Vec<String> =
+            curve.iter().map(|(a, l, acc)| format!("{a} {l:.3}/{acc:.3}")).collect();
+        log(format!("held-out TC by neural weight (log-loss / accuracy): {}", points.join(", ")));
+        let (mix, _, acc) =
+            curve.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)).unwrap_or((1.0, 0.0, 0.0));
+        log(format!(
+            "held-out TC accuracy: fast {:.4}, neural {:.4}, mixed {acc:.4} with neural weight {mix}",
+            accuracy(&fast_probs, gold_tc),
+            accuracy(&preds.tc, gold_tc)
+        ));
+        (mix, acc)
+    }
+
+    /// Span identification mixing the network's token probabilities with the fast
+    /// model's: every (weight, threshold, seed ≥ threshold) on a grid, scored by held-out
+    /// SI F1; the first best in grid order wins.
+    fn fit_si_ensemble(&self) -> SiFit {
+        let (exs, tune_ex, texts) = (self.exs, &self.ho.ex, self.texts);
+        let scores: HashMap<usize, ArticleScores<'_>> = self
+            .ho
+            .articles
+            .iter()
+            .map(|&a| (a, ArticleScores::new(texts[a], self.fast)))
+            .collect();
+        let p_in: HashMap<usize, Vec<f32>> = tune_ex
+            .iter()
+            .map(|&i| (i, self.preds.logp[i].iter().map(|l| 1.0 - l[TAG_O].exp()).collect()))
+            .collect();
+        let ensemble_f1 = |e: SiEnsemble| {
+            let mut pred = Vec::new();
+            for &i in tune_ex {
+                let ex = &exs[i];
+                let text = texts[ex.article];
+                for (bytes, _) in window_spans(&scores[&ex.article], &ex.window, &p_in[&i], e) {
+                    let r = trim_span(text, bytes);
+                    if !r.is_empty() {
+                        pred.push(SiSpan {
+                            id: ex.article.to_string(),
+                            start: r.start,
+                            end: r.end,
+                        });
+                    }
+                }
+            }
+            si::score(&self.ho.gold_si, &pred).f1
+        };
+        let mut grid = Vec::new();
+        for m in 0..=10 {
+            for t in 2..=18 {
+                for seed in t..=18 {
+                    grid.push(SiEnsemble {
+                        mix: m as f32 / 10.0,
+                        threshold: t as f32 / 20.0,
+                        seed: seed as f32 / 20.0,
+                    });
+                }
+            }
+        }
+        let f1s: Vec<f64> = grid.iter().map(|&e| ensemble_f1(e)).collect();
+        let first_best = |keep: &dyn Fn(&SiEnsemble) -> bool| {
+            grid.iter().zip(&f1s).filter(|(e, _)| keep(e)).fold(
+                (SiEnsemble { mix: 1.0, threshold: 0.5, seed: 0.5 }, -1.0),
+                |best, (e, &f)| if f > best.1 { (*e, f) } else { best },
+            )
+        };
+        SiFit {
+            best: first_best(&|_| true),
+            plain: first_best(&|e| e.seed == e.threshold),
+            fast_only: first_best(&|e| e.mix == 0.0 && e.seed == e.threshold).1,
+        }
+    }
 }
 
 #[cfg(test)]
