@@ -348,6 +348,28 @@ fn pooled_unit(h: &Tensor, mask: &Tensor) -> Result<Tensor, Error> {
     Ok(mean.broadcast_div(&norm)?)
 }
 
+/// Mean logistic loss of logits `z` against 0/1 labels `y`, in its stable form:
+/// max(z, 0) − z·y + log(1 + e^−|z|).
+fn logistic_loss(z: &Tensor, y: &Tensor) -> Result<Tensor, Error> {
+    Ok(((z.relu()? - (z * y)?)? + ((z.abs()?.neg()?.exp()? + 1.0)?.log()?))?.mean_all()?)
+}
+
+/// Sentence embeddings of `texts` as the scorer will compute them: with the tuned
+/// layers as stored (f16).
+fn embed_with_stored(
+    dir: &Path,
+    tensors: &[StoredTensor],
+    texts: &[String],
+) -> Result<Vec<Vec<f32>>, Error> {
+    let overrides: std::collections::HashMap<String, Tensor> = tensors
+        .iter()
+        .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
+        .collect::<Result<_, Error>>()?;
+    let tuned = Encoder::load_with(dir, &overrides)?;
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    tuned.embed_sentences(&refs)
+}
+
 /// Fine-tunes the top layers of the encoder with a logistic head on CT24 `train`, then
 /// fits the stacking with the fast model and the threshold on `tune`, as [`train`] does.
 pub fn finetune(
@@ -417,9 +439,7 @@ pub fn finetune(
                 batch.len(),
                 &Device::Cpu,
             )?;
-            // Logistic loss, stable: max(z, 0) − z·y + log(1 + e^−|z|).
-            let loss = ((z.relu()? - (&z * &y)?)? + ((z.abs()?.neg()?.exp()? + 1.0)?.log()?))?
-                .mean_all()?;
+            let loss = logistic_loss(&z, &y)?;
             sum += loss.to_scalar::<f32>()? as f64;
             let grads = loss.backward()?;
             opt_enc.step(&grads)?;
@@ -442,14 +462,7 @@ pub fn finetune(
         .iter()
         .map(|(n, v)| StoredTensor::from_tensor(n, v.as_tensor()))
         .collect::<Result<_, _>>()?;
-    // Score the tuning rows as the scorer will: with the stored (f16) layers.
-    let overrides: HashMap<String, Tensor> = tensors
-        .iter()
-        .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
-        .collect::<Result<_, Error>>()?;
-    let tuned = Encoder::load_with(dir, &overrides)?;
-    let tu_refs: Vec<&str> = tu_text.iter().map(String::as_str).collect();
-    let tu_emb = tuned.embed_sentences(&tu_refs)?;
+    let tu_emb = embed_with_stored(dir, &tensors, &tu_text)?;
     let mut model = NeuralClaimModel {
         encoder: MINILM.name.into(),
         encoder_sha256: MINILM.sha256.into(),
@@ -461,6 +474,7 @@ pub fn finetune(
         threshold: 0.5,
         tuning: vec![],
     };
+    let tu_refs: Vec<&str> = tu_text.iter().map(String::as_str).collect();
     stack(&mut model, fast, &tu_refs, &tu_emb, &tu_y, log);
     model.tuning.push(("layers".into(), cfg.layers.to_string()));
     model.tuning.push(("epochs".into(), cfg.epochs.to_string()));

@@ -347,8 +347,16 @@ fn argmax(p: &[f32]) -> usize {
     p.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).unwrap_or(0)
 }
 
-/// The checkpoint `--resume` names, if any, checked against the settings.
-fn checked_resume(cfg: &NeuralTrainConfig) -> Result<Option<NeuralTechniqueModel>, Error> {
+/// The checkpoint `--resume` names, if any, checked against the settings (and the corpus
+/// checked to be large enough to hold articles out).
+fn checked_resume(
+    corpus: &Corpus,
+    cfg: &NeuralTrainConfig,
+) -> Result<Option<NeuralTechniqueModel>, Error> {
+    if corpus.articles.len() < 4 {
+        let n = corpus.articles.len();
+        return Err(Error::Format(format!("need at least 4 articles, got {n}")));
+    }
     let Some(m) = cfg.resume.as_deref().map(NeuralTechniqueModel::load).transpose()? else {
         return Ok(None);
     };
@@ -543,13 +551,7 @@ pub fn train(
     cfg: &NeuralTrainConfig,
     log: &mut dyn FnMut(String),
 ) -> Result<NeuralTechniqueModel, Error> {
-    if corpus.articles.len() < 4 {
-        return Err(Error::Format(format!(
-            "need at least 4 articles, got {}",
-            corpus.articles.len()
-        )));
-    }
-    let resume = checked_resume(cfg)?;
+    let resume = checked_resume(corpus, cfg)?;
     let tokenizer = load_tokenizer(dir)?;
     let state = State::new(dir, cfg, resume.as_ref())?;
     let n_layers = state.bert.num_layers();
