@@ -521,36 +521,18 @@ impl<'a> ArticleContext<'a> {
             .collect();
         let span_text = &self.text[range.clone()];
         let words: Vec<&str> = inside.iter().map(|&i| self.lower[i].as_str()).collect();
-        for w in &words {
-            f.push(format!("u={w}"));
-            if w.chars().count() > 5 {
-                let stem: String = w.chars().take(5).collect();
-                f.push(format!("stem={stem}"));
-            }
-            if let Some(lex) = lexicon_of(w) {
-                f.push(format!("cue={lex}"));
-            }
+        word_features(&mut f, &words);
+        self.repetition_features(&mut f, span_text, &inside);
+        self.shape_features(&mut f, span_text, &inside);
+        if let Some(&i0) = inside.first() {
+            self.context_features(&mut f, &inside, i0);
         }
-        for p in words.windows(2) {
-            f.push(format!("bi={} {}", p[0], p[1]));
-        }
-        if let (Some(a), Some(b)) = (words.first(), words.last()) {
-            f.push(format!("first={a}"));
-            f.push(format!("last={b}"));
-        }
-        let n = words.len();
-        f.push(format!(
-            "len={}",
-            match n {
-                0 | 1 => "1",
-                2 => "2",
-                3 => "3",
-                4..=5 => "4-5",
-                6..=10 => "6-10",
-                11..=20 => "11-20",
-                _ => "21+",
-            }
-        ));
+        f
+    }
+
+    /// How often the span and its words recur in the article.
+    fn repetition_features(&self, f: &mut Vec<String>, span_text: &str, inside: &[usize]) {
+        let n = inside.len();
         let reps = self.occurrences(span_text);
         let rep = match reps {
             0 | 1 => "1",
@@ -575,6 +557,10 @@ impl<'a> ArticleContext<'a> {
                 _ => "5+",
             }
         ));
+    }
+
+    /// Punctuation and capitals inside the span.
+    fn shape_features(&self, f: &mut Vec<String>, span_text: &str, inside: &[usize]) {
         if span_text.contains('!') {
             f.push("excl".into());
         }
@@ -593,46 +579,84 @@ impl<'a> ArticleContext<'a> {
         if caps {
             f.push("caps".into());
         }
-        if let Some(&i0) = inside.first() {
-            let s = &self.sentences[self.sentence_of(i0)];
-            if self.sentence_of(i0) == 0 {
-                f.push("title".into());
+    }
+
+    /// Where the span sits: title, quotation, its sentence's marks, its share of the
+    /// sentence, and the words either side.
+    fn context_features(&self, f: &mut Vec<String>, inside: &[usize], i0: usize) {
+        let n = inside.len();
+        let s = &self.sentences[self.sentence_of(i0)];
+        if self.sentence_of(i0) == 0 {
+            f.push("title".into());
+        }
+        if self.in_quote[i0] {
+            f.push("inquote".into());
+        }
+        let (exclaims, asks) = self.sentence_marks[self.sentence_of(i0)];
+        if asks {
+            f.push("sent_quest".into());
+        }
+        if exclaims {
+            f.push("sent_excl".into());
+        }
+        let cover = n as f32 / (s.end - s.start) as f32;
+        f.push(format!("cover={}", (cover * 4.0).min(4.0) as u32));
+        for k in 1..=3 {
+            let j = i0 as isize - k as isize;
+            let w = if j >= s.start as isize { self.lower[j as usize].as_str() } else { "<s>" };
+            if k == 1 {
+                f.push(format!("l1={w}"));
             }
-            if self.in_quote[i0] {
-                f.push("inquote".into());
-            }
-            let (exclaims, asks) = self.sentence_marks[self.sentence_of(i0)];
-            if asks {
-                f.push("sent_quest".into());
-            }
-            if exclaims {
-                f.push("sent_excl".into());
-            }
-            let cover = n as f32 / (s.end - s.start) as f32;
-            f.push(format!("cover={}", (cover * 4.0).min(4.0) as u32));
-            for k in 1..=3 {
-                let j = i0 as isize - k as isize;
-                let w = if j >= s.start as isize { self.lower[j as usize].as_str() } else { "<s>" };
-                if k == 1 {
-                    f.push(format!("l1={w}"));
-                }
-                f.push(format!("lbag={w}"));
-                if let Some(lex) = lexicon_of(w) {
-                    f.push(format!("ccue={lex}"));
-                }
-            }
-            let il = *inside.last().unwrap_or(&i0);
-            for k in 1..=3 {
-                let j = il + k;
-                let w = if j < s.end { self.lower[j].as_str() } else { "</s>" };
-                if k == 1 {
-                    f.push(format!("r1={w}"));
-                }
-                f.push(format!("rbag={w}"));
+            f.push(format!("lbag={w}"));
+            if let Some(lex) = lexicon_of(w) {
+                f.push(format!("ccue={lex}"));
             }
         }
-        f
+        let il = *inside.last().unwrap_or(&i0);
+        for k in 1..=3 {
+            let j = il + k;
+            let w = if j < s.end { self.lower[j].as_str() } else { "</s>" };
+            if k == 1 {
+                f.push(format!("r1={w}"));
+            }
+            f.push(format!("rbag={w}"));
+        }
     }
+}
+
+/// The span's own words: unigrams, stems, lexicon cues, bigrams, first and last word,
+/// and length.
+fn word_features(f: &mut Vec<String>, words: &[&str]) {
+    for w in words {
+        f.push(format!("u={w}"));
+        if w.chars().count() > 5 {
+            let stem: String = w.chars().take(5).collect();
+            f.push(format!("stem={stem}"));
+        }
+        if let Some(lex) = lexicon_of(w) {
+            f.push(format!("cue={lex}"));
+        }
+    }
+    for p in words.windows(2) {
+        f.push(format!("bi={} {}", p[0], p[1]));
+    }
+    if let (Some(a), Some(b)) = (words.first(), words.last()) {
+        f.push(format!("first={a}"));
+        f.push(format!("last={b}"));
+    }
+    let n = words.len();
+    f.push(format!(
+        "len={}",
+        match n {
+            0 | 1 => "1",
+            2 => "2",
+            3 => "3",
+            4..=5 => "4-5",
+            6..=10 => "6-10",
+            11..=20 => "11-20",
+            _ => "21+",
+        }
+    ));
 }
 
 /// Hashes a named feature into `0..=mask`.

@@ -172,6 +172,63 @@ fn tagged_spans(tagger: &Tagger, seqs: &[Sequence]) -> Vec<(usize, Range<usize>,
     out
 }
 
+/// The index of the largest probability.
+fn argmax(p: &[f32]) -> Option<usize> {
+    (0..p.len()).max_by(|&i, &j| p[i].total_cmp(&p[j]))
+}
+
+/// The spans `tagger` finds in the held-out articles `tune` (byte offsets), and for each
+/// its margin with the share of it the gold spans cover (the calibration's targets).
+fn heldout_spans(
+    corpus: &Corpus,
+    seqs: &[Vec<Sequence>],
+    tune: &[usize],
+    tagger: &Tagger,
+) -> (Vec<SiSpan>, Vec<(f32, f32)>) {
+    let mut pred = Vec::new();
+    let mut margin_target = Vec::new();
+    for &a in tune {
+        let art = &corpus.articles[a];
+        let ctx = ArticleContext::new(&art.doc.text);
+        let g = merged(&art.spans);
+        for (k, toks, m) in tagged_spans(tagger, &seqs[a]) {
+            let s = &ctx.sentences[k];
+            let range = unspin_text::segment::trim_span(
+                &art.doc.text,
+                ctx.tokens[s.start + toks.start].start..ctx.tokens[s.start + toks.end - 1].end,
+            );
+            if range.is_empty() {
+                continue;
+            }
+            let covered: usize = g
+                .iter()
+                .map(|x| x.end.min(range.end).saturating_sub(x.start.max(range.start)))
+                .sum();
+            margin_target.push((m, covered as f32 / range.len() as f32));
+            pred.push(SiSpan { id: a.to_string(), start: range.start, end: range.end });
+        }
+    }
+    (pred, margin_target)
+}
+
+/// The TC examples of the articles `arts`: each gold span's hashed features and technique.
+fn tc_examples(corpus: &Corpus, arts: &[usize], bits: u8) -> Vec<(Vec<u32>, usize)> {
+    let mask = (1u64 << bits) - 1;
+    arts.iter()
+        .flat_map(|&a| {
+            let art = &corpus.articles[a];
+            let ctx = ArticleContext::new(&art.doc.text);
+            art.spans
+                .iter()
+                .map(|(r, t)| {
+                    let f = ctx.span_features(r.clone());
+                    (f.iter().map(|n| hash_name(n, mask)).collect(), t.index())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// Trains the fast model on `corpus`, logging progress through `log`.
 pub fn train(
     corpus: &Corpus,
@@ -211,32 +268,7 @@ pub fn train(
             })
         })
         .collect();
-    let predict = |tagger: &Tagger| -> (Vec<SiSpan>, Vec<(f32, f32)>) {
-        let mut pred = Vec::new();
-        let mut margin_target = Vec::new();
-        for &a in tune {
-            let art = &corpus.articles[a];
-            let ctx = ArticleContext::new(&art.doc.text);
-            let g = merged(&art.spans);
-            for (k, toks, m) in tagged_spans(tagger, &seqs[a]) {
-                let s = &ctx.sentences[k];
-                let range = unspin_text::segment::trim_span(
-                    &art.doc.text,
-                    ctx.tokens[s.start + toks.start].start..ctx.tokens[s.start + toks.end - 1].end,
-                );
-                if range.is_empty() {
-                    continue;
-                }
-                let covered: usize = g
-                    .iter()
-                    .map(|x| x.end.min(range.end).saturating_sub(x.start.max(range.start)))
-                    .sum();
-                margin_target.push((m, covered as f32 / range.len() as f32));
-                pred.push(SiSpan { id: a.to_string(), start: range.start, end: range.end });
-            }
-        }
-        (pred, margin_target)
-    };
+    let predict = |tagger: &Tagger| heldout_spans(corpus, &seqs, tune, tagger);
     let mut best = (f64::NEG_INFINITY, 0.0f32);
     let mut tuned = t1.clone();
     for step in -20..=20 {
@@ -259,32 +291,11 @@ pub fn train(
     log(format!("span confidence calibration: a={a:.3} b={b:.3}"));
 
     // Held-out TC check with a classifier trained on the inner part.
-    let examples = |arts: &[usize]| -> Vec<(Vec<u32>, usize)> {
-        let mask = (1u64 << cfg.tc.bits) - 1;
-        arts.iter()
-            .flat_map(|&a| {
-                let art = &corpus.articles[a];
-                let ctx = ArticleContext::new(&art.doc.text);
-                art.spans
-                    .iter()
-                    .map(|(r, t)| {
-                        let f = ctx.span_features(r.clone());
-                        (f.iter().map(|n| hash_name(n, mask)).collect(), t.index())
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect()
-    };
+    let examples = |arts: &[usize]| tc_examples(corpus, arts, cfg.tc.bits);
     let tc_inner = classifier::train(&examples(inner), Technique::ALL.len(), &cfg.tc);
     let tune_ex = examples(tune);
-    let right = tune_ex
-        .iter()
-        .filter(|(f, y)| {
-            let p = tc_inner.probabilities(f);
-            (0..p.len()).max_by(|&i, &j| p[i].total_cmp(&p[j])) == Some(*y)
-        })
-        .count();
-    let held_tc = right as f64 / tune_ex.len().max(1) as f64;
+    let right = tune_ex.iter().filter(|(f, y)| argmax(&tc_inner.probabilities(f)) == Some(*y));
+    let held_tc = right.count() as f64 / tune_ex.len().max(1) as f64;
     log(format!("held-out TC accuracy (one label per line): {held_tc:.4}"));
 
     // Final models on the whole split.
