@@ -73,6 +73,18 @@ pub fn render_section(r: &Report) -> String {
         r.source.as_deref().map(|x| format!("{} · ", escape(x))).unwrap_or_default(),
         r.techniques.len()
     ));
+    s.push_str(&legend(r));
+    s.push_str("</p><article>");
+    s.push_str(&highlighted(r));
+    s.push_str("</article>");
+    s.push_str(&sections(r));
+    s.push_str("</section>");
+    s
+}
+
+/// The legend: each technique found, with its colour and count.
+fn legend(r: &Report) -> String {
+    let mut s = String::new();
     // Legend with counts.
     let mut counts = [0usize; 14];
     for t in &r.techniques {
@@ -89,7 +101,13 @@ pub fn render_section(r: &Report) -> String {
             ));
         }
     }
-    s.push_str("</p><article>");
+    s
+}
+
+/// The text with its spans marked: it is cut at every span boundary, and each piece
+/// lists the spans covering it.
+fn highlighted(r: &Report) -> String {
+    let mut s = String::new();
     // Cut the text at every span boundary; each piece lists the spans covering it.
     let chars: Vec<(usize, char)> = r.text.char_indices().collect();
     let n = chars.len();
@@ -122,7 +140,13 @@ pub fn render_section(r: &Report) -> String {
             }
         }
     }
-    s.push_str("</article>");
+    s
+}
+
+/// The tables and lists under the text: spans, quotations, sources, number checks,
+/// numbers and claims.
+fn sections(r: &Report) -> String {
+    let mut s = String::new();
     if !r.techniques.is_empty() {
         s.push_str("<table><tr><th>#</th><th>technique</th><th>confidence</th><th>text</th><th>why</th></tr>");
         for (k, t) in r.techniques.iter().enumerate() {
@@ -192,7 +216,6 @@ pub fn render_section(r: &Report) -> String {
         }
         s.push_str("</ol>");
     }
-    s.push_str("</section>");
     s
 }
 

@@ -40,6 +40,41 @@ fn safe(s: &str) -> String {
         .collect()
 }
 
+impl<W: Write> Pretty<W> {
+    /// The text with each character coloured by the last-starting span that covers it.
+    fn highlighted(&mut self, r: &Report) -> io::Result<()> {
+        // Colour each character by the last-starting span that covers it.
+        let b = boundaries(&r.text);
+        let n = b.len() - 1;
+        let mut owner: Vec<Option<usize>> = vec![None; n];
+        for (k, t) in r.techniques.iter().enumerate() {
+            for o in owner.iter_mut().take(t.end.min(n)).skip(t.start) {
+                *o = Some(k);
+            }
+        }
+        let mut i = 0;
+        while i < n {
+            let mut j = i;
+            while j < n && owner[j] == owner[i] {
+                j += 1;
+            }
+            let piece = safe(&r.text[b[i]..b[j]]);
+            match owner[i] {
+                Some(k) => write!(
+                    self.out,
+                    "\x1b[48;5;{}m\x1b[30m{piece}\x1b[0m",
+                    color_of(r.techniques[k].technique)
+                )?,
+                None => write!(self.out, "{piece}")?,
+            }
+            i = j;
+        }
+        writeln!(self.out)?;
+        writeln!(self.out)?;
+        Ok(())
+    }
+}
+
 impl<W: Write> Sink for Pretty<W> {
     fn report(&mut self, r: &Report) -> io::Result<()> {
         let (bold, dim, reset) =
@@ -71,34 +106,7 @@ impl<W: Write> Sink for Pretty<W> {
             writeln!(self.out)?;
         }
         if self.color {
-            // Colour each character by the last-starting span that covers it.
-            let b = boundaries(&r.text);
-            let n = b.len() - 1;
-            let mut owner: Vec<Option<usize>> = vec![None; n];
-            for (k, t) in r.techniques.iter().enumerate() {
-                for o in owner.iter_mut().take(t.end.min(n)).skip(t.start) {
-                    *o = Some(k);
-                }
-            }
-            let mut i = 0;
-            while i < n {
-                let mut j = i;
-                while j < n && owner[j] == owner[i] {
-                    j += 1;
-                }
-                let piece = safe(&r.text[b[i]..b[j]]);
-                match owner[i] {
-                    Some(k) => write!(
-                        self.out,
-                        "\x1b[48;5;{}m\x1b[30m{piece}\x1b[0m",
-                        color_of(r.techniques[k].technique)
-                    )?,
-                    None => write!(self.out, "{piece}")?,
-                }
-                i = j;
-            }
-            writeln!(self.out)?;
-            writeln!(self.out)?;
+            self.highlighted(r)?;
         }
         for (k, t) in r.techniques.iter().enumerate() {
             let swatch = if self.color {
