@@ -9,11 +9,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use crossbeam_channel::bounded;
+use crossbeam_channel::{bounded, Receiver, Sender};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use unspin_detect::Analyzer;
 use unspin_printer::resume;
 use unspin_text::source::{FileId, Sources};
+use unspin_text::Document;
 
 use crate::flags::{AnalyzeArgs, Format};
 
@@ -84,66 +85,16 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
     let bar = progress(sources.len_hint(), args.quiet);
     let (doc_tx, doc_rx) = bounded(jobs * 4);
     let (done_tx, done_rx) = bounded::<Done>(jobs * 4);
-    let mut skipped = 0usize;
+    let mut skipped = 0;
     let (mut written, mut failed) = (0usize, 0usize);
     std::thread::scope(|scope| -> Result<()> {
-        let reader_stop = stop.clone();
-        let reader_done = done_tx.clone();
-        let reader_bar = bar.clone();
-        let skipped_ref = &mut skipped;
-        scope.spawn(move || {
-            for item in sources {
-                if reader_stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                match item {
-                    Ok(doc) => {
-                        if done.contains(&(doc.id.clone(), doc.source.clone())) {
-                            *skipped_ref += 1;
-                            reader_bar.inc(1);
-                            continue;
-                        }
-                        if doc_tx.send(doc).is_err() {
-                            break;
-                        }
-                    }
-                    Err(e) if matches!(e.error, unspin_text::Error::OwnOutput) => {
-                        reader_bar.suspend(|| eprintln!("unspin: {e} (skipped)"));
-                    }
-                    Err(e) => {
-                        let msg =
-                            Done::Failed { source: e.input.clone(), message: e.error.to_string() };
-                        if reader_done.send(msg).is_err() {
-                            break;
-                        }
-                    }
-                }
-            }
-        });
+        let reader = {
+            let (stop, done_tx, bar) = (stop.clone(), done_tx.clone(), bar.clone());
+            scope.spawn(move || read_documents(sources, &done, &stop, &doc_tx, &done_tx, &bar))
+        };
         for _ in 0..jobs {
-            let rx = doc_rx.clone();
-            let tx = done_tx.clone();
-            let analyzer = analyzer.clone();
-            scope.spawn(move || {
-                for doc in rx {
-                    let line = analyzer
-                        .analyze(&doc)
-                        .map_err(|e| e.to_string())
-                        .and_then(|r| serde_json::to_string(&r).map_err(|e| e.to_string()));
-                    let msg = match line {
-                        Ok(line) => Done::Line(line),
-                        // Logged to --errors; the document is not in --out, so a rerun
-                        // tries it again.
-                        Err(message) => Done::Failed {
-                            source: doc.source.clone().unwrap_or_else(|| doc.id.clone()),
-                            message,
-                        },
-                    };
-                    if tx.send(msg).is_err() {
-                        break;
-                    }
-                }
-            });
+            let (rx, tx, analyzer) = (doc_rx.clone(), done_tx.clone(), analyzer.clone());
+            scope.spawn(move || analyze_documents(&analyzer, rx, tx));
         }
         drop(done_tx);
         drop(doc_rx);
@@ -165,6 +116,7 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
             }
             bar.inc(1);
         }
+        skipped = reader.join().map_err(|_| anyhow::anyhow!("the input reader panicked"))?;
         Ok(())
     })?;
     out.sync_all()?;
@@ -176,6 +128,67 @@ pub fn run(args: &AnalyzeArgs, analyzer: Analyzer, out_path: &Path) -> Result<bo
         if interrupted { "; interrupted — rerun the same command to resume" } else { "" }
     );
     Ok(failed == 0 && !interrupted)
+}
+
+/// Sends each document not already `done` to the workers (and each unreadable input to
+/// the writer as a failure) until the inputs end or `stop` is set; the number skipped.
+fn read_documents(
+    sources: Sources,
+    done: &DoneSet,
+    stop: &AtomicBool,
+    doc_tx: &Sender<Document>,
+    done_tx: &Sender<Done>,
+    bar: &ProgressBar,
+) -> usize {
+    let mut skipped = 0;
+    for item in sources {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        match item {
+            Ok(doc) => {
+                if done.contains(&(doc.id.clone(), doc.source.clone())) {
+                    skipped += 1;
+                    bar.inc(1);
+                    continue;
+                }
+                if doc_tx.send(doc).is_err() {
+                    break;
+                }
+            }
+            Err(e) if matches!(e.error, unspin_text::Error::OwnOutput) => {
+                bar.suspend(|| eprintln!("unspin: {e} (skipped)"));
+            }
+            Err(e) => {
+                let msg = Done::Failed { source: e.input.clone(), message: e.error.to_string() };
+                if done_tx.send(msg).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    skipped
+}
+
+/// A worker: analyses documents and sends each report as a JSON line, or its failure
+/// (logged to --errors; the document is not in --out, so a rerun tries it again).
+fn analyze_documents(analyzer: &Analyzer, rx: Receiver<Document>, tx: Sender<Done>) {
+    for doc in rx {
+        let line = analyzer
+            .analyze(&doc)
+            .map_err(|e| e.to_string())
+            .and_then(|r| serde_json::to_string(&r).map_err(|e| e.to_string()));
+        let msg = match line {
+            Ok(line) => Done::Line(line),
+            Err(message) => Done::Failed {
+                source: doc.source.clone().unwrap_or_else(|| doc.id.clone()),
+                message,
+            },
+        };
+        if tx.send(msg).is_err() {
+            break;
+        }
+    }
 }
 
 /// `(id, source)` of the documents an output file already holds.
