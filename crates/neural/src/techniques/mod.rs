@@ -7,7 +7,7 @@
 //! f16), for one network or for each network of a seed ensemble, whose probabilities are
 //! averaged; the base weights come from the installed encoder package.
 //!
-//! One file per concern: [`format`] (the model file), [`heads`] (the heads and assembling
+//! One file per concern: [`format`](mod@format) (the model file), [`heads`] (the heads and assembling
 //! networks from the installed encoder), [`decoding`] (BIO decoding and ensemble
 //! averages), [`detector`] (the [`TechniqueDetector`](unspin_model::api::TechniqueDetector)
 //! that runs it); [`windows`] cuts articles into encoder windows, [`ensemble`] mixes spans
