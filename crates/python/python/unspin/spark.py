@@ -87,6 +87,39 @@ def _text(value: Any) -> Optional[str]:
     return value
 
 
+def _reports(analyzer: Analyzer, ids: list, texts: list, report_arrow):
+    """The `report` and `error` columns of one batch. The reports' JSON is parsed into
+    Arrow by pyarrow's JSON reader against the report type, never through Python dicts."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.json as pa_json
+
+    if not texts:
+        return pa.array([], report_arrow), pa.array([], pa.string())
+    ok = [i for i, t in enumerate(texts) if isinstance(t, str)]
+    lines = ["{}"] * len(texts)
+    errors: list = ["text is not UTF-8"] * len(texts)
+    done = analyzer._inner.analyze_batch_json(
+        [texts[i] for i in ok], [ids[i] if ids[i] is not None else str(i) for i in ok]
+    )
+    for i, (code, payload) in zip(ok, done):
+        if code == 0:
+            lines[i], errors[i] = payload, None
+        else:
+            errors[i] = payload
+    options = pa_json.ParseOptions(
+        explicit_schema=pa.schema(list(report_arrow)), unexpected_field_behavior="ignore"
+    )
+    table = pa_json.read_json(io.BytesIO("\n".join(lines).encode("utf-8")), parse_options=options)
+    columns = [table.column(f.name).combine_chunks() for f in report_arrow]
+    reports = pa.StructArray.from_arrays(columns, fields=list(report_arrow))
+    analysed = pa.array([e is None for e in errors])
+    reports = pc.if_else(analysed, reports, pa.scalar(None, report_arrow))
+    return reports, pa.array(errors, pa.string())
+
+
 def analyze(
     df,
     text_col: str = "text",
@@ -107,27 +140,10 @@ def analyze(
     def run(batches: Iterator["pa.RecordBatch"]) -> Iterator["pa.RecordBatch"]:
         analyzer = _worker_analyzer(model, claims_model)
         for batch in batches:
-            raw = batch.column("text").to_pylist()
             ids = batch.column("id").to_pylist()
-            texts = [_text(v) for v in raw]
-            ok = [i for i, t in enumerate(texts) if isinstance(t, str)]
-            reports: list = [None] * len(texts)
-            errors: list = ["text is not UTF-8"] * len(texts)
-            done = analyzer.analyze_batch(
-                [texts[i] for i in ok], [ids[i] if ids[i] is not None else str(i) for i in ok],
-                errors="return",
-            )
-            for i, r in zip(ok, done):
-                if "error" in r:
-                    reports[i], errors[i] = None, r["error"]
-                else:
-                    reports[i], errors[i] = r, None
+            texts = [_text(v) for v in batch.column("text").to_pylist()]
             yield pa.RecordBatch.from_arrays(
-                [
-                    pa.array(ids, pa.string()),
-                    pa.array(reports, type=report_arrow),
-                    pa.array(errors, pa.string()),
-                ],
+                [pa.array(ids, pa.string()), *_reports(analyzer, ids, texts, report_arrow)],
                 schema=arrow_schema,
             )
 
