@@ -65,7 +65,7 @@ def test_bad_rows_are_row_errors_not_a_failed_job(spark):
     assert out["ok"].error is None and out["ok"].report.techniques
     assert out["empty"].report is None and "empty" in out["empty"].error
     assert "binary" in out["binary"].error
-    assert out["none"].report is None and out["none"].error
+    assert out["none"].report is None and out["none"].error == "text is null"
     raw = spark.createDataFrame([("bytes", bytearray(b"\xff\xfe bad")), ("good", bytearray("Disgraceful!".encode()))], "id string, text binary")
     got = {r.id: r for r in unspin.spark.analyze(raw).collect()}
     assert got["bytes"].error == "text is not UTF-8" and got["good"].error is None

@@ -87,8 +87,9 @@ def _text(value: Any) -> Optional[str]:
     return value
 
 
-def _reports(analyzer: Analyzer, ids: list, texts: list, report_arrow):
-    """The `report` and `error` columns of one batch. The reports' JSON is parsed into
+def _reports(analyzer: Analyzer, ids: list, texts: list, why: list, report_arrow):
+    """The `report` and `error` columns of one batch (`why`: the error of a row whose
+    text is None). The reports' JSON is parsed into
     Arrow by pyarrow's JSON reader against the report type, never through Python dicts."""
     import io
 
@@ -100,7 +101,7 @@ def _reports(analyzer: Analyzer, ids: list, texts: list, report_arrow):
         return pa.array([], report_arrow), pa.array([], pa.string())
     ok = [i for i, t in enumerate(texts) if isinstance(t, str)]
     lines = ["{}"] * len(texts)
-    errors: list = ["text is not UTF-8"] * len(texts)
+    errors: list = list(why)
     done = analyzer._inner.analyze_batch_json(
         [texts[i] for i in ok], [ids[i] if ids[i] is not None else str(i) for i in ok]
     )
@@ -141,9 +142,11 @@ def analyze(
         analyzer = _worker_analyzer(model, claims_model)
         for batch in batches:
             ids = batch.column("id").to_pylist()
-            texts = [_text(v) for v in batch.column("text").to_pylist()]
+            raw = batch.column("text").to_pylist()
+            texts = [_text(v) for v in raw]
+            why = ["text is null" if v is None else "text is not UTF-8" for v in raw]
             yield pa.RecordBatch.from_arrays(
-                [pa.array(ids, pa.string()), *_reports(analyzer, ids, texts, report_arrow)],
+                [pa.array(ids, pa.string()), *_reports(analyzer, ids, texts, why, report_arrow)],
                 schema=arrow_schema,
             )
 
