@@ -308,6 +308,14 @@ pub struct EvalQuotes {
     /// Annotated passages: `[{"text", "quotes": [{"text", "speaker", "kind"}], "sources": [{"text", "name"}]}]`.
     #[arg(long, default_value = "eval/quotes.json")]
     pub gold: PathBuf,
+    /// Score against the PolNeAR corpus in DIR instead (`DIR/SPLIT/text`,
+    /// `DIR/SPLIT/attributions`): content F1 (all, direct), speaker accuracy, "according
+    /// to" sources found.
+    #[arg(long, value_name = "DIR")]
+    pub polnear: Option<PathBuf>,
+    /// With --polnear: the split (`train`, `dev`).
+    #[arg(long, default_value = "dev", requires = "polnear")]
+    pub split: String,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

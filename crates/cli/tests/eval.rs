@@ -1,4 +1,4 @@
-use crate::util::{stderr, stdout, Dir};
+use crate::util::{repo, stderr, stdout, Dir};
 
 fn value(out: &str, key: &str) -> f64 {
     out.lines().find_map(|l| l.strip_prefix(&format!("{key}="))).unwrap().parse().unwrap()
@@ -90,4 +90,28 @@ fn quotes_eval_sets() {
         assert!(v["sources"]["f1"].as_f64().unwrap() >= 0.85, "{set}: {v}");
         assert_eq!(v["speakers"]["guessed_for_unattributed"], 0, "{set}: {v}");
     }
+}
+
+/// `eval quotes --polnear`: the attribution scores on PolNeAR dev (skips, saying so,
+/// when the corpus is absent).
+#[test]
+fn polnear_attributions_are_scored() {
+    let dir = repo().join("../shared/data/polnear");
+    if !dir.join("dev/attributions").is_dir() {
+        eprintln!("skipping: PolNeAR not found at {}", dir.display());
+        return;
+    }
+    let d = Dir::new();
+    let o = d.run(&["eval", "quotes", "--polnear", dir.to_str().unwrap(), "--json"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["articles"], 84);
+    assert!(v["all"]["gold"].as_u64().unwrap() > 2000, "{v}");
+    let f1 = |k: &str| v[k]["f1"].as_f64().unwrap();
+    assert!(f1("all") > 0.3 && f1("direct") > 0.5, "{v}");
+    assert!(v["speakers_scored"].as_u64().unwrap() > 500);
+    assert!(v["according_gold"].as_u64().unwrap() > 20);
+    let o = d.run(&["eval", "quotes", "--polnear", "/nonexistent", "--split", "dev"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("reading PolNeAR dev"), "{}", stderr(&o));
 }

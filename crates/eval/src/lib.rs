@@ -4,6 +4,7 @@
 //!   `id<TAB>technique<TAB>start<TAB>end` (TC) lines, with line numbers in every error.
 //! - [`si`]: span identification — the official partial-overlap precision/recall with
 //!   overlapping spans merged on both sides (the scorer's `-m` behaviour).
+//! - [`polnear`]: PolNeAR attribution annotations and the attribution scores.
 //! - [`tc`]: technique classification on given spans — micro P/R/F1 and per-technique
 //!   figures, multi-label spans paired to maximise matches.
 //!
@@ -21,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod labels;
+pub mod polnear;
 pub mod si;
 pub mod tc;
 

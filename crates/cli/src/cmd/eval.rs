@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use unspin_detect::report::Verdict;
+use unspin_detect::report::{QuoteKind, Verdict};
 use unspin_detect::techniques;
 use unspin_eval::tc::TcScore;
 use unspin_eval::{labels, si, tc};
@@ -63,6 +63,53 @@ pub fn tc(args: &EvalFiles) -> Result<String> {
         s.recall,
         s.macro_f1,
         tc_table(&s)
+    ))
+}
+
+/// `unspin eval quotes --polnear DIR`: the quotation finder on PolNeAR's attributions.
+fn polnear(dir: &Path, split: &str, json: bool) -> Result<String> {
+    use unspin_eval::polnear::{self, Predicted};
+    let articles = polnear::load(dir, split)
+        .with_context(|| format!("reading PolNeAR {split} from {}", dir.display()))?;
+    let (mut pred, mut cited) = (Vec::new(), Vec::new());
+    for a in &articles {
+        let doc = unspin_text::Document::new(a.name.clone(), a.text.clone());
+        let (quotes, sources) = unspin_detect::quotes::analyze(&doc);
+        pred.push(
+            quotes
+                .into_iter()
+                .filter(|q| q.kind != QuoteKind::Scare)
+                .map(|q| Predicted {
+                    content: q.start..q.end,
+                    speaker: q.speaker,
+                    direct: q.kind == QuoteKind::Direct,
+                })
+                .collect::<Vec<_>>(),
+        );
+        cited.push(sources.into_iter().map(|s| s.start..s.end).collect::<Vec<_>>());
+    }
+    let s = polnear::score(&articles, &pred, &cited);
+    if json {
+        return Ok(serde_json::to_string_pretty(&s)? + "\n");
+    }
+    let line = |name: &str, p: &polnear::Prf| {
+        format!(
+            "{name}: F1={:.4} Precision={:.4} Recall={:.4} ({} matched, {} predicted, {} gold)\n",
+            p.f1, p.precision, p.recall, p.matched, p.predicted, p.gold
+        )
+    };
+    Ok(format!(
+        "PolNeAR {split} ({} articles)\n{}{}speakers: accuracy={:.4} ({} of {} matched attributions with a source; {} without a predicted speaker)\n\
+         according to: {} of {} sources found\ncues: not scored (quotations carry no cue yet)\n",
+        s.articles,
+        line("attributions (all)", &s.all),
+        line("direct quotations", &s.direct),
+        s.speaker_accuracy(),
+        s.speakers_right,
+        s.speakers_scored,
+        s.speakers_missing,
+        s.according_found,
+        s.according_gold
     ))
 }
 
@@ -316,6 +363,9 @@ fn matches(gold: &[std::ops::Range<usize>], pred: &[std::ops::Range<usize>]) -> 
 
 /// `unspin eval quotes`.
 pub fn quotes(args: &EvalQuotes) -> Result<String> {
+    if let Some(dir) = &args.polnear {
+        return polnear(dir, &args.split, args.json);
+    }
     let passages: Vec<QuotePassage> = serde_json::from_str(&read(&args.gold)?)
         .with_context(|| format!("parsing {}", args.gold.display()))?;
     let (mut qg, mut qp, mut qm) = (0usize, 0usize, 0usize);
