@@ -398,6 +398,28 @@ pub enum TrainCommand {
     Techniques(Box<TrainTechniques>),
     /// The check-worthiness model on CheckThat! TSV files.
     Claims(TrainClaims),
+    /// The reporting-word lexicon of the quotation finder, learned from PolNeAR's cues.
+    Cues(TrainCues),
+}
+
+/// `unspin train cues`.
+#[derive(Args, Debug)]
+pub struct TrainCues {
+    /// The PolNeAR corpus (`DIR/SPLIT/text`, `DIR/SPLIT/attributions`).
+    #[arg(long, value_name = "DIR")]
+    pub polnear: PathBuf,
+    /// The split to learn from.
+    #[arg(long, default_value = "train")]
+    pub split: String,
+    /// Keep words marked as a whole cue at least this many times.
+    #[arg(long, default_value_t = 5)]
+    pub min_count: usize,
+    /// Keep words that are a cue in at least this share of their occurrences.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_share: f64,
+    /// Where to write the lexicon (`word<TAB>as_cue<TAB>occurrences` lines).
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 /// `unspin train claims`.

@@ -31,6 +31,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Train(TrainCommand::Techniques(a)) => cmd::train::techniques(&a).map(|_| true),
         Command::Claims(a) => cmd::claims::run(&a),
         Command::Train(TrainCommand::Claims(a)) => cmd::claims::train(&a).map(|_| true),
+        Command::Train(TrainCommand::Cues(a)) => cmd::train::cues(&a).map(|_| true),
         Command::Model(ModelCommand::Install { wheel }) => {
             use unspin_neural::install::{install, MINILM};
             let mut log = |m: String| eprintln!("{m}");

@@ -68,7 +68,12 @@ pub fn parse_ann(ann: &str, file: &str) -> Result<Vec<Attribution>, Error> {
     let mut events = Vec::new();
     for (k, line) in ann.lines().enumerate() {
         let fields: Vec<&str> = line.split('\t').collect();
-        match fields.first().and_then(|id| id.chars().next()) {
+        // A span's text may run over lines: only `T12` / `E3` lines start a record.
+        let id = fields[0];
+        if fields.len() < 2 || id.len() < 2 || !id[1..].bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        match id.chars().next() {
             Some('T') => {
                 let (kind_span, id) = (fields.get(1).copied().unwrap_or(""), fields[0]);
                 let (_, offsets) = kind_span
@@ -130,6 +135,53 @@ pub fn load(dir: &Path, split: &str) -> Result<Vec<Article>, std::io::Error> {
         out.push(Article { name, text, attributions });
     }
     Ok(out)
+}
+
+/// A word learned as a cue: how often annotators marked it as a whole cue, and how often
+/// it occurs in the texts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CueWord {
+    /// The word, lowercased.
+    pub word: String,
+    /// Times it is a whole cue.
+    pub as_cue: usize,
+    /// Times it occurs.
+    pub occurrences: usize,
+}
+
+/// The lowercased letter runs of `s`.
+fn words_of(s: &str) -> impl Iterator<Item = String> + '_ {
+    s.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()).map(str::to_lowercase)
+}
+
+/// The reporting words of `articles`: one-word cues marked at least `min_count` times
+/// and, of their occurrences in the texts, at least `min_share` as a cue. Sorted by word.
+pub fn cue_lexicon(articles: &[Article], min_count: usize, min_share: f64) -> Vec<CueWord> {
+    let mut as_cue: BTreeMap<String, usize> = BTreeMap::new();
+    let mut occurrences: BTreeMap<String, usize> = BTreeMap::new();
+    for a in articles {
+        let text: Vec<char> = a.text.chars().collect();
+        for attribution in &a.attributions {
+            let cue: Vec<String> = words_of(&slice(&text, &attribution.cue)).collect();
+            if let [word] = cue.as_slice() {
+                *as_cue.entry(word.clone()).or_default() += 1;
+            }
+        }
+        for w in words_of(&a.text) {
+            *occurrences.entry(w).or_default() += 1;
+        }
+    }
+    as_cue
+        .into_iter()
+        .filter_map(|(word, n)| {
+            let occ = occurrences.get(&word).copied().unwrap_or(0).max(n);
+            (n >= min_count && n as f64 >= min_share * occ as f64).then_some(CueWord {
+                word,
+                as_cue: n,
+                occurrences: occ,
+            })
+        })
+        .collect()
 }
 
 /// A predicted quotation (character offsets).
@@ -344,7 +396,7 @@ mod tests {
 
     const ANN: &str = "T1\tSource 0 9\tJane Diaz\nT2\tCue 10 14\tsaid\nT3\tContent 15 30;32 40\tx\n\
                        T4\tAttribution 10 14\tsaid\nE1\tAttribution:T4 Content:T3 Cue:T2 Source:T1\n\
-                       T5\tCue 50 62\taccording to\nT6\tContent 41 49\ty\nE2\tCue:T5 Content:T6\n";
+                       T5\tCue 50 62\taccording to\nThe rest of a span's text\nT6\tContent 41 49\ty\nE2\tCue:T5 Content:T6\n";
 
     #[test]
     fn reads_discontinuous_spans_and_implicit_sources() {

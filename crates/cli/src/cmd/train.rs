@@ -97,3 +97,26 @@ fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) 
     model.settings.data_sha256 = Some(corpus.sha256.clone());
     write_model(out, &model.to_bytes()?, start)
 }
+
+/// `unspin train cues`: the reporting words annotators marked as cues in PolNeAR, with
+/// how often, written as `word<TAB>as_cue<TAB>occurrences` lines.
+pub fn cues(args: &crate::flags::TrainCues) -> Result<()> {
+    let articles = unspin_eval::polnear::load(&args.polnear, &args.split).with_context(|| {
+        format!("reading PolNeAR {} from {}", args.split, args.polnear.display())
+    })?;
+    let words = unspin_eval::polnear::cue_lexicon(&articles, args.min_count, args.min_share);
+    let mut out = format!(
+        "# Reporting words learned from PolNeAR {} ({} articles): one-word cues marked at least {} \
+         times and in at least {} of their occurrences (`unspin train cues`).\n",
+        args.split,
+        articles.len(),
+        args.min_count,
+        args.min_share
+    );
+    for w in &words {
+        out += &format!("{}\t{}\t{}\n", w.word, w.as_cue, w.occurrences);
+    }
+    super::write_atomically(&args.out, out.as_bytes())?;
+    eprintln!("{} words written to {}", words.len(), args.out.display());
+    Ok(())
+}

@@ -1,6 +1,23 @@
 //! Who said it: names, titles and roles next to reporting verbs.
 
 /// Reporting verbs, all inflections listed.
+/// Reporting words learned from the cues of PolNeAR `train` (`unspin train cues`: words
+/// annotators marked as a whole cue at least 5 times and in at least half of their
+/// occurrences), beside the list below.
+static LEARNED: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        include_str!("cues.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split('\t').next())
+            .collect()
+    });
+
+/// Whether a lowercased word is a reporting word ("said", "argued", "tweeted", …).
+pub fn is_reporting(w: &str) -> bool {
+    VERBS.contains(&w) || LEARNED.contains(w)
+}
+
 pub const VERBS: &[&str] = &[
     "said",
     "says",
@@ -261,7 +278,7 @@ pub fn phrase_after(after: &str) -> Vec<&str> {
             out.push(clean);
         } else if clean.chars().all(|c| c.is_alphabetic() || c == '-')
             && lowercase_run < 4
-            && !VERBS.contains(&lw.as_str())
+            && !is_reporting(&lw)
         {
             // A descriptor may precede the name, but not follow it.
             if out.iter().any(|x: &&str| is_cap(x) && !ROLES.contains(&x.to_lowercase().as_str())) {

@@ -4,7 +4,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use unspin_text::segment::{sentences, trim};
 
-use super::attribution::{phrase_after, phrase_before, split_role, Speaker, VERBS};
+use super::attribution::{is_reporting, phrase_after, phrase_before, split_role, Speaker};
 use crate::report::QuoteKind;
 
 /// A quotation found in a text.
@@ -156,13 +156,13 @@ fn speaker_after(after: &str) -> Option<Speaker> {
     if ws.is_empty() {
         return None;
     }
-    if VERBS.contains(&ws[0].trim_end_matches('.')) {
+    if is_reporting(ws[0].trim_end_matches('.')) {
         let rest = after.split_once(char::is_whitespace).map_or("", |x| x.1);
         return split_role(&phrase_after(rest));
     }
     // "X said" / "he also added" / "the minister told".
     for (i, w) in ws.iter().enumerate().skip(1) {
-        if VERBS.contains(&w.trim_end_matches('.')) {
+        if is_reporting(w.trim_end_matches('.')) {
             let words: Vec<&str> = after.split_whitespace().take(i).collect();
             let words: Vec<&str> = words
                 .into_iter()
@@ -196,7 +196,7 @@ fn speaker_before(before: &str) -> Option<Speaker> {
     // "X: «…»"
     if before.trim_end().ends_with(':') {
         let last = words[words.len() - 1].to_lowercase();
-        if !VERBS.contains(&last.as_str()) && words.len() <= 6 {
+        if !is_reporting(&last) && words.len() <= 6 {
             if let Some(s) = split_role(&phrase_before(b)) {
                 return Some(s);
             }
@@ -206,7 +206,7 @@ fn speaker_before(before: &str) -> Option<Speaker> {
     let tail_start = words.len().saturating_sub(12);
     for i in (tail_start..words.len()).rev() {
         let w = words[i].trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-        if VERBS.contains(&w.as_str()) {
+        if is_reporting(&w) {
             let mut upto = words[..i].join(" ");
             // "Dr. Omar Haddad, who led the study, said": skip the appositive.
             if upto.ends_with(',') {
@@ -215,10 +215,16 @@ fn speaker_before(before: &str) -> Option<Speaker> {
                     upto = inner[..c].to_string();
                 }
             }
-            return split_role(&phrase_before(&upto)).or_else(|| {
+            let found = split_role(&phrase_before(&upto)).or_else(|| {
                 // "said Prime Minister X: «…»"
                 split_role(&phrase_after(&words[i + 1..].join(" ")))
             });
+            // "X insisted, adding that “…”": a participle's subject is the clause's,
+            // named before an earlier reporting word.
+            if found.is_some() || !w.ends_with("ing") {
+                return found;
+            }
+            continue;
         }
         if w == "to" && i > 0 && words[i - 1].eq_ignore_ascii_case("according") {
             return split_role(&phrase_after(&words[i + 1..].join(" ")));
@@ -483,7 +489,12 @@ fn indirect_quote(text: &str, s: Range<usize>, last_named: &mut Named) -> Option
         .collect();
     for (i, (off, w)) in words.iter().enumerate().skip(1) {
         let lw = w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-        if !is_speech_verb(&lw) {
+        if !(is_speech_verb(&lw) || is_reporting(&lw)) {
+            continue;
+        }
+        // "… is quoted": a passive reporting word does not report its subject's words.
+        let prev = words[i - 1].1.to_lowercase();
+        if matches!(prev.as_str(), "is" | "was" | "were" | "are" | "be" | "been" | "being") {
             continue;
         }
         let sp = subject(&sent[..*off], &words[..i])?;

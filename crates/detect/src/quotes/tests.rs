@@ -103,3 +103,26 @@ fn never_panics_on_odd_text() {
         }
     }
 }
+
+#[test]
+fn learned_reporting_words_participles_and_passives() {
+    // "conceded" is not in the hand-written list; PolNeAR's annotators mark it as a cue.
+    let q = quotes("“We lost the argument,” conceded Maria Lopez, the party chair.");
+    assert_eq!(q[0].1.as_deref(), Some("Maria Lopez"));
+    // A participle takes the speaker of the reporting word before it.
+    let q = quotes(
+        "“It was fair,” the commissioner Jane Holt insisted, adding that “every vote counted.”",
+    );
+    assert_eq!(q.iter().map(|x| x.1.as_deref()).collect::<Vec<_>>(), [Some("Jane Holt"); 2]);
+    // A passive reporting word reports nobody's words.
+    assert!(quotes("Nothing in the article is quoted, and no source is named.").is_empty());
+    let q = quotes("Senator Ann Cole argued that the tax would fall on the poorest families.");
+    assert_eq!(
+        q,
+        vec![(
+            "the tax would fall on the poorest families".into(),
+            Some("Ann Cole".into()),
+            "indirect"
+        )]
+    );
+}
