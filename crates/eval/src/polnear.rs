@@ -318,7 +318,7 @@ fn slice(text: &[char], parts: &[Range<usize>]) -> String {
 
 /// The gold speaker of each attribution: its source, or for a pronoun the nearest named
 /// source before it.
-fn resolved_sources(text: &[char], gold: &[Attribution]) -> Vec<Option<String>> {
+pub fn resolved_sources(text: &[char], gold: &[Attribution]) -> Vec<Option<String>> {
     let mut order: Vec<usize> = (0..gold.len()).collect();
     order.sort_by_key(|&i| gold[i].source.first().map_or(usize::MAX, |r| r.start));
     let mut out = vec![None; gold.len()];

@@ -66,8 +66,33 @@ pub fn tc(args: &EvalFiles) -> Result<String> {
     ))
 }
 
+/// Prints, on standard error, each matched attribution whose speaker is missing or wrong.
+fn speaker_misses(
+    articles: &[unspin_eval::polnear::Article],
+    pred: &[Vec<unspin_eval::polnear::Predicted>],
+) {
+    use unspin_eval::polnear::{match_contents, resolved_sources, same_speaker};
+    for (a, pred) in articles.iter().zip(pred) {
+        let text: Vec<char> = a.text.chars().collect();
+        let gold: Vec<_> = a.attributions.iter().collect();
+        let preds: Vec<_> = pred.iter().collect();
+        let sources = resolved_sources(&text, &a.attributions);
+        for (g, p) in match_contents(&gold, &preds) {
+            let (Some(want), got) = (&sources[g], &preds[p].speaker) else { continue };
+            if got.as_deref().is_some_and(|x| same_speaker(x, want)) {
+                continue;
+            }
+            let r = &preds[p].content;
+            let from = r.start.saturating_sub(80);
+            let to = (r.end + 80).min(text.len());
+            let context: String = text[from..to].iter().collect::<String>().replace('\n', " ");
+            eprintln!("{}: speaker {got:?}, expected {want:?}: …{context}…", a.name);
+        }
+    }
+}
+
 /// `unspin eval quotes --polnear DIR`: the quotation finder on PolNeAR's attributions.
-fn polnear(dir: &Path, split: &str, json: bool) -> Result<String> {
+fn polnear(dir: &Path, split: &str, json: bool, verbose: bool) -> Result<String> {
     use unspin_eval::polnear::{self, Predicted};
     let articles = polnear::load(dir, split)
         .with_context(|| format!("reading PolNeAR {split} from {}", dir.display()))?;
@@ -87,6 +112,9 @@ fn polnear(dir: &Path, split: &str, json: bool) -> Result<String> {
                 .collect::<Vec<_>>(),
         );
         cited.push(sources.into_iter().map(|s| s.start..s.end).collect::<Vec<_>>());
+    }
+    if verbose {
+        speaker_misses(&articles, &pred);
     }
     let s = polnear::score(&articles, &pred, &cited);
     if json {
@@ -364,7 +392,7 @@ fn matches(gold: &[std::ops::Range<usize>], pred: &[std::ops::Range<usize>]) -> 
 /// `unspin eval quotes`.
 pub fn quotes(args: &EvalQuotes) -> Result<String> {
     if let Some(dir) = &args.polnear {
-        return polnear(dir, &args.split, args.json);
+        return polnear(dir, &args.split, args.json, args.verbose);
     }
     let passages: Vec<QuotePassage> = serde_json::from_str(&read(&args.gold)?)
         .with_context(|| format!("parsing {}", args.gold.display()))?;

@@ -380,8 +380,12 @@ pub fn find(text: &str) -> Found {
     let paragraphs = Paragraphs::new(text);
     let mut last_named: Named = None;
     let mut quotes: Vec<FoundQuote> = Vec::new();
+    // The paragraph (its start) of the last direct quotation, and its speaker.
+    let mut last_quote = None;
     for (open, close) in &marks {
-        quotes.extend(direct_quote(text, &sents, &paragraphs, open..close, &mut last_named));
+        let found =
+            direct_quote(text, &sents, &paragraphs, open..close, &mut last_named, &mut last_quote);
+        quotes.extend(found);
     }
     for s in &sents {
         let s = trim(text, s.clone());
@@ -406,6 +410,7 @@ fn direct_quote(
     paragraphs: &Paragraphs,
     marks: Range<&Range<usize>>,
     last_named: &mut Named,
+    last_quote: &mut Option<(usize, Named)>,
 ) -> Option<FoundQuote> {
     let (open, close) = (marks.start, marks.end);
     let inner = trim(text, open.end..close.start.max(open.end));
@@ -419,12 +424,15 @@ fn direct_quote(
     let from = close.end.min(para_close.end);
     let si = sentence_at(sents, from);
     let mut after_end = si.map_or(para_close.end, |i| sents[i].end.min(para_close.end));
-    // '"Why?" asked X.': the segmenter ends the sentence at the quote; the attribution
-    // is the next one when it starts in lower case.
+    // '"Why?" asked X.' / '"Why?" Graham asked.': the segmenter ends the sentence at the
+    // quote; the attribution is the next one when it starts in lower case or is a short
+    // attribution clause.
     if text[from..after_end.max(from)].trim().is_empty() {
         if let Some(next) = si.and_then(|i| sents.get(i + 1)) {
+            let next_text = text[next.clone()].trim_start();
             if next.end <= para_close.end
-                && text[next.clone()].trim_start().starts_with(|c: char| c.is_lowercase())
+                && (next_text.starts_with(|c: char| c.is_lowercase())
+                    || is_attribution_clause(next_text))
             {
                 after_end = next.end;
             }
@@ -435,10 +443,25 @@ fn direct_quote(
     let sent_start = sentence_at(sents, open.start)
         .map_or(para_open.start, |k| sents[k].start.max(para_open.start));
     let before = last_words(&text[sent_start..open.start], ATTRIBUTION_WORDS);
-    let mut sp = speaker_after(after).or_else(|| speaker_before(before));
+    // A name before the quotation beats a pronoun after it ('X said: “…” She added …').
+    let mut sp = match (speaker_after(after), speaker_before(before)) {
+        (Some(a), Some(b)) if a.pronoun && !b.pronoun => Some(b),
+        (a, b) => a.or(b),
+    };
     if sp.as_ref().is_some_and(|s| s.pronoun) {
         sp = last_named.clone().map(|(name, role)| Speaker { name, role, pronoun: false });
     }
+    // '“A,” X said. “B.”': a quotation with no attribution of its own, in the paragraph
+    // of an attributed one, goes on with that speaker's words.
+    let continues = matches!(&*last_quote, Some((p, Some(_))) if *p == para_open.start);
+    if sp.is_none() && words > 2 && continues {
+        sp = last_quote.clone().and_then(|(_, s)| s).map(|(name, role)| Speaker {
+            name,
+            role,
+            pronoun: false,
+        });
+    }
+    *last_quote = Some((para_open.start, sp.as_ref().map(|s| (s.name.clone(), s.role.clone()))));
     if let Some(s) = &sp {
         *last_named = Some((s.name.clone(), s.role.clone()));
     }
@@ -449,6 +472,17 @@ fn direct_quote(
         role: sp.and_then(|s| s.role),
         kind,
     })
+}
+
+/// Whether a sentence is a short attribution clause: at most 12 words, a reporting word
+/// among the first 6 ("Graham asked.", "Mr. Obama said on Monday.").
+fn is_attribution_clause(sentence: &str) -> bool {
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    words.len() <= 12
+        && words
+            .iter()
+            .take(6)
+            .any(|w| is_reporting(&w.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase()))
 }
 
 /// Whether a lowercased word is a verb of saying that introduces reported speech.

@@ -126,3 +126,16 @@ fn learned_reporting_words_participles_and_passives() {
         )]
     );
 }
+
+#[test]
+fn continued_quotations_and_short_attribution_clauses() {
+    let q = quotes(
+        "“It is a scandal,” wrote Maria Lopez. “Somebody must resign.”\n\n“No,” a clerk replied.",
+    );
+    let speakers: Vec<_> = q.iter().map(|x| x.1.as_deref()).collect();
+    assert_eq!(speakers, [Some("Maria Lopez"), Some("Maria Lopez"), None]);
+    let q = quotes("“Does anybody know what the platform is?” Graham asked. “Neither do I.”");
+    assert_eq!(q.iter().map(|x| x.1.as_deref()).collect::<Vec<_>>(), [Some("Graham"); 2]);
+    let q = quotes("Former President Ella Ward said: “History will judge us.” She added that the decision was final.");
+    assert_eq!(q.iter().map(|x| x.1.as_deref()).collect::<Vec<_>>(), [Some("Ella Ward"); 2]);
+}
