@@ -92,10 +92,17 @@ fn pair_marks(text: &str) -> Vec<(Range<usize>, Range<usize>)> {
     let mut open: Option<(Range<usize>, char)> = None;
     let mut k = 0;
     while k < chars.len() {
-        let (b, c) = chars[k];
-        let r = b..b + c.len_utf8();
+        let (b, mut c) = chars[k];
+        let mut r = b..b + c.len_utf8();
         let prev = if k > 0 { chars[k - 1].1 } else { ' ' };
-        let next = chars.get(k + 1).map_or(' ', |x| x.1);
+        let mut next = chars.get(k + 1).map_or(' ', |x| x.1);
+        // Two apostrophes are one double quotation mark (''like this'', as some news
+        // archives write them).
+        if c == '\'' && next == '\'' {
+            (c, r) = ('"', b..b + 2);
+            k += 1;
+            next = chars.get(k + 1).map_or(' ', |x| x.1);
+        }
         match (&open, c) {
             (None, '"') | (None, '“') | (None, '«') => open = Some((r, c)),
             (None, '‘') => open = Some((r, c)),

@@ -139,3 +139,10 @@ fn continued_quotations_and_short_attribution_clauses() {
     let q = quotes("Former President Ella Ward said: “History will judge us.” She added that the decision was final.");
     assert_eq!(q.iter().map(|x| x.1.as_deref()).collect::<Vec<_>>(), [Some("Ella Ward"); 2]);
 }
+
+#[test]
+fn two_apostrophes_are_a_quotation_mark() {
+    let q = quotes("''The real issue is governance,'' Mr. Burman said. ''It would be better.''");
+    assert_eq!(q[0], ("The real issue is governance,".into(), Some("Burman".into()), "direct"));
+    assert_eq!(q[1].0, "It would be better.");
+}
