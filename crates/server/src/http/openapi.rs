@@ -17,13 +17,6 @@ use super::AppState;
         super::health::healthz
     ),
     components(schemas(
-        unspin_detect::report::Report,
-        unspin_detect::report::TechniqueSpan,
-        unspin_detect::report::Claim,
-        unspin_detect::report::Quote,
-        unspin_detect::report::SourceRef,
-        unspin_detect::report::Number,
-        unspin_detect::report::Check,
         super::analyze::AnalyzeRequest,
         super::techniques::TechniqueInfo,
         super::ErrorBody
@@ -32,7 +25,9 @@ use super::AppState;
 pub struct ApiDoc;
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(unspin_detect::report::ReportSchemas::openapi());
+    Json(doc)
 }
 
 pub fn router() -> Router<AppState> {
