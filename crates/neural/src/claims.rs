@@ -370,6 +370,40 @@ fn embed_with_stored(
     tuned.embed_sentences(&refs)
 }
 
+/// The training sentences as the tuned layers see them.
+struct Frozen {
+    /// Word pieces of each sentence.
+    ids: Vec<Vec<u32>>,
+    /// The frozen lower layers' states of each (run once).
+    states: Vec<Tensor>,
+    /// The sentences ordered by length (for batches of similar length).
+    order: Vec<usize>,
+}
+
+/// Runs the frozen lower layers once over the training sentences.
+fn frozen_sentences(
+    bert: &Bert,
+    encoder: &Encoder,
+    texts: &[String],
+    cfg: &ClaimTuneConfig,
+    log: &mut dyn FnMut(String),
+) -> Result<Frozen, Error> {
+    let ids: Vec<Vec<u32>> =
+        texts.iter().map(|t| encoder.ids_upto(t, cfg.max_len)).collect::<Result<_, _>>()?;
+    let start = std::time::Instant::now();
+    let rows: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
+    let frozen = bert.frozen_states(&rows, bert.num_layers() - cfg.layers)?;
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&i| ids[i].len());
+    let pieces: usize = ids.iter().map(Vec::len).sum();
+    log(format!(
+        "{} sentences, {pieces} word pieces; frozen layers run once in {:.0}s",
+        ids.len(),
+        start.elapsed().as_secs_f64()
+    ));
+    Ok(Frozen { ids, states: frozen, order })
+}
+
 /// Fine-tunes the top layers of the encoder with a logistic head on CT24 `train`, then
 /// fits the stacking with the fast model and the threshold on `tune`, as [`train`] does.
 pub fn finetune(
@@ -392,19 +426,8 @@ pub fn finetune(
     if cfg.layers == 0 || cfg.layers > n_layers {
         return Err(Error::Format(format!("--layers must be 1..={n_layers}")));
     }
-    let ids: Vec<Vec<u32>> =
-        tr_text.iter().map(|t| tokenizer_enc.ids_upto(t, cfg.max_len)).collect::<Result<_, _>>()?;
-    let start = std::time::Instant::now();
-    let rows: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
-    let frozen = bert.frozen_states(&rows, n_layers - cfg.layers)?;
-    let mut order: Vec<usize> = (0..ids.len()).collect();
-    order.sort_by_key(|&i| ids[i].len());
-    let pieces: usize = ids.iter().map(Vec::len).sum();
-    log(format!(
-        "{} sentences, {pieces} word pieces; frozen layers run once in {:.0}s",
-        ids.len(),
-        start.elapsed().as_secs_f64()
-    ));
+    let Frozen { ids, states: frozen, order } =
+        frozen_sentences(&bert, &tokenizer_enc, &tr_text, cfg, log)?;
     let d = bert.config.hidden;
     let w = Var::from_tensor(&Tensor::zeros((1, d), DType::F32, &Device::Cpu)?)?;
     let b = Var::from_tensor(&Tensor::zeros(1, DType::F32, &Device::Cpu)?)?;

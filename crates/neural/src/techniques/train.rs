@@ -442,6 +442,23 @@ fn tc_loss(
     Ok(Some(((lp * tgt)?.sum_all()? * (-1.0 / wsum as f64))?))
 }
 
+/// The windows of the articles `keep` accepts, in article order.
+fn all_examples(
+    tokenizer: &Tokenizer,
+    corpus: &Corpus,
+    window: usize,
+    keep: impl Fn(usize) -> bool,
+    log: &mut dyn FnMut(String),
+) -> Result<Vec<Example>, Error> {
+    let t0 = Instant::now();
+    let mut exs = Vec::new();
+    for (i, a) in corpus.articles.iter().enumerate().filter(|(i, _)| keep(*i)) {
+        exs.extend(examples(tokenizer, i, a, window)?);
+    }
+    log(format!("{} windows ({:.1}s)", exs.len(), t0.elapsed().as_secs_f64()));
+    Ok(exs)
+}
+
 /// Training batches: windows of similar length together (the batches are shuffled each
 /// epoch).
 fn length_batches(exs: &[Example], train_ex: &[usize], size: usize) -> Vec<Vec<usize>> {
@@ -566,16 +583,9 @@ pub fn train(
         corpus.articles.len()
     ));
 
-    let t0 = Instant::now();
-    let mut exs = Vec::new();
-    for (i, a) in corpus.articles.iter().enumerate() {
-        exs.extend(examples(&tokenizer, i, a, cfg.window)?);
-    }
-    if resume.as_ref().is_some_and(|m| m.epochs_done >= cfg.epochs) {
-        // Nothing left to train: only the held-out windows are needed for refitting.
-        exs.retain(|e| is_tune(e.article));
-    }
-    log(format!("{} windows ({:.1}s)", exs.len(), t0.elapsed().as_secs_f64()));
+    // With nothing left to train, only the held-out windows are needed for refitting.
+    let refit_only = resume.as_ref().is_some_and(|m| m.epochs_done >= cfg.epochs);
+    let exs = all_examples(&tokenizer, corpus, cfg.window, |a| !refit_only || is_tune(a), log)?;
     let frozen = frozen_states(&state, &exs, n_layers - cfg.layers, log)?;
     let train_ex: Vec<usize> = (0..exs.len()).filter(|&i| !is_tune(exs[i].article)).collect();
     let ho = HeldOut::new(corpus, &exs, tune_articles.clone());
@@ -616,14 +626,12 @@ pub fn train(
             opt.step(&loss.backward()?)?;
             step += 1;
             if step.is_multiple_of(20) {
-                let done = n as f64 / t0.elapsed().as_secs_f64();
+                let rate = n as f64 / t0.elapsed().as_secs_f64();
+                let eta = steps_per_epoch.saturating_sub(n) as f64 / rate;
+                let (si, tc) = (sum_si / n as f64, sum_tc / n as f64);
                 log(format!(
-                    "epoch {} step {step}/{total}: loss si {:.4} tc {:.4}, {:.2} steps/s, epoch ETA {:.0}s",
-                    epoch + 1,
-                    sum_si / n as f64,
-                    sum_tc / n as f64,
-                    done,
-                    (steps_per_epoch.saturating_sub(n)) as f64 / done
+                    "epoch {} step {step}/{total}: loss si {si:.4} tc {tc:.4}, {rate:.2} steps/s, epoch ETA {eta:.0}s",
+                    epoch + 1
                 ));
             }
         }
