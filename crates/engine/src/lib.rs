@@ -64,12 +64,22 @@ impl Default for EngineConfig {
 impl EngineConfig {
     /// Loads the models and builds the analyzer.
     pub fn analyzer(&self) -> Result<Analyzer, LoadError> {
+        let techniques = load::techniques(&self.techniques)?;
+        let claims = load::claims(&self.claims)?;
         let mut b = AnalyzerBuilder::new();
-        b.techniques_shared(load::techniques(&self.techniques)?)
-            .claims_shared(load::claims(&self.claims)?)
+        b.techniques_shared(techniques.clone())
+            .claims_shared(claims.clone())
             .min_confidence(self.min_confidence);
         if self.fallback {
-            b.fallback(load::techniques(&ModelChoice::Fast)?, load::claims(&ModelChoice::Fast)?);
+            // The fast models are loaded once: a section already on them falls back to itself.
+            let fast = |c: &ModelChoice| *c == ModelChoice::Fast;
+            let t = if fast(&self.techniques) {
+                techniques
+            } else {
+                load::techniques(&ModelChoice::Fast)?
+            };
+            let c = if fast(&self.claims) { claims } else { load::claims(&ModelChoice::Fast)? };
+            b.fallback(t, c);
         }
         Ok(b.build())
     }
