@@ -3,7 +3,10 @@
 (the weights unspin installs), timed on the same shapes, so the two throughputs can be
 compared side by side on one machine. Not a dependency of unspin.
 
-    python3 bench/torch_minilm.py [--threads 2] [--batch 8] [--len 128] [--reps 20] [--sdpa]
+    python3 bench/torch_minilm.py [--threads 2] [--batch 8] [--len 128] [--reps 20] [--sdpa] [--dtype bf16]
+
+`--dtype bf16` casts every weight to torch.bfloat16 (what `model.to(torch.bfloat16)` does:
+oneDNN runs the products on AMX or AVX-512 BF16 where the CPU has them).
 
 Needs torch and safetensors (pip install torch safetensors). Reads the weights from
 $UNSPIN_HOME/models/all-MiniLM-L6-v2 (default ~/.local/share/unspin/...).
@@ -29,9 +32,10 @@ def home():
 class Bert(torch.nn.Module):
     """BERT encoder written with torch.nn.functional, as unspin's is with candle."""
 
-    def __init__(self, w, cfg):
+    def __init__(self, w, cfg, dtype=torch.float32):
         super().__init__()
-        self.w = {k.removeprefix("bert."): v.float() for k, v in w.items()}
+        self.w = {k.removeprefix("bert."): v.to(dtype) for k, v in w.items()}
+        self.dtype = dtype
         self.h = cfg["hidden_size"]
         self.nh = cfg["num_attention_heads"]
         self.layers = cfg["num_hidden_layers"]
@@ -50,7 +54,7 @@ class Bert(torch.nn.Module):
         x = w["embeddings.word_embeddings.weight"][ids]
         x = x + w["embeddings.position_embeddings.weight"][:t] + w["embeddings.token_type_embeddings.weight"][0]
         x = self.ln(x, "embeddings.LayerNorm")
-        bias = (mask[:, None, None, :].float() - 1.0) * 1e9
+        bias = ((mask[:, None, None, :].float() - 1.0) * 1e9).to(self.dtype)
         hd = self.h // self.nh
         for i in range(self.layers):
             p = f"encoder.layer.{i}"
@@ -77,11 +81,13 @@ def main():
     ap.add_argument("--len", type=int, default=128)
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--sdpa", action="store_true", help="fused F.scaled_dot_product_attention")
+    ap.add_argument("--dtype", choices=["fp32", "bf16"], default="fp32", help="weights and activations")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     d = os.path.join(home(), "models", "all-MiniLM-L6-v2")
     cfg = json.load(open(os.path.join(d, "config.json")))
-    model = Bert(load_file(os.path.join(d, "model.safetensors")), cfg).eval()
+    dtype = torch.bfloat16 if a.dtype == "bf16" else torch.float32
+    model = Bert(load_file(os.path.join(d, "model.safetensors")), cfg, dtype).eval()
     model.sdpa = a.sdpa
     g = torch.Generator().manual_seed(13)
     ids = torch.randint(1000, 30000, (a.batch, a.len), generator=g)
@@ -96,7 +102,7 @@ def main():
             best = min(best, time.perf_counter() - t0)
     toks = a.batch * a.len * a.reps / best
     attn = "sdpa" if a.sdpa else "matmul+softmax"
-    print(f"pytorch {torch.__version__} ({attn}), {a.threads} threads, batch {a.batch}x{a.len}: {toks:.0f} tokens/s")
+    print(f"pytorch {torch.__version__} {a.dtype} ({attn}), {a.threads} threads, batch {a.batch}x{a.len}: {toks:.0f} tokens/s")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use unspin_engine::ModelChoice;
+use unspin_neural::kernels::KernelChoice;
 
 /// unspin shows how a news or opinion article tries to persuade: propaganda techniques
 /// span by span, with exact character offsets, confidences and explanations.
@@ -13,6 +14,16 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// The neural encoder's arithmetic: `auto` (the fastest this CPU runs), `fp32` (the
+    /// reference), `bf16` (the fastest bf16 path), `bf16-avx512` or `bf16-amx`.
+    #[arg(
+        long,
+        global = true,
+        env = "UNSPIN_KERNELS",
+        value_name = "PATH",
+        default_value = "auto"
+    )]
+    pub kernels: KernelChoice,
 }
 
 /// The subcommands.

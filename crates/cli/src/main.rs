@@ -13,6 +13,7 @@ use clap::Parser;
 use flags::{Cli, Command, EvalCommand, ModelCommand, TrainCommand};
 
 fn run(cli: Cli) -> anyhow::Result<bool> {
+    unspin_neural::kernels::set_kernels(cli.kernels)?;
     match cli.command {
         Command::Analyze(a) => cmd::analyze::run(&a),
         Command::Classify(a) => cmd::classify::run(&a),

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use candle_core::{DType, Device, Tensor, Var, D};
 
@@ -177,6 +178,30 @@ pub struct Layer {
     out_ln: LayerNorm,
 }
 
+impl Layer {
+    /// The layer's tensors in the order [`kernels::LayerWeights::new`] takes them.
+    fn weights(&self) -> kernels::LayerWeights<'_> {
+        kernels::LayerWeights::new([
+            &self.q.w,
+            &self.q.b,
+            &self.k.w,
+            &self.k.b,
+            &self.v.w,
+            &self.v.b,
+            &self.attn_out.w,
+            &self.attn_out.b,
+            &self.up.w,
+            &self.up.b,
+            &self.down.w,
+            &self.down.b,
+            &self.attn_ln.g,
+            &self.attn_ln.b,
+            &self.out_ln.g,
+            &self.out_ln.b,
+        ])
+    }
+}
+
 /// The encoder.
 #[derive(Clone, Debug)]
 pub struct Bert {
@@ -189,6 +214,21 @@ pub struct Bert {
     layers: Vec<Layer>,
     /// Inference only: the layers run in [`kernels`], batches split over threads.
     inference: bool,
+    /// The layers packed for the bf16 kernels, made on first use and shared by clones.
+    packed: PackedCache,
+}
+
+/// The layers packed for the bf16 kernels, once.
+#[derive(Clone, Default)]
+struct PackedCache(Arc<OnceLock<Vec<kernels::reduced::PackedLayer>>>);
+
+impl std::fmt::Debug for PackedCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.get() {
+            Some(p) => write!(f, "{} layers packed for bf16", p.len()),
+            None => f.write_str("not packed"),
+        }
+    }
 }
 
 /// Reads the tensors of a safetensors file as f32, under their names without a `bert.`
@@ -287,7 +327,8 @@ impl Bert {
             });
         }
         let inference = trainable == 0;
-        let bert = Bert { config, word, position, token_type, emb_ln, layers, inference };
+        let packed = PackedCache::default();
+        let bert = Bert { config, word, position, token_type, emb_ln, layers, inference, packed };
         Ok((bert, p.vars))
     }
 
@@ -330,8 +371,20 @@ impl Bert {
     }
 
     /// The last hidden states of `ids` under `mask`, both `(batch, len)`. An encoder
-    /// loaded for inference splits the batch over the threads of the current rayon pool.
+    /// loaded for inference splits the batch over the threads of the current rayon pool
+    /// and runs the kernels of [`kernels::active`].
     pub fn forward(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor, Error> {
+        let path = if self.inference { kernels::active()? } else { kernels::KernelPath::Fp32 };
+        self.forward_on(ids, mask, path)
+    }
+
+    /// [`Bert::forward`] with the inference kernels of `path` (a path this CPU runs).
+    pub fn forward_on(
+        &self,
+        ids: &Tensor,
+        mask: &Tensor,
+        path: kernels::KernelPath,
+    ) -> Result<Tensor, Error> {
         let b = ids.dim(0)?;
         let threads = rayon::current_num_threads();
         if self.inference && threads > 1 && b > 1 {
@@ -344,58 +397,58 @@ impl Bert {
                 .into_par_iter()
                 .map(|start| {
                     let n = size.min(b - start);
-                    self.forward_one(&ids.narrow(0, start, n)?, &mask.narrow(0, start, n)?, false)
+                    let (ids, mask) = (ids.narrow(0, start, n)?, mask.narrow(0, start, n)?);
+                    self.forward_one(&ids, &mask, false, path)
                 })
                 .collect::<Result<_, Error>>()?;
             return Ok(Tensor::cat(&outs, 0)?);
         }
-        self.forward_one(ids, mask, threads > 1)
+        self.forward_one(ids, mask, threads > 1, path)
     }
 
-    fn forward_one(&self, ids: &Tensor, mask: &Tensor, threaded: bool) -> Result<Tensor, Error> {
+    fn forward_one(
+        &self,
+        ids: &Tensor,
+        mask: &Tensor,
+        threaded: bool,
+        path: kernels::KernelPath,
+    ) -> Result<Tensor, Error> {
         let x = self.embed(ids)?;
         if !self.inference {
             return self.run_layers(&x, &Self::mask_bias(mask)?, 0..self.layers.len());
         }
-        self.kernel_layers(&x, mask, 0..self.layers.len(), threaded)
+        self.kernel_layers(&x, mask, 0..self.layers.len(), threaded, path)
+    }
+
+    /// The layers packed for the bf16 kernels (packed on first use).
+    fn packed(&self) -> Result<&[kernels::reduced::PackedLayer], Error> {
+        if let Some(p) = self.packed.0.get() {
+            return Ok(p);
+        }
+        let (h, heads) = (self.config.hidden, self.config.heads);
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| kernels::reduced::PackedLayer::new(&l.weights(), h, heads))
+            .collect::<Result<Vec<_>, Error>>()?;
+        let _ = self.packed.0.set(layers);
+        Ok(self.packed.0.get().expect("set just above"))
     }
 
     /// Runs layers `range` on hidden states `x` `(batch, len, hidden)` under `mask`
-    /// `(batch, len)` with the inference [`kernels`] (no gradients); `threaded` lets each
-    /// matrix product use the rayon pool.
+    /// `(batch, len)` with the inference [`kernels`] of `path` (no gradients); `threaded`
+    /// lets each matrix product use the rayon pool.
     fn kernel_layers(
         &self,
         x: &Tensor,
         mask: &Tensor,
         range: Range<usize>,
         threaded: bool,
+        path: kernels::KernelPath,
     ) -> Result<Tensor, Error> {
         let (batch, len, hidden) = x.dims3()?;
         let mut buf = x.flatten_all()?.to_vec1::<f32>()?;
         let keep = mask.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?;
-        let weights: Vec<kernels::LayerWeights> = self.layers[range]
-            .iter()
-            .map(|l| {
-                kernels::LayerWeights::new([
-                    &l.q.w,
-                    &l.q.b,
-                    &l.k.w,
-                    &l.k.b,
-                    &l.v.w,
-                    &l.v.b,
-                    &l.attn_out.w,
-                    &l.attn_out.b,
-                    &l.up.w,
-                    &l.up.b,
-                    &l.down.w,
-                    &l.down.b,
-                    &l.attn_ln.g,
-                    &l.attn_ln.b,
-                    &l.out_ln.g,
-                    &l.out_ln.b,
-                ])
-            })
-            .collect();
         let shape = kernels::Shape {
             batch,
             len,
@@ -403,7 +456,14 @@ impl Bert {
             heads: self.config.heads,
             eps: self.config.eps as f32,
         };
-        kernels::run_layers(&mut buf, &keep, shape, &weights, threaded)?;
+        if path == kernels::KernelPath::Fp32 {
+            let weights: Vec<kernels::LayerWeights> =
+                self.layers[range].iter().map(Layer::weights).collect();
+            kernels::run_layers(&mut buf, &keep, shape, &weights, threaded)?;
+        } else {
+            let packed: Vec<_> = self.packed()?[range].iter().collect();
+            kernels::reduced::run_layers(path, &mut buf, &keep, shape, &packed, threaded)?;
+        }
         Ok(Tensor::from_vec(buf, (batch, len, hidden), &Device::Cpu)?)
     }
 
@@ -445,7 +505,10 @@ impl Bert {
             .map(|chunk| {
                 let batch: Vec<&[u32]> = chunk.iter().map(|&i| rows[i]).collect();
                 let (ids, mask) = batch_ids(&batch)?;
-                let h = self.kernel_layers(&self.embed(&ids)?, &mask, 0..upto, false)?;
+                // Training's frozen layers run in f32 on every CPU, so that a model trains
+                // the same everywhere.
+                let fp32 = kernels::KernelPath::Fp32;
+                let h = self.kernel_layers(&self.embed(&ids)?, &mask, 0..upto, false, fp32)?;
                 chunk
                     .iter()
                     .enumerate()
@@ -462,19 +525,25 @@ impl Bert {
         Ok(out.into_iter().map(|t| t.expect("every row encoded")).collect())
     }
 
-    /// Word pieces per second through every layer, for `reps` fixed-shape batches of
-    /// `batch` rows of `len` seeded random ids (best of three timings, after a warm-up).
-    pub fn throughput(&self, batch: usize, len: usize, reps: usize) -> Result<f64, Error> {
+    /// Word pieces per second through every layer on kernel `path`, for `reps`
+    /// fixed-shape batches of `batch` rows of `len` seeded random ids (best of three
+    /// timings, after a warm-up).
+    pub fn throughput(
+        &self,
+        (batch, len): (usize, usize),
+        reps: usize,
+        path: kernels::KernelPath,
+    ) -> Result<f64, Error> {
         let mut rng = fastrand::Rng::with_seed(13);
         let ids: Vec<u32> = (0..batch * len).map(|_| rng.u32(1000..30000)).collect();
         let ids = Tensor::from_vec(ids, (batch, len), &Device::Cpu)?;
         let mask = ids.ones_like()?;
-        self.forward(&ids, &mask)?;
+        self.forward_on(&ids, &mask, path)?;
         let mut best = std::time::Duration::MAX;
         for _ in 0..3 {
             let start = std::time::Instant::now();
             for _ in 0..reps {
-                std::hint::black_box(self.forward(&ids, &mask)?);
+                std::hint::black_box(self.forward_on(&ids, &mask, path)?);
             }
             best = best.min(start.elapsed());
         }
@@ -568,10 +637,11 @@ mod tests {
         let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
         // Rows split between two threads; all rows on one thread; a single row whose
         // products use both threads.
-        let split = two.install(|| bert.forward(&ids, &mask)).unwrap();
-        let single = one.install(|| bert.forward(&ids, &mask)).unwrap();
+        let fp32 = kernels::KernelPath::Fp32;
+        let split = two.install(|| bert.forward_on(&ids, &mask, fp32)).unwrap();
+        let single = one.install(|| bert.forward_on(&ids, &mask, fp32)).unwrap();
         let row = |t: &Tensor| t.narrow(0, 1, 1).unwrap();
-        let threaded = two.install(|| bert.forward(&row(&ids), &row(&mask))).unwrap();
+        let threaded = two.install(|| bert.forward_on(&row(&ids), &row(&mask), fp32)).unwrap();
         bert.set_inference(false);
         let plain = bert.forward(&ids, &mask).unwrap();
         for (name, fast) in [("split", &split), ("one thread", &single)] {
@@ -580,7 +650,49 @@ mod tests {
         }
         let diff = masked_gap(&threaded, &row(&plain), &row(&mask));
         assert!(diff < 1e-4, "threaded products: max difference {diff}");
+        // The bf16 paths this CPU runs, on the real encoder: every real word piece's
+        // hidden state within MINILM_BF16_GAP of f32 and pointing the same way.
+        bert.set_inference(true);
+        for path in kernels::KernelPath::ALL[1..].iter().copied() {
+            if !path.supported() {
+                eprintln!("skipping {path}: this CPU lacks {}", path.missing().join(", "));
+                continue;
+            }
+            let got = two.install(|| bert.forward_on(&ids, &mask, path)).unwrap();
+            let diff = masked_gap(&got, &plain, &mask);
+            let cos = min_cosine(&got, &plain, &mask);
+            eprintln!("{path}: max difference {diff}, lowest cosine {cos}");
+            assert!(diff < MINILM_BF16_GAP && cos > 0.9995, "{path}: {diff}, cosine {cos}");
+        }
     }
+
+    /// The largest difference bf16 kernels may make to MiniLM's hidden states (whose
+    /// values reach ±10; bf16 keeps 8 significant bits).
+    const MINILM_BF16_GAP: f32 = 0.1;
+
+    /// The lowest cosine similarity between the hidden states of `a` and `b` at the real
+    /// word pieces of `mask`.
+    fn min_cosine(a: &Tensor, b: &Tensor, mask: &Tensor) -> f32 {
+        let (a, b) = (a.to_vec3::<f32>().unwrap(), b.to_vec3::<f32>().unwrap());
+        let mask = mask.to_vec2::<u32>().unwrap();
+        let mut low = 1f32;
+        for (r, row) in mask.iter().enumerate() {
+            for (j, &m) in row.iter().enumerate() {
+                if m == 0 {
+                    continue;
+                }
+                let (x, y) = (&a[r][j], &b[r][j]);
+                let dot: f32 = x.iter().zip(y).map(|(p, q)| p * q).sum();
+                let norm = |v: &[f32]| v.iter().map(|p| p * p).sum::<f32>().sqrt();
+                low = low.min(dot / (norm(x) * norm(y)));
+            }
+        }
+        low
+    }
+
+    /// The largest difference the bf16 kernels may make to a random model's unit-scale
+    /// hidden states (the operands keep 8 of f32's 24 mantissa bits).
+    const BF16_GAP: f32 = 0.1;
 
     /// A random BERT of the given shape (Hugging Face tensor names).
     fn random_bert(hidden: usize, heads: usize, layers: usize, ff: usize, seed: u64) -> Bert {
@@ -647,11 +759,23 @@ mod tests {
             let ids = Tensor::from_vec(ids, (lens.len(), width), &Device::Cpu).unwrap();
             let mask = Tensor::from_vec(mask, (lens.len(), width), &Device::Cpu).unwrap();
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            let fast = pool.install(|| bert.forward(&ids, &mask)).unwrap();
+            let fp32 = kernels::KernelPath::Fp32;
+            let fast = pool.install(|| bert.forward_on(&ids, &mask, fp32)).unwrap();
+            let reduced: Vec<_> = kernels::KernelPath::ALL[1..]
+                .iter()
+                .filter(|p| p.supported())
+                .map(|&p| (p, pool.install(|| bert.forward_on(&ids, &mask, p)).unwrap()))
+                .collect();
             bert.set_inference(false);
             let plain = bert.forward(&ids, &mask).unwrap();
             let diff = masked_gap(&fast, &plain, &mask);
             proptest::prop_assert!(diff < 1e-4, "max difference {diff}");
+            // bf16 operands (8 bits of mantissa) through every layer: within BF16_GAP of
+            // f32 on these unit-scale hidden states.
+            for (path, got) in reduced {
+                let diff = masked_gap(&got, &plain, &mask);
+                proptest::prop_assert!(diff < BF16_GAP, "{path}: max difference {diff}");
+            }
         }
     }
 

@@ -63,6 +63,9 @@ pub enum Error {
     /// A model file is malformed or does not fit.
     #[error("model file: {0}")]
     Format(String),
+    /// The kernel path asked for is not one, or does not run on this CPU.
+    #[error("{0}")]
+    Kernels(String),
     /// The fast models failed.
     #[error(transparent)]
     Model(#[from] unspin_model::Error),

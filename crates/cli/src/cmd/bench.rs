@@ -131,23 +131,31 @@ pub fn run(args: &BenchArgs) -> Result<String> {
 
 /// The encoder alone: word pieces per second through all layers, for fixed-shape batches of
 /// random ids (the shape `bench/torch_minilm.py` times in PyTorch), on 1 and on `threads`
-/// threads.
+/// threads, for every kernel path this CPU runs, side by side.
 fn encoder_throughput(args: &BenchArgs, threads: usize) -> Result<String> {
     use unspin_neural::bert::Bert;
+    use unspin_neural::kernels::{active, KernelPath};
     let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)?;
     let (bert, _) = Bert::load(&dir, 0)?;
     let (b, t) = (args.encoder_batch.max(1), args.encoder_len.clamp(2, 512));
-    let mut out = String::new();
-    for n in [1, threads] {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build()?;
-        let rate = pool.install(|| bert.throughput(b, t, 10))?;
-        out += &format!(
-            "encoder forward, batch {b}x{t}, {n} thread{}: {:.0} word pieces/s\n",
-            if n == 1 { "" } else { "s" },
-            rate
-        );
-        if n == threads {
-            break;
+    let mut out = format!("encoder kernels: {} (chosen for the analysis above)\n", active()?);
+    for path in KernelPath::ALL {
+        let missing = path.missing();
+        if !missing.is_empty() {
+            out += &format!("encoder {path}: not run, this CPU lacks {}\n", missing.join(", "));
+            continue;
+        }
+        for n in [1, threads] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build()?;
+            let rate = pool.install(|| bert.throughput((b, t), 10, path))?;
+            out += &format!(
+                "encoder forward {path}, batch {b}x{t}, {n} thread{}: {:.0} word pieces/s\n",
+                if n == 1 { "" } else { "s" },
+                rate
+            );
+            if n == threads {
+                break;
+            }
         }
     }
     Ok(out)

@@ -6,6 +6,18 @@
 //!
 //! It computes what [`crate::bert::Bert`]'s differentiable path computes (tested there to
 //! 1e-4) and has no backward pass: inference only.
+//!
+//! That f32 pass is the reference. [`path`] chooses at run time between it and the bf16
+//! passes ([`reduced`]: bf16 operands, f32 accumulation, on AMX tiles in [`amx`] or AVX-512
+//! BF16 dot products in [`bf16`]), from the CPU's features or `--kernels` /
+//! `UNSPIN_KERNELS`.
+
+mod amx;
+mod bf16;
+pub mod path;
+pub(crate) mod reduced;
+
+pub use path::{active, set_kernels, KernelChoice, KernelPath};
 
 use candle_core::{CpuStorage, Storage, Tensor};
 use gemm::Parallelism;
@@ -264,6 +276,15 @@ impl<'a> LayerWeights<'a> {
     /// each), then the attention and output layer norms (scale, shift each).
     pub(crate) fn new(t: [&'a Tensor; 16]) -> LayerWeights<'a> {
         LayerWeights { t }
+    }
+
+    /// The 16 tensors' values, copied (for packing them once).
+    pub(crate) fn copy(&self) -> Result<[Vec<f32>; 16], Error> {
+        let mut out: [Vec<f32>; 16] = Default::default();
+        for (o, t) in out.iter_mut().zip(self.t) {
+            *o = t.flatten_all()?.to_vec1::<f32>()?;
+        }
+        Ok(out)
     }
 }
 

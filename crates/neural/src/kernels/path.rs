@@ -1,0 +1,233 @@
+//! Which arithmetic the encoder's inference pass runs in, chosen at run time from the
+//! CPU's features: f32 everywhere (the reference), or bf16 weights and activations with
+//! f32 accumulation through AVX-512 BF16 (`vdpbf16ps`) or AMX tiles (`tdpbf16ps`).
+//! Softmax, layer norm and GELU stay in f32 on every path.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::OnceLock;
+
+use crate::Error;
+
+/// One implementation of the encoder's matrix products.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum KernelPath {
+    /// f32 weights and activations (the `gemm` crate): every CPU, the reference.
+    Fp32,
+    /// bf16 weights and activations, f32 accumulation, AVX-512 BF16 dot products.
+    Bf16Avx512,
+    /// bf16 weights and activations, f32 accumulation, AMX tiles.
+    Bf16Amx,
+}
+
+impl KernelPath {
+    /// Every path, the reference first.
+    pub const ALL: [KernelPath; 3] =
+        [KernelPath::Fp32, KernelPath::Bf16Avx512, KernelPath::Bf16Amx];
+
+    /// Its name, as `--kernels` and `UNSPIN_KERNELS` take it.
+    pub fn name(self) -> &'static str {
+        match self {
+            KernelPath::Fp32 => "fp32",
+            KernelPath::Bf16Avx512 => "bf16-avx512",
+            KernelPath::Bf16Amx => "bf16-amx",
+        }
+    }
+
+    /// The CPU features it needs that this CPU lacks (empty: it runs here).
+    pub fn missing(self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self == KernelPath::Fp32 {
+            return out;
+        }
+        let cpu = cpu();
+        for (have, name) in [(cpu.avx512, "avx512f+avx512bw"), (cpu.avx512_bf16, "avx512_bf16")] {
+            if !have {
+                out.push(name);
+            }
+        }
+        if self == KernelPath::Bf16Amx {
+            if !cpu.amx_bf16 {
+                out.push("amx_bf16+amx_tile");
+            } else if !cpu.amx_permitted {
+                out.push("AMX tile data (the kernel refused ARCH_REQ_XCOMP_PERM)");
+            }
+        }
+        out
+    }
+
+    /// Whether it runs on this CPU.
+    pub fn supported(self) -> bool {
+        self.missing().is_empty()
+    }
+
+    /// The fastest path this CPU runs: AMX, else AVX-512 BF16, else f32.
+    pub fn best() -> KernelPath {
+        *KernelPath::ALL.iter().rev().find(|p| p.supported()).unwrap_or(&KernelPath::Fp32)
+    }
+
+    fn code(self) -> u8 {
+        match self {
+            KernelPath::Fp32 => 1,
+            KernelPath::Bf16Avx512 => 2,
+            KernelPath::Bf16Amx => 3,
+        }
+    }
+
+    fn from_code(c: u8) -> Option<KernelPath> {
+        KernelPath::ALL.into_iter().find(|p| p.code() == c)
+    }
+}
+
+impl fmt::Display for KernelPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a user asks for: one path, the best bf16 path, or the best path (`auto`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum KernelChoice {
+    /// The fastest path this CPU runs.
+    #[default]
+    Auto,
+    /// The fastest bf16 path this CPU runs.
+    Bf16,
+    /// Exactly this path.
+    Exact(KernelPath),
+}
+
+impl FromStr for KernelChoice {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<KernelChoice, Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(KernelChoice::Auto),
+            "bf16" => Ok(KernelChoice::Bf16),
+            other => KernelPath::ALL
+                .into_iter()
+                .find(|p| p.name() == other)
+                .map(KernelChoice::Exact)
+                .ok_or_else(|| {
+                    Error::Kernels(format!(
+                        "unknown kernel path {s:?} (auto, fp32, bf16, bf16-avx512, bf16-amx)"
+                    ))
+                }),
+        }
+    }
+}
+
+impl KernelChoice {
+    /// The path this choice means on this CPU; an error naming the missing features when
+    /// the CPU cannot run it.
+    pub fn resolve(self) -> Result<KernelPath, Error> {
+        let path = match self {
+            KernelChoice::Auto => return Ok(KernelPath::best()),
+            KernelChoice::Bf16 => [KernelPath::Bf16Amx, KernelPath::Bf16Avx512]
+                .into_iter()
+                .find(|p| p.supported())
+                .ok_or_else(|| {
+                    Error::Kernels(format!(
+                        "bf16 kernels need {} on this CPU",
+                        KernelPath::Bf16Avx512.missing().join(", ")
+                    ))
+                })?,
+            KernelChoice::Exact(p) => p,
+        };
+        let missing = path.missing();
+        if missing.is_empty() {
+            Ok(path)
+        } else {
+            Err(Error::Kernels(format!("{path} kernels need {} on this CPU", missing.join(", "))))
+        }
+    }
+}
+
+/// The path chosen for this process (0: not chosen yet).
+static ACTIVE: AtomicU8 = AtomicU8::new(0);
+
+/// Chooses the path every encoder of this process runs its inference pass on.
+pub fn set_kernels(choice: KernelChoice) -> Result<KernelPath, Error> {
+    let path = choice.resolve()?;
+    ACTIVE.store(path.code(), Ordering::Relaxed);
+    Ok(path)
+}
+
+/// The path inference runs on: the one [`set_kernels`] chose, else `UNSPIN_KERNELS`
+/// (default `auto`), read once.
+pub fn active() -> Result<KernelPath, Error> {
+    if let Some(p) = KernelPath::from_code(ACTIVE.load(Ordering::Relaxed)) {
+        return Ok(p);
+    }
+    let choice = match std::env::var("UNSPIN_KERNELS") {
+        Ok(v) if !v.trim().is_empty() => {
+            v.parse::<KernelChoice>().map_err(|e| Error::Kernels(format!("UNSPIN_KERNELS: {e}")))?
+        }
+        _ => KernelChoice::Auto,
+    };
+    set_kernels(choice)
+}
+
+/// The CPU features the paths look at, read once.
+#[derive(Clone, Copy, Debug, Default)]
+struct Cpu {
+    avx512: bool,
+    avx512_bf16: bool,
+    amx_bf16: bool,
+    amx_permitted: bool,
+}
+
+fn cpu() -> Cpu {
+    static CPU: OnceLock<Cpu> = OnceLock::new();
+    *CPU.get_or_init(detect)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn detect() -> Cpu {
+    use std::arch::is_x86_feature_detected as has;
+    let avx512 = has!("avx512f") && has!("avx512bw");
+    let avx512_bf16 = has!("avx512bf16");
+    // CPUID leaf 7, sub-leaf 0, EDX: bit 22 AMX-BF16, bit 24 AMX-TILE.
+    // CPUID is available on every x86-64 CPU; leaf 7 reads zeros where absent.
+    let edx = std::arch::x86_64::__cpuid_count(7, 0).edx;
+    let amx_bf16 = edx & (1 << 22) != 0 && edx & (1 << 24) != 0;
+    let amx_permitted = amx_bf16 && super::amx::request_permission();
+    Cpu { avx512, avx512_bf16, amx_bf16, amx_permitted }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn detect() -> Cpu {
+    Cpu::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back() {
+        for p in KernelPath::ALL {
+            assert_eq!(p.name().parse::<KernelChoice>().unwrap(), KernelChoice::Exact(p));
+        }
+        assert_eq!("AUTO".parse::<KernelChoice>().unwrap(), KernelChoice::Auto);
+        assert_eq!("bf16".parse::<KernelChoice>().unwrap(), KernelChoice::Bf16);
+        let e = "int4".parse::<KernelChoice>().unwrap_err().to_string();
+        assert!(e.contains("unknown kernel path") && e.contains("bf16-amx"), "{e}");
+    }
+
+    #[test]
+    fn fp32_runs_everywhere_and_unsupported_paths_say_what_is_missing() {
+        assert_eq!(KernelChoice::Exact(KernelPath::Fp32).resolve().unwrap(), KernelPath::Fp32);
+        assert!(KernelPath::best().supported());
+        for p in KernelPath::ALL {
+            match KernelChoice::Exact(p).resolve() {
+                Ok(got) => assert_eq!(got, p),
+                Err(e) => {
+                    assert!(!p.supported());
+                    assert!(e.to_string().contains("on this CPU"), "{e}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! The encoder's inference pass in bf16: weights packed once per encoder
+//! ([`PackedLayer`]), activations rounded to bf16 before each product, f32 accumulation,
+//! and softmax, layer norm and GELU in f32 — the same computation as the f32 pass in
+//! [`super::run_layers`], at bf16 precision for the products' operands.
+
+use super::bf16::{gemm, pad32, ARef, BfRows, Dst, Epilogue, PackedB};
+use super::path::KernelPath;
+use super::{add_rows, layer_norm, LayerWeights, Shape};
+use crate::Error;
+
+/// One layer's weights, packed for the bf16 products.
+#[derive(Clone, Debug)]
+pub(crate) struct PackedLayer {
+    /// Query (pre-scaled by 1/√head width), key and value side by side: `3h` outputs.
+    qkv: PackedB,
+    qkv_bias: Vec<f32>,
+    out: PackedB,
+    out_bias: Vec<f32>,
+    up: PackedB,
+    up_bias: Vec<f32>,
+    down: PackedB,
+    down_bias: Vec<f32>,
+    norms: [Vec<f32>; 4],
+}
+
+impl PackedLayer {
+    /// Packs a layer of hidden width `hidden` with `heads` attention heads.
+    pub(crate) fn new(l: &LayerWeights<'_>, hidden: usize, heads: usize) -> Result<Self, Error> {
+        let [qw, qb, kw, kb, vw, vb, ow, ob, uw, ub, dw, db, g1, b1, g2, b2] = l.copy()?;
+        let (h, ff) = (hidden, ub.len());
+        let sizes = [h * h, h, h * h, h, h * h, h, h * h, h, ff * h, ff, h * ff, h, h, h, h, h];
+        let all = [&qw, &qb, &kw, &kb, &vw, &vb, &ow, &ob, &uw, &ub, &dw, &db, &g1, &b1, &g2, &b2];
+        if all.iter().zip(sizes).any(|(w, n)| w.len() != n) || heads == 0 || h % heads != 0 {
+            return Err(Error::Format("encoder layer weights do not match its width".into()));
+        }
+        let scale = 1.0 / ((h / heads) as f32).sqrt();
+        let qkv: Vec<f32> = qw.iter().map(|w| w * scale).chain(kw).chain(vw).collect();
+        let qkv_bias: Vec<f32> = qb.iter().map(|b| b * scale).chain(kb).chain(vb).collect();
+        Ok(PackedLayer {
+            qkv: PackedB::weights(&qkv, 3 * h, h, 1.0),
+            qkv_bias,
+            out: PackedB::weights(&ow, h, h, 1.0),
+            out_bias: ob,
+            up: PackedB::weights(&uw, ff, h, 1.0),
+            up_bias: ub,
+            down: PackedB::weights(&dw, h, ff, 1.0),
+            down_bias: db,
+            norms: [g1, b1, g2, b2],
+        })
+    }
+}
+
+/// The buffers one pass reuses from layer to layer.
+#[derive(Default)]
+struct Scratch {
+    x: BfRows,
+    /// The query/key/value rows in bf16, with zeros past the end for the last rows'
+    /// padded reads.
+    qkv: Vec<u16>,
+    scores: Vec<f32>,
+    probs: BfRows,
+    keys: PackedB,
+    values: PackedB,
+    ctx: BfRows,
+    up: BfRows,
+}
+
+/// Runs `layers` over hidden states `x` in place on bf16 `path`, as
+/// [`super::run_layers`] does in f32 (same arguments).
+pub(crate) fn run_layers(
+    path: KernelPath,
+    x: &mut [f32],
+    keep: &[f32],
+    s: Shape,
+    layers: &[&PackedLayer],
+    threaded: bool,
+) -> Result<(), Error> {
+    let (b, t, h) = (s.batch, s.len, s.hidden);
+    let rows = b * t;
+    assert_eq!(x.len(), rows * h, "hidden states do not match the shape");
+    assert_eq!(keep.len(), rows, "mask does not match the shape");
+    let mut sc = Scratch {
+        qkv: vec![0u16; (pad32(rows) + 32) * 3 * h + pad32(h / s.heads)],
+        scores: vec![0f32; t * t],
+        ..Scratch::default()
+    };
+    for l in layers {
+        if l.qkv.cols() != 3 * h {
+            return Err(Error::Format("encoder layer weights do not match its width".into()));
+        }
+        let ff = l.up.cols();
+        let [g1, b1, g2, b2] = &l.norms;
+        sc.x.load(x, rows, h, h);
+        let epi = Epilogue { bias: Some(&l.qkv_bias), ..Epilogue::default() };
+        gemm(path, Dst::Bf16(&mut sc.qkv), 3 * h, sc.x.view(), &l.qkv, epi, threaded);
+        let ctx_rs = sc.ctx.prepare(rows, h);
+        for bi in 0..b {
+            attention(path, &mut sc, s, bi, &keep[bi * t..(bi + 1) * t], ctx_rs);
+        }
+        // The bias joins the residual first, so the tiles start from both.
+        add_rows(x, &l.out_bias);
+        let epi = Epilogue { bias: None, accumulate: true, gelu: false };
+        gemm(path, Dst::F32(x), h, sc.ctx.view(), &l.out, epi, threaded);
+        layer_norm(x, g1, b1, s.eps);
+        sc.x.load(x, rows, h, h);
+        let up_rs = sc.up.prepare(rows, ff);
+        let epi = Epilogue { bias: Some(&l.up_bias), accumulate: false, gelu: true };
+        gemm(path, Dst::Bf16(sc.up.rows_mut()), up_rs, sc.x.view(), &l.up, epi, threaded);
+        add_rows(x, &l.down_bias);
+        let epi = Epilogue { bias: None, accumulate: true, gelu: false };
+        gemm(path, Dst::F32(x), h, sc.up.view(), &l.down, epi, threaded);
+        layer_norm(x, g2, b2, s.eps);
+    }
+    Ok(())
+}
+
+/// Self-attention of batch row `bi`, every head, into `sc.ctx` (row stride `ctx_rs`):
+/// scores from the bf16 queries and keys, softmax in f32, the probabilities rounded to
+/// bf16 times the values.
+fn attention(path: KernelPath, sc: &mut Scratch, s: Shape, bi: usize, keep: &[f32], ctx_rs: usize) {
+    let (t, h) = (s.len, s.hidden);
+    let hd = h / s.heads;
+    let base = bi * t * 3 * h;
+    for head in 0..s.heads {
+        let q = &sc.qkv[base + head * hd..];
+        sc.keys.load_rows(&sc.qkv[base + h + head * hd..], (t, hd), 3 * h);
+        // Queries read past the head's columns (into the next ones, or the next row)
+        // meet the keys' zero padding: they add 0.
+        let qv = ARef { data: q, stride: 3 * h, rows: t };
+        gemm(path, Dst::F32(&mut sc.scores), t, qv, &sc.keys, Epilogue::default(), false);
+        sc.probs.load_softmax(&mut sc.scores, keep, t);
+        sc.values.load_cols(&sc.qkv[base + 2 * h + head * hd..], (hd, t), 3 * h);
+        let out = Dst::Bf16(&mut sc.ctx.rows_mut()[bi * t * ctx_rs + head * hd..]);
+        gemm(path, out, ctx_rs, sc.probs.view(), &sc.values, Epilogue::default(), false);
+    }
+}
