@@ -27,6 +27,14 @@ pub use crate::numbers::Kind as NumberKind;
 )))]
 pub struct ReportSchemas;
 
+/// Serialises an f32 as the f64 nearest its shortest decimal: JSON shows the same digits
+/// as for the f32 itself, and formats that carry binary floats (pickle, Arrow) give the
+/// value JSON readers see (0.73, not 0.7300000190734863).
+fn shortest_f32<S: serde::Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+    let wide = if v.is_finite() { v.to_string().parse().unwrap_or(*v as f64) } else { *v as f64 };
+    s.serialize_f64(wide)
+}
+
 /// The analysis of one article.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -125,6 +133,7 @@ pub struct TechniqueSpan {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "Loaded_Language"))]
     pub technique: Technique,
     /// Probability that the span is propaganda and uses this technique, in [0, 1].
+    #[serde(serialize_with = "shortest_f32")]
     pub confidence: f32,
     /// The technique and the cue that fired, in neutral words.
     pub explanation: String,
@@ -142,6 +151,7 @@ pub struct Claim {
     /// The sentence.
     pub text: String,
     /// Check-worthiness score in [0, 1].
+    #[serde(serialize_with = "shortest_f32")]
     pub score: f32,
 }
 

@@ -71,7 +71,9 @@ def test_batch_errors_are_rows_when_asked_and_raise_otherwise():
     with pytest.raises(ValueError, match="e: input is empty"):
         a.analyze_batch(["", "fine text."], ["e", "f"])
     with pytest.raises(ValueError, match="ids for"):
-        a._inner.analyze_batch_json(["a"], ["1", "2"])
+        a._inner.start_batch(["a"], ["1", "2"])
+    with pytest.raises(ValueError, match="ids for"):
+        a._inner.analyze_batch_jsonl(["a"], ["1", "2"])
 
 
 def test_model_errors_are_model_error(tmp_path):

@@ -8,9 +8,9 @@
 //! 1e-4) and has no backward pass: inference only.
 //!
 //! That f32 pass is the reference. [`path`] chooses at run time between it and the bf16
-//! passes ([`reduced`]: bf16 operands, f32 accumulation, on AMX tiles in [`amx`] or AVX-512
-//! BF16 dot products in [`bf16`]), from the CPU's features or `--kernels` /
-//! `UNSPIN_KERNELS`.
+//! passes (module `reduced`: bf16 operands, f32 accumulation, on AMX tiles in module `amx`
+//! or AVX-512 BF16 dot products in module `bf16`), from the CPU's features or
+//! `--kernels` / `UNSPIN_KERNELS`.
 
 mod amx;
 mod bf16;

@@ -13,7 +13,9 @@ s["text"]`` for every span.
 """
 from __future__ import annotations
 
+import gc
 import json
+import pickle
 import threading
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
@@ -34,6 +36,10 @@ __all__ = [
 SECTIONS = ("techniques", "claims", "quotes", "sources", "numbers", "checks")
 
 _OK, _BAD_INPUT, _MODEL_FAILED = 0, 1, 2
+
+#: Documents the pool analyses before handing them to Python, which turns them into
+#: dicts while the pool goes on with the next ones.
+_CHUNK = 256
 
 
 class Analyzer:
@@ -94,18 +100,33 @@ class Analyzer:
             if not isinstance(t, str):
                 raise TypeError(f"text {i} must be str, not {type(t).__name__}")
         id_list = None if ids is None else [str(i) for i in ids]
-        results = self._inner.analyze_batch_json(texts, id_list)
+        run = self._inner.start_batch(texts, id_list, _CHUNK)
         out: List[Dict[str, Any]] = []
-        for i, (code, payload) in enumerate(results):
-            if code == _OK:
-                out.append(json.loads(payload))
-                continue
-            if errors == "raise":
-                raise (ValueError if code == _BAD_INPUT else ModelError)(payload)
-            doc_id = id_list[i] if id_list is not None else str(i)
-            kind = "input" if code == _BAD_INPUT else "model"
-            out.append({"id": doc_id, "error": payload, "error_type": kind})
-        return out
+        loads = pickle.loads
+        # The reports are many small dicts, none of them garbage: the cyclic collector
+        # would walk every one of them again and again as the list grows.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while True:
+                chunk = run.next_chunk()
+                if chunk is None:
+                    return out
+                for code, payload in chunk:
+                    if code == _OK:
+                        # Pickles the compiled module made from the report, never
+                        # anything read from outside.
+                        out.append(loads(payload))
+                        continue
+                    if errors == "raise":
+                        raise (ValueError if code == _BAD_INPUT else ModelError)(payload)
+                    i = len(out)
+                    doc_id = id_list[i] if id_list is not None else str(i)
+                    kind = "input" if code == _BAD_INPUT else "model"
+                    out.append({"id": doc_id, "error": payload, "error_type": kind})
+        finally:
+            if collecting:
+                gc.enable()
 
 
 _cache: Dict[tuple, Analyzer] = {}

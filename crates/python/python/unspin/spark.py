@@ -100,20 +100,25 @@ def _reports(analyzer: Analyzer, ids: list, texts: list, why: list, report_arrow
     if not texts:
         return pa.array([], report_arrow), pa.array([], pa.string())
     ok = [i for i, t in enumerate(texts) if isinstance(t, str)]
-    lines = ["{}"] * len(texts)
     errors: list = list(why)
-    done = analyzer._inner.analyze_batch_json(
+    for i in ok:
+        errors[i] = None
+    lines, failed = analyzer._inner.analyze_batch_jsonl(
         [texts[i] for i in ok], [ids[i] if ids[i] is not None else str(i) for i in ok]
     )
-    for i, (code, payload) in zip(ok, done):
-        if code == 0:
-            lines[i], errors[i] = payload, None
-        else:
-            errors[i] = payload
+    for position, _code, message in failed:
+        errors[ok[position]] = message
+    if len(ok) < len(texts):
+        # Rows with no text get an empty line each, in their place.
+        done = lines.split(b"\n")
+        rows = [b"{}"] * len(texts)
+        for position, i in enumerate(ok):
+            rows[i] = done[position]
+        lines = b"\n".join(rows) + b"\n"
     options = pa_json.ParseOptions(
         explicit_schema=pa.schema(list(report_arrow)), unexpected_field_behavior="ignore"
     )
-    table = pa_json.read_json(io.BytesIO("\n".join(lines).encode("utf-8")), parse_options=options)
+    table = pa_json.read_json(io.BytesIO(lines), parse_options=options)
     columns = [table.column(f.name).combine_chunks() for f in report_arrow]
     reports = pa.StructArray.from_arrays(columns, fields=list(report_arrow))
     analysed = pa.array([e is None for e in errors])
