@@ -411,6 +411,44 @@ pub enum TrainCommand {
     Claims(TrainClaims),
     /// The reporting-word lexicon of the quotation finder, learned from PolNeAR's cues.
     Cues(TrainCues),
+    /// The attribution tagger (source, cue, content) on PolNeAR.
+    Attribution(TrainAttribution),
+}
+
+/// `unspin train attribution`.
+#[derive(Args, Debug)]
+pub struct TrainAttribution {
+    /// The PolNeAR corpus (`DIR/SPLIT/text`, `DIR/SPLIT/attributions`).
+    #[arg(long, value_name = "DIR")]
+    pub polnear: PathBuf,
+    /// The split to learn from.
+    #[arg(long, default_value = "train")]
+    pub split: String,
+    /// Passes over the training sequences (25: where the content F1 of every fifth `train`
+    /// article, set aside, levelled off).
+    #[arg(long, default_value_t = 25)]
+    pub epochs: usize,
+    /// log2 of the number of hashed feature buckets.
+    #[arg(long, default_value_t = 18)]
+    pub bits: u32,
+    /// Seed of the order the sequences are visited in.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Set every K-th article of the split aside and score the tagger on it after each
+    /// epoch (for choosing settings; 0: train on all of them).
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    pub holdout: usize,
+    /// K-fold cross-validation over the split (K > 1): prints per-epoch figures, writes
+    /// nothing.
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    pub cv: usize,
+    /// With --holdout: after the last epoch, print each set-aside attribution whose
+    /// speaker is missing or wrong.
+    #[arg(long)]
+    pub verbose: bool,
+    /// Where to write the tagger (not written with --holdout unless given).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `unspin train cues`.

@@ -33,6 +33,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Claims(a) => cmd::claims::run(&a),
         Command::Train(TrainCommand::Claims(a)) => cmd::claims::train(&a).map(|_| true),
         Command::Train(TrainCommand::Cues(a)) => cmd::train::cues(&a).map(|_| true),
+        Command::Train(TrainCommand::Attribution(a)) => cmd::train::attribution(&a).map(|_| true),
         Command::Model(ModelCommand::Install { wheel }) => {
             use unspin_neural::install::{install, MINILM};
             let mut log = |m: String| eprintln!("{m}");

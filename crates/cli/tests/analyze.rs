@@ -125,7 +125,7 @@ fn report_json_round_trips_unchanged_through_the_typed_schema() {
         assert!(names("techniques", "technique").iter().all(|t| official().contains(&t.as_str())));
         assert!(names("quotes", "kind")
             .iter()
-            .all(|k| ["direct", "indirect", "scare"].contains(&k.as_str())));
+            .all(|k| ["direct", "indirect", "mixed", "scare"].contains(&k.as_str())));
         assert!(names("checks", "verdict").iter().any(|k| k == "consistent"));
         assert!(
             names("numbers", "kind").iter().any(|k| k == "percent"),

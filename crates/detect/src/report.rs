@@ -19,6 +19,7 @@ pub use crate::numbers::Kind as NumberKind;
     TechniqueSpan,
     Claim,
     Quote,
+    Part,
     SourceRef,
     Number,
     Check,
@@ -168,11 +169,30 @@ pub struct Quote {
     pub text: String,
     /// Who said it, if the article says.
     pub speaker: Option<String>,
-    /// `direct`, `indirect` or `scare`.
+    /// `direct`, `indirect`, `mixed` or `scare`.
     pub kind: QuoteKind,
     /// The speaker's title or role, where the article gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
+    /// The source as the article writes it ("a campaign spokesman", "she"), where found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Part>,
+    /// The reporting words ("said", "according to"), where found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cue: Option<Part>,
+}
+
+/// A part of an attribution: a span of the text.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Part {
+    /// Start (characters, inclusive).
+    pub start: usize,
+    /// End (characters, exclusive).
+    pub end: usize,
+    /// The words.
+    pub text: String,
 }
 
 /// A cited source.
@@ -249,6 +269,9 @@ pub enum QuoteKind {
     Direct,
     /// Reported speech without quotation marks ("she said that …").
     Indirect,
+    /// Reported speech with some of its words in quotation marks ("said the plan was
+    /// “a disaster”").
+    Mixed,
     /// A word or two in quotation marks with no speaker: distance, not speech.
     Scare,
 }
@@ -292,6 +315,7 @@ impl QuoteKind {
         match self {
             QuoteKind::Direct => "direct",
             QuoteKind::Indirect => "indirect",
+            QuoteKind::Mixed => "mixed",
             QuoteKind::Scare => "scare",
         }
     }

@@ -56,6 +56,10 @@ fn check(text: &str, a: &Analyzer) -> Result<Report, TestCaseError> {
     for q in &r.quotes {
         prop_assert!(q.start < q.end && q.end <= chars.len(), "{:?}", q);
         prop_assert_eq!(&chars[q.start..q.end].iter().collect::<String>(), &q.text);
+        for p in q.source.iter().chain(&q.cue) {
+            prop_assert!(p.start < p.end && p.end <= chars.len(), "{:?}", p);
+            prop_assert_eq!(&chars[p.start..p.end].iter().collect::<String>(), &p.text);
+        }
     }
     for s in &r.sources {
         prop_assert!(s.start < s.end && s.end <= chars.len(), "{:?}", s);
@@ -93,6 +97,11 @@ fn article_like() -> impl Strategy<Value = String> {
         Just("March 3, 2021".to_string()),
         Just("doubled".to_string()),
         Just("10–15".to_string()),
+        Just("said".to_string()),
+        Just("Jane Diaz, a spokeswoman,".to_string()),
+        Just("according to".to_string()),
+        Just("she added that".to_string()),
+        Just("who told reporters".to_string()),
         "[a-zA-Z]{1,10}",
         "\\PC{1,5}",
     ];

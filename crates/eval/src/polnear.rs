@@ -11,8 +11,9 @@
 //!   `direct`);
 //! - **speaker**: on matched attributions whose gold has a source, whether the predicted
 //!   speaker names it — they share a capitalised name word, or are equal ignoring case; a
-//!   pronoun source ("he", "she", "they") counts as the nearest named source before it
-//!   in the article;
+//!   pronoun source ("he", "she", "they", "his") counts as the nearest named source before
+//!   it in the article, and a relative pronoun ("Obama, who …") as the phrase right
+//!   before it (back to a punctuation mark, at most eight words);
 //! - **according to**: of the gold attributions whose cue is "according to …", how many
 //!   have a predicted cited source overlapping their source or cue.
 
@@ -193,6 +194,8 @@ pub struct Predicted {
     pub speaker: Option<String>,
     /// Whether it is a direct quotation.
     pub direct: bool,
+    /// The reporting words, if found.
+    pub cue: Option<Range<usize>>,
 }
 
 /// Precision, recall and F1 with their counts.
@@ -228,6 +231,8 @@ pub struct Scores {
     pub all: Prf,
     /// Content, direct quotations.
     pub direct: Prf,
+    /// Cues: distinct predicted cue spans against the gold cues, matched as contents are.
+    pub cue: Prf,
     /// Matched attributions with a gold source whose speaker is right.
     pub speakers_right: usize,
     /// Matched attributions with a gold source.
@@ -295,7 +300,13 @@ pub fn is_direct(text: &[char], a: &Attribution) -> bool {
     inside || before
 }
 
-const PRONOUNS: &[&str] = &["he", "she", "they", "i", "we", "it", "him", "her", "them", "you"];
+const PRONOUNS: &[&str] = &[
+    "he", "she", "they", "i", "we", "it", "him", "her", "them", "you", "his", "their", "its",
+    "our", "my", "your",
+];
+/// Relative pronouns: a source that is one of them ("Obama, who has complained …") refers
+/// to the phrase right before it.
+const RELATIVES: &[&str] = &["who", "which", "that", "whom", "whose"];
 const NOT_NAMES: &[&str] =
     &["the", "a", "an", "mr", "mrs", "ms", "dr", "sen", "rep", "gov", "president", "former"];
 
@@ -316,6 +327,21 @@ fn slice(text: &[char], parts: &[Range<usize>]) -> String {
     parts.join(" ")
 }
 
+/// The phrase a relative pronoun at character `at` refers to: the words before it, back
+/// to the previous punctuation mark or line break (at most eight words).
+fn antecedent(text: &[char], at: usize) -> Option<String> {
+    let before: String = text[..at.min(text.len())].iter().collect();
+    let before = before.trim_end().trim_end_matches(',').trim_end();
+    let start = before
+        .rfind(|c: char| {
+            matches!(c, '.' | ',' | ';' | ':' | '!' | '?' | '"' | '“' | '”' | '(' | ')' | '\n')
+        })
+        .map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8));
+    let words: Vec<&str> = before[start..].split_whitespace().collect();
+    let phrase = words[words.len().saturating_sub(8)..].join(" ");
+    (!phrase.is_empty()).then_some(phrase)
+}
+
 /// The gold speaker of each attribution: its source, or for a pronoun the nearest named
 /// source before it.
 pub fn resolved_sources(text: &[char], gold: &[Attribution]) -> Vec<Option<String>> {
@@ -327,7 +353,10 @@ pub fn resolved_sources(text: &[char], gold: &[Attribution]) -> Vec<Option<Strin
         if gold[i].source.is_empty() {
             continue;
         }
-        let s = slice(text, &gold[i].source);
+        let mut s = slice(text, &gold[i].source);
+        if RELATIVES.contains(&s.trim().to_lowercase().as_str()) {
+            s = antecedent(text, gold[i].source[0].start).unwrap_or(s);
+        }
         if PRONOUNS.contains(&s.trim().to_lowercase().as_str()) {
             out[i] = last_named.clone().or(Some(s));
         } else {
@@ -346,16 +375,37 @@ pub fn same_speaker(pred: &str, gold: &str) -> bool {
     pred.trim().eq_ignore_ascii_case(gold.trim()) || p.iter().any(|w| g.contains(w))
 }
 
+/// Matched cues, predicted (distinct) and gold, of one article.
+fn cue_counts(gold: &[&Attribution], preds: &[&Predicted]) -> (usize, usize, usize) {
+    let gold_cues: Vec<Attribution> = gold
+        .iter()
+        .filter(|g| !g.cue.is_empty())
+        .map(|g| Attribution { content: g.cue.clone(), source: vec![], cue: vec![] })
+        .collect();
+    let mut cues: Vec<Range<usize>> = preds.iter().filter_map(|p| p.cue.clone()).collect();
+    cues.sort_by_key(|r| (r.start, r.end));
+    cues.dedup();
+    let as_pred: Vec<Predicted> = cues
+        .into_iter()
+        .map(|content| Predicted { content, speaker: None, direct: false, cue: None })
+        .collect();
+    let (g, p): (Vec<&Attribution>, Vec<&Predicted>) =
+        (gold_cues.iter().collect(), as_pred.iter().collect());
+    (match_contents(&g, &p).len(), p.len(), g.len())
+}
+
 /// Scores the predicted quotations and cited sources of each article (`pred[k]` and
 /// `cited[k]` belong to `articles[k]`).
 pub fn score(articles: &[Article], pred: &[Vec<Predicted>], cited: &[Vec<Range<usize>>]) -> Scores {
     let mut s = Scores { articles: articles.len(), ..Scores::default() };
-    let (mut all, mut direct) = ((0, 0, 0), (0, 0, 0));
+    let (mut all, mut direct, mut cue) = ((0, 0, 0), (0, 0, 0), (0, 0, 0));
     for ((a, pred), cited) in articles.iter().zip(pred).zip(cited) {
         let text: Vec<char> = a.text.chars().collect();
         let gold: Vec<&Attribution> = a.attributions.iter().collect();
         let preds: Vec<&Predicted> = pred.iter().collect();
         let matches = match_contents(&gold, &preds);
+        let c = cue_counts(&gold, &preds);
+        cue = (cue.0 + c.0, cue.1 + c.1, cue.2 + c.2);
         all = (all.0 + matches.len(), all.1 + preds.len(), all.2 + gold.len());
         let gold_d: Vec<&Attribution> =
             gold.iter().copied().filter(|g| is_direct(&text, g)).collect();
@@ -385,6 +435,7 @@ pub fn score(articles: &[Article], pred: &[Vec<Predicted>], cited: &[Vec<Range<u
     }
     s.all = Prf::new(all.0, all.1, all.2);
     s.direct = Prf::new(direct.0, direct.1, direct.2);
+    s.cue = Prf::new(cue.0, cue.1, cue.2);
     s
 }
 
@@ -416,7 +467,7 @@ mod tests {
     #[test]
     fn matching_is_one_to_one_and_needs_half_the_shorter_span() {
         let g = Attribution { content: vec![10..20], source: vec![], cue: vec![] };
-        let p = |r: Range<usize>| Predicted { content: r, speaker: None, direct: true };
+        let p = |r: Range<usize>| Predicted { content: r, speaker: None, direct: true, cue: None };
         let (a, b) = (p(12..20), p(10..14));
         assert_eq!(match_contents(&[&g], &[&a, &b]), vec![(0, 0)], "the larger overlap wins");
         assert_eq!(match_contents(&[&g], &[&p(15..40)]), vec![(0, 0)], "5 of the shorter 10: half");
@@ -432,5 +483,9 @@ mod tests {
         let a = |s: Range<usize>| Attribution { content: vec![0..1], source: vec![s], cue: vec![] };
         let r = resolved_sources(&text, &[a(0..9), a(18..21)]);
         assert_eq!(r[1].as_deref(), Some("Jane Diaz"));
+        let text: Vec<char> = "Critics include Senator Ann Roe, who said x.".chars().collect();
+        let r = resolved_sources(&text, &[a(33..36)]);
+        assert_eq!(r[0].as_deref(), Some("Critics include Senator Ann Roe"));
+        assert!(same_speaker("Ann Roe", r[0].as_deref().unwrap_or_default()));
     }
 }

@@ -67,7 +67,7 @@ pub fn tc(args: &EvalFiles) -> Result<String> {
 }
 
 /// Prints, on standard error, each matched attribution whose speaker is missing or wrong.
-fn speaker_misses(
+pub fn speaker_misses(
     articles: &[unspin_eval::polnear::Article],
     pred: &[Vec<unspin_eval::polnear::Predicted>],
 ) {
@@ -91,28 +91,48 @@ fn speaker_misses(
     }
 }
 
+/// The predicted attributions (character offsets; scare quotes left out) and cited
+/// sources of a PolNeAR article, with `tagger` (none: the rules alone).
+pub fn polnear_predict(
+    a: &unspin_eval::polnear::Article,
+    tagger: Option<&unspin_detect::quotes::tagger::Tagger>,
+) -> (Vec<unspin_eval::polnear::Predicted>, Vec<std::ops::Range<usize>>) {
+    use unspin_detect::quotes;
+    let doc = unspin_text::Document::new(a.name.clone(), a.text.clone());
+    let found = quotes::find(&doc.text);
+    let chars = |r: std::ops::Range<usize>| {
+        let (s, e) = doc.char_span(r);
+        s..e
+    };
+    let attributed = quotes::attributions_with(&doc.text, &found, tagger);
+    let pred = attributed
+        .iter()
+        .filter(|a| a.quote.kind != QuoteKind::Scare)
+        .map(|a| unspin_eval::polnear::Predicted {
+            content: chars(a.quote.range.clone()),
+            speaker: a.quote.speaker.clone(),
+            direct: matches!(a.quote.kind, QuoteKind::Direct | QuoteKind::Mixed),
+            cue: a.cue.clone().map(chars),
+        })
+        .collect();
+    let mut cited: Vec<_> = found.sources.into_iter().map(|s| chars(s.range)).collect();
+    let according = |a: &quotes::Attributed| {
+        a.cue.as_ref().is_some_and(|c| doc.text[c.clone()].to_lowercase().starts_with("according"))
+    };
+    cited.extend(
+        attributed.iter().filter(|a| according(a)).filter_map(|a| a.source.clone().map(chars)),
+    );
+    (pred, cited)
+}
+
 /// `unspin eval quotes --polnear DIR`: the quotation finder on PolNeAR's attributions.
 fn polnear(dir: &Path, split: &str, json: bool, verbose: bool) -> Result<String> {
-    use unspin_eval::polnear::{self, Predicted};
+    use unspin_eval::polnear;
     let articles = polnear::load(dir, split)
         .with_context(|| format!("reading PolNeAR {split} from {}", dir.display()))?;
-    let (mut pred, mut cited) = (Vec::new(), Vec::new());
-    for a in &articles {
-        let doc = unspin_text::Document::new(a.name.clone(), a.text.clone());
-        let (quotes, sources) = unspin_detect::quotes::analyze(&doc);
-        pred.push(
-            quotes
-                .into_iter()
-                .filter(|q| q.kind != QuoteKind::Scare)
-                .map(|q| Predicted {
-                    content: q.start..q.end,
-                    speaker: q.speaker,
-                    direct: q.kind == QuoteKind::Direct,
-                })
-                .collect::<Vec<_>>(),
-        );
-        cited.push(sources.into_iter().map(|s| s.start..s.end).collect::<Vec<_>>());
-    }
+    let tagger = unspin_detect::quotes::tagger::shipped();
+    let (pred, cited): (Vec<_>, Vec<_>) =
+        articles.iter().map(|a| polnear_predict(a, tagger)).unzip();
     if verbose {
         speaker_misses(&articles, &pred);
     }
@@ -120,15 +140,21 @@ fn polnear(dir: &Path, split: &str, json: bool, verbose: bool) -> Result<String>
     if json {
         return Ok(serde_json::to_string_pretty(&s)? + "\n");
     }
+    Ok(polnear_text(split, &s))
+}
+
+/// The PolNeAR scores as text.
+pub fn polnear_text(split: &str, s: &unspin_eval::polnear::Scores) -> String {
+    use unspin_eval::polnear;
     let line = |name: &str, p: &polnear::Prf| {
         format!(
             "{name}: F1={:.4} Precision={:.4} Recall={:.4} ({} matched, {} predicted, {} gold)\n",
             p.f1, p.precision, p.recall, p.matched, p.predicted, p.gold
         )
     };
-    Ok(format!(
+    format!(
         "PolNeAR {split} ({} articles)\n{}{}speakers: accuracy={:.4} ({} of {} matched attributions with a source; {} without a predicted speaker)\n\
-         according to: {} of {} sources found\ncues: not scored (quotations carry no cue yet)\n",
+         according to: {} of {} sources found\n{}",
         s.articles,
         line("attributions (all)", &s.all),
         line("direct quotations", &s.direct),
@@ -137,8 +163,9 @@ fn polnear(dir: &Path, split: &str, json: bool, verbose: bool) -> Result<String>
         s.speakers_scored,
         s.speakers_missing,
         s.according_found,
-        s.according_gold
-    ))
+        s.according_gold,
+        line("cues", &s.cue),
+    )
 }
 
 /// `unspin eval techniques`.

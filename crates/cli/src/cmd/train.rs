@@ -120,3 +120,93 @@ pub fn cues(args: &crate::flags::TrainCues) -> Result<()> {
     eprintln!("{} words written to {}", words.len(), args.out.display());
     Ok(())
 }
+
+/// `unspin train attribution`: the attribution tagger on PolNeAR; with `--holdout K`, every
+/// K-th article is scored (content, speakers, cues) after each epoch instead of trained on.
+pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
+    use unspin_detect::quotes::tagger::train;
+    let start = std::time::Instant::now();
+    let articles = unspin_eval::polnear::load(&args.polnear, &args.split).with_context(|| {
+        format!("reading PolNeAR {} from {}", args.split, args.polnear.display())
+    })?;
+    if args.cv > 1 {
+        return attribution_cv(args, &articles);
+    }
+    let held = |k: usize| args.holdout > 0 && k.is_multiple_of(args.holdout);
+    let (fit, aside): (Vec<_>, Vec<_>) =
+        articles.into_iter().enumerate().partition(|(k, _)| !held(*k));
+    let fit: Vec<_> = fit.into_iter().map(|(_, a)| a).collect();
+    let aside: Vec<_> = aside.into_iter().map(|(_, a)| a).collect();
+    let examples = train::examples(&fit);
+    eprintln!(
+        "[{:>6.1}s] {} articles, {} sequences; {} set aside",
+        start.elapsed().as_secs_f64(),
+        fit.len(),
+        examples.len(),
+        aside.len()
+    );
+    let model = train::train(&examples, args.bits, args.epochs, args.seed, |epoch, t| {
+        if aside.is_empty() {
+            eprintln!("[{:>6.1}s] epoch {epoch}", start.elapsed().as_secs_f64());
+            return;
+        }
+        let (pred, cited): (Vec<_>, Vec<_>) =
+            aside.iter().map(|a| super::eval::polnear_predict(a, Some(t))).unzip();
+        let s = unspin_eval::polnear::score(&aside, &pred, &cited);
+        let label =
+            format!("{} aside, epoch {epoch}, {:.0}s", args.split, start.elapsed().as_secs_f64());
+        eprint!("{}", super::eval::polnear_text(&label, &s));
+        if args.verbose && epoch == args.epochs {
+            super::eval::speaker_misses(&aside, &pred);
+        }
+    });
+    if let Some(out) = &args.out {
+        write_model(out, &model.to_bytes(), start)?;
+    }
+    Ok(())
+}
+
+/// `unspin train attribution --cv K`: K-fold cross-validation over the split's articles
+/// (fold `r` holds the articles whose index is `r` modulo K); per epoch, the mean and
+/// standard deviation over folds of content F1 (all, direct), speaker accuracy and cue F1.
+fn attribution_cv(
+    args: &crate::flags::TrainAttribution,
+    articles: &[unspin_eval::polnear::Article],
+) -> Result<()> {
+    use unspin_detect::quotes::tagger::train;
+    let k = args.cv;
+    let mut per_epoch: Vec<Vec<[f64; 4]>> = vec![Vec::new(); args.epochs];
+    for r in 0..k {
+        let fit: Vec<_> = articles
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % k != r)
+            .map(|(_, a)| a.clone())
+            .collect();
+        let aside: Vec<_> = articles
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % k == r)
+            .map(|(_, a)| a.clone())
+            .collect();
+        let examples = train::examples(&fit);
+        train::train(&examples, args.bits, args.epochs, args.seed, |epoch, t| {
+            let (pred, cited): (Vec<_>, Vec<_>) =
+                aside.iter().map(|a| super::eval::polnear_predict(a, Some(t))).unzip();
+            let s = unspin_eval::polnear::score(&aside, &pred, &cited);
+            per_epoch[epoch - 1].push([s.all.f1, s.direct.f1, s.speaker_accuracy(), s.cue.f1]);
+        });
+        eprintln!("fold {} of {k} done", r + 1);
+    }
+    println!("epoch\tall F1\tdirect F1\tspeaker acc\tcue F1 (mean ± sd over {k} folds)");
+    for (e, folds) in per_epoch.iter().enumerate() {
+        let cell = |m: usize| {
+            let v: Vec<f64> = folds.iter().map(|f| f[m]).collect();
+            let mean = v.iter().sum::<f64>() / v.len() as f64;
+            let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+            format!("{mean:.4} ± {sd:.4}")
+        };
+        println!("{}\t{}\t{}\t{}\t{}", e + 1, cell(0), cell(1), cell(2), cell(3));
+    }
+    Ok(())
+}

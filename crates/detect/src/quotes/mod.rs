@@ -13,21 +13,31 @@
 //!   tweets and posts, URLs.
 
 mod attribution;
+mod merge;
 mod scan;
+pub mod tagger;
+
+use std::ops::Range;
 
 use unspin_text::Document;
 
-use crate::report::{Quote, SourceRef};
+use crate::report::{Part, Quote, SourceRef};
 
+pub use merge::{attributions, attributions_with, Attributed};
 pub use scan::{find, Found, FoundQuote, FoundSource};
+
+fn part(doc: &Document, r: Range<usize>) -> Part {
+    let (start, end) = doc.char_span(r.clone());
+    Part { start, end, text: doc.text[r].to_string() }
+}
 
 /// The report's `quotes` and `sources` for a document.
 pub fn analyze(doc: &Document) -> (Vec<Quote>, Vec<SourceRef>) {
     let found = find(&doc.text);
-    let quotes = found
-        .quotes
+    let quotes = attributions(&doc.text, &found)
         .into_iter()
-        .map(|q| {
+        .map(|a| {
+            let q = a.quote;
             let (start, end) = doc.char_span(q.range.clone());
             Quote {
                 start,
@@ -36,6 +46,8 @@ pub fn analyze(doc: &Document) -> (Vec<Quote>, Vec<SourceRef>) {
                 speaker: q.speaker,
                 kind: q.kind,
                 role: q.role,
+                source: a.source.map(|r| part(doc, r)),
+                cue: a.cue.map(|r| part(doc, r)),
             }
         })
         .collect();

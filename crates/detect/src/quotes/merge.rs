@@ -1,0 +1,231 @@
+//! The report's quotations: the learned tagger's attributions, completed by the rules'
+//! quotations it did not find, with speakers resolved.
+
+use std::ops::Range;
+
+use unicode_segmentation::UnicodeSegmentation;
+
+use super::attribution::split_role;
+use super::scan::{Found, FoundQuote};
+use super::tagger::{self, assemble::Tagged, Tagger};
+use crate::report::QuoteKind;
+
+/// An attribution in the report's terms (byte ranges).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attributed {
+    /// The quotation and speaker as the report shows them.
+    pub quote: FoundQuote,
+    /// The source as written.
+    pub source: Option<Range<usize>>,
+    /// The reporting words.
+    pub cue: Option<Range<usize>>,
+}
+
+/// Personal and possessive pronouns: a source that is one of them names the last named
+/// speaker before it.
+const PRONOUNS: &[&str] = &[
+    "he", "she", "they", "i", "we", "it", "him", "her", "them", "you", "his", "their", "its",
+    "our", "my",
+];
+
+/// Relative pronouns: a source that is one of them names the phrase before it ("aides,
+/// who said …").
+const RELATIVES: &[&str] = &["who", "which", "that", "whom"];
+
+/// The phrase right before byte `at`: back to a punctuation mark or at most six words.
+fn antecedent(text: &str, at: usize) -> Option<Range<usize>> {
+    let before = text[..at].trim_end().trim_end_matches(',').trim_end();
+    let mut start = before.len();
+    for (n, (i, w)) in before.split_word_bound_indices().rev().enumerate() {
+        if n > 12 || w.contains(['.', ';', ':', '!', '?', '"', '“', '”', '(', ')', '\n']) {
+            break;
+        }
+        if w.contains(',') {
+            break;
+        }
+        start = i;
+    }
+    let r = start..before.len();
+    let r = unspin_text::segment::trim(text, r);
+    (!r.is_empty()).then_some(r)
+}
+
+/// `direct` when every part sits between quotation marks, `mixed` when some words of it
+/// do, `indirect` otherwise.
+fn kind(text: &str, content: &[Range<usize>]) -> QuoteKind {
+    let is_open = |c: char| matches!(c, '“' | '"' | '«' | '‘');
+    let is_close = |c: char| matches!(c, '”' | '"' | '»' | '’');
+    let quoted = |r: &Range<usize>| {
+        let before = text[..r.start].trim_end().chars().next_back().is_some_and(is_open)
+            || text[r.clone()].starts_with(is_open);
+        let after = text[r.end..].trim_start().chars().next().is_some_and(is_close)
+            || text[r.clone()].trim_end_matches(['.', ',']).ends_with(is_close);
+        before && after
+    };
+    if content.iter().all(quoted) {
+        QuoteKind::Direct
+    } else if content.iter().any(|r| text[r.clone()].contains(['“', '"', '«'])) {
+        QuoteKind::Mixed
+    } else {
+        QuoteKind::Indirect
+    }
+}
+
+/// The speaker a source names, with its role; pronouns resolve to `last` (the last named
+/// speaker before it).
+fn speaker(
+    text: &str,
+    source: &Range<usize>,
+    last: &Option<String>,
+) -> (Option<String>, Option<String>) {
+    let words: Vec<&str> = text[source.clone()]
+        .split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.' && c != '\''))
+        .collect();
+    if let [w] = words.as_slice() {
+        let w = w.to_lowercase();
+        if PRONOUNS.contains(&w.as_str()) {
+            let plural = matches!(w.as_str(), "they" | "them" | "their" | "we" | "our");
+            return (last.clone().filter(|_| !plural), None);
+        }
+        if RELATIVES.contains(&w.as_str()) {
+            return match antecedent(text, source.start) {
+                Some(r) if !r.is_empty() => speaker(text, &r, last),
+                _ => (None, None),
+            };
+        }
+    }
+    if let Some((name, role)) = appositive(text, source) {
+        return match speaker(text, &name, last) {
+            (Some(n), r) => (Some(n), role.or(r)),
+            (None, _) => (None, None),
+        };
+    }
+    match split_role(&words) {
+        Some(s) if !s.pronoun => (Some(s.name), s.role),
+        _ => (Some(words.join(" ")).filter(|s| !s.is_empty()), None),
+    }
+}
+
+/// Words that start a phrase with a capital letter without naming anyone.
+const NOT_NAMES: &[&str] = &[
+    "the", "a", "an", "this", "that", "these", "those", "some", "many", "most", "several", "one",
+    "two", "both", "all", "other", "another", "such",
+];
+
+/// Whether a speaker names someone: one of its words is capitalised and is not a
+/// determiner ("Jane Diaz", "the Pentagon"; not "The aide", "officials").
+fn is_named(speaker: &str) -> bool {
+    speaker.split_whitespace().any(|w| {
+        w.chars().next().is_some_and(char::is_uppercase)
+            && !NOT_NAMES.contains(&w.to_lowercase().as_str())
+    })
+}
+
+/// A source of the form "NAME, DESCRIPTION" ("Dr. Elena Park, a biologist at Eastfield
+/// University", "Hicks, his campaign spokeswoman,"): the name's range and the description.
+fn appositive(text: &str, source: &Range<usize>) -> Option<(Range<usize>, Option<String>)> {
+    let s = &text[source.clone()];
+    let comma = s.find(',')?;
+    let name = unspin_text::segment::trim(text, source.start..source.start + comma);
+    let rest = s[comma + 1..].trim().trim_end_matches(',').trim();
+    let named = is_named(&text[name.clone()]) && text[name.clone()].split_whitespace().count() <= 5;
+    (named && !name.is_empty()).then(|| (name, (!rest.is_empty()).then(|| rest.to_string())))
+}
+
+/// Whether two ranges overlap.
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+/// The attributions of `text`: the tagger's, then the rules' quotations that overlap
+/// none of them; a tagged attribution without a speaker takes that of a rule quotation
+/// over the same words.
+pub fn attributions(text: &str, rules: &Found) -> Vec<Attributed> {
+    attributions_with(text, rules, tagger::shipped())
+}
+
+/// [`attributions`] with a given tagger (none: the rules' quotations alone).
+pub fn attributions_with(text: &str, rules: &Found, model: Option<&Tagger>) -> Vec<Attributed> {
+    let Some(model) = model else {
+        return rules.quotes.iter().map(|q| from_rules(q.clone())).collect();
+    };
+    let tagged = tagger::assemble::attributions(text, &model.tag(text));
+    let mut out: Vec<Attributed> = Vec::new();
+    let mut last: Option<String> = None;
+    for t in &tagged {
+        let a = from_tagger(text, t, rules, &last);
+        if a.source.is_some() && a.quote.speaker.as_deref().is_some_and(is_named) {
+            last.clone_from(&a.quote.speaker);
+        }
+        out.push(a);
+    }
+    for q in &rules.quotes {
+        if !out.iter().any(|a| overlaps(&a.quote.range, &q.range)) {
+            out.push(from_rules(q.clone()));
+        }
+    }
+    out.sort_by_key(|a| (a.quote.range.start, a.quote.range.end));
+    out
+}
+
+fn from_rules(quote: FoundQuote) -> Attributed {
+    Attributed { quote, source: None, cue: None }
+}
+
+fn from_tagger(text: &str, t: &Tagged, rules: &Found, last: &Option<String>) -> Attributed {
+    let range = t.extent();
+    let (mut name, mut role) = match &t.source {
+        Some(s) => speaker(text, s, last),
+        None => (None, None),
+    };
+    if name.is_none() {
+        if let Some(q) =
+            rules.quotes.iter().find(|q| overlaps(&q.range, &range) && q.speaker.is_some())
+        {
+            (name, role) = (q.speaker.clone(), q.role.clone());
+        }
+    }
+    let quote = FoundQuote { range, speaker: name, role, kind: kind(text, &t.content) };
+    Attributed { quote, source: t.source.clone(), cue: t.cue.clone() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(text: &str, source: &str, last: Option<&str>) -> (Option<String>, Option<String>) {
+        let start = text.find(source).unwrap();
+        speaker(text, &(start..start + source.len()), &last.map(String::from))
+    }
+
+    #[test]
+    fn sources_resolve_to_names() {
+        let t = "Dr. Elena Park, a biologist at Eastfield University, said it was lost.";
+        let (name, role) = who(t, "Dr. Elena Park, a biologist at Eastfield University", None);
+        assert_eq!(name.as_deref(), Some("Elena Park"));
+        assert_eq!(role.as_deref(), Some("a biologist at Eastfield University"));
+        assert_eq!(who("Then she said so.", "she", Some("Ann Roe")).0.as_deref(), Some("Ann Roe"));
+        assert_eq!(who("They said so.", "They", Some("Ann Roe")).0, None, "plural: unresolved");
+        let t = "The deal pleased Senator Ann Roe, who said it was fair.";
+        assert_eq!(who(t, "who", None).0.as_deref(), Some("Ann Roe"));
+    }
+
+    #[test]
+    fn only_named_speakers_are_pronoun_antecedents() {
+        assert!(is_named("Jane Diaz") && is_named("the Pentagon"));
+        assert!(!is_named("The aide") && !is_named("officials"));
+    }
+
+    #[test]
+    fn kinds_follow_the_quotation_marks() {
+        let t = "She said “we won” and that the rest was “a disgrace” to all.";
+        let r = |s: &str| {
+            let a = t.find(s).unwrap();
+            a..a + s.len()
+        };
+        assert_eq!(kind(t, &[r("we won")]), QuoteKind::Direct);
+        assert_eq!(kind(t, &[r("the rest was “a disgrace” to all")]), QuoteKind::Mixed);
+        assert_eq!(kind(t, &[r("the rest was")]), QuoteKind::Indirect);
+    }
+}

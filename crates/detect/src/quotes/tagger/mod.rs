@@ -1,0 +1,226 @@
+//! A learned attribution tagger: a first-order BIO sequence model (averaged structured
+//! perceptron over hashed features, Viterbi decoding) marking each token as part of an
+//! attribution's **source** (who), **cue** (the reporting words) or **content** (what was
+//! said). Trained on PolNeAR `train` (`unspin train attribution`); the shipped weights are
+//! embedded in the binary. [`assemble`] ties the tagged spans into attributions.
+
+pub mod assemble;
+mod features;
+pub mod train;
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+pub use features::{sequences, Item};
+
+/// What a tagged span is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Who said it.
+    Source,
+    /// The reporting words.
+    Cue,
+    /// What was said.
+    Content,
+}
+
+/// The labels, in table order: outside, then begin/inside for each role.
+pub const LABELS: usize = 7;
+
+/// The label index of `B-role` (`I-role` is the next one).
+pub fn begin(role: Role) -> usize {
+    match role {
+        Role::Source => 1,
+        Role::Cue => 3,
+        Role::Content => 5,
+    }
+}
+
+fn role_of(label: usize) -> Option<Role> {
+    match label {
+        1 | 2 => Some(Role::Source),
+        3 | 4 => Some(Role::Cue),
+        5 | 6 => Some(Role::Content),
+        _ => None,
+    }
+}
+
+/// Whether label `b` may follow label `a` (an `I-x` only after `B-x` or `I-x`).
+fn allowed(a: Option<usize>, b: usize) -> bool {
+    if b == 0 || b % 2 == 1 {
+        return true;
+    }
+    a.is_some_and(|a| a == b || a + 1 == b)
+}
+
+/// A tagged span (byte range of the text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Span {
+    /// Byte range.
+    pub range: Range<usize>,
+    /// What it is.
+    pub role: Role,
+}
+
+const MAGIC: &[u8; 16] = b"UNSPIN-ATTR-v1\0\0";
+
+/// The tagger's weights: one row of [`LABELS`] per hashed feature bucket, and the label
+/// transitions.
+#[derive(Clone, Debug)]
+pub struct Tagger {
+    /// log2 of the number of feature buckets.
+    bits: u32,
+    /// `buckets × LABELS` emission weights.
+    emission: Vec<f32>,
+    /// `(LABELS + 1) × LABELS` transitions; row `LABELS` is the sequence start.
+    transition: Vec<f32>,
+}
+
+/// Why a tagger file could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("attribution tagger file: {0}")]
+pub struct FormatError(&'static str);
+
+impl Tagger {
+    /// An all-zero tagger with `2^bits` feature buckets.
+    pub fn zeros(bits: u32) -> Tagger {
+        Tagger {
+            bits,
+            emission: vec![0.0; (1 << bits) * LABELS],
+            transition: vec![0.0; (LABELS + 1) * LABELS],
+        }
+    }
+
+    fn bucket(&self, feature: u64) -> usize {
+        (feature >> (64 - self.bits)) as usize
+    }
+
+    /// The emission scores of one token, per label.
+    fn scores(&self, item: &Item) -> [f32; LABELS] {
+        let mut s = [0.0; LABELS];
+        for &f in &item.features {
+            let row = &self.emission[self.bucket(f) * LABELS..][..LABELS];
+            for (a, w) in s.iter_mut().zip(row) {
+                *a += w;
+            }
+        }
+        s
+    }
+
+    /// The best label sequence (Viterbi, BIO-constrained).
+    pub fn decode(&self, items: &[Item]) -> Vec<usize> {
+        let n = items.len();
+        if n == 0 {
+            return vec![];
+        }
+        let mut score = vec![[f32::NEG_INFINITY; LABELS]; n];
+        let mut back = vec![[0u8; LABELS]; n];
+        let first = self.scores(&items[0]);
+        for b in 0..LABELS {
+            if allowed(None, b) {
+                score[0][b] = first[b] + self.transition[LABELS * LABELS + b];
+            }
+        }
+        for i in 1..n {
+            let e = self.scores(&items[i]);
+            for b in 0..LABELS {
+                let (mut best, mut arg) = (f32::NEG_INFINITY, 0);
+                for a in (0..LABELS).filter(|&a| allowed(Some(a), b)) {
+                    let s = score[i - 1][a] + self.transition[a * LABELS + b];
+                    if s > best {
+                        (best, arg) = (s, a);
+                    }
+                }
+                score[i][b] = best + e[b];
+                back[i][b] = arg as u8;
+            }
+        }
+        let mut label =
+            (0..LABELS).fold(0, |m, b| if score[n - 1][b] > score[n - 1][m] { b } else { m });
+        let mut out = vec![0; n];
+        for i in (0..n).rev() {
+            out[i] = label;
+            label = back[i][label] as usize;
+        }
+        out
+    }
+
+    /// The source, cue and content spans of `text`, in text order.
+    pub fn tag(&self, text: &str) -> Vec<Span> {
+        let mut out = Vec::new();
+        for seq in sequences(text) {
+            out.extend(spans(&seq, &self.decode(&seq)));
+        }
+        out
+    }
+
+    /// The model file: magic, bits, scale, then `i16` emissions and `f32` transitions,
+    /// little-endian. Emissions are quantised to `i16` with one scale.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let max = self.emission.iter().fold(0f32, |m, w| m.max(w.abs())).max(f32::MIN_POSITIVE);
+        let scale = max / f32::from(i16::MAX);
+        let mut out = MAGIC.to_vec();
+        out.extend(self.bits.to_le_bytes());
+        out.extend(scale.to_le_bytes());
+        for w in &self.emission {
+            out.extend(((w / scale).round() as i16).to_le_bytes());
+        }
+        for w in &self.transition {
+            out.extend(w.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads a model file written by [`Tagger::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Tagger, FormatError> {
+        let rest = bytes.strip_prefix(MAGIC).ok_or(FormatError("not an attribution tagger"))?;
+        let word = |at: usize| -> Result<[u8; 4], FormatError> {
+            rest.get(at..at + 4).and_then(|b| b.try_into().ok()).ok_or(FormatError("truncated"))
+        };
+        let bits = u32::from_le_bytes(word(0)?);
+        if !(8..=24).contains(&bits) {
+            return Err(FormatError("bad table size"));
+        }
+        let scale = f32::from_le_bytes(word(4)?);
+        let cells = (1usize << bits) * LABELS;
+        let trans = (LABELS + 1) * LABELS;
+        if rest.len() != 8 + 2 * cells + 4 * trans {
+            return Err(FormatError("wrong length"));
+        }
+        let body = &rest[8..];
+        let emission = body[..2 * cells]
+            .chunks_exact(2)
+            .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) * scale)
+            .collect();
+        let transition = body[2 * cells..]
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        Ok(Tagger { bits, emission, transition })
+    }
+}
+
+/// The spans a label sequence marks.
+pub fn spans(items: &[Item], labels: &[usize]) -> Vec<Span> {
+    let mut out: Vec<Span> = Vec::new();
+    for (item, &label) in items.iter().zip(labels) {
+        let Some(role) = role_of(label) else { continue };
+        match out.last_mut() {
+            Some(last) if label % 2 == 0 && last.role == role => last.range.end = item.range.end,
+            _ => out.push(Span { range: item.range.clone(), role }),
+        }
+    }
+    out
+}
+
+static SHIPPED: LazyLock<Option<Tagger>> = LazyLock::new(|| {
+    Tagger::from_bytes(include_bytes!("../../../../../models/attribution.bin")).ok()
+});
+
+/// The tagger shipped with unspin (PolNeAR `train`), if its embedded file reads.
+pub fn shipped() -> Option<&'static Tagger> {
+    SHIPPED.as_ref()
+}
+
+#[cfg(test)]
+mod tests;

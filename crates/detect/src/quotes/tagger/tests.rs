@@ -1,0 +1,92 @@
+use unspin_eval::polnear::{Article, Attribution};
+
+use super::*;
+
+fn spans_of(t: &Tagger, text: &str) -> Vec<(Role, String)> {
+    t.tag(text).into_iter().map(|s| (s.role, text[s.range].to_string())).collect()
+}
+
+/// The range of `part` in `text` (first occurrence; the texts here are ASCII, so byte and
+/// character offsets agree).
+fn at(text: &str, part: &str) -> Range<usize> {
+    let start = text.find(part).unwrap();
+    start..start + part.len()
+}
+
+/// A small corpus written for this test: one attribution per paragraph, varied names,
+/// verbs and contents.
+fn corpus() -> Vec<Article> {
+    let names = ["Jane Diaz", "Omar Haddad", "the mayor", "Council officials", "Lee Park"];
+    let verbs = ["said", "told reporters", "argued", "warned", "insisted"];
+    let says = ["the plan would fail", "taxes must rise", "the bridge is safe", "prices will fall"];
+    let mut out = Vec::new();
+    for (k, name) in names.iter().enumerate() {
+        let mut text = String::new();
+        let mut attributions = Vec::new();
+        for (j, verb) in verbs.iter().enumerate() {
+            let content = says[(j + k) % says.len()];
+            let para = format!("On Monday {name} {verb} that {content}. The weather was mild.\n");
+            let base = text.len();
+            text.push_str(&para);
+            let shift = |r: Range<usize>| std::iter::once(r.start + base..r.end + base).collect();
+            attributions.push(Attribution {
+                content: shift(at(&para, content)),
+                cue: shift(at(&para, verb)),
+                source: shift(at(&para, name)),
+            });
+        }
+        out.push(Article { name: format!("a{k}"), text, attributions });
+    }
+    out
+}
+
+#[test]
+fn learns_source_cue_and_content_from_annotations() {
+    let examples = train::examples(&corpus());
+    let mut epochs = 0;
+    let t = train::train(&examples, 12, 5, 1, |_, _| epochs += 1);
+    assert_eq!(epochs, 5);
+    let text = "On Monday Lee Park warned that taxes must rise. The weather was mild.";
+    let spans = spans_of(&t, text);
+    assert!(spans.contains(&(Role::Source, "Lee Park".into())), "{spans:?}");
+    assert!(spans.contains(&(Role::Cue, "warned".into())), "{spans:?}");
+    assert!(spans.contains(&(Role::Content, "taxes must rise".into())), "{spans:?}");
+    assert!(!spans.iter().any(|(_, s)| s.contains("weather")), "{spans:?}");
+}
+
+#[test]
+fn model_files_round_trip_and_bad_ones_are_refused() {
+    let examples = train::examples(&corpus());
+    let t = train::train(&examples, 10, 2, 7, |_, _| {});
+    let bytes = t.to_bytes();
+    let back = Tagger::from_bytes(&bytes).unwrap();
+    let text = "On Monday Jane Diaz said that the plan would fail.";
+    assert_eq!(spans_of(&back, text), spans_of(&t, text));
+    assert!(Tagger::from_bytes(&bytes[..bytes.len() - 1]).is_err(), "truncated");
+    assert!(Tagger::from_bytes(b"not a model").is_err(), "no header");
+    let mut wrong = bytes.clone();
+    wrong[16] = 40;
+    assert!(Tagger::from_bytes(&wrong).is_err(), "table size out of range");
+}
+
+#[test]
+fn the_shipped_tagger_reads_and_finds_an_attribution() {
+    let t = shipped().expect("models/attribution.bin is embedded and reads");
+    let text =
+        "\u{201c}We will not close the library,\u{201d} the mayor, Ruth Okafor, said on Tuesday.";
+    let spans = spans_of(t, text);
+    assert!(spans.iter().any(|(r, s)| *r == Role::Cue && s == "said"), "{spans:?}");
+    assert!(spans.iter().any(|(r, s)| *r == Role::Content && s.contains("library")), "{spans:?}");
+    assert!(spans.iter().any(|(r, s)| *r == Role::Source && s.contains("Okafor")), "{spans:?}");
+}
+
+#[test]
+fn empty_and_odd_texts_tag_without_panicking() {
+    let t = shipped().unwrap();
+    for text in ["", "\n\n", "\u{feff}", "\"", "said said said", "😀 \r\n Москва “"] {
+        for s in t.tag(text) {
+            assert!(s.range.start < s.range.end && text.is_char_boundary(s.range.start));
+            assert!(text.is_char_boundary(s.range.end));
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! Training the tagger: an averaged structured perceptron (Collins 2002) over PolNeAR
+//! articles, gold labels from their Source, Cue and Content spans.
+
+use std::ops::Range;
+
+use unspin_eval::polnear::Article;
+
+use super::{allowed, begin, sequences, Item, Role, Tagger, LABELS};
+
+/// One training sequence: its items and gold labels.
+pub struct Example {
+    items: Vec<Item>,
+    gold: Vec<usize>,
+}
+
+/// Byte offsets of every character offset of `text` (and of its end).
+fn byte_offsets(text: &str) -> Vec<usize> {
+    text.char_indices().map(|(b, _)| b).chain([text.len()]).collect()
+}
+
+/// The labelled byte spans of an article, longest first (so that an attribution inside
+/// another one's content keeps its own labels).
+fn gold_spans(a: &Article) -> Vec<(Range<usize>, Role)> {
+    let bytes = byte_offsets(&a.text);
+    let b = |c: usize| bytes[c.min(bytes.len() - 1)];
+    let mut out = Vec::new();
+    for at in &a.attributions {
+        for (parts, role) in
+            [(&at.content, Role::Content), (&at.cue, Role::Cue), (&at.source, Role::Source)]
+        {
+            out.extend(parts.iter().map(|r| (b(r.start)..b(r.end), role)));
+        }
+    }
+    out.sort_by_key(|(r, _)| std::cmp::Reverse(r.len()));
+    out
+}
+
+/// The training sequences of `articles`.
+pub fn examples(articles: &[Article]) -> Vec<Example> {
+    let mut out = Vec::new();
+    for a in articles {
+        let spans = gold_spans(a);
+        for items in sequences(&a.text) {
+            let mut owner: Vec<Option<usize>> = vec![None; items.len()];
+            for (k, (r, _)) in spans.iter().enumerate() {
+                for (i, item) in items.iter().enumerate() {
+                    if r.start <= item.range.start && item.range.end <= r.end {
+                        owner[i] = Some(k);
+                    }
+                }
+            }
+            let gold = (0..items.len())
+                .map(|i| match owner[i] {
+                    None => 0,
+                    Some(k) => begin(spans[k].1) + usize::from(i > 0 && owner[i - 1] == Some(k)),
+                })
+                .collect();
+            out.push(Example { items, gold });
+        }
+    }
+    out
+}
+
+/// Weights and their running sums for averaging.
+struct Averaged {
+    tagger: Tagger,
+    sum_e: Vec<f32>,
+    sum_t: Vec<f32>,
+    step: f32,
+}
+
+impl Averaged {
+    fn add(&mut self, labels: &[usize], items: &[Item], sign: f32) {
+        let step = self.step;
+        let mut prev = LABELS;
+        for (item, &l) in items.iter().zip(labels) {
+            for &f in &item.features {
+                let at = self.tagger.bucket(f) * LABELS + l;
+                self.tagger.emission[at] += sign;
+                self.sum_e[at] += sign * step;
+            }
+            self.tagger.transition[prev * LABELS + l] += sign;
+            self.sum_t[prev * LABELS + l] += sign * step;
+            prev = l;
+        }
+    }
+
+    fn averaged(&self) -> Tagger {
+        let avg = |w: &[f32], s: &[f32]| -> Vec<f32> {
+            w.iter().zip(s).map(|(w, s)| w - s / self.step).collect()
+        };
+        Tagger {
+            bits: self.tagger.bits,
+            emission: avg(&self.tagger.emission, &self.sum_e),
+            transition: avg(&self.tagger.transition, &self.sum_t),
+        }
+    }
+}
+
+/// Trains for `epochs` passes over `examples` (visited in a fixed pseudo-random order
+/// from `seed`), with `2^bits` feature buckets; `each` sees the averaged tagger after
+/// every epoch (epoch number from 1).
+pub fn train(
+    examples: &[Example],
+    bits: u32,
+    epochs: usize,
+    seed: u64,
+    mut each: impl FnMut(usize, &Tagger),
+) -> Tagger {
+    let mut m = Averaged {
+        tagger: Tagger::zeros(bits),
+        sum_e: vec![0.0; (1 << bits) * LABELS],
+        sum_t: vec![0.0; (LABELS + 1) * LABELS],
+        step: 1.0,
+    };
+    let mut order: Vec<usize> = (0..examples.len()).collect();
+    let mut state = seed | 1;
+    for epoch in 1..=epochs {
+        for i in (1..order.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            order.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        for &k in &order {
+            let ex = &examples[k];
+            let pred = m.tagger.decode(&ex.items);
+            if pred != ex.gold {
+                debug_assert!(ex.gold.windows(2).all(|w| allowed(Some(w[0]), w[1])));
+                m.add(&ex.gold, &ex.items, 1.0);
+                m.add(&pred, &ex.items, -1.0);
+            }
+            m.step += 1.0;
+        }
+        each(epoch, &m.averaged());
+    }
+    m.averaged()
+}
