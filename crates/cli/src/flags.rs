@@ -428,8 +428,9 @@ pub struct TrainAttribution {
     /// article, set aside, levelled off).
     #[arg(long, default_value_t = 25)]
     pub epochs: usize,
-    /// log2 of the number of hashed feature buckets.
-    #[arg(long, default_value_t = 18)]
+    /// log2 of the number of hashed feature buckets (17: as good as 18 on every fifth
+    /// `train` article set aside, better than 16, and half the table of 18).
+    #[arg(long, default_value_t = 17)]
     pub bits: u32,
     /// Seed of the order the sequences are visited in.
     #[arg(long, default_value_t = 1)]

@@ -111,7 +111,8 @@ fn polnear_attributions_are_scored() {
     assert_eq!(v["articles"], 84);
     assert!(v["all"]["gold"].as_u64().unwrap() > 2000, "{v}");
     let f1 = |k: &str| v[k]["f1"].as_f64().unwrap();
-    assert!(f1("all") > 0.3 && f1("direct") > 0.5, "{v}");
+    // The attribution tagger's regression guard (it scores 0.78 / 0.91 / 0.72 on dev).
+    assert!(f1("all") > 0.7 && f1("direct") > 0.85 && f1("cue") > 0.6, "{v}");
     assert!(v["speakers_scored"].as_u64().unwrap() > 500);
     assert!(v["according_gold"].as_u64().unwrap() > 20);
     let o = d.run(&["eval", "quotes", "--polnear", "/nonexistent", "--split", "dev"], None);

@@ -1,23 +1,24 @@
 //! Who said it: names, titles and roles next to reporting verbs.
 
-/// Reporting verbs, all inflections listed.
-/// Reporting words learned from the cues of PolNeAR `train` (`unspin train cues`: words
-/// annotators marked as a whole cue at least 5 times and in at least half of their
-/// occurrences), beside the list below.
-static LEARNED: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+/// The reporting words: [`VERBS`] and the words learned from the cues of PolNeAR `train`
+/// (`unspin train cues`: words annotators marked as a whole cue at least 5 times and in at
+/// least half of their occurrences), in one set.
+static REPORTING: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
     std::sync::LazyLock::new(|| {
         include_str!("cues.tsv")
             .lines()
             .filter(|l| !l.starts_with('#'))
             .filter_map(|l| l.split('\t').next())
+            .chain(VERBS.iter().copied())
             .collect()
     });
 
 /// Whether a lowercased word is a reporting word ("said", "argued", "tweeted", …).
 pub fn is_reporting(w: &str) -> bool {
-    VERBS.contains(&w) || LEARNED.contains(w)
+    REPORTING.contains(w)
 }
 
+/// Reporting verbs, all inflections listed.
 pub const VERBS: &[&str] = &[
     "said",
     "says",

@@ -151,17 +151,19 @@ pub fn attributions_with(text: &str, rules: &Found, model: Option<&Tagger>) -> V
         return rules.quotes.iter().map(|q| from_rules(q.clone())).collect();
     };
     let tagged = tagger::assemble::attributions(text, &model.tag(text));
+    let rule_index = Spans::new(rules.quotes.iter().map(|q| q.range.clone()));
     let mut out: Vec<Attributed> = Vec::new();
     let mut last: Option<String> = None;
     for t in &tagged {
-        let a = from_tagger(text, t, rules, &last);
+        let a = from_tagger(text, t, rules, &rule_index, &last);
         if a.source.is_some() && a.quote.speaker.as_deref().is_some_and(is_named) {
             last.clone_from(&a.quote.speaker);
         }
         out.push(a);
     }
+    let tagged_index = Spans::new(out.iter().map(|a| a.quote.range.clone()));
     for q in &rules.quotes {
-        if !out.iter().any(|a| overlaps(&a.quote.range, &q.range)) {
+        if tagged_index.first(&q.range, |_| true).is_none() {
             out.push(from_rules(q.clone()));
         }
     }
@@ -169,20 +171,60 @@ pub fn attributions_with(text: &str, rules: &Found, model: Option<&Tagger>) -> V
     out
 }
 
+/// Ranges indexed for "which of them overlap this one" in logarithmic time plus the
+/// overlapping ones (sorted by start, with the running maximum of their ends).
+struct Spans {
+    /// (range, position in the input), sorted by start.
+    sorted: Vec<(Range<usize>, usize)>,
+    /// `max_end[i]`: the largest end among `sorted[..=i]`.
+    max_end: Vec<usize>,
+}
+
+impl Spans {
+    fn new(ranges: impl Iterator<Item = Range<usize>>) -> Spans {
+        let mut sorted: Vec<(Range<usize>, usize)> = ranges.zip(0..).collect();
+        sorted.sort_by_key(|(r, i)| (r.start, *i));
+        let max_end = sorted
+            .iter()
+            .scan(0, |m, (r, _)| {
+                *m = r.end.max(*m);
+                Some(*m)
+            })
+            .collect();
+        Spans { sorted, max_end }
+    }
+
+    /// The first (in input order) range overlapping `r` whose input position passes `keep`.
+    fn first(&self, r: &Range<usize>, keep: impl Fn(usize) -> bool) -> Option<usize> {
+        let p = self.sorted.partition_point(|(s, _)| s.start < r.end);
+        (0..p)
+            .rev()
+            .take_while(|&j| self.max_end[j] > r.start)
+            .filter(|&j| overlaps(&self.sorted[j].0, r) && keep(self.sorted[j].1))
+            .map(|j| self.sorted[j].1)
+            .min()
+    }
+}
+
 fn from_rules(quote: FoundQuote) -> Attributed {
     Attributed { quote, source: None, cue: None }
 }
 
-fn from_tagger(text: &str, t: &Tagged, rules: &Found, last: &Option<String>) -> Attributed {
+fn from_tagger(
+    text: &str,
+    t: &Tagged,
+    rules: &Found,
+    index: &Spans,
+    last: &Option<String>,
+) -> Attributed {
     let range = t.extent();
     let (mut name, mut role) = match &t.source {
         Some(s) => speaker(text, s, last),
         None => (None, None),
     };
     if name.is_none() {
-        if let Some(q) =
-            rules.quotes.iter().find(|q| overlaps(&q.range, &range) && q.speaker.is_some())
-        {
+        let named = |i: usize| rules.quotes[i].speaker.is_some();
+        if let Some(q) = index.first(&range, named).map(|i| &rules.quotes[i]) {
             (name, role) = (q.speaker.clone(), q.role.clone());
         }
     }
@@ -209,6 +251,15 @@ mod tests {
         assert_eq!(who("They said so.", "They", Some("Ann Roe")).0, None, "plural: unresolved");
         let t = "The deal pleased Senator Ann Roe, who said it was fair.";
         assert_eq!(who(t, "who", None).0.as_deref(), Some("Ann Roe"));
+    }
+
+    #[test]
+    fn overlap_index_finds_the_first_overlapping_range() {
+        let idx = Spans::new([30..40, 0..100, 10..20, 50..60].into_iter());
+        assert_eq!(idx.first(&(15..35), |_| true), Some(0));
+        assert_eq!(idx.first(&(15..35), |i| i != 0), Some(1));
+        assert_eq!(idx.first(&(60..70), |i| i != 1), None, "ends are exclusive");
+        assert_eq!(idx.first(&(100..120), |_| true), None);
     }
 
     #[test]

@@ -18,6 +18,13 @@ const ABBREVIATIONS: &[&str] = &[
 /// Every returned range is non-empty, the first starts at 0, each starts where the last
 /// ended, and the last ends at `text.len()`.
 pub fn sentences(text: &str) -> Vec<Range<usize>> {
+    thread_local! {
+        static CACHE: super::memo::Cache<Vec<Range<usize>>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    super::memo::memo(&CACHE, text, split)
+}
+
+fn split(text: &str) -> Vec<Range<usize>> {
     let mut out: Vec<Range<usize>> = Vec::new();
     let mut merge_next = false;
     for (start, piece) in text.split_sentence_bound_indices() {

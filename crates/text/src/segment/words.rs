@@ -31,6 +31,13 @@ impl Token {
 
 /// Splits `text` into tokens by UAX #29 word boundaries, skipping white space.
 pub fn tokens(text: &str) -> Vec<Token> {
+    thread_local! {
+        static CACHE: super::memo::Cache<Vec<Token>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    super::memo::memo(&CACHE, text, split)
+}
+
+fn split(text: &str) -> Vec<Token> {
     text.split_word_bound_indices()
         .filter_map(|(start, w)| {
             let first = w.chars().next()?;
@@ -52,6 +59,20 @@ pub fn tokens(text: &str) -> Vec<Token> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remembered_results_are_for_the_same_text_only() {
+        let a = "Jane said no. ".repeat(60);
+        let mut b = a.clone();
+        b.replace_range(0..4, "4 2!");
+        let (ta, tb) = (tokens(&a), tokens(&b));
+        assert_eq!(tokens(&a), ta, "a hit gives the same tokens");
+        assert_eq!(ta, split(&a));
+        assert_eq!(tb, split(&b), "an equal-length text is segmented afresh");
+        let c = "Jane said no. ".repeat(61);
+        assert_eq!(tokens(&c), split(&c));
+        assert_eq!(super::super::sentences(&c).len(), 61);
+    }
 
     /// Input text and the expected `(token, (start, end))` list.
     type Case<'a> = (&'a str, &'a [(&'a str, (usize, usize))]);

@@ -26,44 +26,63 @@ impl Tagged {
     }
 }
 
-/// Whether `a` and `b` (in either order) lie in one paragraph: no line break between.
-fn same_paragraph(text: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
-    let (from, to) = (a.end.min(b.end), a.start.max(b.start));
-    from >= to || !text[from..to].contains('\n')
-}
+/// A cue or source further than this many bytes from what it would attach to is not
+/// considered (it keeps the work per span bounded on endless paragraphs).
+const MAX_GAP: usize = 2_000;
 
-/// Whether no sentence end (`.`, `!`, `?` followed by a space) lies between `a` and `b`.
-fn same_sentence(text: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
+/// The text between `a` and `b` (in either order; empty when they touch or overlap).
+fn between<'t>(text: &'t str, a: &Range<usize>, b: &Range<usize>) -> &'t str {
     let (from, to) = (a.end.min(b.end), a.start.max(b.start));
     if from >= to {
-        return true;
+        ""
+    } else {
+        &text[from..to]
     }
-    let gap = &text[from..to];
+}
+
+/// Whether no sentence end (`.`, `!`, `?` followed by a space) or line break lies in `gap`.
+fn one_sentence(gap: &str) -> bool {
     !gap.contains('\n') && !gap.contains(". ") && !gap.contains("? ") && !gap.contains("! ")
 }
 
-/// Bytes between two ranges (0 when they touch or overlap).
-fn gap(a: &Range<usize>, b: &Range<usize>) -> usize {
-    a.start.max(b.start).saturating_sub(a.end.min(b.end))
+/// Whether `a` and `b` lie in one sentence.
+fn same_sentence(text: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
+    one_sentence(between(text, a, b))
 }
 
-/// The span of `role` nearest to `at` in its paragraph, its own sentence preferred.
-fn nearest(text: &str, spans: &[Span], role: Role, at: &Range<usize>) -> Option<Range<usize>> {
-    spans
-        .iter()
-        .filter(|s| s.role == role && same_paragraph(text, &s.range, at))
-        .min_by_key(|s| (!same_sentence(text, &s.range, at), gap(&s.range, at), s.range.start))
-        .map(|s| s.range.clone())
+/// The span of `ranges` (one role's spans, in text order, not overlapping) nearest to
+/// `at` in its paragraph and within [`MAX_GAP`] bytes, one in its own sentence preferred:
+/// the nearest one on either side.
+fn nearest(text: &str, ranges: &[Range<usize>], at: &Range<usize>) -> Option<Range<usize>> {
+    let k = ranges.partition_point(|r| r.start < at.start);
+    let sides = [k.checked_sub(1), Some(k)];
+    sides
+        .into_iter()
+        .flatten()
+        .filter_map(|i| ranges.get(i))
+        .filter(|r| {
+            let gap = between(text, r, at);
+            gap.len() <= MAX_GAP && !gap.contains('\n')
+        })
+        .min_by_key(|r| {
+            let gap = between(text, r, at);
+            (!one_sentence(gap), gap.len(), r.start)
+        })
+        .cloned()
 }
 
-/// The attributions of `text` from its tagged spans.
+/// The attributions of `text` from its tagged spans (in text order, not overlapping).
 pub fn attributions(text: &str, spans: &[Span]) -> Vec<Tagged> {
+    let of = |role: Role| -> Vec<Range<usize>> {
+        spans.iter().filter(|s| s.role == role).map(|s| s.range.clone()).collect()
+    };
+    let (cues, sources) = (of(Role::Cue), of(Role::Source));
     let mut out: Vec<Tagged> = Vec::new();
     for content in spans.iter().filter(|s| s.role == Role::Content) {
-        let cue = nearest(text, spans, Role::Cue, &content.range);
+        let cue = nearest(text, &cues, &content.range);
         let source = match &cue {
-            Some(c) => nearest(text, spans, Role::Source, c),
-            None => nearest(text, spans, Role::Source, &content.range)
+            Some(c) => nearest(text, &sources, c),
+            None => nearest(text, &sources, &content.range)
                 .filter(|s| same_sentence(text, s, &content.range)),
         };
         if let Some(last) = out.last_mut() {

@@ -10,25 +10,46 @@ use super::super::attribution::is_reporting;
 /// Most tokens in one sequence; a longer paragraph is cut at a sentence end.
 const MAX_TOKENS: usize = 300;
 
+/// Most features one token has.
+const MAX_FEATURES: usize = 28;
+
 /// A token of a sequence with its features.
 #[derive(Clone, Debug)]
 pub struct Item {
     /// Byte range in the text.
     pub range: Range<usize>,
-    /// Hashed feature ids, not yet reduced to the table size.
-    pub features: Vec<u64>,
+    /// Hashed feature ids, not yet reduced to the table size (the first `len`).
+    features: [u64; MAX_FEATURES],
+    len: u8,
 }
 
-/// 64-bit FNV-1a of a template number and a string: stable across platforms and runs,
-/// so a model file means the same everywhere.
-fn hash(template: u8, s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(template);
-    h = h.wrapping_mul(0x0100_0000_01b3);
+impl Item {
+    /// The token's hashed feature ids.
+    pub fn features(&self) -> &[u64] {
+        &self.features[..usize::from(self.len)]
+    }
+}
+
+/// 64-bit FNV-1a of a string: stable across platforms and runs, so a model file means the
+/// same everywhere.
+fn hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in s.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+/// A feature id: template number and its parts' hashes mixed (multiply, rotate, xor;
+/// the high bits, which pick the bucket, depend on every input bit).
+fn feature(template: u64, parts: &[u64]) -> u64 {
+    let mut h = template.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x2545_f491_4f6c_dd1d;
+    for &p in parts {
+        h = (h ^ p).wrapping_mul(0x94d0_49bb_1331_11eb).rotate_left(29);
+    }
+    h ^= h >> 31;
+    h.wrapping_mul(0xbf58_476d_1ce4_e5b9)
 }
 
 /// A token's shape class: capitalised, upper, lower, number, a quotation mark, other.
@@ -67,142 +88,202 @@ fn is_mark(word: &str) -> bool {
 }
 
 /// Distance buckets for "the nearest reporting word is this far away".
-fn bucket(d: Option<usize>) -> &'static str {
+fn bucket(d: Option<usize>) -> u64 {
     match d {
-        None => "none",
-        Some(0..=1) => "1",
-        Some(2) => "2",
-        Some(3..=5) => "5",
-        Some(6..=10) => "10",
-        Some(11..=20) => "20",
-        Some(_) => "far",
+        None => 0,
+        Some(0..=1) => 1,
+        Some(2) => 2,
+        Some(3..=5) => 3,
+        Some(6..=10) => 4,
+        Some(11..=20) => 5,
+        Some(_) => 6,
     }
 }
 
-/// Per-token facts a feature reads from the whole sequence.
+/// Per-token facts a feature reads from the whole sequence, each computed in one pass.
 struct Context {
-    lower: Vec<String>,
-    shapes: Vec<&'static str>,
+    /// Hashes of the lowercased words.
+    words: Vec<u64>,
+    /// Hashes of the shapes.
+    shape_ids: Vec<u64>,
+    /// Hashes of the last three characters of the lowercased words.
+    suffixes: Vec<u64>,
     quoted: Vec<bool>,
-    sentence: Vec<usize>,
     first_in_sentence: Vec<bool>,
     reporting: Vec<bool>,
+    /// Tokens to the nearest reporting word in the same sentence, left and right.
+    reporting_near: Vec<(Option<usize>, Option<usize>)>,
+    /// Tokens to the nearest quotation mark in the sequence, left and right.
+    mark_near: Vec<(Option<usize>, Option<usize>)>,
+    /// Whether the token's sentence has a reporting word.
+    sentence_reports: Vec<bool>,
 }
 
-impl Context {
-    fn new(text: &str, toks: &[unspin_text::segment::Token], sent_of: &[usize]) -> Context {
-        let lower: Vec<String> = toks.iter().map(|t| t.text(text).to_lowercase()).collect();
-        let shapes = toks.iter().map(|t| shape(t.text(text), t.kind)).collect();
-        let mut quoted = Vec::with_capacity(toks.len());
-        let mut inside = false;
-        for t in toks {
-            let w = t.text(text);
-            match w {
+/// For each position, the distance to the nearest earlier and later position where
+/// `hit` holds, within the run of positions of the same `group`.
+fn nearest(
+    n: usize,
+    hit: impl Fn(usize) -> bool,
+    group: impl Fn(usize) -> usize,
+) -> Vec<(Option<usize>, Option<usize>)> {
+    let mut out = vec![(None, None); n];
+    let mut last: Option<usize> = None;
+    for (i, o) in out.iter_mut().enumerate() {
+        if i > 0 && group(i) != group(i - 1) {
+            last = None;
+        }
+        o.0 = last.map(|j| i - j);
+        if hit(i) {
+            last = Some(i);
+        }
+    }
+    let mut next: Option<usize> = None;
+    for i in (0..n).rev() {
+        if i + 1 < n && group(i) != group(i + 1) {
+            next = None;
+        }
+        out[i].1 = next.map(|j| j - i);
+        if hit(i) {
+            next = Some(i);
+        }
+    }
+    out
+}
+
+fn quoted_flags(text: &str, toks: &[unspin_text::segment::Token]) -> Vec<bool> {
+    let mut inside = false;
+    toks.iter()
+        .map(|t| {
+            match t.text(text) {
                 "“" | "«" => inside = true,
                 "”" | "»" => inside = false,
                 "\"" | "''" | "``" => inside = !inside,
                 _ => {}
             }
-            quoted.push(inside);
+            inside
+        })
+        .collect()
+}
+
+impl Context {
+    fn new(text: &str, toks: &[unspin_text::segment::Token], sent_of: &[usize]) -> Context {
+        let n = toks.len();
+        let lower: Vec<std::borrow::Cow<str>> = toks
+            .iter()
+            .map(|t| {
+                let w = t.text(text);
+                if w.chars().any(char::is_uppercase) {
+                    w.to_lowercase().into()
+                } else {
+                    w.into()
+                }
+            })
+            .collect();
+        let shapes: Vec<&'static str> = toks.iter().map(|t| shape(t.text(text), t.kind)).collect();
+        let first_in_sentence = (0..n).map(|i| i == 0 || sent_of[i] != sent_of[i - 1]).collect();
+        let reporting: Vec<bool> =
+            lower.iter().map(|w| is_reporting(w) || w == "according").collect();
+        let reporting_near = nearest(n, |j| reporting[j], |j| sent_of[j]);
+        let mark_near = nearest(n, |j| shapes[j] == "q", |_| 0);
+        let mut sentence_reports = vec![false; n];
+        let mut from = 0;
+        for i in 1..=n {
+            if i == n || sent_of[i] != sent_of[from] {
+                let any = reporting[from..i].iter().any(|&r| r);
+                sentence_reports[from..i].iter_mut().for_each(|s| *s = any);
+                from = i;
+            }
         }
-        let first_in_sentence =
-            (0..toks.len()).map(|i| i == 0 || sent_of[i] != sent_of[i - 1]).collect();
-        let reporting = lower.iter().map(|w| is_reporting(w) || w == "according").collect();
-        Context { lower, shapes, quoted, sentence: sent_of.to_vec(), first_in_sentence, reporting }
+        let suffix = |w: &str| hash(&w[w.char_indices().rev().nth(2).map_or(0, |(b, _)| b)..]);
+        Context {
+            quoted: quoted_flags(text, toks),
+            words: lower.iter().map(|w| hash(w)).collect(),
+            suffixes: lower.iter().map(|w| suffix(w)).collect(),
+            shape_ids: shapes.iter().map(|s| hash(s)).collect(),
+            first_in_sentence,
+            reporting,
+            reporting_near,
+            mark_near,
+            sentence_reports,
+        }
     }
 
-    /// Tokens to the nearest reporting word in the same sentence, to the left and right.
-    fn reporting_distance(&self, i: usize) -> (Option<usize>, Option<usize>) {
-        let s = self.sentence[i];
-        let left = (0..i)
-            .rev()
-            .take_while(|&j| self.sentence[j] == s)
-            .find(|&j| self.reporting[j])
-            .map(|j| i - j);
-        let right = (i + 1..self.lower.len())
-            .take_while(|&j| self.sentence[j] == s)
-            .find(|&j| self.reporting[j])
-            .map(|j| j - i);
-        (left, right)
+    /// The hash of word `i` (a fixed value outside the sequence).
+    fn word(&self, i: isize) -> u64 {
+        usize::try_from(i).ok().and_then(|i| self.words.get(i)).copied().unwrap_or(OUTSIDE)
     }
 
-    /// Tokens to the nearest quotation mark in the sequence, to the left and right.
-    fn mark_distance(&self, i: usize) -> (Option<usize>, Option<usize>) {
-        let left = (0..i).rev().find(|&j| self.shapes[j] == "q").map(|j| i - j);
-        let right = (i + 1..self.shapes.len()).find(|&j| self.shapes[j] == "q").map(|j| j - i);
-        (left, right)
+    /// The hash of the shape of token `i` (a fixed value outside the sequence).
+    fn shape_at(&self, i: isize) -> u64 {
+        usize::try_from(i).ok().and_then(|i| self.shape_ids.get(i)).copied().unwrap_or(OUTSIDE)
     }
 
-    fn sentence_has_reporting(&self, i: usize) -> bool {
-        let s = self.sentence[i];
-        (0..self.lower.len()).any(|j| self.sentence[j] == s && self.reporting[j])
-    }
-
-    fn word(&self, i: isize) -> &str {
-        usize::try_from(i).ok().and_then(|i| self.lower.get(i)).map_or("<s>", String::as_str)
-    }
-
-    fn shape_at(&self, i: isize) -> &'static str {
-        usize::try_from(i).ok().and_then(|i| self.shapes.get(i)).copied().unwrap_or("<s>")
-    }
-
-    fn features(&self, i: usize) -> Vec<u64> {
+    /// The hashed features of token `i`: each template's parts (words, shapes, distance
+    /// buckets, flags) mixed into one id.
+    fn features(&self, i: usize) -> Item {
         let k = i as isize;
         let (w0, wp, wn) = (self.word(k), self.word(k - 1), self.word(k + 1));
-        let (left, right) = self.reporting_distance(i);
-        let q = if self.quoted[i] { "q" } else { "-" };
-        let suffix: String = {
-            let chars: Vec<char> = w0.chars().collect();
-            chars[chars.len().saturating_sub(3)..].iter().collect()
-        };
-        let mut f = vec![
-            hash(0, ""),
-            hash(1, w0),
-            hash(2, wp),
-            hash(3, wn),
-            hash(4, self.word(k - 2)),
-            hash(5, self.word(k + 2)),
-            hash(6, &format!("{wp}|{w0}")),
-            hash(7, &format!("{w0}|{wn}")),
-            hash(8, self.shape_at(k)),
-            hash(9, &format!("{}|{}", self.shape_at(k - 1), self.shape_at(k))),
-            hash(10, &format!("{}|{}", self.shape_at(k), self.shape_at(k + 1))),
-            hash(11, &suffix),
-            hash(12, q),
-            hash(13, &format!("{q}|{}", self.shape_at(k))),
-            hash(14, &format!("{}|{}", bucket(left), bucket(right))),
-            hash(15, &format!("{q}|{}|{}", bucket(left), bucket(right))),
-            hash(16, if self.first_in_sentence[i] { "first" } else { "-" }),
-            hash(17, &format!("{q}|{wp}")),
-            hash(18, &format!("{}|{w0}", bucket(left))),
-            hash(19, &format!("{}|{w0}", bucket(right))),
+        let (s0, sp, sn) = (self.shape_at(k), self.shape_at(k - 1), self.shape_at(k + 1));
+        let (left, right) = self.reporting_near[i];
+        let (bl, br) = (bucket(left), bucket(right));
+        let q = u64::from(self.quoted[i]);
+        let (ml, mr) = self.mark_near[i];
+        let (bml, bmr) = (bucket(ml), bucket(mr));
+        let reports = u64::from(self.sentence_reports[i]);
+        let f = feature;
+        let all = [
+            f(0, &[]),
+            f(1, &[w0]),
+            f(2, &[wp]),
+            f(3, &[wn]),
+            f(4, &[self.word(k - 2)]),
+            f(5, &[self.word(k + 2)]),
+            f(6, &[wp, w0]),
+            f(7, &[w0, wn]),
+            f(8, &[s0]),
+            f(9, &[sp, s0]),
+            f(10, &[s0, sn]),
+            f(11, &[self.suffixes[i]]),
+            f(12, &[q]),
+            f(13, &[q, s0]),
+            f(14, &[bl, br]),
+            f(15, &[q, bl, br]),
+            f(16, &[u64::from(self.first_in_sentence[i])]),
+            f(17, &[q, wp]),
+            f(18, &[bl, w0]),
+            f(19, &[br, w0]),
+            f(22, &[bml, bmr]),
+            f(23, &[q, bml, bmr, s0]),
+            f(24, &[self.word(k - 3)]),
+            f(25, &[self.word(k + 3)]),
+            f(26, &[reports, q]),
+            f(27, &[bl, br, s0]),
+            f(20, &[wp, wn]),
+            f(21, &[sp, sn]),
         ];
-        let (ml, mr) = self.mark_distance(i);
-        f.push(hash(22, &format!("{}|{}", bucket(ml), bucket(mr))));
-        f.push(hash(23, &format!("{q}|{}|{}|{}", bucket(ml), bucket(mr), self.shape_at(k))));
-        f.push(hash(24, self.word(k - 3)));
-        f.push(hash(25, self.word(k + 3)));
-        f.push(hash(26, &format!("{}|{}", self.sentence_has_reporting(i), q)));
-        f.push(hash(27, &format!("{}|{}|{}", bucket(left), bucket(right), self.shape_at(k))));
-        if self.reporting[i] {
-            f.push(hash(20, &format!("{wp}|rep|{wn}")));
-            f.push(hash(21, &format!("{}|rep|{}", self.shape_at(k - 1), self.shape_at(k + 1))));
-        }
-        f
+        let len = if self.reporting[i] { MAX_FEATURES } else { MAX_FEATURES - 2 };
+        Item { range: 0..0, features: all, len: len as u8 }
     }
 }
+
+/// The stand-in hash for a position before or after the sequence.
+const OUTSIDE: u64 = 0x5bd1_e995_0000_0001;
 
 /// The sequences of `text`: its paragraphs (lines), a paragraph over 300 tokens cut
 /// at sentence ends.
 pub fn sequences(text: &str) -> Vec<Vec<Item>> {
     let sents = sentences(text);
+    let all = tokens(text);
     let mut out = Vec::new();
     let mut start = 0;
     for line in text.split_inclusive('\n') {
         let range = start..start + line.len();
         start = range.end;
-        let toks: Vec<_> =
-            tokens(line).into_iter().map(|mut t| shift(&mut t, range.start)).collect();
+        // Word boundaries always fall at line breaks, so the text's tokens split by line
+        // are the lines' tokens.
+        let from = all.partition_point(|t| t.start < range.start);
+        let to = all.partition_point(|t| t.start < range.end);
+        let toks = &all[from..to];
         if toks.is_empty() {
             continue;
         }
@@ -214,17 +295,11 @@ pub fn sequences(text: &str) -> Vec<Vec<Item>> {
             let items = toks
                 .iter()
                 .enumerate()
-                .map(|(i, t)| Item { range: t.start..t.end, features: cx.features(i) });
+                .map(|(i, t)| Item { range: t.start..t.end, ..cx.features(i) });
             out.push(items.collect());
         }
     }
     out
-}
-
-fn shift(t: &mut unspin_text::segment::Token, by: usize) -> unspin_text::segment::Token {
-    t.start += by;
-    t.end += by;
-    *t
 }
 
 /// Pieces of at most [`MAX_TOKENS`] tokens, cut where a sentence ends (or anywhere, for a

@@ -98,7 +98,7 @@ impl Tagger {
     /// The emission scores of one token, per label.
     fn scores(&self, item: &Item) -> [f32; LABELS] {
         let mut s = [0.0; LABELS];
-        for &f in &item.features {
+        for &f in item.features() {
             let row = &self.emission[self.bucket(f) * LABELS..][..LABELS];
             for (a, w) in s.iter_mut().zip(row) {
                 *a += w;

@@ -74,7 +74,7 @@ impl Averaged {
         let step = self.step;
         let mut prev = LABELS;
         for (item, &l) in items.iter().zip(labels) {
-            for &f in &item.features {
+            for &f in item.features() {
                 let at = self.tagger.bucket(f) * LABELS + l;
                 self.tagger.emission[at] += sign;
                 self.sum_e[at] += sign * step;
