@@ -35,6 +35,13 @@ def _spark_type(node: Dict[str, Any], components: Dict[str, Any]):
     ref = node.get("$ref")
     if ref:
         return _spark_type(components[ref.rsplit("/", 1)[1]], components)
+    choices = node.get("oneOf") or node.get("anyOf")
+    if choices:
+        # An optional field (`{"type": "null"}` or one type): the one type, nullable.
+        kinds = [c for c in choices if c.get("type") != "null"]
+        if len(kinds) != 1:
+            raise ValueError(f"report schema: no Spark type for {node}")
+        return _spark_type(kinds[0], components)
     kind = node.get("type")
     if isinstance(kind, list):
         kind = next(k for k in kind if k != "null")

@@ -1,6 +1,6 @@
 //! Each stage of an analysis (techniques, claims, numbers, quotations) segments the whole
-//! document; this remembers, per thread, the last results for the last few long texts, so
-//! a document is segmented once. A hit needs the same text, compared in full, so a new text
+//! document; this remembers, per thread, the results for the last two texts of 512 bytes
+//! to 1 MiB, so a document is segmented once. A hit needs the same text, compared in full, so a new text
 //! at a freed one's address can never see old results.
 
 use std::cell::RefCell;
@@ -9,6 +9,10 @@ use std::thread::LocalKey;
 /// Texts shorter than this are segmented afresh (sentences and short passages: cheap, and
 /// they would push the documents out).
 pub const MIN_BYTES: usize = 512;
+
+/// Texts longer than this are segmented afresh too: what a thread keeps between calls
+/// stays small (at most two texts of 1 MiB and their boundaries per function).
+pub const MAX_BYTES: usize = 1 << 20;
 
 /// Texts remembered per thread and per function.
 const ENTRIES: usize = 2;
@@ -22,7 +26,7 @@ pub fn memo<T: Clone + 'static>(
     text: &str,
     compute: impl FnOnce(&str) -> T,
 ) -> T {
-    if text.len() < MIN_BYTES {
+    if !(MIN_BYTES..=MAX_BYTES).contains(&text.len()) {
         return compute(text);
     }
     if let Some(hit) =

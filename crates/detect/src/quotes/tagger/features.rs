@@ -272,9 +272,16 @@ const OUTSIDE: u64 = 0x5bd1_e995_0000_0001;
 /// The sequences of `text`: its paragraphs (lines), a paragraph over 300 tokens cut
 /// at sentence ends.
 pub fn sequences(text: &str) -> Vec<Vec<Item>> {
+    let mut out = Vec::new();
+    for_each_sequence(text, |items| out.push(items));
+    out
+}
+
+/// Hands each of the sequences of `text` to `each` in turn (so a long text never holds
+/// the features of all its tokens at once).
+pub fn for_each_sequence(text: &str, mut each: impl FnMut(Vec<Item>)) {
     let sents = sentences(text);
     let all = tokens(text);
-    let mut out = Vec::new();
     let mut start = 0;
     for line in text.split_inclusive('\n') {
         let range = start..start + line.len();
@@ -296,10 +303,9 @@ pub fn sequences(text: &str) -> Vec<Vec<Item>> {
                 .iter()
                 .enumerate()
                 .map(|(i, t)| Item { range: t.start..t.end, ..cx.features(i) });
-            out.push(items.collect());
+            each(items.collect());
         }
     }
-    out
 }
 
 /// Pieces of at most [`MAX_TOKENS`] tokens, cut where a sentence ends (or anywhere, for a

@@ -11,7 +11,7 @@ pub mod train;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-pub use features::{sequences, Item};
+pub use features::{for_each_sequence, sequences, Item};
 
 /// What a tagged span is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -148,9 +148,7 @@ impl Tagger {
     /// The source, cue and content spans of `text`, in text order.
     pub fn tag(&self, text: &str) -> Vec<Span> {
         let mut out = Vec::new();
-        for seq in sequences(text) {
-            out.extend(spans(&seq, &self.decode(&seq)));
-        }
+        for_each_sequence(text, |seq| out.extend(spans(&seq, &self.decode(&seq))));
         out
     }
 
