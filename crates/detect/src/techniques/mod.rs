@@ -12,8 +12,8 @@ pub use unspin_model::Technique;
 /// ```
 /// use unspin_detect::techniques::{explanation, Technique};
 /// assert_eq!(
-///     explanation(Technique::Doubt, Some("a question mark")),
-///     "Doubt: questions the credibility of someone or something. Cue: a question mark."
+///     explanation(Technique::Doubt, Some("it is phrased as a question")),
+///     "Doubt: questions the credibility of someone or something. Cue: it is phrased as a question."
 /// );
 /// ```
 pub fn explanation(technique: Technique, cue: Option<&str>) -> String {

@@ -236,14 +236,24 @@ fn lexicon_words(lex: &str) -> &'static str {
     }
 }
 
+/// Whether a phrase feature's words are all words (no punctuation) and one of them is a
+/// content word.
+fn phrase_has_content(phrase: &str) -> bool {
+    let words: Vec<&str> = phrase.split([' ', '_', '|']).filter(|w| !w.is_empty()).collect();
+    words.iter().all(|w| w.chars().any(char::is_alphanumeric))
+        && words.iter().any(|w| unspin_text::segment::is_content_word(w))
+}
+
 /// The reader's words for a classifier feature, or `None` for features that are not cues
-/// (bias, length).
+/// a reader can weigh: bias, length, a function word or a punctuation mark (then the
+/// next strongest feature, or no cue at all, explains the choice).
 fn describe(name: &str, ctx: &ArticleContext<'_>, range: Range<usize>) -> Option<String> {
     let (key, value) = name.split_once('=').unwrap_or((name, ""));
     let span = &ctx.text[range.clone()];
+    let content = |w: &str| unspin_text::segment::is_content_word(w);
     Some(match key {
-        "u" | "first" | "last" => format!("the word “{value}”"),
-        "bi" => format!("the phrase “{value}”"),
+        "u" | "first" | "last" if content(value) => format!("the word “{value}”"),
+        "bi" if phrase_has_content(value) => format!("the phrase “{value}”"),
         "rep" if value != "1" => {
             format!("the phrase occurs {} times in the article", ctx.occurrences(span))
         }
@@ -255,18 +265,16 @@ fn describe(name: &str, ctx: &ArticleContext<'_>, range: Range<usize>) -> Option
                 .filter(|&i| ctx.tokens[i].end <= range.end)
                 .map(|i| &ctx.lower[i])
                 .find(|w| lexicon_of(w) == Some(value))
-                .cloned()
-                .unwrap_or_default();
+                .filter(|w| content(w))?;
             format!("{} (“{word}”)", lexicon_words(value))
         }
         "ccue" => format!("{} just before it", lexicon_words(value)),
-        "l1" if !value.starts_with('<') => format!("the word “{value}” just before it"),
-        "r1" if !value.starts_with('<') => format!("the word “{value}” just after it"),
-        "excl" => "an exclamation mark".to_string(),
-        "quest" => "a question mark".to_string(),
+        "l1" if content(value) => format!("the word “{value}” just before it"),
+        "r1" if content(value) => format!("the word “{value}” just after it"),
+        "excl" => "it is phrased as an exclamation".to_string(),
+        "quest" => "it is phrased as a question".to_string(),
         "sent_quest" => "a question in the sentence".to_string(),
         "sent_excl" => "an exclamation in the sentence".to_string(),
-        "quote" => "quotation marks".to_string(),
         "inquote" => "it sits inside a quotation".to_string(),
         "caps" => "words in capitals".to_string(),
         "title" => "it stands in the headline".to_string(),

@@ -18,11 +18,13 @@
 
 mod memo;
 mod sentences;
+mod stopwords;
 mod words;
 
 use std::ops::Range;
 
 pub use sentences::sentences;
+pub use stopwords::{is_content_word, is_stop_word};
 pub use words::{tokens, Token, TokenKind};
 
 /// Shrinks `range` so that it starts and ends on a character that is not white space
