@@ -341,6 +341,11 @@ pub struct EvalNumbers {
     /// Annotated passages: `[{"text", "quantities": [{"text", "value"}], "checks": [verdict…]}]`.
     #[arg(long, default_value = "eval/numbers.json")]
     pub gold: PathBuf,
+    /// Score the Microsoft Recognizers-Text English specs in DIR instead (`DIR/Number/
+    /// English/*.json`, `DIR/NumberWithUnit/English/*.json`): span, value and value + unit
+    /// F1 per file.
+    #[arg(long, value_name = "DIR")]
+    pub recognizers: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -23,6 +23,7 @@
 
 pub mod labels;
 pub mod polnear;
+pub mod recognizers;
 pub mod si;
 pub mod tc;
 

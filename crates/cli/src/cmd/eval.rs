@@ -275,6 +275,9 @@ struct GoldQuantity {
 /// covers at least half of it and has the same value) and verdict accuracy (verdicts in
 /// text order against the expected ones).
 pub fn numbers(args: &EvalNumbers) -> Result<String> {
+    if let Some(dir) = &args.recognizers {
+        return recognizers(dir, args.json, args.verbose);
+    }
     let passages: Vec<NumberPassage> = serde_json::from_str(&read(&args.gold)?)
         .with_context(|| format!("parsing {}", args.gold.display()))?;
     let (mut n_pred, mut n_gold, mut matched) = (0usize, 0usize, 0usize);
@@ -505,4 +508,63 @@ pub fn quotes(args: &EvalQuotes) -> Result<String> {
          sources: F1={sf:.4} Precision={sp_:.4} Recall={sr_:.4} ({sm} matched, {spd} predicted, {sg} gold; {names_right} names right)\n",
         passages.len()
     ))
+}
+
+/// `unspin eval numbers --recognizers DIR`: the quantity extractor on the Recognizers-Text
+/// English specs.
+fn recognizers(dir: &Path, json: bool, verbose: bool) -> Result<String> {
+    use unspin_eval::recognizers::{self, Predicted};
+    let specs = recognizers::load(dir)
+        .with_context(|| format!("reading the Recognizers-Text specs in {}", dir.display()))?;
+    let canonical = |u: &str| unspin_detect::numbers::units::canonical(u);
+    let mut scores = Vec::new();
+    for spec in &specs {
+        let pred: Vec<Vec<Predicted>> = spec
+            .cases
+            .iter()
+            .map(|case| {
+                let doc = unspin_text::Document::new("spec", case.input.clone());
+                let found = unspin_detect::numbers::extract::extract(&doc.text);
+                let pred: Vec<Predicted> = found
+                    .into_iter()
+                    .map(|q| {
+                        let (start, end) = doc.char_span(q.range);
+                        Predicted { span: start..end, value: q.value, unit: q.unit }
+                    })
+                    .collect();
+                if verbose {
+                    let shown: Vec<_> = pred.iter().map(|p| (&p.span, p.value, &p.unit)).collect();
+                    let gold: Vec<_> =
+                        case.gold.iter().map(|g| (&g.span, g.value, &g.unit)).collect();
+                    eprintln!(
+                        "{}: {:?}\n  gold {gold:?}\n  found {shown:?}",
+                        spec.file, case.input
+                    );
+                }
+                pred
+            })
+            .collect();
+        scores.push(recognizers::score(spec, &pred, &canonical));
+    }
+    scores.push(recognizers::total(&scores));
+    if json {
+        return Ok(serde_json::to_string_pretty(&scores)? + "\n");
+    }
+    let mut out = String::from(
+        "file\tcases\tnot supported (left out)\tspan F1\tvalue F1\tvalue+unit F1 (P / R)\n",
+    );
+    for s in &scores {
+        out += &format!(
+            "{}\t{}\t{}\t{:.3}\t{:.3}\t{:.3} ({:.3} / {:.3})\n",
+            s.file,
+            s.cases,
+            s.not_supported,
+            s.span.f1,
+            s.value.f1,
+            s.value_unit.f1,
+            s.value_unit.precision,
+            s.value_unit.recall
+        );
+    }
+    Ok(out)
 }

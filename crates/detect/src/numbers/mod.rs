@@ -4,6 +4,7 @@
 
 pub mod checks;
 pub mod extract;
+pub mod units;
 pub mod words;
 
 pub use checks::{check, CheckResult};
