@@ -133,6 +133,9 @@ fn offsets_at_the_very_end_and_with_a_bom() {
         // Found by the property test: `computed` did not survive a JSON round trip until
         // serde_json parsed floats exactly.
         "1 five times $3.5 billion",
+        // Found by the property test: an indirect quotation of nothing but marks was an
+        // empty span.
+        "a third of said \u{feff} \u{feff} ! \r\n",
     ] {
         check(text, a).unwrap();
     }

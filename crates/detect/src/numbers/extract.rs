@@ -75,12 +75,13 @@ static DIGITS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
         (?P<approx>\b(?:nearly|almost|about|around|roughly|approximately|over|more\ than|less\ than|fewer\ than|under|at\ least|at\ most|up\ to|some|just\ over|just\ under)\s+)?
-        (?P<cur>[$€£])?
-        \b(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\ \x{a0}]\d{3})+\b|\d+(?:\.\d+)?)
+        (?P<cur>\b(?:us|a|c|hk|nz)?[$€£¥]\s?|[$€£¥]\s?|\b(?:usd|eur|gbp|aud|cad|jpy|chf|cny|inr|nzd|hkd)\s?)?
+        (?P<sign>[-−])?
+        (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\ \x{a0}]\d{3})+\b|\d+(?:\.\d+)?|\.\d+)
         (?P<mag>\s(?:million|billion|trillion|thousand)\b|(?:bn|m|k)\b)?
         (?P<pct>\s?%|\s(?:percent|per\ cent)\b)?
         (?P<range>\s?[–-]\s?(?P<hi>\d+(?:,\d{3})*(?:\.\d+)?)(?P<hipct>\s?%)?)?
-        (?:(?P<ord>st|nd|rd|th)\b)?",
+        (?:(?P<ord>st|nd|rd|th)\b|(?P<glued>[a-zµ°²³/]{2,})\b)?",
     )
     .expect("valid regex")
 });
@@ -212,11 +213,20 @@ fn noun_after(text: &str, toks: &[Token], end: usize) -> Option<String> {
     None
 }
 
+/// The ISO code of a currency symbol or code before a number ("$", "US$", "C $", "AUD").
 fn currency(sym: &str) -> &'static str {
-    match sym {
-        "$" => "USD",
-        "€" => "EUR",
-        "£" => "GBP",
+    match sym.trim().to_ascii_uppercase().as_str() {
+        "$" | "US$" | "USD" => "USD",
+        "€" | "EUR" => "EUR",
+        "£" | "GBP" => "GBP",
+        "¥" | "JPY" => "JPY",
+        "A$" | "AUD" => "AUD",
+        "C$" | "CAD" => "CAD",
+        "HK$" | "HKD" => "HKD",
+        "NZ$" | "NZD" => "NZD",
+        "CHF" => "CHF",
+        "CNY" => "CNY",
+        "INR" => "INR",
         _ => "money",
     }
 }
@@ -336,22 +346,40 @@ impl Scan<'_> {
         let text = self.text;
         let whole = c.get(0)?;
         let num = c.name("num")?;
+        let cur_m = c.name("cur");
+        // Digits inside a word or an identifier ("A380", "192.168.1.2"'s later parts) are
+        // not a quantity; a currency code glued to them ("AUD1.5m") is.
+        let glued_before = match c.name("sign") {
+            Some(sign) => text[..sign.start()].chars().next_back(),
+            None if cur_m.is_none() => text[..num.start()].chars().next_back(),
+            None => None,
+        };
+        if glued_before.is_some_and(|ch| ch.is_alphanumeric() || ch == '.' || ch == '_') {
+            return None;
+        }
+        let negative = c.name("sign").is_some();
         let mut value = parse_digits(num.as_str())?;
+        if negative {
+            value = -value;
+        }
         let approx = c.name("approx").map(|m| m.as_str().trim().to_lowercase());
         let mag = c.name("mag").map_or(1.0, |m| magnitude(m.as_str()));
         let pct = c.name("pct").is_some() || c.name("hipct").is_some();
-        let cur = c.name("cur").map(|m| currency(m.as_str()));
+        let cur = cur_m.map(|m| currency(m.as_str()));
         let mut high = c.name("hi").and_then(|h| parse_digits(h.as_str())).map(|h| h * mag);
         if high.is_some_and(|h| h <= value * mag) {
             high = None; // "2015-16" style or a subtraction: not a range
         }
         value *= mag;
+        let glued = c.name("glued").filter(|g| super::units::known(g.as_str()));
         let end = if high.is_some() {
             whole.end()
         } else {
-            c.name("pct").or(c.name("mag")).or(c.name("ord")).map_or(num.end(), |m| m.end())
+            let last = c.name("pct").or(c.name("mag")).or(c.name("ord")).or(glued);
+            last.map_or(num.end(), |m| m.end())
         };
-        let start = c.name("approx").or(c.name("cur")).map_or(num.start(), |m| m.start());
+        let start =
+            c.name("approx").or(cur_m).or(c.name("sign")).map_or(num.start(), |m| m.start());
         let plain_year = num.as_str().len() == 4
             && !num.as_str().contains([',', '.', ' '])
             && (1800.0..=2100.0).contains(&value)
@@ -367,6 +395,7 @@ impl Scan<'_> {
         let unit = match kind {
             Kind::Percent => Some("%".to_string()),
             Kind::Money => cur.map(String::from),
+            Kind::Cardinal if glued.is_some() => glued.map(|g| g.as_str().to_lowercase()),
             Kind::Cardinal => noun_after(text, &self.toks, end),
             _ => None,
         };

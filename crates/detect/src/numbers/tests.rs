@@ -94,3 +94,27 @@ fn spans_slice_the_text() {
         assert_eq!(doc.slice_chars(n.start, n.end).unwrap(), n.text);
     }
 }
+
+/// Issue 18: signs, leading decimal points, units glued to digits, currency codes and
+/// prefixed symbols; digits inside identifiers are not quantities.
+#[test]
+fn signs_decimals_glued_units_and_currency_codes() {
+    for (text, span, value, unit) in [
+        ("Output fell -1.3% in May.", "-1.3%", -1.3, Some("%")),
+        ("A dose of .25 grams.", ".25", 0.25, Some("grams")),
+        ("Pour 180ml of milk.", "180ml", 180.0, Some("ml")),
+        ("It weighs 200lbs.", "200lbs", 200.0, Some("lbs")),
+        ("Funding of AUD1.5m was cut.", "AUD1.5m", 1.5e6, Some("AUD")),
+        ("A bill of US$63,874 was sent.", "US$63,874", 63874.0, Some("USD")),
+        ("They paid $ 94,000 for it.", "$ 94,000", 94000.0, Some("USD")),
+    ] {
+        let q = quantities(text);
+        assert_eq!(q.len(), 1, "{text}: {q:?}");
+        assert_eq!((q[0].0.as_str(), q[0].1, q[0].2.as_deref()), (span, value, unit), "{text}");
+    }
+    for text in ["The A380 landed.", "Post-9/11 rules.", "The COVID-19 wave."] {
+        let q = quantities(text);
+        assert!(q.iter().all(|x| x.0 != "380" && x.0 != "9" && x.0 != "19"), "{text}: {q:?}");
+    }
+    assert_eq!(units::canonical("ml"), units::canonical("Milliliter"));
+}

@@ -17,7 +17,7 @@ const UNITS: &[(&str, &[&str])] = &[
     ("swiss franc", &["chf", "swiss francs"]),
     ("cent", &["cents", "¢"]),
     ("penny", &["pence", "p"]),
-    ("percent", &["%", "per cent", "pct"]),
+    ("percent", &["%", "per cent", "pct", "percents", "percentage", "percentages"]),
     ("kilometre", &["km", "kilometer", "kilometers", "kilometres"]),
     ("metre", &["m", "meter", "meters", "metres"]),
     ("centimetre", &["cm", "centimeter", "centimeters", "centimetres"]),
@@ -53,6 +53,13 @@ const UNITS: &[(&str, &[&str])] = &[
     ("minute", &["minutes", "min", "mins"]),
     ("second", &["seconds", "sec", "secs", "s"]),
 ];
+
+/// Whether `form` is a unit form of the table ("ml", "km", "lbs"): a word glued to digits
+/// ("180ml") is read as their unit only then.
+pub fn known(form: &str) -> bool {
+    let lower = form.to_lowercase();
+    UNITS.iter().any(|(name, forms)| *name == lower || forms.contains(&lower.as_str()))
+}
 
 /// The canonical name of a unit ("USD" → "dollar", "km" → "kilometre", "jobs" → "job").
 pub fn canonical(unit: &str) -> String {

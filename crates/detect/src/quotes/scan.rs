@@ -546,6 +546,9 @@ fn indirect_quote(text: &str, s: Range<usize>, last_named: &mut Named) -> Option
         let clause = trim(text, s.start + words[j].0..s.end);
         let stop = text[clause.clone()].chars().last().filter(|c| matches!(c, '.' | '!' | '?'));
         let clause = clause.start..clause.end - stop.map_or(0, |c| c.len_utf8());
+        if !text[clause.clone()].chars().any(char::is_alphanumeric) {
+            return None; // nothing said: marks and white space ("said \u{feff} !")
+        }
         let (speaker, role) = if sp.pronoun {
             last_named.clone().map_or((None, None), |(n, r)| (Some(n), r))
         } else if sp.name.is_empty() {
