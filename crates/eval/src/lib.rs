@@ -53,3 +53,28 @@ pub fn prf(hits_p: f64, n_pred: usize, hits_r: f64, n_gold: usize) -> (f64, f64,
     let f = if p + r > 0.0 { 2.0 * p * r / (p + r) } else { 0.0 };
     (p, r, f)
 }
+
+/// Precision, recall and F1 with their counts.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Prf {
+    /// F1.
+    pub f1: f64,
+    /// Precision.
+    pub precision: f64,
+    /// Recall.
+    pub recall: f64,
+    /// Matched pairs.
+    pub matched: usize,
+    /// Predicted.
+    pub predicted: usize,
+    /// Gold.
+    pub gold: usize,
+}
+
+impl Prf {
+    /// From the counts.
+    pub fn new(matched: usize, predicted: usize, gold: usize) -> Prf {
+        let (precision, recall, f1) = prf(matched as f64, predicted, matched as f64, gold);
+        Prf { f1, precision, recall, matched, predicted, gold }
+    }
+}

@@ -23,7 +23,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::{prf, Error};
+use crate::Error;
 
 /// One gold attribution.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -198,29 +198,7 @@ pub struct Predicted {
     pub cue: Option<Range<usize>>,
 }
 
-/// Precision, recall and F1 with their counts.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Prf {
-    /// F1.
-    pub f1: f64,
-    /// Precision.
-    pub precision: f64,
-    /// Recall.
-    pub recall: f64,
-    /// Matched pairs.
-    pub matched: usize,
-    /// Predicted.
-    pub predicted: usize,
-    /// Gold.
-    pub gold: usize,
-}
-
-impl Prf {
-    fn new(matched: usize, predicted: usize, gold: usize) -> Prf {
-        let (precision, recall, f1) = prf(matched as f64, predicted, matched as f64, gold);
-        Prf { f1, precision, recall, matched, predicted, gold }
-    }
-}
+pub use crate::Prf;
 
 /// The scores of predicted attributions on a set of articles.
 #[derive(Clone, Debug, Default, Serialize)]

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::prf;
+pub use crate::Prf;
 
 /// The spec files read, relative to the specs folder.
 pub const FILES: &[&str] = &[
@@ -132,30 +132,6 @@ fn load_file(dir: &Path, file: &str) -> Result<Spec, std::io::Error> {
     Ok(Spec { file: file.to_string(), cases, not_supported })
 }
 
-/// Precision, recall and F1 with their counts.
-#[derive(Clone, Debug, Default, Serialize, PartialEq)]
-pub struct Prf {
-    /// F1.
-    pub f1: f64,
-    /// Precision.
-    pub precision: f64,
-    /// Recall.
-    pub recall: f64,
-    /// Right predictions.
-    pub right: usize,
-    /// Predictions.
-    pub predicted: usize,
-    /// Gold quantities.
-    pub gold: usize,
-}
-
-impl Prf {
-    fn new(right: usize, predicted: usize, gold: usize) -> Prf {
-        let (precision, recall, f1) = prf(right as f64, predicted, right as f64, gold);
-        Prf { f1, precision, recall, right, predicted, gold }
-    }
-}
-
 /// The scores of one spec file (or of all of them).
 #[derive(Clone, Debug, Default, Serialize, PartialEq)]
 pub struct Scores {
@@ -240,7 +216,7 @@ pub fn total(scores: &[Scores]) -> Scores {
         let (r, p, g) = scores
             .iter()
             .map(f)
-            .fold((0, 0, 0), |a, x| (a.0 + x.right, a.1 + x.predicted, a.2 + x.gold));
+            .fold((0, 0, 0), |a, x| (a.0 + x.matched, a.1 + x.predicted, a.2 + x.gold));
         Prf::new(r, p, g)
     };
     Scores {
@@ -277,7 +253,7 @@ mod tests {
         };
         let canon = |u: &str| if u == "USD" { "dollar".to_string() } else { u.to_lowercase() };
         let s = score(&spec, &[vec![p(6..12, 94000.0, "USD"), p(17..18, 5.0, "km")]], &canon);
-        assert_eq!((s.span.right, s.value.right, s.value_unit.right), (2, 2, 1));
+        assert_eq!((s.span.matched, s.value.matched, s.value_unit.matched), (2, 2, 1));
         assert_eq!(s.value_unit.gold, 2);
     }
 }
