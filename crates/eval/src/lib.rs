@@ -78,3 +78,22 @@ impl Prf {
         Prf { f1, precision, recall, matched, predicted, gold }
     }
 }
+
+/// One-to-one matches `(gold, predicted)` from candidate pairs `(overlap, gold,
+/// predicted)`: largest overlap first, ties by gold then predicted index.
+pub fn one_to_one(
+    mut pairs: Vec<(usize, usize, usize)>,
+    n_gold: usize,
+    n_pred: usize,
+) -> Vec<(usize, usize)> {
+    pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let (mut used_g, mut used_p) = (vec![false; n_gold], vec![false; n_pred]);
+    let mut out = Vec::new();
+    for (_, g, p) in pairs {
+        if !used_g[g] && !used_p[p] {
+            (used_g[g], used_p[p]) = (true, true);
+            out.push((g, p));
+        }
+    }
+    out
+}

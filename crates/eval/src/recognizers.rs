@@ -164,16 +164,7 @@ fn matches(gold: &[Gold], pred: &[Predicted]) -> Vec<(usize, usize)> {
             }
         }
     }
-    pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    let (mut used_g, mut used_p) = (vec![false; gold.len()], vec![false; pred.len()]);
-    let mut out = Vec::new();
-    for (_, g, p) in pairs {
-        if !used_g[g] && !used_p[p] {
-            (used_g[g], used_p[p]) = (true, true);
-            out.push((g, p));
-        }
-    }
-    out
+    crate::one_to_one(pairs, gold.len(), pred.len())
 }
 
 fn same_value(a: f64, b: f64) -> bool {
