@@ -681,6 +681,14 @@ impl Scan<'_> {
     fn times_after(&self, j: usize, end: usize) -> (Kind, usize, Option<String>) {
         let (text, toks) = (self.text, &self.toks);
         let next = toks.get(j).map(|n| lower(n, text)).unwrap_or_default();
+        let after = |k: usize| toks.get(k).map(|n| lower(n, text)).unwrap_or_default();
+        // "twenty percent", "forty per cent": a percentage in words.
+        if next == "percent" {
+            return (Kind::Percent, toks[j].end, Some("%".to_string()));
+        }
+        if next == "per" && after(j + 1) == "cent" {
+            return (Kind::Percent, toks[j + 1].end, Some("%".to_string()));
+        }
         if next != "times" {
             return (Kind::Cardinal, end, noun_after(text, toks, end));
         }

@@ -117,4 +117,13 @@ fn signs_decimals_glued_units_and_currency_codes() {
         assert!(q.iter().all(|x| x.0 != "380" && x.0 != "9" && x.0 != "19"), "{text}: {q:?}");
     }
     assert_eq!(units::canonical("ml"), units::canonical("Milliliter"));
+    let q = quantities("Some twenty percent agreed, forty per cent did not.");
+    let got: Vec<_> = q.iter().map(|x| (x.0.as_str(), x.1, x.2.as_deref(), x.3)).collect();
+    assert_eq!(
+        got,
+        [
+            ("Some twenty percent", 20.0, Some("%"), Kind::Percent),
+            ("forty per cent", 40.0, Some("%"), Kind::Percent)
+        ]
+    );
 }
