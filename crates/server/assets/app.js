@@ -207,7 +207,8 @@ function renderQuotes(quotes) {
   if (quotes.length === 0) ul.append(el("li", { class: "muted", text: "None found." }));
   for (const q of quotes) {
     const who = q.speaker ? q.speaker : "unattributed";
-    ul.append(clickable(el("li", {}, [el("b", { text: who + " → " }), "“" + q.text + "”"]), q.start));
+    const cue = q.cue ? " (" + q.cue.text + ")" : "";
+    ul.append(clickable(el("li", {}, [el("b", { text: who + cue + " → " }), "“" + q.text + "”"]), q.start));
   }
 }
 
