@@ -32,15 +32,13 @@ const PRONOUNS: &[&str] = &[
 /// who said …").
 const RELATIVES: &[&str] = &["who", "which", "that", "whom"];
 
-/// The phrase right before byte `at`: back to a punctuation mark or at most six words.
+/// The phrase right before byte `at`: back to a punctuation mark or at most six words
+/// (twelve word-boundary pieces, spaces counted).
 fn antecedent(text: &str, at: usize) -> Option<Range<usize>> {
     let before = text[..at].trim_end().trim_end_matches(',').trim_end();
     let mut start = before.len();
     for (n, (i, w)) in before.split_word_bound_indices().rev().enumerate() {
-        if n > 12 || w.contains(['.', ';', ':', '!', '?', '"', '“', '”', '(', ')', '\n']) {
-            break;
-        }
-        if w.contains(',') {
+        if n > 12 || w.contains([',', '.', ';', ':', '!', '?', '"', '“', '”', '(', ')', '\n']) {
             break;
         }
         start = i;
