@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("../..");
-    for name in ["techniques-fast.bin", "claims-fast.bin"] {
+    for name in ["techniques-fast.bin", "claims-fast.bin", "techniques-stack.json"] {
         let src = root.join("models").join(name);
         let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join(name);
         println!("cargo:rerun-if-changed={}", src.display());

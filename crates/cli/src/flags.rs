@@ -418,6 +418,36 @@ pub enum TrainCommand {
     Cues(TrainCues),
     /// The attribution tagger (source, cue, content) on PolNeAR.
     Attribution(TrainAttribution),
+    /// The article-aware technique stacker over the fast (and neural) probabilities,
+    /// chosen by cross-validation over PTC `fit`.
+    Stacker(TrainStacker),
+}
+
+/// `unspin train stacker`.
+#[derive(Args, Debug)]
+pub struct TrainStacker {
+    /// PTC directory.
+    #[arg(long, default_value = "../shared/data/ptc")]
+    pub data: PathBuf,
+    /// Folds for the out-of-fold probabilities and for choosing.
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Seed of the dealing into folds.
+    #[arg(long, default_value_t = 13)]
+    pub seed: u64,
+    /// Also fit the neural stage, on the articles the neural model held out (needs
+    /// `unspin model install`).
+    #[arg(long)]
+    pub neural: bool,
+    /// The neural technique model (default: the committed one).
+    #[arg(long, value_name = "FILE")]
+    pub neural_model: Option<PathBuf>,
+    /// Where to write the stacker (JSON).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Overwrite `--out`.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `unspin train attribution`.

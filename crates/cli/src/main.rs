@@ -34,6 +34,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Train(TrainCommand::Claims(a)) => cmd::claims::train(&a).map(|_| true),
         Command::Train(TrainCommand::Cues(a)) => cmd::train::cues(&a).map(|_| true),
         Command::Train(TrainCommand::Attribution(a)) => cmd::train::attribution(&a).map(|_| true),
+        Command::Train(TrainCommand::Stacker(a)) => cmd::stack::stacker(&a).map(|_| true),
         Command::Model(ModelCommand::Install { wheel }) => {
             use unspin_neural::install::{install, MINILM};
             let mut log = |m: String| eprintln!("{m}");

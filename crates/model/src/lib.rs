@@ -5,6 +5,7 @@
 //!   spans (SI) and a multinomial logistic regression that names their technique (TC),
 //!   both over hashed sparse features; trained in Rust in seconds, small enough to embed.
 //! - [`claims`]: check-worthiness of sentences (CheckThat! Task 1), read by [`checkthat`].
+//! - [`stack`]: article-aware technique decisions over the models' probabilities.
 //! - [`ptc`]: reading the PTC corpus for training and evaluation.
 //! - [`api`]: the traits every technique and claim model implements, and the fast adapters.
 //! - [`artifact`]: model files: the format, names and the embedded default model.
@@ -28,6 +29,7 @@ pub mod checkthat;
 pub mod claims;
 pub mod fast;
 pub mod ptc;
+pub mod stack;
 mod technique;
 
 use std::path::PathBuf;

@@ -8,6 +8,7 @@ pub mod corpus;
 pub mod eval;
 pub mod report;
 pub mod serve;
+pub mod stack;
 pub mod train;
 
 use std::path::Path;

@@ -419,6 +419,38 @@ impl<'a> ArticleContext<'a> {
         self.lower_text.matches(p.as_str()).count()
     }
 
+    /// Byte offset of the first occurrence of `phrase` (lowercased) in the article, if
+    /// any (exact matches where lowercasing changed byte lengths).
+    pub fn first_occurrence(&self, phrase: &str) -> Option<usize> {
+        let p = phrase.to_lowercase();
+        if p.trim().is_empty() {
+            return None;
+        }
+        if self.lower_text.len() != self.text.len() {
+            return self.text.find(phrase);
+        }
+        self.lower_text.find(p.as_str())
+    }
+
+    /// How often the word of token `i` occurs in the article (0 for a token that is not
+    /// a word).
+    pub fn word_frequency(&self, i: usize) -> u32 {
+        if self.tokens[i].kind != TokenKind::Word {
+            return 0;
+        }
+        self.word_count.get(&self.word[i]).copied().unwrap_or(0)
+    }
+
+    /// Whether token `i` sits inside a quotation.
+    pub fn in_quote(&self, i: usize) -> bool {
+        self.in_quote[i]
+    }
+
+    /// Whether sentence `k` holds a `!` and a `?`.
+    pub fn sentence_marks(&self, k: usize) -> (bool, bool) {
+        self.sentence_marks[k]
+    }
+
     /// The sentence index of token `i`.
     pub fn sentence_of(&self, i: usize) -> usize {
         self.sentence_of[i] as usize

@@ -18,6 +18,7 @@ pub mod detector;
 pub mod ensemble;
 pub mod format;
 pub mod heads;
+pub mod stack;
 pub mod train;
 pub mod windows;
 

@@ -742,6 +742,15 @@ pub fn combine(
     Ok(model)
 }
 
+/// The articles a model held out of `articles` training articles (those its networks
+/// never trained on).
+pub fn held_out_articles(model: &NeuralTechniqueModel, articles: usize) -> Vec<usize> {
+    let d = NeuralTrainConfig::default();
+    let s = &model.settings;
+    let seed = s.held_out_seed().unwrap_or(d.split_seed);
+    held_out(articles, seed, s.tune_fraction.unwrap_or(d.tune_fraction))
+}
+
 /// The held-out articles of a split: the first `fraction` of a shuffle seeded by `seed`.
 fn held_out(articles: usize, seed: u64, fraction: f64) -> Vec<usize> {
     let mut ids: Vec<usize> = (0..articles).collect();

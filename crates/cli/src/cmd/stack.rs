@@ -1,0 +1,192 @@
+//! `unspin train stacker`: the article-aware technique stacker, every choice by
+//! cross-validation over PTC `fit` (never `valid`).
+
+use std::collections::HashMap;
+
+use anyhow::{bail, Context, Result};
+use unspin_model::api::FastDetector;
+use unspin_model::fast::train::TrainConfig;
+use unspin_model::fast::FastModel;
+use unspin_model::ptc;
+use unspin_model::stack::train::{
+    cross_validate, fit_linear, fit_neural_stage, folds, out_of_fold_fast, tc_figures, NeuralRow,
+    Row, Setup, TcFigures,
+};
+use unspin_model::stack::{fast_input_names, softmax, NeuralStage, Stacker};
+use unspin_model::Technique;
+use unspin_neural::techniques::train::held_out_articles;
+use unspin_neural::techniques::{stack, NeuralDetector, NeuralTechniqueModel};
+
+use crate::flags::TrainStacker;
+
+/// Penalties tried for the first stage.
+const L2: [f32; 5] = [1e-4, 1e-3, 1e-2, 3e-2, 1e-1];
+/// Penalties tried for the neural stage's biases.
+const L2_NEURAL: [f32; 3] = [1e-3, 1e-2, 1e-1];
+
+/// Fits the stacker and writes it to `--out` (or only reports, without `--out`).
+pub fn stacker(args: &TrainStacker) -> Result<()> {
+    if let Some(out) = &args.out {
+        if out.exists() && !args.force {
+            bail!("{} exists; pass --force to overwrite it", out.display());
+        }
+    }
+    let corpus = ptc::load(&args.data, ptc::Split::Fit)
+        .with_context(|| format!("reading PTC from {}", args.data.display()))?;
+    eprintln!("read {} fit articles (data sha256 {})", corpus.articles.len(), corpus.sha256);
+    let setup =
+        Setup { folds: args.folds, seed: args.seed, classifier: TrainConfig::default().tc };
+    let all: Vec<usize> = (0..corpus.articles.len()).collect();
+    let rows = out_of_fold_fast(&corpus, &all, &setup);
+    eprintln!("{} out-of-fold gold lines", rows.len());
+    let mut about = vec![
+        ("data_sha256".to_string(), corpus.sha256.clone()),
+        ("split".into(), "fit".into()),
+        ("folds".into(), args.folds.to_string()),
+        ("seed".into(), args.seed.to_string()),
+    ];
+    let fast_alone: Vec<Vec<f32>> = rows.iter().map(|r| r.fast.clone()).collect();
+    let base = summary("fast alone", &rows, &fast_alone, args.folds, args.seed);
+    let names = fast_input_names();
+    let cv = cross_validate(&names, &rows, &L2, args.folds, args.seed);
+    // The best mean micro-F1 over the folds (the official measure; over 5,000 lines).
+    let mut best = (f64::NEG_INFINITY, 0usize);
+    for (l, probs) in cv.iter().enumerate() {
+        let f = summary(&format!("stacked, l2 {}", L2[l]), &rows, probs, args.folds, args.seed);
+        if f.1 > best.0 {
+            best = (f.1, l);
+        }
+    }
+    let l2 = L2[best.1];
+    let (pooled, mean, sd) = summary("chosen", &rows, &cv[best.1], args.folds, args.seed);
+    print_techniques(&base.0, &pooled);
+    about.push(("fast_l2".into(), l2.to_string()));
+    about.push(("cv_tc_micro_fast_alone".into(), format!("{:.4} ± {:.4}", base.1, base.2)));
+    about.push(("cv_tc_micro_stacked".into(), format!("{mean:.4} ± {sd:.4}")));
+    let xs: Vec<Vec<f32>> = rows.iter().map(Row::inputs).collect();
+    let ys: Vec<usize> = rows.iter().map(|r| r.gold).collect();
+    let fast = fit_linear(&names, &xs, &ys, l2);
+    let neural = if args.neural {
+        neural_stage(args, &corpus, &setup, l2, &mut about)?
+    } else {
+        None
+    };
+    let stacker = Stacker { about, fast, neural };
+    if let Some(out) = &args.out {
+        let json = serde_json::to_string_pretty(&stacker)?;
+        super::write_atomically(out, json.as_bytes())?;
+        eprintln!("wrote {}", out.display());
+    }
+    Ok(())
+}
+
+/// Pooled figures of out-of-fold `probs`, and the mean and standard deviation of the
+/// per-fold micro-F1; printed under `label`.
+fn summary(
+    label: &str,
+    rows: &[Row],
+    probs: &[Vec<f32>],
+    k: usize,
+    seed: u64,
+) -> (TcFigures, f64, f64) {
+    let pooled = tc_figures(rows, probs);
+    let mut articles: Vec<usize> = rows.iter().map(|r| r.article).collect();
+    articles.dedup();
+    let fold_of: HashMap<usize, usize> = folds(&articles, k, seed).into_iter().collect();
+    let per_fold: Vec<f64> = (0..k.max(2))
+        .map(|f| {
+            let idx: Vec<usize> =
+                (0..rows.len()).filter(|&i| fold_of[&rows[i].article] == f).collect();
+            let r: Vec<Row> = idx.iter().map(|&i| rows[i].clone()).collect();
+            let p: Vec<Vec<f32>> = idx.iter().map(|&i| probs[i].clone()).collect();
+            tc_figures(&r, &p).micro
+        })
+        .collect();
+    let n = per_fold.len() as f64;
+    let mean = per_fold.iter().sum::<f64>() / n;
+    let sd = (per_fold.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let rep = pooled.per_technique[Technique::Repetition.index()];
+    println!(
+        "{label:<28} TC micro-F1 {mean:.4} ± {sd:.4} (pooled {:.4}), log-loss {:.4}, Repetition F1 {rep:.3}",
+        pooled.micro, pooled.log_loss
+    );
+    (pooled, mean, sd)
+}
+
+fn print_techniques(before: &TcFigures, after: &TcFigures) {
+    println!("per technique (pooled out-of-fold F1): before -> after");
+    for (t, (b, a)) in Technique::ALL.iter().zip(before.per_technique.iter().zip(&after.per_technique)) {
+        println!("  {:<45} {b:.3} -> {a:.3}", t.name());
+    }
+}
+
+/// The neural stage, fitted on the neural model's held-out articles and measured there by
+/// cross-validation against the neural model alone and its fixed mix.
+fn neural_stage(
+    args: &TrainStacker,
+    corpus: &ptc::Corpus,
+    setup: &Setup,
+    l2: f32,
+    about: &mut Vec<(String, String)>,
+) -> Result<Option<NeuralStage>> {
+    let model = match &args.neural_model {
+        Some(p) => NeuralTechniqueModel::load(p)?,
+        None => NeuralTechniqueModel::embedded()?,
+    };
+    let held = held_out_articles(&model, corpus.articles.len());
+    let rest: Vec<usize> = (0..corpus.articles.len()).filter(|a| !held.contains(a)).collect();
+    let mix = model.tc_mix;
+    let detector = NeuralDetector::new(model, FastDetector::new(FastModel::embedded()?))?;
+    let (held_rows, neural) = stack::held_out_rows(corpus, &held, &rest, &setup.classifier, &detector)?;
+    let (_, nrows) = stack::neural_rows(corpus, &held_rows, &neural, &rest, setup, l2);
+    eprintln!("neural stage: {} lines of {} held-out articles", nrows.len(), held.len());
+    let k = args.folds;
+    let fixed: Vec<Vec<f32>> = held_rows
+        .iter()
+        .zip(&neural)
+        .map(|(r, n)| n.iter().zip(&r.fast).map(|(a, b)| mix * a + (1.0 - mix) * b).collect())
+        .collect();
+    let first: Vec<Vec<f32>> = nrows.iter().map(|r| softmax(r.first.clone())).collect();
+    let alone = summary("neural alone", &held_rows, &neural, k, args.seed);
+    let fixed_f = summary(&format!("fixed mix {mix}"), &held_rows, &fixed, k, args.seed);
+    summary("first stage (fast + evidence)", &held_rows, &first, k, args.seed);
+    let mut best: Option<(f64, f32, (TcFigures, f64, f64))> = None;
+    for &l in &L2_NEURAL {
+        let probs = neural_cv(&held_rows, &nrows, l, k, args.seed);
+        let f = summary(&format!("neural stage, l2 {l}"), &held_rows, &probs, k, args.seed);
+        if best.as_ref().is_none_or(|b| f.0.log_loss < b.0) {
+            best = Some((f.0.log_loss, l, f));
+        }
+    }
+    let Some((loss, l, stacked)) = best else { return Ok(None) };
+    print_techniques(&alone.0, &stacked.0);
+    about.push(("neural_heldout_articles".into(), held.len().to_string()));
+    about.push(("neural_l2".into(), l.to_string()));
+    about.push(("cv_heldout_tc_micro_neural_alone".into(), format!("{:.4} ± {:.4}", alone.1, alone.2)));
+    about.push(("cv_heldout_tc_micro_fixed_mix".into(), format!("{:.4} ± {:.4}", fixed_f.1, fixed_f.2)));
+    about.push(("cv_heldout_tc_micro_stacked".into(), format!("{:.4} ± {:.4}", stacked.1, stacked.2)));
+    if loss >= fixed_f.0.log_loss {
+        eprintln!("the neural stage does not beat the fixed mix in cross-validation: not kept");
+        return Ok(None);
+    }
+    Ok(Some(fit_neural_stage(&nrows, l)))
+}
+
+/// Out-of-fold probabilities of the neural stage over the held-out articles.
+fn neural_cv(rows: &[Row], nrows: &[NeuralRow], l2: f32, k: usize, seed: u64) -> Vec<Vec<f32>> {
+    let mut articles: Vec<usize> = rows.iter().map(|r| r.article).collect();
+    articles.dedup();
+    let fold_of: HashMap<usize, usize> = folds(&articles, k, seed).into_iter().collect();
+    let mut out = vec![Vec::new(); rows.len()];
+    for f in 0..k.max(2) {
+        let train: Vec<NeuralRow> = (0..rows.len())
+            .filter(|&i| fold_of[&rows[i].article] != f)
+            .map(|i| nrows[i].clone())
+            .collect();
+        let stage = fit_neural_stage(&train, l2);
+        for i in (0..rows.len()).filter(|&i| fold_of[&rows[i].article] == f) {
+            out[i] = stage.probabilities(&nrows[i].first, &nrows[i].neural);
+        }
+    }
+    out
+}

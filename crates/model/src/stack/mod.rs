@@ -1,0 +1,160 @@
+//! Article-aware technique decisions: a second stage over the technique models'
+//! probabilities and what the whole article says about a span ([`evidence`]).
+//!
+//! - [`Linear`]: a multinomial logistic regression over standardised dense inputs.
+//! - [`Stacker::fast`]: the first stage, over the fast classifier's log-probabilities and
+//!   the evidence. It is trained on *out-of-fold* fast probabilities (each article's from
+//!   a classifier that did not train on it), so it learns how far to trust them.
+//! - [`NeuralStage`]: for the neural model, the first stage's logits and the neural
+//!   log-probabilities weighed against each other, with a bias per technique; fitted on
+//!   the articles the networks held out.
+//!
+//! Every setting is chosen by cross-validation over articles ([`train`]); the model file
+//! (`models/techniques-stack.json`) records how and with what figures.
+
+pub mod evidence;
+pub mod train;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Technique};
+
+/// File name of the committed stacker, under `models/`.
+pub const STACK_FILE: &str = "techniques-stack.json";
+
+/// Floor of a probability before its logarithm.
+const FLOOR: f32 = 1e-6;
+
+/// A multinomial logistic regression over dense inputs, standardised by `mean` and
+/// `scale` before the weights apply.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Linear {
+    /// Input names, in order.
+    pub inputs: Vec<String>,
+    /// Mean of each input on the training rows.
+    pub mean: Vec<f32>,
+    /// Standard deviation of each input on the training rows (1 where it was 0).
+    pub scale: Vec<f32>,
+    /// Weights, one row per class.
+    pub weights: Vec<Vec<f32>>,
+    /// Bias per class.
+    pub bias: Vec<f32>,
+    /// Weight of each class's own first input (its base model's log-probability), added
+    /// unstandardised and unpenalised: the penalty shrinks the stage towards the base
+    /// model, not towards a uniform guess.
+    pub own: f32,
+}
+
+impl Linear {
+    /// Class scores of the raw inputs `x`.
+    pub fn logits(&self, x: &[f32]) -> Vec<f32> {
+        let z: Vec<f32> =
+            x.iter().zip(&self.mean).zip(&self.scale).map(|((v, m), s)| (v - m) / s).collect();
+        self.weights
+            .iter()
+            .zip(&self.bias)
+            .enumerate()
+            .map(|(c, (w, b))| b + self.own * x[c] + w.iter().zip(&z).map(|(a, v)| a * v).sum::<f32>())
+            .collect()
+    }
+}
+
+/// The neural second stage: `stacked · first-stage logit + neural · ln p_neural + bias`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct NeuralStage {
+    /// Weight of the first stage's logits.
+    pub stacked: f32,
+    /// Weight of the neural log-probabilities.
+    pub neural: f32,
+    /// Bias per technique.
+    pub bias: Vec<f32>,
+}
+
+impl NeuralStage {
+    /// Technique probabilities from first-stage logits and neural probabilities.
+    pub fn probabilities(&self, first: &[f32], neural: &[f32]) -> Vec<f32> {
+        softmax(
+            first
+                .iter()
+                .zip(neural)
+                .zip(&self.bias)
+                .map(|((s, p), b)| self.stacked * s + self.neural * p.max(FLOOR).ln() + b)
+                .collect(),
+        )
+    }
+}
+
+/// The committed second stage: the fast stage, and the neural one where it was fitted.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Stacker {
+    /// How it was made and measured, as `key=value` pairs.
+    pub about: Vec<(String, String)>,
+    /// The stage over the fast probabilities and the evidence.
+    pub fast: Linear,
+    /// The stage that adds the neural probabilities.
+    pub neural: Option<NeuralStage>,
+}
+
+impl Stacker {
+    /// The stacker built into this binary, if one was committed when it was built.
+    pub fn embedded() -> Option<&'static Stacker> {
+        static EMBEDDED: &str = include_str!(concat!(env!("OUT_DIR"), "/techniques-stack.json"));
+        static PARSED: std::sync::OnceLock<Option<Stacker>> = std::sync::OnceLock::new();
+        PARSED.get_or_init(|| Stacker::from_json(EMBEDDED).ok()).as_ref()
+    }
+
+    /// Parses a stacker file, checking its shapes.
+    pub fn from_json(text: &str) -> Result<Stacker, Error> {
+        let s: Stacker = serde_json::from_str(text)
+            .map_err(|e| Error::Format(format!("technique stacker: {e}")))?;
+        let k = Technique::ALL.len();
+        let n = fast_input_names().len();
+        let f = &s.fast;
+        let shapes_ok = f.inputs.len() == n
+            && f.mean.len() == n
+            && f.scale.len() == n
+            && f.bias.len() == k
+            && f.weights.len() == k
+            && f.weights.iter().all(|w| w.len() == n)
+            && s.neural.as_ref().is_none_or(|g| g.bias.len() == k);
+        if !shapes_ok || f.inputs != fast_input_names() {
+            return Err(Error::Format("technique stacker: inputs or shapes differ".into()));
+        }
+        Ok(s)
+    }
+
+    /// First-stage logits of a span from its fast probabilities (technique order) and its
+    /// evidence.
+    pub fn first_logits(&self, fast: &[f32], evidence: &[f32]) -> Vec<f32> {
+        self.fast.logits(&fast_inputs(fast, evidence))
+    }
+}
+
+/// The first stage's input names: the fast log-probability of each technique, then the
+/// evidence.
+pub fn fast_input_names() -> Vec<String> {
+    Technique::ALL
+        .iter()
+        .map(|t| format!("ln_p_fast[{}]", t.name()))
+        .chain(evidence::names())
+        .collect()
+}
+
+/// The first stage's inputs.
+pub fn fast_inputs(fast: &[f32], evidence: &[f32]) -> Vec<f32> {
+    fast.iter().map(|p| p.max(FLOOR).ln()).chain(evidence.iter().copied()).collect()
+}
+
+/// Probabilities of class scores.
+pub fn softmax(mut s: Vec<f32>) -> Vec<f32> {
+    let m = s.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut z = 0.0;
+    for x in s.iter_mut() {
+        *x = (*x - m).exp();
+        z += *x;
+    }
+    for x in s.iter_mut() {
+        *x /= z;
+    }
+    s
+}

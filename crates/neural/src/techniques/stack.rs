@@ -1,0 +1,98 @@
+//! The stacker's neural stage, fitted on the articles the networks held out: there the
+//! neural probabilities are out-of-sample, the fast ones come from a classifier trained
+//! without those articles, and the first stage from rows of the other articles.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use unspin_model::fast::classifier::{self, ClassifierConfig};
+use unspin_model::fast::features::{hash_name, ArticleContext};
+use unspin_model::ptc::Corpus;
+use unspin_model::stack::evidence::evidence;
+use unspin_model::stack::train::{fit_linear, out_of_fold_fast, NeuralRow, Row, Setup};
+use unspin_model::stack::{fast_input_names, Linear};
+use unspin_model::Technique;
+
+use super::detector::NeuralDetector;
+use crate::Error;
+
+/// The held-out articles' gold lines: rows for the first stage (fast probabilities from
+/// a classifier trained on `rest`), and the neural probabilities of each.
+pub fn held_out_rows(
+    corpus: &Corpus,
+    held: &[usize],
+    rest: &[usize],
+    cfg: &ClassifierConfig,
+    detector: &NeuralDetector,
+) -> Result<(Vec<Row>, Vec<Vec<f32>>), Error> {
+    let mask = (1u64 << cfg.bits) - 1;
+    let train: Vec<(Vec<u32>, usize)> = rest
+        .iter()
+        .flat_map(|&a| {
+            let art = &corpus.articles[a];
+            let ctx = ArticleContext::new(&art.doc.text);
+            art.spans
+                .iter()
+                .map(|(r, t)| {
+                    let f = ctx.span_features(r.clone());
+                    (f.iter().map(|n| hash_name(n, mask)).collect(), t.index())
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let fast = classifier::train(&train, Technique::ALL.len(), cfg);
+    let (mut rows, mut neural) = (Vec::new(), Vec::new());
+    let mut sorted = held.to_vec();
+    sorted.sort_unstable();
+    for &a in &sorted {
+        let art = &corpus.articles[a];
+        let text = art.doc.text.as_str();
+        let ctx = ArticleContext::new(text);
+        let ranges: Vec<Range<usize>> = art.spans.iter().map(|(r, _)| r.clone()).collect();
+        let mut distinct = ranges.clone();
+        distinct.sort_by_key(|r| (r.start, r.end));
+        distinct.dedup();
+        let probs = detector.classify_probs(text, &distinct)?;
+        let by_range: HashMap<Range<usize>, &Vec<f32>> = distinct.iter().cloned().zip(&probs).collect();
+        for (j, (r, t)) in art.spans.iter().enumerate() {
+            let f: Vec<u32> =
+                ctx.span_features(r.clone()).iter().map(|n| hash_name(n, mask)).collect();
+            rows.push(Row {
+                article: a,
+                range: r.clone(),
+                fast: fast.probabilities(&f),
+                evidence: evidence(&ctx, &ranges, j),
+                gold: t.index(),
+            });
+            neural.push(by_range[r].clone());
+        }
+    }
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by_key(|&i| (rows[i].article, rows[i].range.start, rows[i].range.end, rows[i].gold));
+    Ok((
+        order.iter().map(|&i| rows[i].clone()).collect(),
+        order.iter().map(|&i| neural[i].clone()).collect(),
+    ))
+}
+
+/// The first stage fitted on out-of-fold rows of `rest` (penalty `l2`), and the neural
+/// rows of the held-out lines it scores.
+pub fn neural_rows(
+    corpus: &Corpus,
+    held_rows: &[Row],
+    neural: &[Vec<f32>],
+    rest: &[usize],
+    setup: &Setup,
+    l2: f32,
+) -> (Linear, Vec<NeuralRow>) {
+    let rest_rows = out_of_fold_fast(corpus, rest, setup);
+    let xs: Vec<Vec<f32>> = rest_rows.iter().map(Row::inputs).collect();
+    let ys: Vec<usize> = rest_rows.iter().map(|r| r.gold).collect();
+    let first = fit_linear(&fast_input_names(), &xs, &ys, l2);
+    let rows = held_rows
+        .iter()
+        .zip(neural)
+        .map(|(r, n)| NeuralRow { first: first.logits(&r.inputs()), neural: n.clone(), gold: r.gold })
+        .collect();
+    (first, rows)
+}
