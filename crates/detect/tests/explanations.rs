@@ -59,7 +59,10 @@ fn no_explanation_on_valid_cites_a_function_word_or_punctuation() {
         return;
     };
     let analyzer = AnalyzerBuilder::new()
-        .techniques(FastDetector::new(FastModel::embedded().unwrap()))
+        .techniques(
+            FastDetector::new(FastModel::embedded().unwrap())
+                .with_stacker(unspin_model::stack::Stacker::embedded()),
+        )
         .claims(FastClaimScorer::new(ClaimModel::embedded().unwrap()))
         .build();
     let ids = std::fs::read_to_string(dir.join("splits/valid-ids.txt")).unwrap();

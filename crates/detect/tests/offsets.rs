@@ -12,7 +12,10 @@ use unspin_model::fast::FastModel;
 
 static ANALYZER: LazyLock<Analyzer> = LazyLock::new(|| {
     AnalyzerBuilder::new()
-        .techniques(FastDetector::new(FastModel::embedded().unwrap()))
+        .techniques(
+            FastDetector::new(FastModel::embedded().unwrap())
+                .with_stacker(unspin_model::stack::Stacker::embedded()),
+        )
         .claims(FastClaimScorer::new(ClaimModel::embedded().unwrap()))
         .build()
 });

@@ -9,6 +9,7 @@ use unspin_model::api::{ClaimScorer, FastClaimScorer, FastDetector, TechniqueDet
 use unspin_model::artifact::{self, ArtifactKind};
 use unspin_model::claims::ClaimModel;
 use unspin_model::fast::FastModel;
+use unspin_model::stack::Stacker;
 use unspin_neural::claims::{NeuralClaimModel, NeuralClaimScorer};
 use unspin_neural::techniques::{NeuralDetector, NeuralTechniqueModel};
 
@@ -68,10 +69,10 @@ fn read(path: &Path) -> Result<(Vec<u8>, ArtifactKind), LoadError> {
     Ok((bytes, kind))
 }
 
-/// The embedded fast technique model.
+/// The embedded fast technique model, with the committed stacker.
 pub fn fast_detector() -> Result<FastDetector, LoadError> {
     let model = FastModel::embedded().map_err(failed("the embedded fast model"))?;
-    Ok(FastDetector::new(model))
+    Ok(FastDetector::new(model).with_stacker(Stacker::embedded()))
 }
 
 /// The embedded linear claim model (the neural claim scorer stacks on it).
@@ -79,10 +80,16 @@ pub fn fast_claim_model() -> Result<ClaimModel, LoadError> {
     ClaimModel::embedded().map_err(failed("the embedded claim model"))
 }
 
-fn neural_detector(model: NeuralTechniqueModel) -> Result<Arc<dyn TechniqueDetector>, LoadError> {
+/// A neural detector over the embedded fast one; `embedded` models get the committed
+/// stacker's neural stage (fitted on their held-out articles).
+fn neural_detector(
+    model: NeuralTechniqueModel,
+    embedded: bool,
+) -> Result<Arc<dyn TechniqueDetector>, LoadError> {
     let d = NeuralDetector::new(model, fast_detector()?)
         .map_err(failed("the neural technique model"))?;
-    Ok(Arc::new(d))
+    let stage = Stacker::embedded().and_then(|s| s.neural.clone()).filter(|_| embedded);
+    Ok(Arc::new(d.with_stage(stage)))
 }
 
 /// The technique detector `choice` names.
@@ -92,12 +99,14 @@ pub fn techniques(choice: &ModelChoice) -> Result<Arc<dyn TechniqueDetector>, Lo
         ModelChoice::Neural => neural_detector(
             NeuralTechniqueModel::embedded()
                 .map_err(failed("the embedded neural technique model"))?,
+            true,
         ),
         ModelChoice::File(path) => {
             let what = || format!("model {}", path.display());
             match read(path)? {
                 (bytes, ArtifactKind::NeuralTechniques) => neural_detector(
                     NeuralTechniqueModel::from_bytes(&bytes).map_err(failed(what()))?,
+                    false,
                 ),
                 (bytes, ArtifactKind::FastTechniques) => {
                     let m = FastModel::from_bytes(&bytes).map_err(failed(what()))?;

@@ -30,8 +30,11 @@ static DETECTOR: LazyLock<Option<NeuralDetector>> = LazyLock::new(|| {
         return None;
     }
     let model = NeuralTechniqueModel::embedded().expect("the committed neural model parses");
-    let fast = FastDetector::new(FastModel::embedded().unwrap());
-    Some(NeuralDetector::new(model, fast).unwrap())
+    // As shipped: the fast detector with the committed stacker, and its neural stage.
+    let stacker = unspin_model::stack::Stacker::embedded();
+    let fast = FastDetector::new(FastModel::embedded().unwrap()).with_stacker(stacker);
+    let stage = stacker.and_then(|s| s.neural.clone());
+    Some(NeuralDetector::new(model, fast).unwrap().with_stage(stage))
 });
 
 fn check_windows(text: &str, max: usize) -> Result<(), TestCaseError> {

@@ -21,8 +21,16 @@ use crate::flags::TrainStacker;
 
 /// Penalties tried for the first stage.
 const L2: [f32; 5] = [1e-4, 1e-3, 1e-2, 3e-2, 1e-1];
-/// Penalties tried for the neural stage's biases.
-const L2_NEURAL: [f32; 3] = [1e-3, 1e-2, 1e-1];
+/// Penalties tried for the neural stage: on its biases, and on its per-technique weight
+/// deviations (infinite: one weight for every technique).
+const L2_NEURAL: [(f32, f32); 6] = [
+    (1e-2, f32::INFINITY),
+    (1e-1, f32::INFINITY),
+    (1e-2, 1e-1),
+    (1e-2, 1e-2),
+    (1e-1, 1e-2),
+    (1e-2, 1e-3),
+];
 
 /// Fits the stacker and writes it to `--out` (or only reports, without `--out`).
 pub fn stacker(args: &TrainStacker) -> Result<()> {
@@ -34,8 +42,7 @@ pub fn stacker(args: &TrainStacker) -> Result<()> {
     let corpus = ptc::load(&args.data, ptc::Split::Fit)
         .with_context(|| format!("reading PTC from {}", args.data.display()))?;
     eprintln!("read {} fit articles (data sha256 {})", corpus.articles.len(), corpus.sha256);
-    let setup =
-        Setup { folds: args.folds, seed: args.seed, classifier: TrainConfig::default().tc };
+    let setup = Setup { folds: args.folds, seed: args.seed, classifier: TrainConfig::default().tc };
     let all: Vec<usize> = (0..corpus.articles.len()).collect();
     let rows = out_of_fold_fast(&corpus, &all, &setup);
     eprintln!("{} out-of-fold gold lines", rows.len());
@@ -53,24 +60,21 @@ pub fn stacker(args: &TrainStacker) -> Result<()> {
     let mut best = (f64::NEG_INFINITY, 0usize);
     for (l, probs) in cv.iter().enumerate() {
         let f = summary(&format!("stacked, l2 {}", L2[l]), &rows, probs, args.folds, args.seed);
-        if f.1 > best.0 {
-            best = (f.1, l);
+        if f.mean > best.0 {
+            best = (f.mean, l);
         }
     }
     let l2 = L2[best.1];
-    let (pooled, mean, sd) = summary("chosen", &rows, &cv[best.1], args.folds, args.seed);
-    print_techniques(&base.0, &pooled);
+    let chosen = summary("chosen", &rows, &cv[best.1], args.folds, args.seed);
+    print_techniques(&base.pooled, &chosen.pooled);
     about.push(("fast_l2".into(), l2.to_string()));
-    about.push(("cv_tc_micro_fast_alone".into(), format!("{:.4} ± {:.4}", base.1, base.2)));
-    about.push(("cv_tc_micro_stacked".into(), format!("{mean:.4} ± {sd:.4}")));
+    about.push(("cv_tc_micro_fast_alone".into(), base.cv()));
+    about.push(("cv_tc_micro_stacked".into(), chosen.cv()));
     let xs: Vec<Vec<f32>> = rows.iter().map(Row::inputs).collect();
     let ys: Vec<usize> = rows.iter().map(|r| r.gold).collect();
     let fast = fit_linear(&names, &xs, &ys, l2);
-    let neural = if args.neural {
-        neural_stage(args, &corpus, &setup, l2, &mut about)?
-    } else {
-        None
-    };
+    let neural =
+        if args.neural { neural_stage(args, &corpus, &setup, l2, &mut about)? } else { None };
     let stacker = Stacker { about, fast, neural };
     if let Some(out) = &args.out {
         let json = serde_json::to_string_pretty(&stacker)?;
@@ -80,15 +84,21 @@ pub fn stacker(args: &TrainStacker) -> Result<()> {
     Ok(())
 }
 
-/// Pooled figures of out-of-fold `probs`, and the mean and standard deviation of the
-/// per-fold micro-F1; printed under `label`.
-fn summary(
-    label: &str,
-    rows: &[Row],
-    probs: &[Vec<f32>],
-    k: usize,
-    seed: u64,
-) -> (TcFigures, f64, f64) {
+/// Out-of-fold figures: pooled, and the per-fold micro-F1's mean and standard deviation.
+struct Summary {
+    pooled: TcFigures,
+    mean: f64,
+    sd: f64,
+}
+
+impl Summary {
+    fn cv(&self) -> String {
+        format!("{:.4} ± {:.4}", self.mean, self.sd)
+    }
+}
+
+/// The figures of out-of-fold `probs`, printed under `label`.
+fn summary(label: &str, rows: &[Row], probs: &[Vec<f32>], k: usize, seed: u64) -> Summary {
     let pooled = tc_figures(rows, probs);
     let mut articles: Vec<usize> = rows.iter().map(|r| r.article).collect();
     articles.dedup();
@@ -110,12 +120,14 @@ fn summary(
         "{label:<28} TC micro-F1 {mean:.4} ± {sd:.4} (pooled {:.4}), log-loss {:.4}, Repetition F1 {rep:.3}",
         pooled.micro, pooled.log_loss
     );
-    (pooled, mean, sd)
+    Summary { pooled, mean, sd }
 }
 
 fn print_techniques(before: &TcFigures, after: &TcFigures) {
     println!("per technique (pooled out-of-fold F1): before -> after");
-    for (t, (b, a)) in Technique::ALL.iter().zip(before.per_technique.iter().zip(&after.per_technique)) {
+    for (t, (b, a)) in
+        Technique::ALL.iter().zip(before.per_technique.iter().zip(&after.per_technique))
+    {
         println!("  {:<45} {b:.3} -> {a:.3}", t.name());
     }
 }
@@ -137,7 +149,8 @@ fn neural_stage(
     let rest: Vec<usize> = (0..corpus.articles.len()).filter(|a| !held.contains(a)).collect();
     let mix = model.tc_mix;
     let detector = NeuralDetector::new(model, FastDetector::new(FastModel::embedded()?))?;
-    let (held_rows, neural) = stack::held_out_rows(corpus, &held, &rest, &setup.classifier, &detector)?;
+    let (held_rows, neural) =
+        stack::held_out_rows(corpus, &held, &rest, &setup.classifier, &detector)?;
     let (_, nrows) = stack::neural_rows(corpus, &held_rows, &neural, &rest, setup, l2);
     eprintln!("neural stage: {} lines of {} held-out articles", nrows.len(), held.len());
     let k = args.folds;
@@ -150,30 +163,39 @@ fn neural_stage(
     let alone = summary("neural alone", &held_rows, &neural, k, args.seed);
     let fixed_f = summary(&format!("fixed mix {mix}"), &held_rows, &fixed, k, args.seed);
     summary("first stage (fast + evidence)", &held_rows, &first, k, args.seed);
-    let mut best: Option<(f64, f32, (TcFigures, f64, f64))> = None;
+    let fast_probs: Vec<Vec<f32>> = held_rows.iter().map(|r| r.fast.clone()).collect();
+    summary("fast alone (without them)", &held_rows, &fast_probs, k, args.seed);
+    let mut best: Option<((f32, f32), Summary)> = None;
     for &l in &L2_NEURAL {
         let probs = neural_cv(&held_rows, &nrows, l, k, args.seed);
-        let f = summary(&format!("neural stage, l2 {l}"), &held_rows, &probs, k, args.seed);
-        if best.as_ref().is_none_or(|b| f.0.log_loss < b.0) {
-            best = Some((f.0.log_loss, l, f));
+        let label = format!("neural stage, l2 {} / {}", l.0, l.1);
+        let f = summary(&label, &held_rows, &probs, k, args.seed);
+        if best.as_ref().is_none_or(|b| f.pooled.log_loss < b.1.pooled.log_loss) {
+            best = Some((l, f));
         }
     }
-    let Some((loss, l, stacked)) = best else { return Ok(None) };
-    print_techniques(&alone.0, &stacked.0);
+    let Some((l, stacked)) = best else { return Ok(None) };
+    print_techniques(&alone.pooled, &stacked.pooled);
     about.push(("neural_heldout_articles".into(), held.len().to_string()));
-    about.push(("neural_l2".into(), l.to_string()));
-    about.push(("cv_heldout_tc_micro_neural_alone".into(), format!("{:.4} ± {:.4}", alone.1, alone.2)));
-    about.push(("cv_heldout_tc_micro_fixed_mix".into(), format!("{:.4} ± {:.4}", fixed_f.1, fixed_f.2)));
-    about.push(("cv_heldout_tc_micro_stacked".into(), format!("{:.4} ± {:.4}", stacked.1, stacked.2)));
-    if loss >= fixed_f.0.log_loss {
+    about.push(("neural_l2".into(), format!("{} / {}", l.0, l.1)));
+    about.push(("cv_heldout_tc_micro_neural_alone".into(), alone.cv()));
+    about.push(("cv_heldout_tc_micro_fixed_mix".into(), fixed_f.cv()));
+    about.push(("cv_heldout_tc_micro_stacked".into(), stacked.cv()));
+    if stacked.pooled.log_loss >= fixed_f.pooled.log_loss {
         eprintln!("the neural stage does not beat the fixed mix in cross-validation: not kept");
         return Ok(None);
     }
-    Ok(Some(fit_neural_stage(&nrows, l)))
+    Ok(Some(fit_neural_stage(&nrows, l.0, l.1)))
 }
 
 /// Out-of-fold probabilities of the neural stage over the held-out articles.
-fn neural_cv(rows: &[Row], nrows: &[NeuralRow], l2: f32, k: usize, seed: u64) -> Vec<Vec<f32>> {
+fn neural_cv(
+    rows: &[Row],
+    nrows: &[NeuralRow],
+    l2: (f32, f32),
+    k: usize,
+    seed: u64,
+) -> Vec<Vec<f32>> {
     let mut articles: Vec<usize> = rows.iter().map(|r| r.article).collect();
     articles.dedup();
     let fold_of: HashMap<usize, usize> = folds(&articles, k, seed).into_iter().collect();
@@ -183,7 +205,7 @@ fn neural_cv(rows: &[Row], nrows: &[NeuralRow], l2: f32, k: usize, seed: u64) ->
             .filter(|&i| fold_of[&rows[i].article] != f)
             .map(|i| nrows[i].clone())
             .collect();
-        let stage = fit_neural_stage(&train, l2);
+        let stage = fit_neural_stage(&train, l2.0, l2.1);
         for i in (0..rows.len()).filter(|&i| fold_of[&rows[i].article] == f) {
             out[i] = stage.probabilities(&nrows[i].first, &nrows[i].neural);
         }

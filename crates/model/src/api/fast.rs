@@ -1,25 +1,127 @@
 use std::ops::Range;
 
 use crate::claims::ClaimModel;
+use crate::fast::features::ArticleContext;
 use crate::fast::{Classification, FastModel};
+use crate::stack::{evidence, softmax, Stacker};
+use crate::Technique;
 
 use super::{ClaimScorer, Detection, Labelled, ModelFailure, TechniqueDetector};
 
-/// The fast model as a [`TechniqueDetector`].
+/// The fast model as a [`TechniqueDetector`], with the article-aware stacker's first stage
+/// over its technique probabilities when one is attached.
 pub struct FastDetector {
     model: FastModel,
+    stacker: Option<&'static Stacker>,
+}
+
+/// A span's fast classification and, with a stacker, its first-stage logits.
+pub struct FastSpan {
+    /// The fast classifier's ranking and cue.
+    pub classification: Classification,
+    /// The stacker's first-stage logits (technique order).
+    pub logits: Option<Vec<f32>>,
+}
+
+impl FastSpan {
+    /// The fast probabilities in technique order.
+    pub fn probabilities(&self) -> Vec<f32> {
+        in_order(&self.classification.techniques)
+    }
+}
+
+/// Probabilities of a ranking, in technique order.
+fn in_order(ranked: &[(Technique, f32)]) -> Vec<f32> {
+    let mut v = vec![0f32; Technique::ALL.len()];
+    for &(t, p) in ranked {
+        v[t.index()] = p;
+    }
+    v
 }
 
 impl FastDetector {
-    /// Wraps a loaded model.
+    /// Wraps a loaded model (no stacker).
     pub fn new(model: FastModel) -> FastDetector {
-        FastDetector { model }
+        FastDetector { model, stacker: None }
+    }
+
+    /// Decides techniques through `stacker` (fitted on this model's kind of probabilities:
+    /// the committed stacker goes with the committed model).
+    pub fn with_stacker(mut self, stacker: Option<&'static Stacker>) -> FastDetector {
+        self.stacker = stacker;
+        self
     }
 
     /// The model.
     pub fn model(&self) -> &FastModel {
         &self.model
     }
+
+    /// The attached stacker.
+    pub fn stacker(&self) -> Option<&'static Stacker> {
+        self.stacker
+    }
+
+    /// The fast classification of each of `ranges` of an analysed article, with the
+    /// stacker's first-stage logits when one is attached.
+    pub fn classify_spans(
+        &self,
+        ctx: &ArticleContext<'_>,
+        ranges: &[Range<usize>],
+    ) -> Vec<FastSpan> {
+        let marked = self.stacker.map(|_| evidence::Marked::new(ctx.text, ranges));
+        ranges
+            .iter()
+            .enumerate()
+            .map(|(k, r)| {
+                let classification = self.model.classify_in(ctx, r.clone());
+                let logits = self.stacker.zip(marked.as_ref()).map(|(s, marked)| {
+                    let ev = evidence::evidence(ctx, ranges, marked, k);
+                    s.first_logits(&in_order(&classification.techniques), &ev)
+                });
+                FastSpan { classification, logits }
+            })
+            .collect()
+    }
+
+    /// Ranked techniques of spans: the stacked ones where there are logits.
+    fn decide(&self, ctx: &ArticleContext<'_>, ranges: &[Range<usize>]) -> Vec<Vec<Labelled>> {
+        self.classify_spans(ctx, ranges)
+            .into_iter()
+            .zip(ranges)
+            .map(|(s, r)| match &s.logits {
+                Some(l) => ranked(ctx, r.clone(), &softmax(l.clone()), &s.classification),
+                None => labelled(s.classification),
+            })
+            .collect()
+    }
+}
+
+/// Ranks probabilities (technique order); the fast model's cue explains the first
+/// technique when it is the fast model's first too, the repetition count when the first is
+/// Repetition of a phrase the article repeats; otherwise there is no cue.
+pub fn ranked(
+    ctx: &ArticleContext<'_>,
+    range: Range<usize>,
+    probs: &[f32],
+    fast: &Classification,
+) -> Vec<Labelled> {
+    let mut out: Vec<Labelled> = Technique::ALL
+        .iter()
+        .zip(probs)
+        .map(|(&technique, &probability)| Labelled { technique, probability, cue: None })
+        .collect();
+    out.sort_by(|a, b| b.probability.total_cmp(&a.probability).then(a.technique.cmp(&b.technique)));
+    let top = out[0].technique;
+    out[0].cue = if fast.techniques.first().is_some_and(|&(t, _)| t == top) {
+        fast.cue.as_ref().map(|c| c.description.clone())
+    } else if top == Technique::Repetition {
+        let n = ctx.occurrences(&ctx.text[range]);
+        (n > 1).then(|| format!("the phrase occurs {n} times in the article"))
+    } else {
+        None
+    };
+    out
 }
 
 fn labelled(c: Classification) -> Vec<Labelled> {
@@ -41,14 +143,26 @@ impl TechniqueDetector for FastDetector {
     }
 
     fn detect(&self, text: &str) -> Result<Vec<Detection>, ModelFailure> {
-        Ok(self
-            .model
-            .detect(text)
+        let ctx = ArticleContext::new(text);
+        let found = self.model.detect_in(&ctx);
+        if self.stacker.is_none() {
+            return Ok(found
+                .into_iter()
+                .map(|p| Detection {
+                    range: p.range,
+                    span_confidence: p.span_confidence,
+                    techniques: labelled(Classification { techniques: p.techniques, cue: p.cue }),
+                })
+                .collect());
+        }
+        let ranges: Vec<Range<usize>> = found.iter().map(|p| p.range.clone()).collect();
+        Ok(found
             .into_iter()
-            .map(|p| Detection {
+            .zip(self.decide(&ctx, &ranges))
+            .map(|(p, techniques)| Detection {
                 range: p.range,
                 span_confidence: p.span_confidence,
-                techniques: labelled(Classification { techniques: p.techniques, cue: p.cue }),
+                techniques,
             })
             .collect())
     }
@@ -58,7 +172,7 @@ impl TechniqueDetector for FastDetector {
         text: &str,
         ranges: &[Range<usize>],
     ) -> Result<Vec<Vec<Labelled>>, ModelFailure> {
-        Ok(self.model.classify(text, ranges).into_iter().map(labelled).collect())
+        Ok(self.decide(&ArticleContext::new(text), ranges))
     }
 }
 

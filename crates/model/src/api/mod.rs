@@ -8,7 +8,7 @@ mod fast;
 
 use std::ops::Range;
 
-pub use fast::{FastClaimScorer, FastDetector};
+pub use fast::{ranked, FastClaimScorer, FastDetector, FastSpan};
 
 use crate::Technique;
 

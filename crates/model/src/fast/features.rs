@@ -325,7 +325,7 @@ pub struct ArticleContext<'a> {
     word_count: HashMap<u64, u32>,
     bigram_count: HashMap<u64, u32>,
     lower_text: String,
-    occurrence_cache: std::cell::RefCell<HashMap<String, usize>>,
+    occurrence_cache: std::cell::RefCell<HashMap<String, (usize, Option<usize>)>>,
 }
 
 impl<'a> ArticleContext<'a> {
@@ -400,36 +400,40 @@ impl<'a> ArticleContext<'a> {
     }
 
     /// How many times `phrase` (lowercased) occurs in the article. Each distinct phrase is
-    /// counted once per article (a scan of the whole text), then remembered.
+    /// looked up once per article (a scan of the whole text), then remembered.
     pub fn occurrences(&self, phrase: &str) -> usize {
-        if let Some(&n) = self.occurrence_cache.borrow().get(phrase) {
-            return n;
-        }
-        let n = self.count_occurrences(phrase);
-        self.occurrence_cache.borrow_mut().insert(phrase.to_string(), n);
-        n
-    }
-
-    fn count_occurrences(&self, phrase: &str) -> usize {
-        let p = phrase.to_lowercase();
-        if p.trim().is_empty() || self.lower_text.len() != self.text.len() {
-            // Lowercasing changed byte lengths (rare scripts): fall back to exact matches.
-            return if p.trim().is_empty() { 0 } else { self.text.matches(phrase).count() };
-        }
-        self.lower_text.matches(p.as_str()).count()
+        self.lookup(phrase).0
     }
 
     /// Byte offset of the first occurrence of `phrase` (lowercased) in the article, if
-    /// any (exact matches where lowercasing changed byte lengths).
+    /// any (exact matches where lowercasing changed byte lengths); remembered with the
+    /// count.
     pub fn first_occurrence(&self, phrase: &str) -> Option<usize> {
+        self.lookup(phrase).1
+    }
+
+    /// The count and first offset of `phrase`, from the cache or one scan.
+    fn lookup(&self, phrase: &str) -> (usize, Option<usize>) {
+        if let Some(&hit) = self.occurrence_cache.borrow().get(phrase) {
+            return hit;
+        }
+        let hit = self.scan(phrase);
+        self.occurrence_cache.borrow_mut().insert(phrase.to_string(), hit);
+        hit
+    }
+
+    fn scan(&self, phrase: &str) -> (usize, Option<usize>) {
         let p = phrase.to_lowercase();
         if p.trim().is_empty() {
-            return None;
+            return (0, None);
         }
-        if self.lower_text.len() != self.text.len() {
-            return self.text.find(phrase);
-        }
-        self.lower_text.find(p.as_str())
+        let found: Vec<usize> = if self.lower_text.len() != self.text.len() {
+            // Lowercasing changed byte lengths (rare scripts): fall back to exact matches.
+            self.text.match_indices(phrase).map(|(i, _)| i).collect()
+        } else {
+            self.lower_text.match_indices(p.as_str()).map(|(i, _)| i).collect()
+        };
+        (found.len(), found.first().copied())
     }
 
     /// How often the word of token `i` occurs in the article (0 for a token that is not

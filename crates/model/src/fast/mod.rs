@@ -103,11 +103,15 @@ pub struct SpanPrediction {
 impl FastModel {
     /// Finds the propaganda spans of `text` and their techniques.
     pub fn detect(&self, text: &str) -> Vec<SpanPrediction> {
-        let ctx = ArticleContext::new(text);
-        self.spans(&ctx)
+        self.detect_in(&ArticleContext::new(text))
+    }
+
+    /// Finds the propaganda spans of an analysed article and their techniques.
+    pub fn detect_in(&self, ctx: &ArticleContext<'_>) -> Vec<SpanPrediction> {
+        self.spans(ctx)
             .into_iter()
             .map(|(range, span_confidence)| {
-                let c = self.classify_in(&ctx, range.clone());
+                let c = self.classify_in(ctx, range.clone());
                 SpanPrediction { range, span_confidence, techniques: c.techniques, cue: c.cue }
             })
             .collect()
@@ -175,7 +179,8 @@ impl FastModel {
         out
     }
 
-    fn classify_in(&self, ctx: &ArticleContext<'_>, range: Range<usize>) -> Classification {
+    /// Names the techniques of the byte range `range` of an analysed article.
+    pub fn classify_in(&self, ctx: &ArticleContext<'_>, range: Range<usize>) -> Classification {
         let mask = (1u64 << self.classifier.bits) - 1;
         let names = ctx.span_features(range.clone());
         let ids: Vec<u32> = names.iter().map(|n| hash_name(n, mask)).collect();

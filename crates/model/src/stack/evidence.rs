@@ -3,6 +3,7 @@
 //! was said before, whether other marked spans read the same) and what the span's
 //! place says (title, quotation, its sentence's marks, cue words around it).
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use unspin_text::segment::TokenKind;
@@ -42,9 +43,41 @@ pub fn names() -> Vec<String> {
     n
 }
 
+/// The spans marked in one article, counted by their lowercased text (and by text and
+/// range), so each span's same-text neighbours are counted in constant time.
+pub struct Marked {
+    by_text: HashMap<String, usize>,
+    by_range: HashMap<(usize, usize), usize>,
+}
+
+impl Marked {
+    /// Counts `ranges` (byte ranges of `text`).
+    pub fn new(text: &str, ranges: &[Range<usize>]) -> Marked {
+        let (mut by_text, mut by_range) = (HashMap::new(), HashMap::new());
+        for r in ranges {
+            *by_text.entry(text[r.clone()].to_lowercase()).or_default() += 1;
+            *by_range.entry((r.start, r.end)).or_default() += 1;
+        }
+        Marked { by_text, by_range }
+    }
+
+    /// Other marked spans at another place with the same text as `range`.
+    fn same_text_elsewhere(&self, text: &str, range: &Range<usize>) -> usize {
+        let lower = text[range.clone()].to_lowercase();
+        let same_text = self.by_text.get(&lower).copied().unwrap_or(0);
+        let here = self.by_range.get(&(range.start, range.end)).copied().unwrap_or(0);
+        same_text.saturating_sub(here)
+    }
+}
+
 /// The evidence about span `k` of `ranges` (byte ranges of `ctx.text`; the other ranges
-/// are the spans marked beside it in the same article).
-pub fn evidence(ctx: &ArticleContext<'_>, ranges: &[Range<usize>], k: usize) -> Vec<f32> {
+/// are the spans marked beside it in the same article, counted in `marked`).
+pub fn evidence(
+    ctx: &ArticleContext<'_>,
+    ranges: &[Range<usize>],
+    marked: &Marked,
+    k: usize,
+) -> Vec<f32> {
     let range = ranges[k].clone();
     let text = ctx.text;
     let span = &text[range.clone()];
@@ -58,13 +91,7 @@ pub fn evidence(ctx: &ArticleContext<'_>, ranges: &[Range<usize>], k: usize) -> 
     f.push((occurrences as f32).ln());
     f.push(flag(ctx.first_occurrence(span).is_some_and(|p| p < range.start)));
     f.push(flag(occurrences > 1));
-    let lower = span.to_lowercase();
-    let same = ranges
-        .iter()
-        .enumerate()
-        .filter(|&(j, r)| j != k && *r != range && text[r.clone()].to_lowercase() == lower)
-        .count();
-    f.push((1.0 + same as f32).ln());
+    f.push((1.0 + marked.same_text_elsewhere(text, &range) as f32).ln());
     recurrence(ctx, &inside, &mut f);
     f.push((inside.len().max(1) as f32).ln());
     f.push(flag(inside.len() <= 1));
@@ -104,7 +131,9 @@ fn place(ctx: &ArticleContext<'_>, inside: &[usize], span: &str, f: &mut Vec<f32
             let k = ctx.sentence_of(i0);
             let s = &ctx.sentences[k];
             f.push(inside.len() as f32 / (s.end - s.start).max(1) as f32);
-            f.push(inside.iter().filter(|&&i| ctx.in_quote(i)).count() as f32 / inside.len() as f32);
+            f.push(
+                inside.iter().filter(|&&i| ctx.in_quote(i)).count() as f32 / inside.len() as f32,
+            );
             f.push(flag(k == 0));
             let (exclaims, asks) = ctx.sentence_marks(k);
             f.push(flag(asks));
@@ -148,12 +177,14 @@ mod tests {
     fn evidence_sees_repetition_across_the_article() {
         let text = "Make it great.\nWe will make it great. Experts say make it great!";
         let ctx = ArticleContext::new(text);
-        let spans: Vec<Range<usize>> = text.match_indices("ake it great").map(|(i, m)| i - 1..i + m.len()).collect();
+        let spans: Vec<Range<usize>> =
+            text.match_indices("ake it great").map(|(i, m)| i - 1..i + m.len()).collect();
         assert_eq!(spans.len(), 3);
         let names = names();
         let at = |name: &str| names.iter().position(|n| n == name).unwrap();
-        let first = evidence(&ctx, &spans, 0);
-        let last = evidence(&ctx, &spans, 2);
+        let marked = Marked::new(text, &spans);
+        let first = evidence(&ctx, &spans, &marked, 0);
+        let last = evidence(&ctx, &spans, &marked, 2);
         assert_eq!(first.len(), names.len());
         assert!((first[at("phrase_occurrences_ln")] - 3f32.ln()).abs() < 1e-6);
         assert_eq!(first[at("phrase_said_before")], 0.0);

@@ -54,18 +54,26 @@ impl Linear {
             .iter()
             .zip(&self.bias)
             .enumerate()
-            .map(|(c, (w, b))| b + self.own * x[c] + w.iter().zip(&z).map(|(a, v)| a * v).sum::<f32>())
+            .map(|(c, (w, b))| {
+                b + self.own * x[c] + w.iter().zip(&z).map(|(a, v)| a * v).sum::<f32>()
+            })
             .collect()
     }
 }
 
-/// The neural second stage: `stacked · first-stage logit + neural · ln p_neural + bias`.
+/// The neural second stage: for technique `c`,
+/// `(stacked + stacked_class[c]) · first-stage logit + (neural + neural_class[c]) ·
+/// ln p_neural + bias[c]`, the per-technique deviations penalised towards 0.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct NeuralStage {
     /// Weight of the first stage's logits.
     pub stacked: f32,
     /// Weight of the neural log-probabilities.
     pub neural: f32,
+    /// Per-technique deviation of the first stage's weight.
+    pub stacked_class: Vec<f32>,
+    /// Per-technique deviation of the neural weight.
+    pub neural_class: Vec<f32>,
     /// Bias per technique.
     pub bias: Vec<f32>,
 }
@@ -74,11 +82,12 @@ impl NeuralStage {
     /// Technique probabilities from first-stage logits and neural probabilities.
     pub fn probabilities(&self, first: &[f32], neural: &[f32]) -> Vec<f32> {
         softmax(
-            first
-                .iter()
-                .zip(neural)
-                .zip(&self.bias)
-                .map(|((s, p), b)| self.stacked * s + self.neural * p.max(FLOOR).ln() + b)
+            (0..first.len())
+                .map(|c| {
+                    (self.stacked + self.stacked_class[c]) * first[c]
+                        + (self.neural + self.neural_class[c]) * neural[c].max(FLOOR).ln()
+                        + self.bias[c]
+                })
                 .collect(),
         )
     }
@@ -116,7 +125,9 @@ impl Stacker {
             && f.bias.len() == k
             && f.weights.len() == k
             && f.weights.iter().all(|w| w.len() == n)
-            && s.neural.as_ref().is_none_or(|g| g.bias.len() == k);
+            && s.neural.as_ref().is_none_or(|g| {
+                g.bias.len() == k && g.stacked_class.len() == k && g.neural_class.len() == k
+            });
         if !shapes_ok || f.inputs != fast_input_names() {
             return Err(Error::Format("technique stacker: inputs or shapes differ".into()));
         }
@@ -157,4 +168,39 @@ pub fn softmax(mut s: Vec<f32>) -> Vec<f32> {
         *x /= z;
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{FastDetector, TechniqueDetector};
+    use crate::fast::FastModel;
+
+    #[test]
+    fn the_committed_stacker_loads_and_ranks_every_technique() {
+        let Some(stacker) = Stacker::embedded() else {
+            panic!("models/techniques-stack.json is committed and must parse");
+        };
+        assert!(stacker.about.iter().any(|(k, _)| k == "cv_tc_micro_stacked"));
+        let fast = FastDetector::new(FastModel::embedded().unwrap()).with_stacker(Some(stacker));
+        let text = "Build the wall.\nWe will build the wall! They said build the wall, again.";
+        let ranges: Vec<_> =
+            text.match_indices("uild the wall").map(|(i, m)| i - 1..i + m.len()).collect();
+        for ranked in fast.classify(text, &ranges).unwrap() {
+            assert_eq!(ranked.len(), Technique::ALL.len());
+            let total: f32 = ranked.iter().map(|l| l.probability).sum();
+            assert!((total - 1.0).abs() < 1e-4, "{total}");
+            assert!(ranked.windows(2).all(|w| w[0].probability >= w[1].probability));
+            assert!(ranked.iter().skip(1).all(|l| l.cue.is_none()));
+        }
+    }
+
+    #[test]
+    fn malformed_stacker_files_are_refused() {
+        assert!(Stacker::from_json("").is_err());
+        assert!(Stacker::from_json("{\"about\": []}").is_err());
+        let mut s = Stacker::embedded().unwrap().clone();
+        s.fast.weights.pop();
+        assert!(Stacker::from_json(&serde_json::to_string(&s).unwrap()).is_err());
+    }
 }

@@ -16,7 +16,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::evidence::evidence;
+use super::evidence::{evidence, Marked};
 use super::{fast_inputs, softmax, Linear, NeuralStage, FLOOR};
 use crate::fast::classifier::{self, ClassifierConfig};
 use crate::fast::features::{hash_name, ArticleContext};
@@ -63,29 +63,34 @@ pub fn folds(articles: &[usize], k: usize, seed: u64) -> Vec<(usize, usize)> {
     ids.into_iter().enumerate().map(|(pos, a)| (a, pos % k.max(2))).collect()
 }
 
+/// A gold line's hashed fast features and its row (fast probabilities still empty).
+type Line = (Vec<u32>, Row);
+
 /// Out-of-fold rows for the gold lines of `articles`: each article's fast probabilities
 /// come from a classifier trained on the other folds' articles.
 pub fn out_of_fold_fast(corpus: &Corpus, articles: &[usize], setup: &Setup) -> Vec<Row> {
     let (k, seed, cfg) = (setup.folds, setup.seed, &setup.classifier);
     let mask = (1u64 << cfg.bits) - 1;
     // Per article: hashed features, evidence and gold of each line.
-    let prepared: Vec<(usize, Vec<(Vec<u32>, Row)>)> = articles
+    let prepared: Vec<(usize, Vec<Line>)> = articles
         .par_iter()
         .map(|&a| {
             let art = &corpus.articles[a];
             let ctx = ArticleContext::new(&art.doc.text);
             let ranges: Vec<Range<usize>> = art.spans.iter().map(|(r, _)| r.clone()).collect();
+            let marked = Marked::new(&art.doc.text, &ranges);
             let lines = art
                 .spans
                 .iter()
                 .enumerate()
                 .map(|(j, (r, t))| {
-                    let f = ctx.span_features(r.clone()).iter().map(|n| hash_name(n, mask)).collect();
+                    let f =
+                        ctx.span_features(r.clone()).iter().map(|n| hash_name(n, mask)).collect();
                     let row = Row {
                         article: a,
                         range: r.clone(),
                         fast: Vec::new(),
-                        evidence: evidence(&ctx, &ranges, j),
+                        evidence: evidence(&ctx, &ranges, &marked, j),
                         gold: t.index(),
                     };
                     (f, row)
@@ -133,7 +138,9 @@ pub fn fit_linear(names: &[String], xs: &[Vec<f32>], ys: &[usize], l2: f32) -> L
     };
     let zs: Vec<Vec<f32>> = xs
         .iter()
-        .map(|x| x.iter().zip(&model.mean).zip(&model.scale).map(|((v, m), s)| (v - m) / s).collect())
+        .map(|x| {
+            x.iter().zip(&model.mean).zip(&model.scale).map(|((v, m), s)| (v - m) / s).collect()
+        })
         .collect();
     let mut adam = Adam::new(k * d + k + 1);
     for _ in 0..500 {
@@ -269,12 +276,9 @@ pub fn tc_figures(rows: &[Row], probs: &[Vec<f32>]) -> TcFigures {
             2.0 * t as f64 / (p + g) as f64
         }
     };
-    let log_loss = rows
-        .iter()
-        .zip(probs)
-        .map(|(r, p)| -(p[r.gold].max(FLOOR) as f64).ln())
-        .sum::<f64>()
-        / rows.len().max(1) as f64;
+    let log_loss =
+        rows.iter().zip(probs).map(|(r, p)| -(p[r.gold].max(FLOOR) as f64).ln()).sum::<f64>()
+            / rows.len().max(1) as f64;
     TcFigures {
         micro: f1(tp.iter().sum(), pred.iter().sum(), gold.iter().sum()),
         per_technique: (0..k).map(|c| f1(tp[c], pred[c], gold[c])).collect(),
@@ -333,34 +337,54 @@ pub struct NeuralRow {
     pub gold: usize,
 }
 
-/// Fits the neural stage to `rows`, with L2 penalty `l2` on the per-technique biases.
-pub fn fit_neural_stage(rows: &[NeuralRow], l2: f32) -> NeuralStage {
+/// Fits the neural stage to `rows`, with L2 penalty `l2` on the per-technique biases and
+/// `class_l2` on the per-technique weight deviations (infinite: none).
+pub fn fit_neural_stage(rows: &[NeuralRow], l2: f32, class_l2: f32) -> NeuralStage {
     let k = Technique::ALL.len();
-    let mut stage = NeuralStage { stacked: 0.5, neural: 0.5, bias: vec![0.0; k] };
-    let mut adam = Adam::new(k + 2);
+    let per_class = class_l2.is_finite();
+    let mut st = NeuralStage {
+        stacked: 0.5,
+        neural: 0.5,
+        stacked_class: vec![0.0; k],
+        neural_class: vec![0.0; k],
+        bias: vec![0.0; k],
+    };
+    let mut adam = Adam::new(3 * k + 2);
     let n = rows.len().max(1) as f32;
-    for _ in 0..600 {
-        let mut grad = vec![0f32; k + 2];
+    for _ in 0..800 {
+        // Gradient layout: stacked, neural, biases, stacked deviations, neural deviations.
+        let mut grad = vec![0f32; 3 * k + 2];
         for r in rows {
-            let p = stage.probabilities(&r.first, &r.neural);
+            let p = st.probabilities(&r.first, &r.neural);
             for c in 0..k {
                 let g = (p[c] - (c == r.gold) as u8 as f32) / n;
+                let ln_n = r.neural[c].max(FLOOR).ln();
                 grad[0] += g * r.first[c];
-                grad[1] += g * r.neural[c].max(FLOOR).ln();
+                grad[1] += g * ln_n;
                 grad[2 + c] += g;
+                grad[2 + k + c] += g * r.first[c];
+                grad[2 + 2 * k + c] += g * ln_n;
             }
         }
         for c in 0..k {
-            grad[2 + c] += l2 * stage.bias[c];
+            grad[2 + c] += l2 * st.bias[c];
+            if per_class {
+                grad[2 + k + c] += class_l2 * st.stacked_class[c];
+                grad[2 + 2 * k + c] += class_l2 * st.neural_class[c];
+            }
         }
         let step = adam.step(&grad, 0.02);
-        stage.stacked -= step[0];
-        stage.neural -= step[1];
+        st.stacked -= step[0];
+        st.neural -= step[1];
         for c in 0..k {
-            stage.bias[c] -= step[2 + c];
+            st.bias[c] -= step[2 + c];
+            if per_class {
+                st.stacked_class[c] -= step[2 + k + c];
+                st.neural_class[c] -= step[2 + 2 * k + c];
+            }
         }
     }
-    stage
+    st
 }
 
 #[cfg(test)]

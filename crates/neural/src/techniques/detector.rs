@@ -6,7 +6,11 @@ use std::ops::Range;
 
 use candle_core::{Tensor, D};
 use tokenizers::Tokenizer;
-use unspin_model::api::{Detection, FastDetector, Labelled, ModelFailure, TechniqueDetector};
+use unspin_model::api::{
+    ranked, Detection, FastDetector, FastSpan, Labelled, ModelFailure, TechniqueDetector,
+};
+use unspin_model::fast::features::ArticleContext;
+use unspin_model::stack::NeuralStage;
 use unspin_model::Technique;
 use unspin_text::segment::trim_span;
 
@@ -36,6 +40,9 @@ pub struct NeuralDetector {
     o_bias: f32,
     tc_mix: f32,
     si: Option<SiEnsemble>,
+    /// The stacker's neural stage, replacing the fixed mix where the fast detector has a
+    /// stacker.
+    stage: Option<NeuralStage>,
 }
 
 impl NeuralDetector {
@@ -60,7 +67,16 @@ impl NeuralDetector {
             o_bias,
             tc_mix,
             si,
+            stage: None,
         })
+    }
+
+    /// Decides techniques through the stacker's neural `stage` (fitted on this model's
+    /// held-out articles: the committed stage goes with the committed model) instead of
+    /// the fixed mix; it needs the fast detector's stacker.
+    pub fn with_stage(mut self, stage: Option<NeuralStage>) -> NeuralDetector {
+        self.stage = stage;
+        self
     }
 
     /// Technique probabilities of `spans` (`(row, positions)`), averaged over the
@@ -203,24 +219,41 @@ impl NeuralDetector {
         Ok(out)
     }
 
-    /// Mixes neural probabilities with the fast model's ranking of the same span.
-    fn mix(&self, neural: &[f32], fast: Vec<Labelled>) -> Vec<Labelled> {
-        let mut out: Vec<Labelled> = fast
-            .into_iter()
-            .map(|mut l| {
-                l.probability =
-                    self.tc_mix * neural[l.technique.index()] + (1.0 - self.tc_mix) * l.probability;
-                l
-            })
-            .collect();
-        out.sort_by(|a, b| {
-            b.probability.total_cmp(&a.probability).then(a.technique.cmp(&b.technique))
-        });
-        // The cue explains the fast model's first choice: keep it only while that is first.
-        for l in out.iter_mut().skip(1) {
-            l.cue = None;
+    /// The ranked techniques of one span from its neural probabilities and its fast
+    /// classification: through the stacker's neural stage, or the fixed mix.
+    fn decide(
+        &self,
+        ctx: &ArticleContext<'_>,
+        range: Range<usize>,
+        neural: &[f32],
+        fast: FastSpan,
+    ) -> Vec<Labelled> {
+        if let (Some(stage), Some(logits)) = (&self.stage, &fast.logits) {
+            return ranked(ctx, range, &stage.probabilities(logits, neural), &fast.classification);
         }
-        out
+        let mixed: Vec<f32> = neural
+            .iter()
+            .zip(fast.probabilities())
+            .map(|(n, f)| self.tc_mix * n + (1.0 - self.tc_mix) * f)
+            .collect();
+        ranked(ctx, range, &mixed, &fast.classification)
+    }
+
+    /// Ranked techniques of `ranges` given their neural probabilities.
+    fn decide_all(
+        &self,
+        text: &str,
+        ranges: &[Range<usize>],
+        neural: &[Vec<f32>],
+    ) -> Vec<Vec<Labelled>> {
+        let ctx = ArticleContext::new(text);
+        let fast = self.fast.classify_spans(&ctx, ranges);
+        ranges
+            .iter()
+            .zip(neural)
+            .zip(fast)
+            .map(|((r, p), f)| self.decide(&ctx, r.clone(), p, f))
+            .collect()
     }
 }
 
@@ -232,14 +265,15 @@ impl TechniqueDetector for NeuralDetector {
     fn detect(&self, text: &str) -> Result<Vec<Detection>, ModelFailure> {
         let spans = self.detect_spans(text).map_err(|e| ModelFailure::new(self.name(), e))?;
         let ranges: Vec<Range<usize>> = spans.iter().map(|(r, _, _)| r.clone()).collect();
-        let fast = self.fast.classify(text, &ranges)?;
+        let neural: Vec<Vec<f32>> = spans.iter().map(|(_, _, p)| p.clone()).collect();
+        let decided = self.decide_all(text, &ranges, &neural);
         Ok(spans
             .into_iter()
-            .zip(fast)
-            .map(|((range, span_confidence, p), f)| Detection {
+            .zip(decided)
+            .map(|((range, span_confidence, _), techniques)| Detection {
                 range,
                 span_confidence,
-                techniques: self.mix(&p, f),
+                techniques,
             })
             .collect())
     }
@@ -249,9 +283,8 @@ impl TechniqueDetector for NeuralDetector {
         text: &str,
         ranges: &[Range<usize>],
     ) -> Result<Vec<Vec<Labelled>>, ModelFailure> {
-        let fast = self.fast.classify(text, ranges)?;
         let probs =
             self.classify_probs(text, ranges).map_err(|e| ModelFailure::new(self.name(), e))?;
-        Ok(probs.iter().zip(fast).map(|(p, f)| self.mix(p, f)).collect())
+        Ok(self.decide_all(text, ranges, &probs))
     }
 }

@@ -8,7 +8,7 @@ use std::ops::Range;
 use unspin_model::fast::classifier::{self, ClassifierConfig};
 use unspin_model::fast::features::{hash_name, ArticleContext};
 use unspin_model::ptc::Corpus;
-use unspin_model::stack::evidence::evidence;
+use unspin_model::stack::evidence::{evidence, Marked};
 use unspin_model::stack::train::{fit_linear, out_of_fold_fast, NeuralRow, Row, Setup};
 use unspin_model::stack::{fast_input_names, Linear};
 use unspin_model::Technique;
@@ -49,11 +49,13 @@ pub fn held_out_rows(
         let text = art.doc.text.as_str();
         let ctx = ArticleContext::new(text);
         let ranges: Vec<Range<usize>> = art.spans.iter().map(|(r, _)| r.clone()).collect();
+        let marked = Marked::new(text, &ranges);
         let mut distinct = ranges.clone();
         distinct.sort_by_key(|r| (r.start, r.end));
         distinct.dedup();
         let probs = detector.classify_probs(text, &distinct)?;
-        let by_range: HashMap<Range<usize>, &Vec<f32>> = distinct.iter().cloned().zip(&probs).collect();
+        let by_range: HashMap<Range<usize>, &Vec<f32>> =
+            distinct.iter().cloned().zip(&probs).collect();
         for (j, (r, t)) in art.spans.iter().enumerate() {
             let f: Vec<u32> =
                 ctx.span_features(r.clone()).iter().map(|n| hash_name(n, mask)).collect();
@@ -61,7 +63,7 @@ pub fn held_out_rows(
                 article: a,
                 range: r.clone(),
                 fast: fast.probabilities(&f),
-                evidence: evidence(&ctx, &ranges, j),
+                evidence: evidence(&ctx, &ranges, &marked, j),
                 gold: t.index(),
             });
             neural.push(by_range[r].clone());
@@ -92,7 +94,11 @@ pub fn neural_rows(
     let rows = held_rows
         .iter()
         .zip(neural)
-        .map(|(r, n)| NeuralRow { first: first.logits(&r.inputs()), neural: n.clone(), gold: r.gold })
+        .map(|(r, n)| NeuralRow {
+            first: first.logits(&r.inputs()),
+            neural: n.clone(),
+            gold: r.gold,
+        })
         .collect();
     (first, rows)
 }
