@@ -69,12 +69,22 @@ impl FastDetector {
         ctx: &ArticleContext<'_>,
         ranges: &[Range<usize>],
     ) -> Vec<FastSpan> {
+        let classes = ranges.iter().map(|r| self.model.classify_in(ctx, r.clone())).collect();
+        self.stack(ctx, ranges, classes)
+    }
+
+    /// Adds the first-stage logits (with a stacker) to the classifications of `ranges`.
+    fn stack(
+        &self,
+        ctx: &ArticleContext<'_>,
+        ranges: &[Range<usize>],
+        classes: Vec<Classification>,
+    ) -> Vec<FastSpan> {
         let marked = self.stacker.map(|_| evidence::Marked::new(ctx.text, ranges));
-        ranges
-            .iter()
+        classes
+            .into_iter()
             .enumerate()
-            .map(|(k, r)| {
-                let classification = self.model.classify_in(ctx, r.clone());
+            .map(|(k, classification)| {
                 let logits = self.stacker.zip(marked.as_ref()).map(|(s, marked)| {
                     let ev = evidence::evidence(ctx, ranges, marked, k);
                     s.first_logits(&in_order(&classification.techniques), &ev)
@@ -85,8 +95,13 @@ impl FastDetector {
     }
 
     /// Ranked techniques of spans: the stacked ones where there are logits.
-    fn decide(&self, ctx: &ArticleContext<'_>, ranges: &[Range<usize>]) -> Vec<Vec<Labelled>> {
-        self.classify_spans(ctx, ranges)
+    fn decide(
+        &self,
+        ctx: &ArticleContext<'_>,
+        ranges: &[Range<usize>],
+        spans: Vec<FastSpan>,
+    ) -> Vec<Vec<Labelled>> {
+        spans
             .into_iter()
             .zip(ranges)
             .map(|(s, r)| match &s.logits {
@@ -145,23 +160,20 @@ impl TechniqueDetector for FastDetector {
     fn detect(&self, text: &str) -> Result<Vec<Detection>, ModelFailure> {
         let ctx = ArticleContext::new(text);
         let found = self.model.detect_in(&ctx);
-        if self.stacker.is_none() {
-            return Ok(found
-                .into_iter()
-                .map(|p| Detection {
-                    range: p.range,
-                    span_confidence: p.span_confidence,
-                    techniques: labelled(Classification { techniques: p.techniques, cue: p.cue }),
-                })
-                .collect());
-        }
         let ranges: Vec<Range<usize>> = found.iter().map(|p| p.range.clone()).collect();
-        Ok(found
+        let confidence: Vec<f32> = found.iter().map(|p| p.span_confidence).collect();
+        let classes: Vec<Classification> = found
             .into_iter()
-            .zip(self.decide(&ctx, &ranges))
-            .map(|(p, techniques)| Detection {
-                range: p.range,
-                span_confidence: p.span_confidence,
+            .map(|p| Classification { techniques: p.techniques, cue: p.cue })
+            .collect();
+        let spans = self.stack(&ctx, &ranges, classes);
+        Ok(self
+            .decide(&ctx, &ranges, spans)
+            .into_iter()
+            .zip(ranges.iter().cloned().zip(confidence))
+            .map(|(techniques, (range, span_confidence))| Detection {
+                range,
+                span_confidence,
                 techniques,
             })
             .collect())
@@ -172,10 +184,11 @@ impl TechniqueDetector for FastDetector {
         text: &str,
         ranges: &[Range<usize>],
     ) -> Result<Vec<Vec<Labelled>>, ModelFailure> {
-        Ok(self.decide(&ArticleContext::new(text), ranges))
+        let ctx = ArticleContext::new(text);
+        let spans = self.classify_spans(&ctx, ranges);
+        Ok(self.decide(&ctx, ranges, spans))
     }
 }
-
 /// The linear claim model as a [`ClaimScorer`].
 pub struct FastClaimScorer {
     model: ClaimModel,

@@ -257,7 +257,18 @@ pub const LEXICONS: &[(&str, &[&str])] = &[
 
 /// The lexicon a lowercased word belongs to, if any (the first that lists it).
 pub fn lexicon_of(word: &str) -> Option<&'static str> {
-    LEXICONS.iter().find(|(_, words)| words.contains(&word)).map(|(name, _)| *name)
+    static INDEX: std::sync::OnceLock<HashMap<&'static str, &'static str>> =
+        std::sync::OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut m = HashMap::new();
+        for (name, words) in LEXICONS {
+            for w in *words {
+                m.entry(*w).or_insert(*name);
+            }
+        }
+        m
+    });
+    index.get(word).copied()
 }
 
 fn mix(a: u64, b: u64) -> u64 {

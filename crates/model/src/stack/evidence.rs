@@ -151,8 +151,9 @@ fn place(ctx: &ArticleContext<'_>, inside: &[usize], span: &str, f: &mut Vec<f32
 /// elsewhere in its sentence.
 fn lexicons(ctx: &ArticleContext<'_>, inside: &[usize], f: &mut Vec<f32>) {
     let lex_of = |i: usize| crate::fast::features::lexicon_of(&ctx.lower[i]);
+    let found: Vec<&str> = inside.iter().filter_map(|&i| lex_of(i)).collect();
     for (lex, _) in LEXICONS {
-        f.push(flag(inside.iter().any(|&i| lex_of(i) == Some(lex))));
+        f.push(flag(found.contains(lex)));
     }
     let (mut authority, mut crowd) = (false, false);
     if let (Some(&a), Some(&b)) = (inside.first(), inside.last()) {
