@@ -17,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use candle_core::{DType, Device, Tensor, Var, D};
 
-use crate::{kernels, Error};
+use crate::{kernels, mpnet, Error};
 
 /// The shape of a BERT model: the fields of a Hugging Face `config.json` unspin reads
 /// (the others are ignored).
@@ -39,6 +39,26 @@ pub struct BertConfig {
     /// names another is refused rather than run with the wrong one).
     #[serde(default)]
     pub hidden_act: Activation,
+    /// `bert` or `mpnet` (whose relative-position bias and tensor names differ).
+    #[serde(default)]
+    pub model_type: ModelType,
+    /// MPNet: buckets of the relative-position bias.
+    #[serde(default)]
+    pub relative_attention_num_buckets: usize,
+    /// The padding id (MPNet's positions start after it).
+    #[serde(default)]
+    pub pad_token_id: u32,
+}
+
+/// The encoder family of `config.json`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelType {
+    /// BERT (MiniLM).
+    #[default]
+    Bert,
+    /// MPNet (all-mpnet-base-v2): a relative-position attention bias, no token types.
+    Mpnet,
 }
 
 fn default_eps() -> f64 {
@@ -209,7 +229,10 @@ pub struct Bert {
     pub config: BertConfig,
     word: Tensor,
     position: Tensor,
-    token_type: Tensor,
+    /// BERT's token type embeddings (MPNet has none).
+    token_type: Option<Tensor>,
+    /// MPNet's relative-position bias table `(buckets, heads)`.
+    relative: Option<Tensor>,
     emb_ln: LayerNorm,
     layers: Vec<Layer>,
     /// Inference only: the layers run in [`kernels`], batches split over threads.
@@ -252,6 +275,31 @@ pub fn read_tensors(
     }
     Ok(out)
 }
+
+/// A layer's tensors under `encoder.layer.N.` in BERT: query, key, value, attention
+/// output, its norm, feed-forward up, down, and the output norm.
+const BERT_NAMES: [&str; 8] = [
+    "attention.self.query",
+    "attention.self.key",
+    "attention.self.value",
+    "attention.output.dense",
+    "attention.output.LayerNorm",
+    "intermediate.dense",
+    "output.dense",
+    "output.LayerNorm",
+];
+
+/// The same tensors in MPNet.
+const MPNET_NAMES: [&str; 8] = [
+    "attention.attn.q",
+    "attention.attn.k",
+    "attention.attn.v",
+    "attention.attn.o",
+    "attention.LayerNorm",
+    "intermediate.dense",
+    "output.dense",
+    "output.LayerNorm",
+];
 
 /// Looks up tensors by name, turning those under a trainable prefix into [`Var`]s.
 struct Params<'a> {
@@ -310,25 +358,41 @@ impl Bert {
         let eps = config.eps;
         let word = p.get("embeddings.word_embeddings.weight")?;
         let position = p.get("embeddings.position_embeddings.weight")?;
-        let token_type = p.get("embeddings.token_type_embeddings.weight")?;
+        let mpnet = config.model_type == ModelType::Mpnet;
+        let token_type =
+            if mpnet { None } else { Some(p.get("embeddings.token_type_embeddings.weight")?) };
+        let relative =
+            if mpnet { Some(p.get("encoder.relative_attention_bias.weight")?) } else { None };
         let emb_ln = p.norm("embeddings.LayerNorm", eps)?;
         let mut layers = Vec::with_capacity(config.layers);
         for i in 0..config.layers {
             let l = format!("encoder.layer.{i}");
+            let names = if mpnet { MPNET_NAMES } else { BERT_NAMES };
+            let name = |k: usize| format!("{l}.{}", names[k]);
             layers.push(Layer {
-                q: p.linear(&format!("{l}.attention.self.query"))?,
-                k: p.linear(&format!("{l}.attention.self.key"))?,
-                v: p.linear(&format!("{l}.attention.self.value"))?,
-                attn_out: p.linear(&format!("{l}.attention.output.dense"))?,
-                attn_ln: p.norm(&format!("{l}.attention.output.LayerNorm"), eps)?,
-                up: p.linear(&format!("{l}.intermediate.dense"))?,
-                down: p.linear(&format!("{l}.output.dense"))?,
-                out_ln: p.norm(&format!("{l}.output.LayerNorm"), eps)?,
+                q: p.linear(&name(0))?,
+                k: p.linear(&name(1))?,
+                v: p.linear(&name(2))?,
+                attn_out: p.linear(&name(3))?,
+                attn_ln: p.norm(&name(4), eps)?,
+                up: p.linear(&name(5))?,
+                down: p.linear(&name(6))?,
+                out_ln: p.norm(&name(7), eps)?,
             });
         }
         let inference = trainable == 0;
         let packed = PackedCache::default();
-        let bert = Bert { config, word, position, token_type, emb_ln, layers, inference, packed };
+        let bert = Bert {
+            config,
+            word,
+            position,
+            token_type,
+            relative,
+            emb_ln,
+            layers,
+            inference,
+            packed,
+        };
         Ok((bert, p.vars))
     }
 
@@ -343,9 +407,17 @@ impl Bert {
     pub fn embed(&self, ids: &Tensor) -> Result<Tensor, Error> {
         let (b, t) = ids.dims2()?;
         let words = self.word.index_select(&ids.flatten_all()?, 0)?.reshape((b, t, ()))?;
-        let pos = self.position.narrow(0, 0, t)?;
-        let typ = self.token_type.narrow(0, 0, 1)?;
-        let x = words.broadcast_add(&pos)?.broadcast_add(&typ)?;
+        let x = match &self.token_type {
+            Some(typ) => {
+                let pos = self.position.narrow(0, 0, t)?;
+                words.broadcast_add(&pos)?.broadcast_add(&typ.narrow(0, 0, 1)?)?
+            }
+            None => {
+                let pos = mpnet::position_ids(ids, self.config.pad_token_id)?;
+                let pos = self.position.index_select(&pos.flatten_all()?, 0)?;
+                (words + pos.reshape((b, t, ()))?)?
+            }
+        };
         self.emb_ln.forward_with(&x, self.inference)
     }
 
@@ -354,6 +426,17 @@ impl Bert {
     pub fn mask_bias(mask: &Tensor) -> Result<Tensor, Error> {
         let m = mask.to_dtype(DType::F32)?;
         Ok(((m - 1.0)? * 1e9)?.unsqueeze(1)?.unsqueeze(1)?)
+    }
+
+    /// Everything added to this encoder's attention scores under `mask` `(batch, len)`:
+    /// the mask's bias, and MPNet's relative-position bias (then `(batch, heads, len,
+    /// len)`).
+    pub fn attention_bias(&self, mask: &Tensor) -> Result<Tensor, Error> {
+        let bias = Self::mask_bias(mask)?;
+        match &self.relative {
+            Some(table) => Ok(bias.broadcast_add(&mpnet::position_bias(table, mask.dim(1)?)?)?),
+            None => Ok(bias),
+        }
     }
 
     /// Runs layers `range` on hidden states `x` `(batch, len, hidden)`.
@@ -414,8 +497,8 @@ impl Bert {
         path: kernels::KernelPath,
     ) -> Result<Tensor, Error> {
         let x = self.embed(ids)?;
-        if !self.inference {
-            return self.run_layers(&x, &Self::mask_bias(mask)?, 0..self.layers.len());
+        if !self.inference || self.relative.is_some() {
+            return self.run_layers(&x, &self.attention_bias(mask)?, 0..self.layers.len());
         }
         self.kernel_layers(&x, mask, 0..self.layers.len(), threaded, path)
     }
@@ -446,6 +529,10 @@ impl Bert {
         threaded: bool,
         path: kernels::KernelPath,
     ) -> Result<Tensor, Error> {
+        if self.relative.is_some() {
+            // The kernels take no position bias yet: MPNet runs the plain ops.
+            return self.run_layers(x, &self.attention_bias(mask)?, range);
+        }
         let (batch, len, hidden) = x.dims3()?;
         let mut buf = x.flatten_all()?.to_vec1::<f32>()?;
         let keep = mask.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?;
@@ -727,7 +814,16 @@ mod tests {
                 put(format!("{l}.{ln}.bias"), &[hidden], 0.0);
             }
         }
-        let config = BertConfig { hidden, heads, layers, eps: 1e-12, hidden_act: Activation::Gelu };
+        let config = BertConfig {
+            hidden,
+            heads,
+            layers,
+            eps: 1e-12,
+            hidden_act: Activation::Gelu,
+            model_type: ModelType::Bert,
+            relative_attention_num_buckets: 0,
+            pad_token_id: 0,
+        };
         Bert::from_tensors(config, &t, 0).unwrap().0
     }
 

@@ -454,7 +454,7 @@ pub fn finetune(
             let states: Vec<&Tensor> = batch.iter().map(|&i| &frozen[i]).collect();
             let (x, mask) = crate::bert::stack_padded(&states, &rows)?;
             let h =
-                bert.run_layers(&x, &Bert::mask_bias(&mask)?, n_layers - cfg.layers..n_layers)?;
+                bert.run_layers(&x, &bert.attention_bias(&mask)?, n_layers - cfg.layers..n_layers)?;
             let e = crate::tuning::dropout(&pooled_unit(&h, &mask)?, cfg.dropout, &mut rng)?;
             let z = e.matmul(&w.as_tensor().t()?)?.flatten_all()?.broadcast_add(b.as_tensor())?;
             let y = Tensor::from_vec(

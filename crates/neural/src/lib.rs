@@ -25,6 +25,7 @@ pub mod claims;
 pub mod encoder;
 pub mod install;
 pub mod kernels;
+pub mod mpnet;
 pub mod techniques;
 pub mod tuning;
 

@@ -248,7 +248,11 @@ impl State {
         let states: Vec<&Tensor> = batch.iter().map(|&i| &frozen[i]).collect();
         let (x, mask) = stack_padded(&states, &rows)?;
         let n = self.bert.num_layers();
-        let h = self.bert.run_layers(&x, &Bert::mask_bias(&mask)?, n - self.encoder_layers()..n)?;
+        let h = self.bert.run_layers(
+            &x,
+            &self.bert.attention_bias(&mask)?,
+            n - self.encoder_layers()..n,
+        )?;
         match dropout {
             Some((p, rng)) => tuning::dropout(&h, p, rng),
             None => Ok(h),
