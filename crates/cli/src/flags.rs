@@ -122,6 +122,10 @@ pub struct BenchArgs {
     /// Rows per batch of the raw encoder benchmark (`--model neural`).
     #[arg(long, default_value_t = 8)]
     pub encoder_batch: usize,
+    /// The encoder the raw encoder benchmark times: `neural` (all-MiniLM-L6-v2) or
+    /// `accurate` (all-mpnet-base-v2, after `unspin model install accurate`).
+    #[arg(long, default_value = "neural")]
+    pub encoder: String,
     /// Threads for the parallel run (default: all cores).
     #[arg(long, short, value_parser = positive)]
     pub jobs: Option<usize>,

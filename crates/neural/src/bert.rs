@@ -497,7 +497,7 @@ impl Bert {
         path: kernels::KernelPath,
     ) -> Result<Tensor, Error> {
         let x = self.embed(ids)?;
-        if !self.inference || self.relative.is_some() {
+        if !self.inference {
             return self.run_layers(&x, &self.attention_bias(mask)?, 0..self.layers.len());
         }
         self.kernel_layers(&x, mask, 0..self.layers.len(), threaded, path)
@@ -529,11 +529,12 @@ impl Bert {
         threaded: bool,
         path: kernels::KernelPath,
     ) -> Result<Tensor, Error> {
-        if self.relative.is_some() {
-            // The kernels take no position bias yet: MPNet runs the plain ops.
-            return self.run_layers(x, &self.attention_bias(mask)?, range);
-        }
         let (batch, len, hidden) = x.dims3()?;
+        let position = match &self.relative {
+            Some(table) => Some(mpnet::position_bias(table, len)?.flatten_all()?.to_vec1::<f32>()?),
+            None => None,
+        };
+        let position = position.as_deref();
         let mut buf = x.flatten_all()?.to_vec1::<f32>()?;
         let keep = mask.flatten_all()?.to_dtype(DType::F32)?.to_vec1::<f32>()?;
         let shape = kernels::Shape {
@@ -546,10 +547,12 @@ impl Bert {
         if path == kernels::KernelPath::Fp32 {
             let weights: Vec<kernels::LayerWeights> =
                 self.layers[range].iter().map(Layer::weights).collect();
-            kernels::run_layers(&mut buf, &keep, shape, &weights, threaded)?;
+            kernels::run_layers(&mut buf, &keep, shape, &weights, position, threaded)?;
         } else {
             let packed: Vec<_> = self.packed()?[range].iter().collect();
-            kernels::reduced::run_layers(path, &mut buf, &keep, shape, &packed, threaded)?;
+            kernels::reduced::run_layers(
+                path, &mut buf, &keep, shape, &packed, position, threaded,
+            )?;
         }
         Ok(Tensor::from_vec(buf, (batch, len, hidden), &Device::Cpu)?)
     }

@@ -8,6 +8,7 @@
 use candle_core::{Device, Tensor};
 use unspin_neural::bert::Bert;
 use unspin_neural::install::{installed, MPNET};
+use unspin_neural::kernels::KernelPath;
 use unspin_neural::mpnet::bucket;
 
 #[derive(serde::Deserialize)]
@@ -34,10 +35,30 @@ fn relative_position_buckets_match_the_reference() {
     }
 }
 
-#[test]
-fn hidden_states_match_the_reference() {
-    let dir = match installed(&MPNET) {
-        Ok(dir) => dir,
+/// The largest difference from the reference over the leading dimensions, and over each
+/// position's sum, at the real word pieces; and the smallest cosine of the leading
+/// dimensions.
+fn gaps(f: &Fixture, h: &[Vec<Vec<f32>>]) -> (f32, f32, f32) {
+    let (mut worst, mut worst_sum, mut cosine) = (0f32, 0f32, 1f32);
+    for (b, row) in f.mask.iter().enumerate() {
+        for (t, _) in row.iter().enumerate().filter(|(_, &m)| m == 1) {
+            let (got, want) = (&h[b][t][..f.dims], &f.leading[b][t]);
+            for (g, w) in got.iter().zip(want) {
+                worst = worst.max((g - w).abs());
+            }
+            let dot: f32 = got.iter().zip(want).map(|(a, b)| a * b).sum();
+            let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            cosine = cosine.min(dot / (norm(got) * norm(want)));
+            let sum: f32 = h[b][t].iter().sum();
+            worst_sum = worst_sum.max((sum - f.sums[b][t]).abs());
+        }
+    }
+    (worst, worst_sum, cosine)
+}
+
+fn installed_mpnet() -> Option<std::path::PathBuf> {
+    match installed(&MPNET) {
+        Ok(dir) => Some(dir),
         Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
             panic!("CI installs all-mpnet-base-v2, and it is missing: {e}")
         }
@@ -45,28 +66,41 @@ fn hidden_states_match_the_reference() {
             eprintln!(
                 "skipping: all-mpnet-base-v2 is not installed (unspin model install accurate)"
             );
-            return;
-        }
-    };
-    let f = fixture();
-    let (bert, _) = Bert::load(&dir, 0).unwrap();
-    let ids = Tensor::new(f.ids.clone(), &Device::Cpu).unwrap();
-    let mask = Tensor::new(f.mask.clone(), &Device::Cpu).unwrap();
-    let h = bert.forward(&ids, &mask).unwrap().to_vec3::<f32>().unwrap();
-    let (mut worst, mut worst_sum) = (0f32, 0f32);
-    for (b, row) in f.mask.iter().enumerate() {
-        for (t, &m) in row.iter().enumerate() {
-            if m == 0 {
-                continue;
-            }
-            for (got, want) in h[b][t].iter().zip(&f.leading[b][t]).take(f.dims) {
-                worst = worst.max((got - want).abs());
-            }
-            let sum: f32 = h[b][t].iter().sum();
-            worst_sum = worst_sum.max((sum - f.sums[b][t]).abs());
+            None
         }
     }
-    eprintln!("largest difference {worst}, of a position's sum {worst_sum}");
+}
+
+/// The differentiable path (training's) and every inference kernel path this CPU runs,
+/// against the reference: f32 to 1e-4, bf16 within 0.1 with cosine ≥ 0.999.
+#[test]
+fn hidden_states_match_the_reference() {
+    let Some(dir) = installed_mpnet() else { return };
+    let f = fixture();
+    let (mut bert, _) = Bert::load(&dir, 0).unwrap();
+    let ids = Tensor::new(f.ids.clone(), &Device::Cpu).unwrap();
+    let mask = Tensor::new(f.mask.clone(), &Device::Cpu).unwrap();
+    let run =
+        |bert: &Bert, path| bert.forward_on(&ids, &mask, path).unwrap().to_vec3::<f32>().unwrap();
+    for path in KernelPath::ALL {
+        if !path.supported() {
+            eprintln!("skipping the {} kernels: this CPU lacks {:?}", path.name(), path.missing());
+            continue;
+        }
+        let (worst, worst_sum, cosine) = gaps(&f, &run(&bert, path));
+        eprintln!(
+            "{}: largest difference {worst}, of a sum {worst_sum}, cosine {cosine}",
+            path.name()
+        );
+        if path == KernelPath::Fp32 {
+            assert!(worst < 1e-4 && worst_sum < 1e-3, "{worst} {worst_sum}");
+        } else {
+            assert!(worst < 0.1 && cosine >= 0.999, "{} {worst} {cosine}", path.name());
+        }
+    }
+    bert.set_inference(false);
+    let (worst, worst_sum, _) = gaps(&f, &run(&bert, KernelPath::Fp32));
+    eprintln!("differentiable path: largest difference {worst}, of a sum {worst_sum}");
     assert!(worst < 1e-4, "largest difference {worst}");
     assert!(worst_sum < 1e-3, "largest difference of a position's sum {worst_sum}");
 }

@@ -135,10 +135,14 @@ pub fn run(args: &BenchArgs) -> Result<String> {
 fn encoder_throughput(args: &BenchArgs, threads: usize) -> Result<String> {
     use unspin_neural::bert::Bert;
     use unspin_neural::kernels::{active, KernelPath};
-    let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)?;
+    let spec = unspin_neural::install::spec_of(&args.encoder).ok_or_else(|| {
+        anyhow::anyhow!("unknown encoder {:?}: `neural` or `accurate`", args.encoder)
+    })?;
+    let dir = unspin_neural::install::installed(spec)?;
     let (bert, _) = Bert::load(&dir, 0)?;
     let (b, t) = (args.encoder_batch.max(1), args.encoder_len.clamp(2, 512));
-    let mut out = format!("encoder kernels: {} (chosen for the analysis above)\n", active()?);
+    let mut out =
+        format!("encoder {}; kernels: {} (chosen for the analysis above)\n", spec.name, active()?);
     for path in KernelPath::ALL {
         let missing = path.missing();
         if !missing.is_empty() {

@@ -304,14 +304,16 @@ pub(crate) struct Shape {
 }
 
 /// Runs `layers` over hidden states `x` (`batch · len · hidden`, row-major), in place;
-/// `keep` (`batch · len`) is 1.0 at the real word pieces and 0.0 at the padding.
-/// `threaded` lets each product use the rayon pool (for a batch too small to split
-/// between threads).
+/// `keep` (`batch · len`) is 1.0 at the real word pieces and 0.0 at the padding;
+/// `position` (`heads · len · len`), when given, is added to every row's attention scores
+/// (MPNet's relative-position bias). `threaded` lets each product use the rayon pool (for
+/// a batch too small to split between threads).
 pub(crate) fn run_layers(
     x: &mut [f32],
     keep: &[f32],
     s: Shape,
     layers: &[LayerWeights<'_>],
+    position: Option<&[f32]>,
     threaded: bool,
 ) -> Result<(), Error> {
     let (b, t, h) = (s.batch, s.len, s.hidden);
@@ -319,6 +321,7 @@ pub(crate) fn run_layers(
     let rows = b * t;
     assert_eq!(x.len(), rows * h, "hidden states do not match the shape");
     assert_eq!(keep.len(), rows, "mask does not match the shape");
+    assert!(position.is_none_or(|p| p.len() == s.heads * t * t), "position bias shape");
     let par =
         if threaded { Parallelism::Rayon(rayon::current_num_threads()) } else { Parallelism::None };
     let scale = 1.0 / (hd as f32).sqrt();
@@ -355,6 +358,9 @@ pub(crate) fn run_layers(
                 let q = View { data: &qkv[base + head * hd..], rs: 3 * h, cs: 1 };
                 let kt = View { data: &qkv[base + h + head * hd..], rs: 1, cs: 3 * h };
                 matmul(&mut scores, t, (t, t, hd), q, kt, false, 1.0, par);
+                if let Some(p) = position {
+                    add_rows(&mut scores, &p[head * t * t..(head + 1) * t * t]);
+                }
                 masked_softmax(&mut scores, keep);
                 let p = View { data: &scores, rs: t, cs: 1 };
                 let v = View { data: &qkv[base + 2 * h + head * hd..], rs: 3 * h, cs: 1 };

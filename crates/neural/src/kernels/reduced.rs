@@ -73,12 +73,14 @@ pub(crate) fn run_layers(
     keep: &[f32],
     s: Shape,
     layers: &[&PackedLayer],
+    position: Option<&[f32]>,
     threaded: bool,
 ) -> Result<(), Error> {
     let (b, t, h) = (s.batch, s.len, s.hidden);
     let rows = b * t;
     assert_eq!(x.len(), rows * h, "hidden states do not match the shape");
     assert_eq!(keep.len(), rows, "mask does not match the shape");
+    assert!(position.is_none_or(|p| p.len() == s.heads * t * t), "position bias shape");
     let mut sc = Scratch {
         qkv: vec![0u16; (pad32(rows) + 32) * 3 * h + pad32(h / s.heads)],
         scores: vec![0f32; t * t],
@@ -95,7 +97,8 @@ pub(crate) fn run_layers(
         gemm(path, Dst::Bf16(&mut sc.qkv), 3 * h, sc.x.view(), &l.qkv, epi, threaded);
         let ctx_rs = sc.ctx.prepare(rows, h);
         for bi in 0..b {
-            attention(path, &mut sc, s, bi, &keep[bi * t..(bi + 1) * t], ctx_rs);
+            let keep = &keep[bi * t..(bi + 1) * t];
+            attention(path, &mut sc, s, (bi, keep, position), ctx_rs);
         }
         // The bias joins the residual first, so the tiles start from both.
         add_rows(x, &l.out_bias);
@@ -116,8 +119,15 @@ pub(crate) fn run_layers(
 
 /// Self-attention of batch row `bi`, every head, into `sc.ctx` (row stride `ctx_rs`):
 /// scores from the bf16 queries and keys, softmax in f32, the probabilities rounded to
-/// bf16 times the values.
-fn attention(path: KernelPath, sc: &mut Scratch, s: Shape, bi: usize, keep: &[f32], ctx_rs: usize) {
+/// bf16 times the values. `row` is the batch row, its mask and the position bias.
+fn attention(
+    path: KernelPath,
+    sc: &mut Scratch,
+    s: Shape,
+    row: (usize, &[f32], Option<&[f32]>),
+    ctx_rs: usize,
+) {
+    let (bi, keep, position) = row;
     let (t, h) = (s.len, s.hidden);
     let hd = h / s.heads;
     let base = bi * t * 3 * h;
@@ -128,6 +138,9 @@ fn attention(path: KernelPath, sc: &mut Scratch, s: Shape, bi: usize, keep: &[f3
         // meet the keys' zero padding: they add 0.
         let qv = ARef { data: q, stride: 3 * h, rows: t };
         gemm(path, Dst::F32(&mut sc.scores), t, qv, &sc.keys, Epilogue::default(), false);
+        if let Some(p) = position {
+            super::add_rows(&mut sc.scores[..t * t], &p[head * t * t..(head + 1) * t * t]);
+        }
         sc.probs.load_softmax(&mut sc.scores, keep, t);
         sc.values.load_cols(&sc.qkv[base + 2 * h + head * hd..], (hd, t), 3 * h);
         let out = Dst::Bf16(&mut sc.ctx.rows_mut()[bi * t * ctx_rs + head * hd..]);
