@@ -601,7 +601,8 @@ pub struct TrainTechniques {
     #[arg(long, default_value_t = 1e-4)]
     pub tc_l2: f32,
     /// Fine-tune a transformer encoder instead of training the fast model (`minilm`, the
-    /// installed all-MiniLM-L6-v2).
+    /// installed all-MiniLM-L6-v2, or `mpnet`, all-mpnet-base-v2 after `unspin model
+    /// install accurate`).
     #[arg(long, value_name = "ENCODER")]
     pub encoder: Option<String>,
     /// Neural: top encoder layers to fine-tune (the rest stay frozen).

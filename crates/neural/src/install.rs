@@ -99,6 +99,11 @@ pub const MPNET: EncoderSpec = EncoderSpec {
     ],
 };
 
+/// The encoder whose `model.safetensors` has SHA-256 `sha256`.
+pub fn spec_by_sha256(sha256: &str) -> Option<&'static EncoderSpec> {
+    [&MINILM, &MPNET].into_iter().find(|s| s.sha256 == sha256)
+}
+
 /// The encoder a model tier names: `neural` (MiniLM) or `accurate` (MPNet).
 pub fn spec_of(tier: &str) -> Option<&'static EncoderSpec> {
     match tier {

@@ -104,3 +104,28 @@ fn hidden_states_match_the_reference() {
     assert!(worst < 1e-4, "largest difference {worst}");
     assert!(worst_sum < 1e-3, "largest difference of a position's sum {worst_sum}");
 }
+
+/// Windows cut with MPNet's tokenizer open with `<s>` and close with `</s>`, and every
+/// piece's byte range slices the text at character boundaries.
+#[test]
+fn windows_use_the_tokenizers_own_markers() {
+    use unspin_neural::techniques::load_tokenizer;
+    use unspin_neural::techniques::windows::{specials, windows};
+    let Some(dir) = installed_mpnet() else { return };
+    let tok = load_tokenizer(&dir).unwrap();
+    assert_eq!(specials(&tok).unwrap(), (0, 2));
+    let text = "Ein Café — “naïve” 😡 claims.\r\nThe harbour bridge opens in spring. ".repeat(20);
+    let wins = windows(&tok, &text, 64).unwrap();
+    assert!(wins.len() > 1);
+    for w in &wins {
+        assert!(w.ids.len() <= 64);
+        assert_eq!((w.ids[0], *w.ids.last().unwrap()), (0, 2));
+        for r in &w.offsets[w.inner()] {
+            assert!(
+                text.is_char_boundary(r.start)
+                    && text.is_char_boundary(r.end)
+                    && r.end <= text.len()
+            );
+        }
+    }
+}

@@ -148,3 +148,12 @@ fn window_lengths_out_of_range_are_refused() {
         assert!(err.contains("window length"), "{err}");
     }
 }
+
+#[test]
+fn minilm_windows_open_with_cls_and_close_with_sep() {
+    if !encoder_present() {
+        return;
+    }
+    let tok = load_tokenizer(&installed(&MINILM).unwrap()).unwrap();
+    assert_eq!(unspin_neural::techniques::windows::specials(&tok).unwrap(), (101, 102));
+}

@@ -59,10 +59,12 @@ fn write_model(out: &Path, bytes: &[u8], start: std::time::Instant) -> Result<()
 
 /// Fine-tunes the neural technique model.
 fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) -> Result<()> {
-    if encoder != "minilm" {
-        bail!("unknown encoder {encoder:?}: the one available is `minilm`");
-    }
-    let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)?;
+    let spec = match encoder {
+        "minilm" => &unspin_neural::install::MINILM,
+        "mpnet" => &unspin_neural::install::MPNET,
+        _ => bail!("unknown encoder {encoder:?}: `minilm` or `mpnet`"),
+    };
+    let dir = unspin_neural::install::installed(spec)?;
     let start = std::time::Instant::now();
     let corpus = ptc::load(&args.data, split)
         .with_context(|| format!("reading PTC from {}", args.data.display()))?;
@@ -78,6 +80,7 @@ fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) 
         return write_model(out, &model.to_bytes()?, start);
     }
     let cfg = NeuralTrainConfig {
+        encoder: spec,
         layers: args.layers,
         epochs: args.epochs,
         batch: args.batch,

@@ -20,7 +20,7 @@ use super::format::{NeuralTechniqueModel, StoredTensor};
 use super::heads::{assemble_nets, load_tokenizer, Net, TAG_O};
 use super::windows::{to_word_bounds, windows, Window};
 use crate::bert::batch_ids;
-use crate::install::{self, MINILM};
+use crate::install;
 use crate::Error;
 
 /// Windows per forward pass at inference.
@@ -49,12 +49,12 @@ impl NeuralDetector {
     /// Loads the installed encoder and applies `model` to it (its weights are dropped as
     /// they are converted).
     pub fn new(model: NeuralTechniqueModel, fast: FastDetector) -> Result<NeuralDetector, Error> {
-        if model.encoder_sha256 != MINILM.sha256 {
+        let Some(spec) = install::spec_by_sha256(&model.encoder_sha256) else {
             return Err(Error::Format(
                 "the neural technique model expects other encoder weights".into(),
             ));
-        }
-        let dir = install::installed(&MINILM)?;
+        };
+        let dir = install::installed(spec)?;
         let window = model.window();
         let (o_bias, tc_mix, si) = (model.o_bias, model.tc_mix, model.si);
         let sets: Vec<Vec<StoredTensor>> =

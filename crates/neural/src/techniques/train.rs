@@ -38,13 +38,15 @@ use super::{
     TAG_O,
 };
 use crate::bert::{stack_padded, Bert, Linear};
-use crate::install::MINILM;
+use crate::install::{EncoderSpec, MINILM};
 use crate::tuning;
 use crate::Error;
 
 /// Training settings.
 #[derive(Clone, Debug)]
 pub struct NeuralTrainConfig {
+    /// The base encoder (its installed folder is passed to [`train`]).
+    pub encoder: &'static EncoderSpec,
     /// Top encoder layers to fine-tune (the rest stay frozen).
     pub layers: usize,
     /// Passes over the training windows.
@@ -79,6 +81,7 @@ pub struct NeuralTrainConfig {
 impl Default for NeuralTrainConfig {
     fn default() -> Self {
         NeuralTrainConfig {
+            encoder: &MINILM,
             layers: 2,
             epochs: 3,
             batch: 16,
@@ -382,6 +385,12 @@ fn checked_resume(
             "the checkpoint is an ensemble; resume from one of the models it combines".into(),
         ));
     }
+    if m.encoder_sha256 != cfg.encoder.sha256 {
+        return Err(Error::Format(format!(
+            "the checkpoint tuned {}; pass the same --encoder",
+            m.encoder
+        )));
+    }
     Ok(Some(m))
 }
 
@@ -549,8 +558,8 @@ impl EpochEnd<'_> {
         tuning.push((format!("epoch{epochs}_heldout_si_f1"), format!("{best_f1:.4}")));
         tuning.push((format!("epoch{epochs}_heldout_tc_accuracy"), format!("{acc:.4}")));
         let m = NeuralTechniqueModel {
-            encoder: MINILM.name.to_string(),
-            encoder_sha256: MINILM.sha256.to_string(),
+            encoder: cfg.encoder.name.to_string(),
+            encoder_sha256: cfg.encoder.sha256.to_string(),
             trained_layers: cfg.layers,
             tensors: self.state.stored()?,
             o_bias: best_bias,
@@ -690,7 +699,9 @@ pub fn combine(
         if !m.members.is_empty() {
             return Err(what("is an ensemble already; combine the models it was made of"));
         }
-        if m.encoder_sha256 != MINILM.sha256 {
+        if m.encoder_sha256 != first.encoder_sha256
+            || crate::install::spec_by_sha256(&m.encoder_sha256).is_none()
+        {
             return Err(what("expects other encoder weights"));
         }
         if m.window() != first.window() || split(m) != split(first) {

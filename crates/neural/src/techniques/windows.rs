@@ -12,8 +12,6 @@ use crate::Error;
 pub const WINDOW: usize = 128;
 /// Longest window the encoder's position embeddings allow.
 pub const MAX_WINDOW: usize = 512;
-const CLS: u32 = 101;
-const SEP: u32 = 102;
 
 /// A window of word pieces.
 #[derive(Clone, Debug, Default)]
@@ -24,13 +22,27 @@ pub struct Window {
     pub offsets: Vec<Range<usize>>,
 }
 
+/// The ids that open and close a window: those `tokenizer` itself puts around a text
+/// (BERT's `[CLS]` and `[SEP]`; MPNet's and RoBERTa's `<s>` and `</s>`, although their
+/// vocabularies also list `[CLS]`).
+pub fn specials(tokenizer: &Tokenizer) -> Result<(u32, u32), Error> {
+    let enc = tokenizer.encode("", true).map_err(|e| Error::Tokenizer(e.to_string()))?;
+    match enc.get_ids() {
+        [open, close] => Ok((*open, *close)),
+        ids => Err(Error::Tokenizer(format!(
+            "the tokenizer puts {} special tokens around a text, not an opening and a closing one",
+            ids.len()
+        ))),
+    }
+}
+
 impl Window {
-    fn new() -> Window {
-        Window { ids: vec![CLS], offsets: std::iter::once(0..0).collect() }
+    fn new(open: u32) -> Window {
+        Window { ids: vec![open], offsets: std::iter::once(0..0).collect() }
     }
 
-    fn close(mut self) -> Window {
-        self.ids.push(SEP);
+    fn close(mut self, close: u32) -> Window {
+        self.ids.push(close);
         self.offsets.push(0..0);
         self
     }
@@ -70,8 +82,9 @@ pub fn windows(tokenizer: &Tokenizer, text: &str, max: usize) -> Result<Vec<Wind
         return Err(Error::Format(format!("window length {max} is outside 3..={MAX_WINDOW}")));
     }
     let room = max - 2;
+    let (open, close) = specials(tokenizer)?;
     let mut out = Vec::new();
-    let mut cur = Window::new();
+    let mut cur = Window::new(open);
     for s in sentences(text) {
         let enc = tokenizer
             .encode(&text[s.clone()], false)
@@ -89,11 +102,11 @@ pub fn windows(tokenizer: &Tokenizer, text: &str, max: usize) -> Result<Vec<Wind
             continue;
         }
         if cur.ids.len() - 1 + pieces.len() > room && cur.ids.len() > 1 {
-            out.push(std::mem::replace(&mut cur, Window::new()).close());
+            out.push(std::mem::replace(&mut cur, Window::new(open)).close(close));
         }
         for chunk in pieces.chunks(room) {
             if cur.ids.len() - 1 + chunk.len() > room {
-                out.push(std::mem::replace(&mut cur, Window::new()).close());
+                out.push(std::mem::replace(&mut cur, Window::new(open)).close(close));
             }
             for (id, r) in chunk {
                 cur.ids.push(*id);
@@ -102,7 +115,7 @@ pub fn windows(tokenizer: &Tokenizer, text: &str, max: usize) -> Result<Vec<Wind
         }
     }
     if cur.ids.len() > 1 {
-        out.push(cur.close());
+        out.push(cur.close(close));
     }
     Ok(out)
 }
