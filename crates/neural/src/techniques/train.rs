@@ -262,9 +262,20 @@ impl State {
         }
     }
 
+    /// How many encoder layers are tuned: the distinct `encoder.layer.N.` among the
+    /// variables (whatever the encoder calls the tensors inside a layer).
     fn encoder_layers(&self) -> usize {
-        self.encoder_vars.iter().filter(|(n, _)| n.ends_with("attention.self.query.weight")).count()
+        tuned_layers(self.encoder_vars.iter().map(|(n, _)| n.as_str()))
     }
+}
+
+/// The distinct `encoder.layer.N.` among tensor names.
+fn tuned_layers<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    let mut layers: Vec<&str> =
+        names.filter_map(|n| n.strip_prefix("encoder.layer.")?.split('.').next()).collect();
+    layers.sort_unstable();
+    layers.dedup();
+    layers.len()
 }
 
 /// Held-out predictions: per example the piece log-probabilities, per gold span the
@@ -1045,6 +1056,20 @@ mod tests {
         let mut ensemble = model(&[("seed", "14"), ("split_seed", "13")]);
         ensemble.members.push(Vec::new());
         assert!(combine_error(&[a, ensemble]).contains("ensemble already"));
+    }
+
+    #[test]
+    fn tuned_layers_are_counted_whatever_the_encoder_names_them() {
+        let bert =
+            ["encoder.layer.4.attention.self.query.weight", "encoder.layer.5.output.dense.bias"];
+        let mpnet = [
+            "encoder.layer.10.attention.attn.q.weight",
+            "encoder.layer.10.attention.attn.q.bias",
+            "encoder.layer.11.output.LayerNorm.weight",
+        ];
+        assert_eq!(tuned_layers(bert.into_iter()), 2);
+        assert_eq!(tuned_layers(mpnet.into_iter()), 2);
+        assert_eq!(tuned_layers(["head.si.weight"].into_iter()), 0);
     }
 
     #[test]
