@@ -357,6 +357,10 @@ impl Scan<'_> {
         if glued_before.is_some_and(|ch| ch.is_alphanumeric() || ch == '.' || ch == '_') {
             return None;
         }
+        // A clock time ("17:22", "9:05:30") is a time of day, not a quantity.
+        if in_clock_time(text, num.range()) {
+            return None;
+        }
         let negative = c.name("sign").is_some();
         let mut value = parse_digits(num.as_str())?;
         if negative {
@@ -792,4 +796,27 @@ fn attach_years(text: &str, out: &mut [Quantity]) {
             out[k].time = Some(text[r].to_string());
         }
     }
+}
+
+/// Whether the digits at `num` are the hours, minutes or seconds of a clock time: one or
+/// two digits followed by `:` and exactly two digits, or exactly two digits after a
+/// digit and `:`. A ratio's one-digit side ("3:1") is not one.
+fn in_clock_time(text: &str, num: std::ops::Range<usize>) -> bool {
+    let digits = &text[num.clone()];
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 2 {
+        return false;
+    }
+    let two_digits = |s: &[u8]| {
+        s.len() >= 2
+            && s[0].is_ascii_digit()
+            && s[1].is_ascii_digit()
+            && s.get(2).is_none_or(|b| !b.is_ascii_digit())
+    };
+    let after = &text.as_bytes()[num.end..];
+    let before = &text.as_bytes()[..num.start];
+    (after.first() == Some(&b':') && two_digits(&after[1..]))
+        || (digits.len() == 2
+            && before.len() >= 2
+            && before[before.len() - 1] == b':'
+            && before[before.len() - 2].is_ascii_digit())
 }

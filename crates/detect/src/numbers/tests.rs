@@ -112,6 +112,11 @@ fn signs_decimals_glued_units_and_currency_codes() {
         assert_eq!(q.len(), 1, "{text}: {q:?}");
         assert_eq!((q[0].0.as_str(), q[0].1, q[0].2.as_deref()), (span, value, unit), "{text}");
     }
+    for text in ["It ended at 17:22 on Monday.", "Doors open 9:05:30 sharp."] {
+        assert!(quantities(text).is_empty(), "{text}: {:?}", quantities(text));
+    }
+    let ratio = quantities("They won by a 3:1 margin.");
+    assert_eq!(ratio.len(), 2, "a ratio's sides stay quantities: {ratio:?}");
     for text in ["The A380 landed.", "Post-9/11 rules.", "The COVID-19 wave."] {
         let q = quantities(text);
         assert!(q.iter().all(|x| x.0 != "380" && x.0 != "9" && x.0 != "19"), "{text}: {q:?}");
