@@ -212,7 +212,7 @@ fn heldout_spans(
 }
 
 /// The TC examples of the articles `arts`: each gold span's hashed features and technique.
-fn tc_examples(corpus: &Corpus, arts: &[usize], bits: u8) -> Vec<(Vec<u32>, usize)> {
+pub fn tc_examples(corpus: &Corpus, arts: &[usize], bits: u8) -> Vec<(Vec<u32>, usize)> {
     let mask = (1u64 << bits) - 1;
     arts.iter()
         .flat_map(|&a| {

@@ -7,6 +7,7 @@ use std::ops::Range;
 
 use unspin_model::fast::classifier::{self, ClassifierConfig};
 use unspin_model::fast::features::{hash_name, ArticleContext};
+use unspin_model::fast::train::tc_examples;
 use unspin_model::ptc::Corpus;
 use unspin_model::stack::evidence::{evidence, Marked};
 use unspin_model::stack::train::{fit_linear, out_of_fold_fast, NeuralRow, Row, Setup};
@@ -26,20 +27,7 @@ pub fn held_out_rows(
     detector: &NeuralDetector,
 ) -> Result<(Vec<Row>, Vec<Vec<f32>>), Error> {
     let mask = (1u64 << cfg.bits) - 1;
-    let train: Vec<(Vec<u32>, usize)> = rest
-        .iter()
-        .flat_map(|&a| {
-            let art = &corpus.articles[a];
-            let ctx = ArticleContext::new(&art.doc.text);
-            art.spans
-                .iter()
-                .map(|(r, t)| {
-                    let f = ctx.span_features(r.clone());
-                    (f.iter().map(|n| hash_name(n, mask)).collect(), t.index())
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let train = tc_examples(corpus, rest, cfg.bits);
     let fast = classifier::train(&train, Technique::ALL.len(), cfg);
     let (mut rows, mut neural) = (Vec::new(), Vec::new());
     let mut sorted = held.to_vec();
