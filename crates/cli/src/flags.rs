@@ -95,7 +95,8 @@ pub struct ClaimsArgs {
     #[arg(long, default_value = "tsv")]
     pub format: ClaimsFormat,
     /// Claim model: `fast` (embedded linear model), `neural` (MiniLM sentence embeddings
-    /// stacked on it; needs `unspin model install`), or a claim model file (fast or neural)
+    /// stacked on it; needs `unspin model install`), `accurate` (the same over
+    /// all-mpnet-base-v2; needs `unspin model install accurate`), or a claim model file
     /// made by `unspin train claims`.
     #[arg(long, default_value = "fast", value_name = "MODEL")]
     pub claims_model: ModelChoice,
@@ -123,9 +124,10 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 8)]
     pub encoder_batch: usize,
     /// The encoder the raw encoder benchmark times: `neural` (all-MiniLM-L6-v2) or
-    /// `accurate` (all-mpnet-base-v2, after `unspin model install accurate`).
-    #[arg(long, default_value = "neural")]
-    pub encoder: String,
+    /// `accurate` (all-mpnet-base-v2, after `unspin model install accurate`); default:
+    /// the one `--model` runs.
+    #[arg(long)]
+    pub encoder: Option<String>,
     /// Threads for the parallel run (default: all cores).
     #[arg(long, short, value_parser = positive)]
     pub jobs: Option<usize>,
@@ -150,8 +152,9 @@ pub struct InputArgs {
 #[derive(Args, Debug, Clone)]
 pub struct ModelArgs {
     /// Technique model: `fast` (the embedded default), `neural` (fine-tuned MiniLM mixed
-    /// with the fast model; needs `unspin model install`), or a path to a model file made
-    /// by `unspin train techniques`.
+    /// with the fast model; needs `unspin model install`), `accurate` (fine-tuned
+    /// all-mpnet-base-v2; needs `unspin model install accurate`), or a path to a model
+    /// file made by `unspin train techniques`.
     #[arg(long, default_value = "fast", value_name = "MODEL")]
     pub model: ModelChoice,
 }
@@ -189,7 +192,8 @@ pub struct AnalyzeArgs {
     #[arg(long, short, value_name = "N", value_parser = positive)]
     pub jobs: Option<usize>,
     /// Claim model: `fast` (embedded linear model), `neural` (MiniLM sentence embeddings
-    /// stacked on it; needs `unspin model install`), or a claim model file (fast or neural)
+    /// stacked on it; needs `unspin model install`), `accurate` (the same over
+    /// all-mpnet-base-v2; needs `unspin model install accurate`), or a claim model file
     /// made by `unspin train claims`.
     #[arg(long, default_value = "fast", value_name = "MODEL")]
     pub claims_model: ModelChoice,
@@ -381,7 +385,8 @@ pub struct EvalClaims {
     #[arg(long)]
     pub pred: Option<PathBuf>,
     /// Claim model: `fast` (embedded linear model), `neural` (MiniLM sentence embeddings
-    /// stacked on it; needs `unspin model install`), or a claim model file (fast or neural)
+    /// stacked on it; needs `unspin model install`), `accurate` (the same over
+    /// all-mpnet-base-v2; needs `unspin model install accurate`), or a claim model file
     /// made by `unspin train claims`.
     #[arg(long, default_value = "fast", value_name = "MODEL")]
     pub claims_model: ModelChoice,
@@ -455,6 +460,13 @@ pub struct TrainStacker {
     /// The neural technique model (default: the committed one).
     #[arg(long, value_name = "FILE")]
     pub neural_model: Option<PathBuf>,
+    /// Also fit the accurate tier's stage, on the articles its model held out (needs
+    /// `unspin model install accurate`).
+    #[arg(long)]
+    pub accurate: bool,
+    /// The accurate technique model (default: the committed one).
+    #[arg(long, value_name = "FILE")]
+    pub accurate_model: Option<PathBuf>,
     /// Where to write the stacker (JSON).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -558,6 +570,9 @@ pub struct TrainClaims {
     /// With --neural --layers N: passes over the training sentences.
     #[arg(long, default_value_t = 2)]
     pub neural_epochs: usize,
+    /// With --neural: the encoder, `minilm` (the `neural` tier) or `mpnet` (`accurate`).
+    #[arg(long, default_value = "minilm")]
+    pub encoder: String,
 }
 
 /// `unspin train techniques`.

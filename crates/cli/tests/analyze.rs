@@ -280,15 +280,19 @@ fn missing_model_file_is_a_clear_error() {
 fn neural_model_without_weights_names_the_install_command() {
     let d = Dir::new();
     let sample = repo().join("samples/harbor-bridge.txt");
-    let o = d
-        .cmd()
-        .env("UNSPIN_HOME", d.path().join("empty-home"))
-        .args(["analyze", "--model", "neural", sample.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("unspin model install"), "{}", stderr(&o));
-    assert!(o.stdout.is_empty());
+    for (tier, command) in
+        [("neural", "unspin model install"), ("accurate", "unspin model install accurate")]
+    {
+        let o = d
+            .cmd()
+            .env("UNSPIN_HOME", d.path().join("empty-home"))
+            .args(["analyze", "--model", tier, sample.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(command), "{tier}: {}", stderr(&o));
+        assert!(o.stdout.is_empty());
+    }
 }
 
 /// Issue 15: a broken neural model, or an emptied UNSPIN_HOME, stops `analyze` and
@@ -315,16 +319,18 @@ fn broken_neural_models_fail_clearly() {
     assert!(!stderr(&o).contains("serving on"));
 }
 
-/// Whether `unspin model install` has put the encoder where the binary looks.
-fn encoder_installed(d: &Dir) -> bool {
-    let o = d.run(&["model", "path"], None);
+/// Whether `unspin model install [TIER]` has put the encoder where the binary looks.
+fn encoder_installed(d: &Dir, tier: &str) -> bool {
+    let o = d.run(&["model", "path", tier], None);
     let dir = stdout(&o).trim().to_string();
     let ok = std::path::Path::new(&dir).join("model.safetensors").exists();
     if !ok && std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI installs the MiniLM encoder, and it is missing from {dir}");
+        panic!("CI installs the {tier} tier's encoder, and it is missing from {dir}");
     }
     if !ok {
-        eprintln!("skipping: the MiniLM encoder is not installed (run `unspin model install`)");
+        eprintln!(
+            "skipping: the {tier} encoder is not installed (run `unspin model install {tier}`)"
+        );
     }
     ok
 }
@@ -332,7 +338,7 @@ fn encoder_installed(d: &Dir) -> bool {
 #[test]
 fn neural_model_finds_spans_with_exact_offsets() {
     let d = Dir::new();
-    if !encoder_installed(&d) {
+    if !encoder_installed(&d, "neural") {
         return;
     }
     let sample = repo().join("samples/harbor-bridge.txt");

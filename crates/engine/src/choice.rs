@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 /// use unspin_engine::ModelChoice;
 /// assert_eq!("fast".parse::<ModelChoice>()?, ModelChoice::Fast);
 /// assert_eq!("neural".parse::<ModelChoice>()?, ModelChoice::Neural);
+/// assert_eq!("accurate".parse::<ModelChoice>()?, ModelChoice::Accurate);
 /// assert_eq!("./fast".parse::<ModelChoice>()?, ModelChoice::File("./fast".into()));
 /// assert_eq!(ModelChoice::Neural.to_string(), "neural");
 /// assert!("".parse::<ModelChoice>().is_err());
@@ -27,21 +28,24 @@ pub enum ModelChoice {
     Fast,
     /// The fine-tuned MiniLM encoder mixed with the fast models (`unspin model install`).
     Neural,
+    /// The fine-tuned all-mpnet-base-v2 encoder (12 layers) mixed with the fast models
+    /// (`unspin model install accurate`): slower, more accurate.
+    Accurate,
     /// A model file made by `unspin train` (its kind is read from its header). A file
     /// named like a tier is given with a directory: `./fast`.
     File(PathBuf),
 }
 
 impl ModelChoice {
-    /// Whether the choice needs the installed encoder.
+    /// Whether the choice needs an installed encoder.
     pub fn is_neural(&self) -> bool {
-        matches!(self, ModelChoice::Neural)
+        matches!(self, ModelChoice::Neural | ModelChoice::Accurate)
     }
 }
 
 /// An empty model name.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("a model is `fast`, `neural` or the path of a model file, not empty")]
+#[error("a model is `fast`, `neural`, `accurate` or the path of a model file, not empty")]
 pub struct EmptyChoice;
 
 impl FromStr for ModelChoice {
@@ -52,6 +56,7 @@ impl FromStr for ModelChoice {
             "" => return Err(EmptyChoice),
             "fast" => ModelChoice::Fast,
             "neural" => ModelChoice::Neural,
+            "accurate" => ModelChoice::Accurate,
             path => ModelChoice::File(path.into()),
         })
     }
@@ -76,6 +81,7 @@ impl fmt::Display for ModelChoice {
         match self {
             ModelChoice::Fast => f.write_str("fast"),
             ModelChoice::Neural => f.write_str("neural"),
+            ModelChoice::Accurate => f.write_str("accurate"),
             ModelChoice::File(p) => write!(f, "{}", p.display()),
         }
     }

@@ -80,15 +80,30 @@ pub fn fast_claim_model() -> Result<ClaimModel, LoadError> {
     ClaimModel::embedded().map_err(failed("the embedded claim model"))
 }
 
-/// A neural detector over the embedded fast one; `embedded` models get the committed
-/// stacker's neural stage (fitted on their held-out articles).
+/// Which committed stacker stage goes with a neural detector.
+#[derive(Clone, Copy)]
+enum Stage {
+    /// None: a model file, which the committed stages were not fitted on.
+    None,
+    /// The stage fitted on the committed `neural` model's held-out articles.
+    Neural,
+    /// The stage fitted on the committed `accurate` model's held-out articles.
+    Accurate,
+}
+
+/// A neural detector over the embedded fast one, with the committed stacker stage
+/// `stage` names.
 fn neural_detector(
     model: NeuralTechniqueModel,
-    embedded: bool,
+    stage: Stage,
 ) -> Result<Arc<dyn TechniqueDetector>, LoadError> {
     let d = NeuralDetector::new(model, fast_detector()?)
         .map_err(failed("the neural technique model"))?;
-    let stage = Stacker::embedded().and_then(|s| s.neural.clone()).filter(|_| embedded);
+    let stage = Stacker::embedded().and_then(|s| match stage {
+        Stage::None => None,
+        Stage::Neural => s.neural.clone(),
+        Stage::Accurate => s.accurate.clone(),
+    });
     Ok(Arc::new(d.with_stage(stage)))
 }
 
@@ -99,14 +114,19 @@ pub fn techniques(choice: &ModelChoice) -> Result<Arc<dyn TechniqueDetector>, Lo
         ModelChoice::Neural => neural_detector(
             NeuralTechniqueModel::embedded()
                 .map_err(failed("the embedded neural technique model"))?,
-            true,
+            Stage::Neural,
+        ),
+        ModelChoice::Accurate => neural_detector(
+            NeuralTechniqueModel::embedded_accurate()
+                .map_err(failed("the embedded accurate technique model"))?,
+            Stage::Accurate,
         ),
         ModelChoice::File(path) => {
             let what = || format!("model {}", path.display());
             match read(path)? {
                 (bytes, ArtifactKind::NeuralTechniques) => neural_detector(
                     NeuralTechniqueModel::from_bytes(&bytes).map_err(failed(what()))?,
-                    false,
+                    Stage::None,
                 ),
                 (bytes, ArtifactKind::FastTechniques) => {
                     let m = FastModel::from_bytes(&bytes).map_err(failed(what()))?;
@@ -135,6 +155,9 @@ pub fn claims(choice: &ModelChoice) -> Result<Arc<dyn ClaimScorer>, LoadError> {
         ModelChoice::Neural => {
             neural_scorer(NeuralClaimModel::embedded().map_err(failed("the neural claim head"))?)
         }
+        ModelChoice::Accurate => neural_scorer(
+            NeuralClaimModel::embedded_accurate().map_err(failed("the accurate claim model"))?,
+        ),
         ModelChoice::File(path) => {
             let what = || format!("claim model {}", path.display());
             match read(path)? {

@@ -18,6 +18,7 @@ fn choices_parse_and_serialise_as_their_names() {
     for (s, c) in [
         ("fast", ModelChoice::Fast),
         ("neural", ModelChoice::Neural),
+        ("accurate", ModelChoice::Accurate),
         ("models/x.bin", ModelChoice::File("models/x.bin".into())),
     ] {
         assert_eq!(s.parse::<ModelChoice>().unwrap(), c);

@@ -15,12 +15,14 @@ use candle_core::{DType, Device, Tensor, Var};
 
 use crate::bert::Bert;
 use crate::encoder::Encoder;
-use crate::install::{self, MINILM};
+use crate::install::{self, EncoderSpec};
 use crate::techniques::StoredTensor;
 use crate::Error;
 
 /// File name of the committed neural claim model, under `models/`.
 pub const NEURAL_CLAIM_FILE: &str = "claims-neural.bin";
+/// File name of the committed accurate-tier (MPNet) claim model, under `models/`.
+pub const ACCURATE_CLAIM_FILE: &str = "claims-accurate.bin";
 const MAGIC: &[u8; 8] = artifact::NEURAL_CLAIMS_MAGIC;
 /// Version of the sentence-embedding recipe (tokenisation, pooling); part of cache keys.
 pub const EMBEDDING_VERSION: u32 = 2;
@@ -64,13 +66,24 @@ impl NeuralClaimModel {
     /// The head embedded in this binary (the committed `models/claims-neural.bin`).
     pub fn embedded() -> Result<NeuralClaimModel, Error> {
         static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/claims-neural.bin"));
-        if EMBEDDED.is_empty() {
+        Self::from_embedded(EMBEDDED, NEURAL_CLAIM_FILE)
+    }
+
+    /// The accurate tier's claim model embedded in this binary (the committed
+    /// `models/claims-accurate.bin`, layers tuned over all-mpnet-base-v2).
+    pub fn embedded_accurate() -> Result<NeuralClaimModel, Error> {
+        static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/claims-accurate.bin"));
+        Self::from_embedded(EMBEDDED, ACCURATE_CLAIM_FILE)
+    }
+
+    fn from_embedded(bytes: &'static [u8], file: &str) -> Result<NeuralClaimModel, Error> {
+        if bytes.is_empty() {
             return Err(Error::Format(format!(
-                "this build embeds no neural claim head (models/{NEURAL_CLAIM_FILE} was missing)"
+                "this build embeds no such claim model (models/{file} was missing)"
             )));
         }
-        let model = Self::from_bytes(EMBEDDED);
-        artifact::release_embedded(EMBEDDED);
+        let model = Self::from_bytes(bytes);
+        artifact::release_embedded(bytes);
         model
     }
 
@@ -110,6 +123,8 @@ pub struct NeuralClaimScorer {
     encoder: Encoder,
     fast: ClaimModel,
     model: NeuralClaimModel,
+    /// The tier its encoder serves (`neural`, `accurate`).
+    name: &'static str,
 }
 
 impl NeuralClaimScorer {
@@ -121,24 +136,26 @@ impl NeuralClaimScorer {
                 "the neural claim model was trained on another fast claim model".into(),
             ));
         }
-        if model.encoder_sha256 != MINILM.sha256 {
-            return Err(Error::Format(
-                "the neural claim model expects other encoder weights".into(),
-            ));
-        }
+        let spec = install::spec_by_sha256(&model.encoder_sha256).ok_or_else(|| {
+            Error::Format(format!(
+                "the neural claim model expects encoder weights unspin does not know ({})",
+                model.encoder
+            ))
+        })?;
         let overrides: std::collections::HashMap<String, candle_core::Tensor> = model
             .tensors
             .iter()
             .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
             .collect::<Result<_, Error>>()?;
-        let encoder = Encoder::load_with(&install::installed(&MINILM)?, &overrides)?;
-        Ok(NeuralClaimScorer { encoder, fast, model })
+        let encoder = Encoder::load_with(&install::installed(spec)?, &overrides)?;
+        let name = spec.tier;
+        Ok(NeuralClaimScorer { encoder, fast, model, name })
     }
 }
 
 impl ClaimScorer for NeuralClaimScorer {
     fn name(&self) -> &str {
-        "neural"
+        self.name
     }
 
     fn score(&self, sentence: &str) -> Result<f32, ModelFailure> {
@@ -164,15 +181,16 @@ impl ClaimScorer for NeuralClaimScorer {
     }
 }
 
-/// Embeddings of `texts`, cached under `UNSPIN_HOME/cache` by a hash of the texts.
+/// Embeddings of `texts` by the encoder `spec` names, cached under `UNSPIN_HOME/cache` by
+/// a hash of the texts.
 pub fn embed_cached(
+    spec: &EncoderSpec,
     encoder: &Encoder,
     texts: &[&str],
     log: &mut dyn FnMut(String),
 ) -> Result<Vec<Vec<f32>>, Error> {
     let key = sha256_hex(texts.join("\u{1e}").as_bytes());
-    let cache =
-        install::home().join("cache").join(format!("emb-{}-{}.bin", MINILM.name, &key[..16]));
+    let cache = install::home().join("cache").join(format!("emb-{}-{}.bin", spec.name, &key[..16]));
     if let Ok(b) = std::fs::read(&cache) {
         if let Ok(v) = bincode::deserialize::<Vec<Vec<f32>>>(&b) {
             if v.len() == texts.len() {
@@ -236,6 +254,7 @@ fn labelled(rows: &[Row]) -> (Vec<String>, Vec<f32>) {
 
 /// Trains the head on `train`, then fits stacking and threshold on `tune`.
 pub fn train(
+    spec: &EncoderSpec,
     encoder: &Encoder,
     fast: &ClaimModel,
     train_rows: &[Row],
@@ -246,13 +265,13 @@ pub fn train(
     let (tu_text, tu_y) = labelled(tune_rows);
     let tr_refs: Vec<&str> = tr_text.iter().map(String::as_str).collect();
     let tu_refs: Vec<&str> = tu_text.iter().map(String::as_str).collect();
-    let tr_emb = embed_cached(encoder, &tr_refs, log)?;
-    let tu_emb = embed_cached(encoder, &tu_refs, log)?;
+    let tr_emb = embed_cached(spec, encoder, &tr_refs, log)?;
+    let tu_emb = embed_cached(spec, encoder, &tu_refs, log)?;
     log("fitting the embedding head".into());
     let (dense, dense_bias) = fit_logistic(&tr_emb, &tr_y, 1e-4, 400, 2.0);
     let mut model = NeuralClaimModel {
-        encoder: MINILM.name.into(),
-        encoder_sha256: MINILM.sha256.into(),
+        encoder: spec.name.into(),
+        encoder_sha256: spec.sha256.into(),
         fast_sha256: sha256_hex(&fast.to_bytes()?),
         tensors: vec![],
         dense,
@@ -407,6 +426,7 @@ fn frozen_sentences(
 /// Fine-tunes the top layers of the encoder with a logistic head on CT24 `train`, then
 /// fits the stacking with the fast model and the threshold on `tune`, as [`train`] does.
 pub fn finetune(
+    spec: &EncoderSpec,
     dir: &Path,
     fast: &ClaimModel,
     train_rows: &[Row],
@@ -487,8 +507,8 @@ pub fn finetune(
         .collect::<Result<_, _>>()?;
     let tu_emb = embed_with_stored(dir, &tensors, &tu_text)?;
     let mut model = NeuralClaimModel {
-        encoder: MINILM.name.into(),
-        encoder_sha256: MINILM.sha256.into(),
+        encoder: spec.name.into(),
+        encoder_sha256: spec.sha256.into(),
         fast_sha256: sha256_hex(&fast.to_bytes()?),
         tensors,
         dense: w.as_tensor().flatten_all()?.to_vec1()?,

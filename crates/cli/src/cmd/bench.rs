@@ -61,7 +61,7 @@ pub fn run(args: &BenchArgs) -> Result<String> {
             .collect::<Result<_, _>>()
             .context("reading the benchmark inputs")?
     };
-    let neural = detector.name() == "neural";
+    let neural = ["neural", "accurate"].contains(&detector.name());
     let repeat = args.repeat.unwrap_or(if neural { 4 } else { 200 }).max(1);
     let docs: Vec<&Document> = base.iter().cycle().take(base.len() * repeat).collect();
     let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
@@ -102,7 +102,8 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         }
     }
     if neural {
-        out += &encoder_throughput(args, threads)?;
+        out +=
+            &encoder_throughput(args, args.encoder.as_deref().unwrap_or(detector.name()), threads)?;
     }
     // Claim scoring alone, one core: sentences per second.
     let sentences: Vec<&str> = base
@@ -132,12 +133,11 @@ pub fn run(args: &BenchArgs) -> Result<String> {
 /// The encoder alone: word pieces per second through all layers, for fixed-shape batches of
 /// random ids (the shape `bench/torch_minilm.py` times in PyTorch), on 1 and on `threads`
 /// threads, for every kernel path this CPU runs, side by side.
-fn encoder_throughput(args: &BenchArgs, threads: usize) -> Result<String> {
+fn encoder_throughput(args: &BenchArgs, encoder: &str, threads: usize) -> Result<String> {
     use unspin_neural::bert::Bert;
     use unspin_neural::kernels::{active, KernelPath};
-    let spec = unspin_neural::install::spec_of(&args.encoder).ok_or_else(|| {
-        anyhow::anyhow!("unknown encoder {:?}: `neural` or `accurate`", args.encoder)
-    })?;
+    let spec = unspin_neural::install::spec_of(encoder)
+        .ok_or_else(|| anyhow::anyhow!("unknown encoder {encoder:?}: `neural` or `accurate`"))?;
     let dir = unspin_neural::install::installed(spec)?;
     let (bert, _) = Bert::load(&dir, 0)?;
     let (b, t) = (args.encoder_batch.max(1), args.encoder_len.clamp(2, 512));

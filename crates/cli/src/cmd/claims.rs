@@ -135,7 +135,9 @@ pub fn train(args: &TrainClaims) -> Result<()> {
     let tune_rows = read_tsv(&args.tune)?;
     let mut log = |m: String| eprintln!("[{:>6.1}s] {m}", start.elapsed().as_secs_f64());
     if args.neural {
-        let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)?;
+        let spec = unspin_neural::install::spec_of(&args.encoder)
+            .with_context(|| format!("--encoder is `minilm` or `mpnet`, not `{}`", args.encoder))?;
+        let dir = unspin_neural::install::installed(spec)?;
         let fast = unspin_engine::load::fast_claim_model()?;
         let head = if args.layers > 0 {
             let cfg = unspin_neural::claims::ClaimTuneConfig {
@@ -144,10 +146,18 @@ pub fn train(args: &TrainClaims) -> Result<()> {
                 seed: args.seed,
                 ..Default::default()
             };
-            unspin_neural::claims::finetune(&dir, &fast, &train_rows, &tune_rows, &cfg, &mut log)?
+            unspin_neural::claims::finetune(
+                spec,
+                &dir,
+                &fast,
+                &train_rows,
+                &tune_rows,
+                &cfg,
+                &mut log,
+            )?
         } else {
             let encoder = unspin_neural::encoder::Encoder::load(&dir)?;
-            unspin_neural::claims::train(&encoder, &fast, &train_rows, &tune_rows, &mut log)?
+            unspin_neural::claims::train(spec, &encoder, &fast, &train_rows, &tune_rows, &mut log)?
         };
         super::write_atomically(&args.out, &head.to_bytes()?)?;
         log(format!("wrote {}", args.out.display()));

@@ -73,9 +73,27 @@ pub fn stacker(args: &TrainStacker) -> Result<()> {
     let xs: Vec<Vec<f32>> = rows.iter().map(Row::inputs).collect();
     let ys: Vec<usize> = rows.iter().map(|r| r.gold).collect();
     let fast = fit_linear(&names, &xs, &ys, l2);
-    let neural =
-        if args.neural { neural_stage(args, &corpus, &setup, l2, &mut about)? } else { None };
-    let stacker = Stacker { about, fast, neural };
+    let neural = match args.neural {
+        true => {
+            let model = match &args.neural_model {
+                Some(p) => NeuralTechniqueModel::load(p)?,
+                None => NeuralTechniqueModel::embedded()?,
+            };
+            neural_stage(args, model, "neural", &corpus, &setup, l2, &mut about)?
+        }
+        false => None,
+    };
+    let accurate = match args.accurate {
+        true => {
+            let model = match &args.accurate_model {
+                Some(p) => NeuralTechniqueModel::load(p)?,
+                None => NeuralTechniqueModel::embedded_accurate()?,
+            };
+            neural_stage(args, model, "accurate", &corpus, &setup, l2, &mut about)?
+        }
+        false => None,
+    };
+    let stacker = Stacker { about, fast, neural, accurate };
     if let Some(out) = &args.out {
         let json = serde_json::to_string_pretty(&stacker)?;
         super::write_atomically(out, json.as_bytes())?;
@@ -132,19 +150,18 @@ fn print_techniques(before: &TcFigures, after: &TcFigures) {
     }
 }
 
-/// The neural stage, fitted on the neural model's held-out articles and measured there by
-/// cross-validation against the neural model alone and its fixed mix.
+/// The neural stage of `model` (the `tier` it serves: `neural`, `accurate`), fitted on the
+/// model's held-out articles and measured there by cross-validation against the model
+/// alone and its fixed mix; the figures go into `about` under the tier's prefix.
 fn neural_stage(
     args: &TrainStacker,
+    model: NeuralTechniqueModel,
+    tier: &str,
     corpus: &ptc::Corpus,
     setup: &Setup,
     l2: f32,
     about: &mut Vec<(String, String)>,
 ) -> Result<Option<NeuralStage>> {
-    let model = match &args.neural_model {
-        Some(p) => NeuralTechniqueModel::load(p)?,
-        None => NeuralTechniqueModel::embedded()?,
-    };
     let held = held_out_articles(&model, corpus.articles.len());
     let rest: Vec<usize> = (0..corpus.articles.len()).filter(|a| !held.contains(a)).collect();
     let mix = model.tc_mix;
@@ -152,7 +169,7 @@ fn neural_stage(
     let (held_rows, neural) =
         stack::held_out_rows(corpus, &held, &rest, &setup.classifier, &detector)?;
     let (_, nrows) = stack::neural_rows(corpus, &held_rows, &neural, &rest, setup, l2);
-    eprintln!("neural stage: {} lines of {} held-out articles", nrows.len(), held.len());
+    eprintln!("{tier} stage: {} lines of {} held-out articles", nrows.len(), held.len());
     let k = args.folds;
     let fixed: Vec<Vec<f32>> = held_rows
         .iter()
@@ -176,13 +193,18 @@ fn neural_stage(
     }
     let Some((l, stacked)) = best else { return Ok(None) };
     print_techniques(&alone.pooled, &stacked.pooled);
-    about.push(("neural_heldout_articles".into(), held.len().to_string()));
-    about.push(("neural_l2".into(), format!("{} / {}", l.0, l.1)));
-    about.push(("cv_heldout_tc_micro_neural_alone".into(), alone.cv()));
-    about.push(("cv_heldout_tc_micro_fixed_mix".into(), fixed_f.cv()));
-    about.push(("cv_heldout_tc_micro_stacked".into(), stacked.cv()));
+    // The neural tier's keys keep their names from before the accurate tier existed.
+    let key = |k: &str| match tier {
+        "neural" => k.to_string(),
+        _ => k.replace("neural", tier),
+    };
+    about.push((key("neural_heldout_articles"), held.len().to_string()));
+    about.push((key("neural_l2"), format!("{} / {}", l.0, l.1)));
+    about.push((key("cv_heldout_tc_micro_neural_alone"), alone.cv()));
+    about.push((key("cv_heldout_tc_micro_fixed_mix"), fixed_f.cv()));
+    about.push((key("cv_heldout_tc_micro_stacked"), stacked.cv()));
     if stacked.pooled.log_loss >= fixed_f.pooled.log_loss {
-        eprintln!("the neural stage does not beat the fixed mix in cross-validation: not kept");
+        eprintln!("the {tier} stage does not beat the fixed mix in cross-validation: not kept");
         return Ok(None);
     }
     Ok(Some(fit_neural_stage(&nrows, l.0, l.1)))

