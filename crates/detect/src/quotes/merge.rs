@@ -150,12 +150,17 @@ pub fn attributions_with(text: &str, rules: &Found, model: Option<&Tagger>) -> V
     };
     let tagged = tagger::assemble::attributions(text, &model.tag(text));
     let rule_index = Spans::new(rules.quotes.iter().map(|q| q.range.clone()));
+    let subjects = subject_names(text);
     let mut out: Vec<Attributed> = Vec::new();
-    let mut last: Option<String> = None;
+    // The last named speaker and where its source starts.
+    let mut last: Option<(usize, String)> = None;
     for t in &tagged {
-        let a = from_tagger(text, t, rules, &rule_index, &last);
-        if a.source.is_some() && a.quote.speaker.as_deref().is_some_and(is_named) {
-            last.clone_from(&a.quote.speaker);
+        let at = t.source.as_ref().map_or(t.extent().start, |s| s.start);
+        let a = from_tagger(text, t, rules, &rule_index, &salient(&last, &subjects, at));
+        if let (Some(s), Some(name)) = (&a.source, &a.quote.speaker) {
+            if is_named(name) {
+                last = Some((s.start, name.clone()));
+            }
         }
         out.push(a);
     }
@@ -167,6 +172,58 @@ pub fn attributions_with(text: &str, rules: &Found, model: Option<&Tagger>) -> V
     }
     out.sort_by_key(|a| (a.quote.range.start, a.quote.range.end));
     out
+}
+
+/// The name a pronoun at byte `at` most likely refers to: the more recent of the last
+/// named speaker and the last named sentence subject before it.
+fn salient(
+    last: &Option<(usize, String)>,
+    subjects: &[(usize, String)],
+    at: usize,
+) -> Option<String> {
+    let k = subjects.partition_point(|(i, _)| *i < at);
+    let subject = k.checked_sub(1).map(|k| &subjects[k]);
+    match (last, subject) {
+        (Some(l), _) => Some(l.1.clone()),
+        (None, s) => s.map(|s| s.1.clone()),
+    }
+}
+
+/// Sentences whose subject is a name: the capitalised words a sentence starts with (after
+/// any opening quotation mark), followed by a lower-case word, where the phrase has two
+/// or more words or its word is also capitalised inside a sentence elsewhere in the text
+/// (so a name, not just a sentence's first word). Byte offset and name, in text order.
+fn subject_names(text: &str) -> Vec<(usize, String)> {
+    let mut inside: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let sentences = unspin_text::segment::sentences(text);
+    for r in &sentences {
+        let words = text[r.clone()].unicode_words().skip(1);
+        inside.extend(words.filter(|w| is_cap_word(w)));
+    }
+    let mut out = Vec::new();
+    for r in sentences {
+        let words: Vec<(usize, &str)> = text[r.clone()].unicode_word_indices().take(5).collect();
+        let n = words.iter().take_while(|(_, w)| is_cap_word(w)).count();
+        let followed = words.get(n).is_some_and(|(_, w)| w.starts_with(char::is_lowercase));
+        let name: Vec<&str> = words[..n].iter().map(|(_, w)| *w).collect();
+        let first_ok =
+            name.first().is_some_and(|w| !NOT_NAMES.contains(&w.to_lowercase().as_str()));
+        let proper = name.len() >= 2 || name.first().is_some_and(|w| inside.contains(w));
+        if n > 0
+            && followed
+            && first_ok
+            && proper
+            && !PRONOUNS.contains(&name[0].to_lowercase().as_str())
+        {
+            out.push((r.start + words[0].0, name.join(" ")));
+        }
+    }
+    out
+}
+
+/// A word written with a capital first letter (a title such as "Mr" counts).
+fn is_cap_word(w: &str) -> bool {
+    w.chars().next().is_some_and(char::is_uppercase)
 }
 
 /// Ranges indexed for "which of them overlap this one" in logarithmic time plus the
@@ -249,6 +306,19 @@ mod tests {
         assert_eq!(who("They said so.", "They", Some("Ann Roe")).0, None, "plural: unresolved");
         let t = "The deal pleased Senator Ann Roe, who said it was fair.";
         assert_eq!(who(t, "who", None).0.as_deref(), Some("Ann Roe"));
+    }
+
+    #[test]
+    fn named_sentence_subjects_are_pronoun_antecedents_of_last_resort() {
+        let t = "Meanwhile the vote was close. Rakeyia Scott can be heard shouting. \
+                 Officials waited. \"Stop,\" she says. Scott left later, as Scott does.";
+        let names: Vec<String> = subject_names(t).into_iter().map(|(_, n)| n).collect();
+        assert_eq!(names, ["Rakeyia Scott", "Scott"], "{names:?}");
+        let at = t.find("she says").unwrap();
+        let subjects = subject_names(t);
+        assert_eq!(salient(&None, &subjects, at).as_deref(), Some("Rakeyia Scott"));
+        let last = Some((0, "Ann Roe".to_string()));
+        assert_eq!(salient(&last, &subjects, at).as_deref(), Some("Ann Roe"), "speakers first");
     }
 
     #[test]
