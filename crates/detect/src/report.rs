@@ -223,8 +223,15 @@ pub struct Number {
     pub text: String,
     /// The value (the low end of a range).
     pub value: f64,
-    /// What it counts, if known ("tonnes", "%", "USD").
+    /// What it counts, if known, as written or coded ("tonnes", "%", "USD").
     pub unit: Option<String>,
+    /// The unit's canonical name ("tonne", "percent", "dollar"; a counted noun in the
+    /// singular: "jobs" → "job").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit_name: Option<String>,
+    /// What it is a quantity of, where "of" says ("40 million tonnes of wheat" → "wheat").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub of: Option<String>,
     /// The high end of a range ("10–15").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub high: Option<f64>,

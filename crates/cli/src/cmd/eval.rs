@@ -269,11 +269,15 @@ struct NumberPassage {
 struct GoldQuantity {
     text: String,
     value: f64,
+    /// A range's high end ("between 300 and 600": value 300, high 600).
+    #[serde(default)]
+    high: Option<f64>,
 }
 
 /// `unspin eval numbers`: quantity P/R/F1 (a prediction matches a gold quantity when it
-/// covers at least half of it and has the same value) and verdict accuracy (verdicts in
-/// text order against the expected ones).
+/// covers at least half of it and has the same value, and the same high end where the
+/// gold is a range) and verdict accuracy (verdicts in text order against the expected
+/// ones).
 pub fn numbers(args: &EvalNumbers) -> Result<String> {
     if let Some(dir) = &args.recognizers {
         return recognizers(dir, args.json, args.verbose);
@@ -301,9 +305,15 @@ pub fn numbers(args: &EvalNumbers) -> Result<String> {
             let (gs, ge) = (off, off + g.text.len());
             let hit = qs.iter().enumerate().find(|(i, q)| {
                 let inter = ge.min(q.range.end).saturating_sub(gs.max(q.range.start));
+                let same = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1.0);
                 !used[*i]
                     && 2 * inter >= ge - gs
-                    && (q.value - g.value).abs() <= 1e-6 * g.value.abs().max(1.0)
+                    && same(q.value, g.value)
+                    && match (q.high, g.high) {
+                        (None, None) => true,
+                        (Some(a), Some(b)) => same(a, b),
+                        _ => false,
+                    }
             });
             match hit {
                 Some((i, _)) => {

@@ -51,8 +51,12 @@ fn fmt(v: f64) -> String {
     format!("{v:.2}")
 }
 
+/// A quantity arithmetic can use: a count, money or a percentage, not zero and not a
+/// range (which of its ends would it be?).
 fn is_operand(q: &Quantity) -> bool {
-    matches!(q.kind, Kind::Cardinal | Kind::Money | Kind::Percent) && q.value != 0.0
+    matches!(q.kind, Kind::Cardinal | Kind::Money | Kind::Percent)
+        && q.value != 0.0
+        && q.high.is_none()
 }
 
 fn same_unit(a: &Quantity, b: &Quantity) -> bool {
@@ -318,10 +322,12 @@ impl<'a> Statement<'a> {
     /// to B".
     fn percent_change(&self) -> Option<CheckResult> {
         let (a, b) = self.from_to?;
-        let p = self
-            .qs
-            .iter()
-            .find(|q| q.kind == Kind::Percent && !std::ptr::eq(**q, a) && !std::ptr::eq(**q, b))?;
+        let p = self.qs.iter().find(|q| {
+            q.kind == Kind::Percent
+                && q.high.is_none()
+                && !std::ptr::eq(**q, a)
+                && !std::ptr::eq(**q, b)
+        })?;
         let (up, down) = (self.has(UP), self.has(DOWN));
         if !(up || down) || a.kind == Kind::Percent || a.value == 0.0 {
             return None;

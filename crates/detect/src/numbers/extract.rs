@@ -4,6 +4,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::Regex;
+use unicode_segmentation::UnicodeSegmentation;
 use unspin_text::segment::{sentences, tokens, Token, TokenKind};
 
 use super::words::{is_scale, parse_words, word_value};
@@ -69,6 +70,8 @@ pub struct Quantity {
     pub time: Option<String>,
     /// Index of its sentence.
     pub sentence: usize,
+    /// What it counts, from "of" right after it ("40 million tonnes of wheat" → "wheat").
+    pub of: Option<String>,
 }
 
 static DIGITS: LazyLock<Regex> = LazyLock::new(|| {
@@ -295,9 +298,120 @@ pub fn extract(text: &str) -> Vec<Quantity> {
     scan.words();
     let mut out = scan.out;
     out.sort_by_key(|q| (q.range.start, q.range.end));
+    let mut out = join_ranges(text, out);
     inherit_units(&mut out);
     attach_years(text, &mut out);
+    for q in &mut out {
+        q.of = counted_after(text, q.range.end);
+    }
     out
+}
+
+/// Two quantities of one sentence that are the ends of one range become one quantity:
+/// "between 3 and 5 per cent", "30 to 40 people", "3 or 4 days", "$2 to $3 million". The
+/// low end takes the high end's unit and kind where it has none ("3" of "3 and 5 per
+/// cent") and its scale word where it has none ("2" of "2 to 3 million"). "From A to B"
+/// stays two quantities: the operands of a change ("rose from 3 to 5").
+fn join_ranges(text: &str, qs: Vec<Quantity>) -> Vec<Quantity> {
+    let mut out: Vec<Quantity> = Vec::with_capacity(qs.len());
+    for b in qs {
+        if let Some(a) = out.last_mut() {
+            if let Some(low) = range_low(text, a, &b) {
+                a.range.end = b.range.end;
+                a.value = low;
+                a.high = Some(b.high.unwrap_or(b.value));
+                a.kind = b.kind;
+                a.unit = b.unit.clone().or(a.unit.take());
+                continue;
+            }
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// The low end's value when `a` and `b` are the ends of one range (see [`join_ranges`]).
+fn range_low(text: &str, a: &Quantity, b: &Quantity) -> Option<f64> {
+    let rangeable = |k: Kind| matches!(k, Kind::Cardinal | Kind::Money | Kind::Percent);
+    if a.sentence != b.sentence || a.high.is_some() || !rangeable(a.kind) || !rangeable(b.kind) {
+        return None;
+    }
+    let compatible = a.kind == b.kind || (a.kind == Kind::Cardinal && a.unit.is_none());
+    let units_agree = a.unit.is_none() || a.unit == b.unit;
+    let gap = text.get(a.range.end..b.range.start)?.trim().to_lowercase();
+    let before = text[..a.range.start].trim_end().to_lowercase();
+    let word_before = before.rsplit(|c: char| !c.is_alphanumeric()).next().unwrap_or("");
+    let joined = match gap.as_str() {
+        "and" => word_before == "between",
+        "to" | "-" | "–" | "—" => word_before != "from",
+        "or" => true,
+        _ => false,
+    };
+    if !(joined && compatible && units_agree) {
+        return None;
+    }
+    // The high end's scale ("million") applies to a bare low end: 2 → 2 million.
+    let scale = scale_of(&text[b.range.clone()], b.value);
+    let low = match scale_of(&text[a.range.clone()], a.value) {
+        s if s == 1.0 && scale > 1.0 && a.value * scale <= b.value => a.value * scale,
+        _ => a.value,
+    };
+    (low < b.value).then_some(low)
+}
+
+/// How much a quantity's written digits were scaled by a scale word: its value over the
+/// first number written in it (1 where there is none, or no scale).
+fn scale_of(written: &str, value: f64) -> f64 {
+    let digits: String = written
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .collect();
+    match parse_digits(digits.trim_end_matches(['.', ','])) {
+        Some(d) if d > 0.0 && value / d >= 1000.0 => (value / d).round(),
+        _ => 1.0,
+    }
+}
+
+/// What a quantity counts when "of" follows it: the noun phrase after "of" (leading
+/// determiners kept, then up to four content words), ending at punctuation, a function
+/// word or a reporting verb ("40% of voters said" → "voters").
+fn counted_after(text: &str, end: usize) -> Option<String> {
+    let rest = &text[end..];
+    let after_unit = rest.trim_start();
+    // Skip the unit words between the number and "of" ("40 million tonnes of wheat").
+    let mut words = after_unit.split_word_bound_indices().filter(|(_, w)| !w.trim().is_empty());
+    let mut of_at = None;
+    for (i, w) in words.by_ref().take(4) {
+        if w.eq_ignore_ascii_case("of") {
+            of_at = Some(i);
+            break;
+        }
+        if !w.chars().all(|c| c.is_alphabetic() || c == '%') {
+            return None;
+        }
+    }
+    of_at?;
+    let mut phrase: Vec<&str> = Vec::new();
+    let mut content = 0;
+    for (_, w) in words {
+        let lw = w.to_lowercase();
+        if content == 0 && DETERMINERS.contains(&lw.as_str()) {
+            phrase.push(w);
+            continue;
+        }
+        let is_word = w.chars().all(|c| c.is_alphabetic() || c == '-' || c == '\'');
+        if !is_word
+            || unspin_text::segment::is_stop_word(&lw)
+            || crate::quotes::is_reporting(&lw)
+            || content == 4
+        {
+            break;
+        }
+        phrase.push(w);
+        content += 1;
+    }
+    (content > 0).then(|| phrase.join(" "))
 }
 
 impl Scan<'_> {
@@ -326,6 +440,7 @@ impl Scan<'_> {
             kind,
             approx: None,
             time: None,
+            of: None,
             sentence,
         });
     }
@@ -409,7 +524,17 @@ impl Scan<'_> {
             Some(code) if kind == Kind::Cardinal => (Kind::Money, end, Some(code.to_string())),
             _ => multiplier_after(text, kind, end, unit),
         };
-        Some(Quantity { range: start..end, value, high, unit, kind, approx, time: None, sentence })
+        Some(Quantity {
+            range: start..end,
+            value,
+            high,
+            unit,
+            kind,
+            approx,
+            time: None,
+            sentence,
+            of: None,
+        })
     }
 
     /// A plain four-digit number from 1800 to 2100 is a year, unless a plural noun follows
@@ -441,6 +566,7 @@ impl Scan<'_> {
                 kind: Kind::Date,
                 approx: None,
                 time: None,
+                of: None,
                 sentence,
             });
         }
@@ -632,6 +758,7 @@ impl Scan<'_> {
             kind,
             approx,
             time: None,
+            of: None,
             sentence,
         });
         j

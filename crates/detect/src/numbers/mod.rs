@@ -28,6 +28,8 @@ pub fn analyze(doc: &Document) -> (Vec<Number>, Vec<Check>) {
                 text: doc.text[q.range.clone()].to_string(),
                 value: q.value,
                 unit: q.unit.clone(),
+                unit_name: q.unit.as_deref().map(units::canonical),
+                of: q.of.clone(),
                 high: q.high,
                 kind: q.kind,
                 approx: q.approx.clone(),

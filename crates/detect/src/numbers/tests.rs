@@ -132,3 +132,40 @@ fn signs_decimals_glued_units_and_currency_codes() {
         ]
     );
 }
+
+#[test]
+fn range_ends_make_one_quantity() {
+    let one = |text: &str| {
+        let qs = extract(text);
+        assert_eq!(qs.len(), 1, "{text}: {qs:?}");
+        let q = qs.into_iter().next().unwrap();
+        (text[q.range.clone()].to_string(), q.value, q.high, q.unit, q.kind)
+    };
+    let (span, low, high, unit, kind) = one("Between 3 and 5 per cent agreed.");
+    assert_eq!((span.as_str(), low, high), ("3 and 5 per cent", 3.0, Some(5.0)));
+    assert_eq!((unit.as_deref(), kind), (Some("%"), Kind::Percent), "the low end takes the unit");
+    let (span, low, high, unit, _) = one("It will cost $2 to $3 million.");
+    assert_eq!((span.as_str(), low, high), ("$2 to $3 million", 2e6, Some(3e6)), "scale shared");
+    assert_eq!(unit.as_deref(), Some("USD"));
+    let (_, low, high, unit, _) = one("Some 30 to 40 people came.");
+    assert_eq!((low, high, unit.as_deref()), (30.0, Some(40.0), Some("people")));
+    // A change keeps its two operands, and a range is no operand of a check.
+    let qs = extract("Sales rose from 300 to 360 tonnes, between 15 and 25 percent.");
+    assert_eq!(qs.iter().filter(|q| q.high.is_none()).count(), 2, "{qs:?}");
+    assert!(verdicts("Sales rose from 300 to 360 tonnes, between 15 and 25 percent.").is_empty());
+    // Not ranges: "and" without "between", a falling pair.
+    assert_eq!(extract("It has 3 rooms and 5 doors.").len(), 2);
+    assert_eq!(extract("The score went 5 to 3.").len(), 2);
+}
+
+#[test]
+fn what_a_quantity_counts_and_its_canonical_unit() {
+    let of = |text: &str| extract(text).into_iter().map(|q| q.of).collect::<Vec<_>>();
+    assert_eq!(of("It shipped 40 million tonnes of wheat in May."), [Some("wheat".to_string())]);
+    assert_eq!(of("About 40% of voters said no."), [Some("voters".to_string())]);
+    assert_eq!(of("Some 12% of the adult population."), [Some("the adult population".into())]);
+    assert_eq!(of("5% of 40 people"), [None, None], "a number is not what is counted");
+    assert_eq!(units::canonical("USD"), "dollar");
+    assert_eq!(units::canonical("tonnes"), "tonne");
+    assert_eq!(units::canonical("%"), "percent");
+}

@@ -23,6 +23,7 @@ use unspin_text::Document;
 
 use crate::report::{Part, Quote, SourceRef};
 
+pub(crate) use attribution::is_reporting;
 pub use merge::{attributions, attributions_with, Attributed};
 pub use scan::{find, Found, FoundQuote, FoundSource};
 
