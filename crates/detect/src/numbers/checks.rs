@@ -239,10 +239,12 @@ impl<'a> Statement<'a> {
                     "does not match the stated multiple"
                 };
                 let explanation = format!(
-                    "claimed {stated} (×{}); {} / {} = {ratio:.2}×: {verdict}",
+                    "claimed {stated} (×{}); {}{} / {}{} = {ratio:.2}×: {verdict}",
                     fmt(n),
                     fmt(a.value),
+                    self.whereabouts(a),
                     fmt(b.value),
+                    self.whereabouts(b),
                 );
                 self.result(n, ratio, Some(ok), explanation)
             }
@@ -315,7 +317,47 @@ impl<'a> Statement<'a> {
                 .find(|q| q.unit.is_some() && q.unit == a.unit)
                 .copied()
         });
-        a.zip(b)
+        a.zip(b).or_else(|| self.year_linked_operands(m))
+    }
+
+    /// Operands linked by a year ("That is four times the 2017 level." between "Exports
+    /// reached 5,200 tonnes in 2021." and "In 2017 they were 1,250 tonnes."): the year
+    /// after the multiplier names the base, a quantity of that year within two sentences
+    /// either side; the compared one is the nearest quantity before the multiplier in
+    /// that window with the base's unit and another year.
+    fn year_linked_operands(&self, m: &Quantity) -> Option<(&'a Quantity, &'a Quantity)> {
+        let year = self
+            .qs
+            .iter()
+            .find(|q| q.kind == Kind::Year && q.range.start >= m.range.end)
+            .map(|q| &self.text[q.range.clone()])?;
+        let window =
+            &self.by_sentence[self.si.saturating_sub(2)..(self.si + 3).min(self.by_sentence.len())];
+        let of_year = |q: &&&Quantity| is_operand(q) && q.time.as_deref() == Some(year);
+        let b = window
+            .iter()
+            .flatten()
+            .filter(of_year)
+            .min_by_key(|q| q.range.start.abs_diff(m.range.start))?;
+        let a = window
+            .iter()
+            .flatten()
+            .rev()
+            .filter(|q| q.range.end <= m.range.start && is_operand(q) && !std::ptr::eq(**q, *b))
+            .find(|q| q.unit.is_some() && q.unit == b.unit && q.time.as_deref() != Some(year))?;
+        Some((*a, *b))
+    }
+
+    /// Where a quantity is, said relative to this statement ("", " (the sentence
+    /// before)", " (2 sentences after)").
+    fn whereabouts(&self, q: &Quantity) -> String {
+        match q.sentence as isize - self.si as isize {
+            0 => String::new(),
+            -1 => " (the sentence before)".into(),
+            1 => " (the sentence after)".into(),
+            d if d < 0 => format!(" ({} sentences before)", -d),
+            d => format!(" ({d} sentences after)"),
+        }
     }
 
     /// Check 2: a percentage change, "from A to B … a P% increase" / "rose by P% from A

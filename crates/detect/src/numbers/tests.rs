@@ -169,3 +169,20 @@ fn what_a_quantity_counts_and_its_canonical_unit() {
     assert_eq!(units::canonical("tonnes"), "tonne");
     assert_eq!(units::canonical("%"), "percent");
 }
+
+#[test]
+fn a_multiple_finds_its_operands_in_neighbouring_sentences_by_year() {
+    let t = "Exports reached 5,200 tonnes in 2021. That is four times the 2017 level. \
+             In 2017 they were 1,250 tonnes.";
+    let checks = check(t, &extract(t));
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    assert_eq!(checks[0].verdict.name(), "consistent");
+    let e = &checks[0].explanation;
+    assert!(e.contains("5,200 (the sentence before)") && e.contains("1,250 (the sentence after)"));
+    let wrong = t.replace("four times", "ten times");
+    assert_eq!(verdicts(&wrong), ["inconsistent"]);
+    // Without a year to link them the multiple stays unverifiable.
+    let unlinked = "Exports reached 5,200 tonnes. That is four times the old level. \
+                    They were 1,250 tonnes.";
+    assert_eq!(verdicts(unlinked), ["unverifiable"]);
+}
