@@ -221,6 +221,9 @@ pub struct Scores {
     pub according_found: usize,
     /// "according to" attributions.
     pub according_gold: usize,
+    /// The ones whose source was not found: article and the text from the cue on.
+    #[serde(skip)]
+    pub according_missed: Vec<String>,
 }
 
 impl Scores {
@@ -398,6 +401,10 @@ pub fn score(articles: &[Article], pred: &[Vec<Predicted>], cited: &[Vec<Range<u
             let target: Vec<Range<usize>> = g.source.iter().chain(&g.cue).cloned().collect();
             if cited.iter().any(|c| overlap(c, &target) > 0) {
                 s.according_found += 1;
+            } else {
+                let at = g.cue.first().map_or(0, |r| r.start);
+                let context: String = text[at..(at + 120).min(text.len())].iter().collect();
+                s.according_missed.push(format!("{}: {}", a.name, context.replace('\n', " ")));
             }
         }
     }

@@ -137,6 +137,11 @@ fn polnear(dir: &Path, split: &str, json: bool, verbose: bool) -> Result<String>
         speaker_misses(&articles, &pred);
     }
     let s = polnear::score(&articles, &pred, &cited);
+    if verbose {
+        for m in &s.according_missed {
+            eprintln!("\"according to\" source not found: {m}");
+        }
+    }
     if json {
         return Ok(serde_json::to_string_pretty(&s)? + "\n");
     }

@@ -164,6 +164,9 @@ pub fn attributions_with(text: &str, rules: &Found, model: Option<&Tagger>) -> V
         }
         out.push(a);
     }
+    for a in &mut out {
+        according_to_after(text, rules, a);
+    }
     let tagged_index = Spans::new(out.iter().map(|a| a.quote.range.clone()));
     for q in &rules.quotes {
         if tagged_index.first(&q.range, |_| true).is_none() {
@@ -172,6 +175,26 @@ pub fn attributions_with(text: &str, rules: &Found, model: Option<&Tagger>) -> V
     }
     out.sort_by_key(|a| (a.quote.range.start, a.quote.range.end));
     out
+}
+
+/// "…, according to X." ends the sentence of an attribution: X is the source of
+/// everything the sentence reports ("Most voters said they were tired, according to a
+/// Gallup poll": the poll, not the voters), so it becomes the attribution's source,
+/// speaker and cue.
+fn according_to_after(text: &str, rules: &Found, a: &mut Attributed) {
+    let end = a.quote.range.end;
+    let Some(s) = rules.sources.iter().find(|s| s.range.start >= end) else { return };
+    let gap = &text[end..s.range.start];
+    let cited = &text[s.range.clone()];
+    let same_sentence = !gap.contains(['.', '!', '?', '\n', ';']) && gap.len() < 200;
+    if !same_sentence || !cited.to_lowercase().starts_with("according to") {
+        return;
+    }
+    let cue = s.range.start..s.range.start + "according to".len();
+    let source = unspin_text::segment::trim(text, cue.end..s.range.end);
+    (a.quote.speaker, a.quote.role) = speaker(text, &source, &None);
+    a.source = Some(source);
+    a.cue = Some(cue);
 }
 
 /// The name a pronoun at byte `at` most likely refers to: the more recent of the last
@@ -319,6 +342,32 @@ mod tests {
         assert_eq!(salient(&None, &subjects, at).as_deref(), Some("Rakeyia Scott"));
         let last = Some((0, "Ann Roe".to_string()));
         assert_eq!(salient(&last, &subjects, at).as_deref(), Some("Ann Roe"), "speakers first");
+    }
+
+    #[test]
+    fn a_trailing_according_to_is_the_source_of_its_sentence() {
+        let t = "Most voters said they were tired, according to a Gallup poll. Then it rained.";
+        let rules = super::super::scan::find(t);
+        let content = t.find("they").unwrap()..t.find(", according").unwrap();
+        let quote = FoundQuote {
+            range: content,
+            speaker: Some("Most voters".into()),
+            role: None,
+            kind: QuoteKind::Indirect,
+        };
+        let mut a = Attributed { quote, source: None, cue: None };
+        according_to_after(t, &rules, &mut a);
+        assert_eq!(a.quote.speaker.as_deref(), Some("a Gallup poll"));
+        assert_eq!(&t[a.cue.clone().unwrap()], "according to");
+        assert_eq!(&t[a.source.clone().unwrap()], "a Gallup poll");
+        // Another sentence's "according to" is not this attribution's.
+        let t = "Voters said they were tired. It rained, according to the forecast.";
+        let rules = super::super::scan::find(t);
+        let range = t.find("they").unwrap()..t.find(". It").unwrap();
+        let quote = FoundQuote { range, speaker: None, role: None, kind: QuoteKind::Indirect };
+        let mut a = Attributed { quote, source: None, cue: None };
+        according_to_after(t, &rules, &mut a);
+        assert_eq!(a.quote.speaker, None);
     }
 
     #[test]

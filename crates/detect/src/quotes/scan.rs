@@ -257,58 +257,6 @@ static SOCIAL: LazyLock<Regex> = LazyLock::new(|| {
 static URL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b(?:https?://|www\.)[^\s)\]>]+[^\s)\]>.,;:!?]").expect("regex"));
 
-const ORG_WORDS: &[&str] = &[
-    "report",
-    "study",
-    "survey",
-    "estimate",
-    "data",
-    "figures",
-    "poll",
-    "agency",
-    "ministry",
-    "department",
-    "office",
-    "institute",
-    "university",
-    "trust",
-    "organisation",
-    "organization",
-    "association",
-    "council",
-    "commission",
-    "bureau",
-    "court",
-    "police",
-    "government",
-    "bank",
-    "times",
-    "post",
-    "news",
-    "journal",
-    "herald",
-    "gazette",
-    "tribune",
-    "press",
-    "reuters",
-    "guardian",
-    "telegraph",
-    "agency",
-    "statistics",
-    "census",
-    "analysis",
-    "research",
-    "documents",
-    "records",
-    "foundation",
-    "centre",
-    "center",
-    "committee",
-    "service",
-    "officials",
-    "sources",
-];
-
 fn normalise(name: &str) -> String {
     let n = name.trim().trim_end_matches(['.', ',', ';', ':']);
     let n = n
@@ -318,15 +266,6 @@ fn normalise(name: &str) -> String {
         .or_else(|| n.strip_prefix("an "))
         .unwrap_or(n);
     n.to_string()
-}
-
-fn is_org(phrase: &str) -> bool {
-    let lw = phrase.to_lowercase();
-    lw.split_whitespace()
-        .any(|w| ORG_WORDS.contains(&w.trim_matches(|c: char| !c.is_alphanumeric())))
-        || phrase
-            .split_whitespace()
-            .any(|w| w.len() >= 2 && w.chars().all(|c| c.is_ascii_uppercase()))
 }
 
 fn sources(text: &str) -> Vec<FoundSource> {
@@ -347,13 +286,19 @@ fn sources(text: &str) -> Vec<FoundSource> {
         let n = c.name("n").expect("n");
         push(c.get(0).expect("m").range(), normalise(n.as_str()));
     }
+    // "According to X" cites X whatever X is (a poll, "a person familiar with …", "his
+    // book"): in PolNeAR's train articles 394 of the 429 uses are annotated attributions.
+    // The phrase ends at a bracket or quotation mark, or after twelve words.
     for c in ACCORDING.captures_iter(text) {
         let n = c.name("n").expect("n");
-        // Cut the phrase at a verb or clause word: "according to the UN estimate released".
         let phrase = n.as_str();
-        let cut = phrase.find(['(', '"']).unwrap_or(phrase.len());
+        let cut = phrase.find(['(', '"', '“', '\'']).unwrap_or(phrase.len());
+        let cut = phrase
+            .split_whitespace()
+            .nth(12)
+            .map_or(cut, |w| cut.min(w.as_ptr() as usize - phrase.as_ptr() as usize));
         let phrase = phrase[..cut].trim_end();
-        if is_org(phrase) {
+        if phrase.chars().any(char::is_alphabetic) {
             let start = c.get(0).expect("m").start();
             push(start..n.start() + phrase.len(), normalise(phrase));
         }

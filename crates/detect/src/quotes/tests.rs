@@ -80,8 +80,18 @@ fn sources_table() {
             "example.org"
         ]
     );
-    let f = find("According to John Smith, it rained.");
-    assert!(f.sources.is_empty(), "a person is a speaker, not a cited source");
+    // Whoever "according to" names is cited: a person, an unnamed one, a document.
+    for (text, name) in [
+        ("According to John Smith, it rained.", "John Smith"),
+        (
+            "It rained, according to a person familiar with the talks.",
+            "person familiar with the talks",
+        ),
+        ("It cost $8 million, according to his book \"The Deal.\"", "his book"),
+    ] {
+        let names: Vec<String> = find(text).sources.into_iter().map(|s| s.name).collect();
+        assert_eq!(names, [name], "{text}");
+    }
 }
 
 #[test]
