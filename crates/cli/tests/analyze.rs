@@ -370,6 +370,27 @@ fn neural_model_finds_spans_with_exact_offsets() {
     }
 }
 
+/// The accurate tier (issue 20): its committed model over all-mpnet-base-v2 finds spans
+/// with exact offsets and names itself in the report (a short text: the debug build runs
+/// a 12-layer encoder).
+#[test]
+fn accurate_model_finds_spans_with_exact_offsets() {
+    let d = Dir::new();
+    if !encoder_installed(&d, "accurate") {
+        return;
+    }
+    let text = "\u{feff}The corrupt, shameful elites 🚀 will destroy our great nation!\r\n\
+                Они говорят: \"Never again, never again, never again!\" \
+                Every patriot knows the truth: they lied, and they lied again.";
+    let o =
+        d.run(&["analyze", "--model", "accurate", "--format", "json", "-"], Some(text.as_bytes()));
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Report = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(r.models.techniques.as_deref(), Some("accurate"));
+    assert!(!r.techniques.is_empty(), "loaded language this plain should be found");
+    check_offsets(&r);
+}
+
 #[test]
 fn regression_21_hostile_files_and_flags_fail_clearly() {
     let d = Dir::new();
