@@ -99,6 +99,24 @@ def test_neural_model_when_installed():
         assert r["text"][s["start"]:s["end"]] == s["text"]
 
 
+def test_accurate_model_when_installed():
+    home = os.environ.get("UNSPIN_HOME", os.path.expanduser("~/.local/share/unspin"))
+    need(
+        os.path.isdir(os.path.join(home, "models", "all-mpnet-base-v2")),
+        "the MPNet encoder is not installed (unspin model install accurate)",
+    )
+    a = unspin.Analyzer(model="accurate")
+    r = a.analyze(AWKWARD["emoji"], id="a")
+    assert r["models"]["techniques"] == "accurate"
+    for _, s in spans(r):
+        assert r["text"][s["start"]:s["end"]] == s["text"]
+
+
+def test_install_model_refuses_an_unknown_tier():
+    with pytest.raises(unspin.ModelError, match="neural` or `accurate"):
+        unspin.install_model(tier="huge")
+
+
 def test_empty_unspin_home_is_a_model_error(tmp_path, monkeypatch):
     monkeypatch.setenv("UNSPIN_HOME", str(tmp_path))
     with pytest.raises(unspin.ModelError, match="model install"):
