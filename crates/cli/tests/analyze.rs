@@ -401,6 +401,29 @@ fn accurate_model_finds_spans_with_exact_offsets() {
     check_offsets(&r);
 }
 
+/// The accurate claim model (MPNet, committed): scores an article's sentences and names
+/// itself in the report.
+#[test]
+fn accurate_claim_model_scores_sentences() {
+    let d = Dir::new();
+    if !encoder_installed(&d, "accurate") {
+        return;
+    }
+    let text = "Unemployment rose to 7.5 percent in 2019, the ministry said. I love autumn.";
+    let o = d.run(
+        &["analyze", "--claims-model", "accurate", "--format", "json", "-"],
+        Some(text.as_bytes()),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Report = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(r.models.claims.as_deref(), Some("accurate"));
+    assert!(
+        r.claims.iter().any(|c| c["text"].as_str().is_some_and(|t| t.contains("7.5 percent"))),
+        "{:?}",
+        r.claims
+    );
+}
+
 #[test]
 fn regression_21_hostile_files_and_flags_fail_clearly() {
     let d = Dir::new();
