@@ -41,6 +41,21 @@ pub fn release_embedded(bytes: &'static [u8]) {
     let _ = bytes;
 }
 
+/// Parses a model file that `include_bytes!` embedded with `parse`, then hands its pages
+/// back ([`release_embedded`]); `None` when the build embedded nothing (the committed file
+/// was missing when it was built).
+pub fn parse_embedded<T, E>(
+    bytes: &'static [u8],
+    parse: impl FnOnce(&[u8]) -> Result<T, E>,
+) -> Option<Result<T, E>> {
+    if bytes.is_empty() {
+        return None;
+    }
+    let parsed = parse(bytes);
+    release_embedded(bytes);
+    Some(parsed)
+}
+
 /// File name of the committed fast model, under `models/` in the repository.
 pub const FAST_MODEL_FILE: &str = "techniques-fast.bin";
 /// Leading bytes of a fast model file.
@@ -314,15 +329,12 @@ impl FastModel {
 
     /// The model embedded in this binary (the committed `models/techniques-fast.bin`).
     pub fn embedded() -> Result<FastModel, Error> {
-        if EMBEDDED_FAST.is_empty() {
-            return Err(Error::Format(format!(
+        parse_embedded(EMBEDDED_FAST, FastModel::from_bytes).unwrap_or_else(|| {
+            Err(Error::Format(format!(
                 "this build embeds no model: models/{FAST_MODEL_FILE} was missing when it was \
                  built (train one with `unspin train techniques`)"
-            )));
-        }
-        let model = FastModel::from_bytes(EMBEDDED_FAST);
-        release_embedded(EMBEDDED_FAST);
-        model
+            )))
+        })
     }
 
     /// Whether this binary embeds a model.
@@ -377,15 +389,12 @@ impl ClaimModel {
 
     /// The claim model embedded in this binary (the committed `models/claims-fast.bin`).
     pub fn embedded() -> Result<ClaimModel, Error> {
-        if EMBEDDED_CLAIMS.is_empty() {
-            return Err(Error::Format(format!(
+        parse_embedded(EMBEDDED_CLAIMS, ClaimModel::from_bytes).unwrap_or_else(|| {
+            Err(Error::Format(format!(
                 "this build embeds no claim model: models/{CLAIM_MODEL_FILE} was missing when it \
                  was built (train one with `unspin train claims`)"
-            )));
-        }
-        let model = ClaimModel::from_bytes(EMBEDDED_CLAIMS);
-        release_embedded(EMBEDDED_CLAIMS);
-        model
+            )))
+        })
     }
 }
 

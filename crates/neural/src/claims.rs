@@ -77,14 +77,11 @@ impl NeuralClaimModel {
     }
 
     fn from_embedded(bytes: &'static [u8], file: &str) -> Result<NeuralClaimModel, Error> {
-        if bytes.is_empty() {
-            return Err(Error::Format(format!(
+        artifact::parse_embedded(bytes, Self::from_bytes).unwrap_or_else(|| {
+            Err(Error::Format(format!(
                 "this build embeds no such claim model (models/{file} was missing)"
-            )));
-        }
-        let model = Self::from_bytes(bytes);
-        artifact::release_embedded(bytes);
-        model
+            )))
+        })
     }
 
     /// Reads a model file.
@@ -427,7 +424,6 @@ fn frozen_sentences(
 /// fits the stacking with the fast model and the threshold on `tune`, as [`train`] does.
 pub fn finetune(
     spec: &EncoderSpec,
-    dir: &Path,
     fast: &ClaimModel,
     train_rows: &[Row],
     tune_rows: &[Row],
@@ -438,6 +434,7 @@ pub fn finetune(
     use candle_nn::{AdamW, Optimizer, ParamsAdamW};
     use std::collections::HashMap;
 
+    let dir = &install::installed(spec)?;
     let (tr_text, tr_y) = labelled(train_rows);
     let (tu_text, tu_y) = labelled(tune_rows);
     let tokenizer_enc = Encoder::load(dir)?;

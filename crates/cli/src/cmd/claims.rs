@@ -146,15 +146,7 @@ pub fn train(args: &TrainClaims) -> Result<()> {
                 seed: args.seed,
                 ..Default::default()
             };
-            unspin_neural::claims::finetune(
-                spec,
-                &dir,
-                &fast,
-                &train_rows,
-                &tune_rows,
-                &cfg,
-                &mut log,
-            )?
+            unspin_neural::claims::finetune(spec, &fast, &train_rows, &tune_rows, &cfg, &mut log)?
         } else {
             let encoder = unspin_neural::encoder::Encoder::load(&dir)?;
             unspin_neural::claims::train(spec, &encoder, &fast, &train_rows, &tune_rows, &mut log)?

@@ -2,6 +2,7 @@
 //! cross-validation over PTC `fit` (never `valid`).
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use unspin_model::api::FastDetector;
@@ -18,6 +19,9 @@ use unspin_neural::techniques::train::held_out_articles;
 use unspin_neural::techniques::{stack, NeuralDetector, NeuralTechniqueModel};
 
 use crate::flags::TrainStacker;
+
+/// The committed technique model of a tier.
+type Committed = fn() -> Result<NeuralTechniqueModel, unspin_neural::Error>;
 
 /// Penalties tried for the first stage.
 const L2: [f32; 5] = [1e-4, 1e-3, 1e-2, 3e-2, 1e-1];
@@ -73,26 +77,24 @@ pub fn stacker(args: &TrainStacker) -> Result<()> {
     let xs: Vec<Vec<f32>> = rows.iter().map(Row::inputs).collect();
     let ys: Vec<usize> = rows.iter().map(|r| r.gold).collect();
     let fast = fit_linear(&names, &xs, &ys, l2);
-    let neural = match args.neural {
-        true => {
-            let model = match &args.neural_model {
-                Some(p) => NeuralTechniqueModel::load(p)?,
-                None => NeuralTechniqueModel::embedded()?,
-            };
-            neural_stage(args, model, "neural", &corpus, &setup, l2, &mut about)?
+    // A tier's stage when asked for: over `file`, else over the committed model.
+    let mut stage = |tier: &str, wanted: bool, file: &Option<PathBuf>, committed: Committed| {
+        if !wanted {
+            return Ok(None);
         }
-        false => None,
+        let model = match file {
+            Some(p) => NeuralTechniqueModel::load(p)?,
+            None => committed()?,
+        };
+        neural_stage(args, model, tier, &corpus, &setup, l2, &mut about)
     };
-    let accurate = match args.accurate {
-        true => {
-            let model = match &args.accurate_model {
-                Some(p) => NeuralTechniqueModel::load(p)?,
-                None => NeuralTechniqueModel::embedded_accurate()?,
-            };
-            neural_stage(args, model, "accurate", &corpus, &setup, l2, &mut about)?
-        }
-        false => None,
-    };
+    let neural = stage("neural", args.neural, &args.neural_model, NeuralTechniqueModel::embedded)?;
+    let accurate = stage(
+        "accurate",
+        args.accurate,
+        &args.accurate_model,
+        NeuralTechniqueModel::embedded_accurate,
+    )?;
     let stacker = Stacker { about, fast, neural, accurate };
     if let Some(out) = &args.out {
         let json = serde_json::to_string_pretty(&stacker)?;

@@ -167,14 +167,11 @@ impl NeuralTechniqueModel {
     }
 
     fn from_embedded(bytes: &'static [u8], file: &str) -> Result<NeuralTechniqueModel, Error> {
-        if bytes.is_empty() {
-            return Err(Error::Format(format!(
+        artifact::parse_embedded(bytes, Self::from_bytes).unwrap_or_else(|| {
+            Err(Error::Format(format!(
                 "this build embeds no such technique model (models/{file} was missing)"
-            )));
-        }
-        let model = Self::from_bytes(bytes);
-        artifact::release_embedded(bytes);
-        model
+            )))
+        })
     }
 
     /// Reads a model file.
