@@ -380,21 +380,20 @@ fn counted_after(text: &str, end: usize) -> Option<String> {
     let rest = &text[end..];
     let after_unit = rest.trim_start();
     // Skip the unit words between the number and "of" ("40 million tonnes of wheat").
-    let mut words = after_unit.split_word_bound_indices().filter(|(_, w)| !w.trim().is_empty());
-    let mut of_at = None;
-    for (i, w) in words.by_ref().take(4) {
-        if w.eq_ignore_ascii_case("of") {
-            of_at = Some(i);
+    let mut words = after_unit.split_word_bounds().filter(|w| !w.trim().is_empty());
+    let mut found_of = false;
+    for w in words.by_ref().take(4) {
+        found_of = w.eq_ignore_ascii_case("of");
+        if found_of || !w.chars().all(|c| c.is_alphabetic() || c == '%') {
             break;
         }
-        if !w.chars().all(|c| c.is_alphabetic() || c == '%') {
-            return None;
-        }
     }
-    of_at?;
+    if !found_of {
+        return None;
+    }
     let mut phrase: Vec<&str> = Vec::new();
     let mut content = 0;
-    for (_, w) in words {
+    for w in words {
         let lw = w.to_lowercase();
         if content == 0 && DETERMINERS.contains(&lw.as_str()) {
             phrase.push(w);

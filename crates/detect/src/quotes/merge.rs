@@ -150,17 +150,17 @@ pub fn attributions_with(text: &str, rules: &Found, model: Option<&Tagger>) -> V
     };
     let tagged = tagger::assemble::attributions(text, &model.tag(text));
     let rule_index = Spans::new(rules.quotes.iter().map(|q| q.range.clone()));
-    let subjects = subject_names(text);
+    // The sentences with named subjects, found only if a pronoun precedes every named
+    // speaker (most articles name one first).
+    let subjects = std::cell::OnceCell::new();
     let mut out: Vec<Attributed> = Vec::new();
-    // The last named speaker and where its source starts.
-    let mut last: Option<(usize, String)> = None;
+    let mut last: Option<String> = None;
     for t in &tagged {
         let at = t.source.as_ref().map_or(t.extent().start, |s| s.start);
-        let a = from_tagger(text, t, rules, &rule_index, &salient(&last, &subjects, at));
-        if let (Some(s), Some(name)) = (&a.source, &a.quote.speaker) {
-            if is_named(name) {
-                last = Some((s.start, name.clone()));
-            }
+        let referent = pronoun_referent(text, &last, &subjects, at);
+        let a = from_tagger(text, t, rules, &rule_index, &referent);
+        if a.source.is_some() && a.quote.speaker.as_deref().is_some_and(is_named) {
+            last.clone_from(&a.quote.speaker);
         }
         out.push(a);
     }
@@ -183,7 +183,9 @@ pub fn attributions_with(text: &str, rules: &Found, model: Option<&Tagger>) -> V
 /// speaker and cue.
 fn according_to_after(text: &str, rules: &Found, a: &mut Attributed) {
     let end = a.quote.range.end;
-    let Some(s) = rules.sources.iter().find(|s| s.range.start >= end) else { return };
+    // Sources are in text order.
+    let k = rules.sources.partition_point(|s| s.range.start < end);
+    let Some(s) = rules.sources.get(k) else { return };
     let gap = &text[end..s.range.start];
     let cited = &text[s.range.clone()];
     let same_sentence = !gap.contains(['.', '!', '?', '\n', ';']) && gap.len() < 200;
@@ -197,19 +199,22 @@ fn according_to_after(text: &str, rules: &Found, a: &mut Attributed) {
     a.cue = Some(cue);
 }
 
-/// The name a pronoun at byte `at` most likely refers to: the more recent of the last
-/// named speaker and the last named sentence subject before it.
-fn salient(
-    last: &Option<(usize, String)>,
-    subjects: &[(usize, String)],
+/// Whom a pronoun source at byte `at` names: the last named speaker, else the last named
+/// sentence subject before it (`subjects`, found on first need).
+fn pronoun_referent(
+    text: &str,
+    last: &Option<String>,
+    subjects: &std::cell::OnceCell<Vec<(usize, String)>>,
     at: usize,
 ) -> Option<String> {
+    last.clone().or_else(|| last_subject(subjects.get_or_init(|| subject_names(text)), at))
+}
+
+/// The last named sentence subject before byte `at` (what a pronoun refers to when no
+/// named speaker came before it).
+fn last_subject(subjects: &[(usize, String)], at: usize) -> Option<String> {
     let k = subjects.partition_point(|(i, _)| *i < at);
-    let subject = k.checked_sub(1).map(|k| &subjects[k]);
-    match (last, subject) {
-        (Some(l), _) => Some(l.1.clone()),
-        (None, s) => s.map(|s| s.1.clone()),
-    }
+    k.checked_sub(1).map(|k| subjects[k].1.clone())
 }
 
 /// Sentences whose subject is a name: the capitalised words a sentence starts with (after
@@ -339,9 +344,15 @@ mod tests {
         assert_eq!(names, ["Rakeyia Scott", "Scott"], "{names:?}");
         let at = t.find("she says").unwrap();
         let subjects = subject_names(t);
-        assert_eq!(salient(&None, &subjects, at).as_deref(), Some("Rakeyia Scott"));
-        let last = Some((0, "Ann Roe".to_string()));
-        assert_eq!(salient(&last, &subjects, at).as_deref(), Some("Ann Roe"), "speakers first");
+        assert_eq!(last_subject(&subjects, at).as_deref(), Some("Rakeyia Scott"));
+        assert_eq!(last_subject(&subjects, 0), None, "nothing before the first sentence");
+        let cell = std::cell::OnceCell::new();
+        let last = Some("Ann Roe".to_string());
+        let named = pronoun_referent(t, &last, &cell, at);
+        assert_eq!(named.as_deref(), Some("Ann Roe"), "speakers first");
+        assert!(cell.get().is_none(), "subjects are not looked for while a speaker is named");
+        let named = pronoun_referent(t, &None, &cell, at);
+        assert_eq!(named.as_deref(), Some("Rakeyia Scott"));
     }
 
     #[test]
