@@ -20,6 +20,19 @@ use crate::{Error, Technique};
 /// they stop counting towards the process's resident memory — 43 MB for the neural
 /// technique model. Linux only; elsewhere it does nothing.
 pub fn release_embedded(bytes: &'static [u8]) {
+    // SAFETY: `include_bytes!` data lies in the executable's read-only file mapping.
+    unsafe { release_mapped(bytes) }
+}
+
+/// Hands the whole pages inside `bytes` back to the system (`MADV_DONTNEED`): they stop
+/// counting towards resident memory, and a later read faults the same bytes in again
+/// from the file. Linux only; elsewhere it does nothing.
+///
+/// # Safety
+/// `bytes` lies in a read-only mapping of a file that nothing writes while it is mapped
+/// (an executable's data, a memory-mapped model file), so dropping its pages loses
+/// nothing.
+pub unsafe fn release_mapped(bytes: &[u8]) {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: sysconf has no preconditions.
@@ -30,10 +43,9 @@ pub fn release_embedded(bytes: &'static [u8]) {
         let from = (bytes.as_ptr() as usize).next_multiple_of(page);
         let to = (bytes.as_ptr() as usize + bytes.len()) / page * page;
         if to > from {
-            // SAFETY: [from, to) holds whole pages inside `bytes`, read-only data that
-            // `include_bytes!` placed in the executable's file mapping and nothing writes:
-            // MADV_DONTNEED drops those pages, and the next read faults the same bytes in
-            // from the file. Nothing else shares those pages.
+            // SAFETY: [from, to) holds whole pages inside `bytes`, which the caller
+            // guarantees are read-only file-mapped data: MADV_DONTNEED drops those pages,
+            // and the next read faults the same bytes in from the file.
             unsafe { libc::madvise(from as *mut libc::c_void, to - from, libc::MADV_DONTNEED) };
         }
     }

@@ -255,8 +255,9 @@ impl std::fmt::Debug for PackedCache {
 }
 
 /// Reads the tensors of a safetensors file as f32, under their names without a `bert.`
-/// prefix, skipping those `skip` names. The file is memory-mapped and only the tensors
-/// kept are touched, so replaced layers cost no memory.
+/// prefix, skipping those `skip` names. The file is memory-mapped, only the tensors kept
+/// are touched, and each one's pages are handed back once it is copied, so replaced layers
+/// cost no memory and the file's pages do not add to the peak.
 pub fn read_tensors(
     path: &Path,
     skip: impl Fn(&str) -> bool,
@@ -272,6 +273,10 @@ pub fn read_tensors(
             continue;
         }
         out.insert(short.to_string(), st.load(&name, &Device::Cpu)?.to_dtype(DType::F32)?);
+        // The copy is made: the file's pages need not stay resident beside it (MPNet's
+        // would double the peak by 438 MB). SAFETY: the bytes lie in the read-only file
+        // mapping made above, which nothing writes (see above).
+        unsafe { unspin_model::artifact::release_mapped(st.get(&name)?.data()) };
     }
     Ok(out)
 }
@@ -498,9 +503,9 @@ impl Bert {
     ) -> Result<Tensor, Error> {
         let x = self.embed(ids)?;
         if !self.inference {
-            return self.run_layers(&x, &self.attention_bias(mask)?, 0..self.layers.len());
+            return self.run_layers(&x, &self.attention_bias(mask)?, 0..self.config.layers);
         }
-        self.kernel_layers(&x, mask, 0..self.layers.len(), threaded, path)
+        self.kernel_layers(&x, mask, 0..self.config.layers, threaded, path)
     }
 
     /// The layers packed for the bf16 kernels (packed on first use).
@@ -545,6 +550,13 @@ impl Bert {
             eps: self.config.eps as f32,
         };
         if path == kernels::KernelPath::Fp32 {
+            if self.layers.len() < range.end {
+                return Err(Error::Kernels(
+                    "this encoder kept only its packed bf16 weights; the fp32 path needs it \
+                     loaded again"
+                        .into(),
+                ));
+            }
             let weights: Vec<kernels::LayerWeights> =
                 self.layers[range].iter().map(Layer::weights).collect();
             kernels::run_layers(&mut buf, &keep, shape, &weights, position, threaded)?;
@@ -555,6 +567,28 @@ impl Bert {
             )?;
         }
         Ok(Tensor::from_vec(buf, (batch, len, hidden), &Device::Cpu)?)
+    }
+
+    /// Packs the layers for `path`'s bf16 kernels now and drops their f32 weights, which
+    /// an inference encoder on a bf16 path never reads again (MPNet's f32 layers take
+    /// 340 MB, their packed copy 170 MB). Afterwards the fp32 path refuses to run this
+    /// encoder. Does nothing to a training encoder or when `path` is fp32.
+    pub fn release_fp32_layers(&mut self, path: kernels::KernelPath) -> Result<(), Error> {
+        if !self.inference || path == kernels::KernelPath::Fp32 {
+            return Ok(());
+        }
+        if self.packed.0.get().is_none() {
+            // Layer by layer, each f32 layer dropped once packed: the peak stays near the
+            // f32 size instead of f32 plus packed.
+            let (h, heads) = (self.config.hidden, self.config.heads);
+            let mut packed = Vec::with_capacity(self.layers.len());
+            for l in std::mem::take(&mut self.layers) {
+                packed.push(kernels::reduced::PackedLayer::new(&l.weights(), h, heads)?);
+            }
+            let _ = self.packed.0.set(packed);
+        }
+        self.layers = Vec::new();
+        Ok(())
     }
 
     /// Uses differentiable plain ops everywhere (training) or [`kernels`] and threads
@@ -642,7 +676,7 @@ impl Bert {
 
     /// Number of layers.
     pub fn num_layers(&self) -> usize {
-        self.layers.len()
+        self.config.layers
     }
 }
 
@@ -868,7 +902,11 @@ mod tests {
             bert.set_inference(false);
             let plain = bert.forward(&ids, &mask).unwrap();
             let diff = masked_gap(&fast, &plain, &mask);
-            proptest::prop_assert!(diff < 1e-4, "max difference {diff}");
+            // Layer norm over fewer than 8 values can divide by a tiny standard deviation,
+            // which magnifies the kernels' polynomial exp and rational erf (~1e-7
+            // relative) past 1e-4: seen at width 3, one layer, one feed-forward unit.
+            let tolerance = if hidden < 8 { 2e-3 } else { 1e-4 };
+            proptest::prop_assert!(diff < tolerance, "max difference {diff}");
             // bf16 operands (8 bits of mantissa) through every layer: within BF16_GAP of
             // f32 on these unit-scale hidden states.
             for (path, got) in reduced {
@@ -876,6 +914,26 @@ mod tests {
                 proptest::prop_assert!(diff < BF16_GAP, "{path}: max difference {diff}");
             }
         }
+    }
+
+    /// An encoder that dropped its f32 layers runs its bf16 path as before, and refuses
+    /// the fp32 path instead of reading weights it no longer has.
+    #[test]
+    fn released_encoder_runs_its_bf16_path_alone() {
+        let path = kernels::KernelPath::best();
+        let mut bert = random_bert(16, 2, 2, 24, 5);
+        let (ids, mask) = batch_ids(&[&[1, 2, 3], &[4, 5]]).unwrap();
+        let before = bert.forward_on(&ids, &mask, path).unwrap();
+        bert.release_fp32_layers(path).unwrap();
+        let after = bert.forward_on(&ids, &mask, path).unwrap();
+        assert_eq!(masked_gap(&before, &after, &mask), 0.0);
+        assert_eq!(bert.num_layers(), 2);
+        if path == kernels::KernelPath::Fp32 {
+            eprintln!("skipped the refusal check: this CPU runs no bf16 path");
+            return;
+        }
+        let err = bert.forward_on(&ids, &mask, kernels::KernelPath::Fp32).unwrap_err();
+        assert!(err.to_string().contains("bf16 weights"), "{err}");
     }
 
     /// The frozen part computed once (kernels, batches over threads) equals running those

@@ -31,7 +31,8 @@ impl Encoder {
 
     /// Loads the encoder with some of its tensors replaced (fine-tuned layers).
     pub fn load_with(dir: &Path, overrides: &HashMap<String, Tensor>) -> Result<Encoder, Error> {
-        let (model, _) = crate::techniques::assemble(dir, overrides, 0)?;
+        let (mut model, _) = crate::techniques::assemble(dir, overrides, 0)?;
+        model.release_fp32_layers(crate::kernels::active()?)?;
         let tokenizer = crate::techniques::load_tokenizer(dir)?;
         let hidden = model.config.hidden;
         Ok(Encoder { model, tokenizer, hidden })

@@ -11,6 +11,7 @@
 
 use rayon::prelude::*;
 
+use super::aligned::Aligned;
 use super::path::KernelPath;
 
 /// Rounds up to a multiple of 32.
@@ -69,7 +70,7 @@ unsafe fn convert_avx512(src: &[f32], dst: &mut [u16]) {
 /// with zeros to a multiple of 32.
 #[derive(Default)]
 pub(crate) struct BfRows {
-    data: Vec<u16>,
+    data: Aligned,
     stride: usize,
     rows: usize,
 }
@@ -91,8 +92,7 @@ impl BfRows {
         let stride = pad32(cols);
         let len = pad32(rows) * stride;
         if self.data.len() != len {
-            self.data.clear();
-            self.data.resize(len, 0);
+            self.data.reset(len);
         }
         (self.stride, self.rows) = (stride, rows);
         for (r, row) in self.data.chunks_exact_mut(stride).enumerate() {
@@ -202,7 +202,7 @@ pub(crate) struct ARef<'a> {
 /// A right operand `B` (`depth × cols`), packed in 16-column panels of depth pairs.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct PackedB {
-    data: Vec<u16>,
+    data: Aligned,
     cols: usize,
     depth: usize,
     /// Depth padded to a multiple of 32.
@@ -216,8 +216,7 @@ impl PackedB {
     /// buffer's memory.
     fn fill(&mut self, cols: usize, depth: usize, get: impl Fn(usize, usize) -> u16) {
         let (kpad, panels) = (pad32(depth), pad32(cols) / 16);
-        self.data.clear();
-        self.data.resize(panels * kpad * 16, 0);
+        self.data.reset(panels * kpad * 16);
         (self.cols, self.depth, self.kpad, self.panels) = (cols, depth, kpad, panels);
         for j in 0..cols {
             let base = (j / 16) * kpad * 16 + 2 * (j % 16);
@@ -240,7 +239,7 @@ impl PackedB {
     /// were, for a loader to overwrite every element).
     fn shape(&mut self, cols: usize, depth: usize) {
         let (kpad, panels) = (pad32(depth), pad32(cols) / 16);
-        self.data.resize(panels * kpad * 16, 0);
+        self.data.resize(panels * kpad * 16);
         (self.cols, self.depth, self.kpad, self.panels) = (cols, depth, kpad, panels);
     }
 
@@ -363,6 +362,14 @@ impl<'a> Dst<'a> {
         }
     }
 
+    /// Its elements from `at` on, borrowed.
+    fn tail(&mut self, at: usize) -> Dst<'_> {
+        match self {
+            Dst::F32(d) => Dst::F32(&mut d[at..]),
+            Dst::Bf16(d) => Dst::Bf16(&mut d[at..]),
+        }
+    }
+
     /// The first `count` pieces of `size` elements (the last may be shorter).
     fn chunks(self, size: usize, count: usize) -> Vec<Dst<'a>> {
         match self {
@@ -409,18 +416,53 @@ pub(crate) fn gemm(
         !(epi.accumulate && matches!(dst, Dst::Bf16(_))),
         "gemm: bf16 results cannot accumulate"
     );
-    let blocks = 0..b.panels / 2;
-    let block = |(mb, rows): (usize, Dst<'_>)| {
-        let valid = (m - mb * 32).min(32);
+    let mblocks = m.div_ceil(32);
+    // Each thread takes a run of whole 32-row blocks.
+    let per = if threaded { mblocks.div_ceil(rayon::current_num_threads()) } else { mblocks };
+    let run = |(i, rows): (usize, Dst<'_>)| {
         // SAFETY: the asserts above keep every read inside `a` and `b`, the path runs on
-        // this CPU, and each block writes only its own rows of `dst`.
-        unsafe { row_block(path, (rows, dst_rs), (a, mb, valid), b, blocks.clone(), epi) }
+        // this CPU, and each run writes only its own rows of `dst`.
+        unsafe { row_run(path, (rows, dst_rs), (a, i * per, m), b, epi) }
     };
-    let chunks = dst.chunks(32 * dst_rs, m.div_ceil(32));
-    if threaded {
-        chunks.into_par_iter().enumerate().for_each(block);
+    let runs = dst.chunks(32 * per * dst_rs, mblocks.div_ceil(per));
+    if threaded && runs.len() > 1 {
+        runs.into_par_iter().enumerate().for_each(run);
     } else {
-        chunks.into_iter().enumerate().for_each(block);
+        runs.into_iter().enumerate().for_each(run);
+    }
+}
+
+/// Bytes of packed right operand a group of column blocks may take, so that the group
+/// stays in the core's L2 cache while every row block of the run passes over it (the
+/// whole operand of a large encoder's layer does not fit).
+const GROUP_BYTES: usize = 512 * 1024;
+
+/// The row blocks from `first` (of `m` rows in all) whose rows `rows` holds, through
+/// every column block: the columns in groups that fit in L2, each group over every row
+/// block in turn.
+///
+/// # Safety
+/// As [`gemm`] checks.
+unsafe fn row_run(
+    path: KernelPath,
+    (mut rows, dst_rs): (Dst<'_>, usize),
+    (a, first, m): (ARef<'_>, usize, usize),
+    b: &PackedB,
+    epi: Epilogue<'_>,
+) {
+    let count = rows.len().div_ceil(32 * dst_rs).max(1);
+    let group = (GROUP_BYTES / (b.kpad * 64)).max(1);
+    let pairs = b.panels / 2;
+    for g in (0..pairs).step_by(group) {
+        let cols = g..(g + group).min(pairs);
+        for mb in first..(first + count).min(m.div_ceil(32)) {
+            let valid = (m - mb * 32).min(32);
+            let at = (mb - first) * 32 * dst_rs;
+            let mut block_rows = rows.tail(at);
+            let left = (a, mb, valid);
+            // SAFETY: the caller's guarantees, for one row block.
+            unsafe { row_block(path, (&mut block_rows, dst_rs), left, (b, cols.clone()), epi) }
+        }
     }
 }
 
@@ -433,10 +475,9 @@ pub(crate) fn gemm(
 #[cfg_attr(target_arch = "x86_64", target_feature(enable = "avx512f,avx512bf16"))]
 unsafe fn row_block(
     path: KernelPath,
-    (mut rows, dst_rs): (Dst<'_>, usize),
+    (rows, dst_rs): (&mut Dst<'_>, usize),
     (a, mb, valid): (ARef<'_>, usize, usize),
-    b: &PackedB,
-    blocks: std::ops::Range<usize>,
+    (b, blocks): (&PackedB, std::ops::Range<usize>),
     epi: Epilogue<'_>,
 ) {
     let mut acc = Block([0f32; 1024]);
@@ -452,9 +493,8 @@ unsafe fn row_block(
         #[cfg(target_arch = "x86_64")]
         if path == KernelPath::Bf16Amx && valid == 32 && width == 32 {
             // SAFETY: as below; a whole block lies inside `rows`.
-            let (left, right) = ((a0, a.stride * 2), (p0, p1));
-            let out = (&mut rows, dst_rs, c0);
-            unsafe { amx_whole(left, right, b.kpad / 32, out, &mut acc, epi) };
+            let out = (&mut *rows, dst_rs, c0);
+            unsafe { amx_whole((a0, a.stride * 2), (p0, p1), b.kpad / 32, out, &mut acc, epi) };
             continue;
         }
         #[cfg(target_arch = "x86_64")]
@@ -475,7 +515,7 @@ unsafe fn row_block(
             }
         }
         // SAFETY: bf16 paths run only where AVX-512 F and BF16 are.
-        unsafe { epilogue(&acc.0, &mut rows, dst_rs, valid, (c0, width), epi) };
+        unsafe { epilogue(&acc.0, rows, dst_rs, valid, (c0, width), epi) };
     }
     #[cfg(target_arch = "x86_64")]
     if path == KernelPath::Bf16Amx {

@@ -12,6 +12,7 @@
 //! or AVX-512 BF16 dot products in module `bf16`), from the CPU's features or
 //! `--kernels` / `UNSPIN_KERNELS`.
 
+mod aligned;
 mod amx;
 mod bf16;
 pub mod path;

@@ -3,6 +3,7 @@
 //! and softmax, layer norm and GELU in f32 — the same computation as the f32 pass in
 //! [`super::run_layers`], at bf16 precision for the products' operands.
 
+use super::aligned::Aligned;
 use super::bf16::{gemm, pad32, ARef, BfRows, Dst, Epilogue, PackedB};
 use super::path::KernelPath;
 use super::{add_rows, layer_norm, LayerWeights, Shape};
@@ -56,7 +57,7 @@ struct Scratch {
     x: BfRows,
     /// The query/key/value rows in bf16, with zeros past the end for the last rows'
     /// padded reads.
-    qkv: Vec<u16>,
+    qkv: Aligned,
     scores: Vec<f32>,
     probs: BfRows,
     keys: PackedB,
@@ -82,7 +83,7 @@ pub(crate) fn run_layers(
     assert_eq!(keep.len(), rows, "mask does not match the shape");
     assert!(position.is_none_or(|p| p.len() == s.heads * t * t), "position bias shape");
     let mut sc = Scratch {
-        qkv: vec![0u16; (pad32(rows) + 32) * 3 * h + pad32(h / s.heads)],
+        qkv: Aligned::zeros((pad32(rows) + 32) * 3 * h + pad32(h / s.heads)),
         scores: vec![0f32; t * t],
         ..Scratch::default()
     };

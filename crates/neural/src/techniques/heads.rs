@@ -102,7 +102,8 @@ pub(super) fn assemble_nets(dir: &Path, sets: Vec<Vec<StoredTensor>>) -> Result<
                 .into_iter()
                 .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
                 .collect::<Result<_, Error>>()?;
-            let (bert, _) = Bert::from_tensors(config, &with_overrides(base.clone(), &own), 0)?;
+            let (mut bert, _) = Bert::from_tensors(config, &with_overrides(base.clone(), &own), 0)?;
+            bert.release_fp32_layers(crate::kernels::active()?)?;
             let get = |n: &str| {
                 own.get(n).cloned().ok_or_else(|| Error::Format(format!("model file: no {n}")))
             };
