@@ -453,6 +453,12 @@ unsafe fn row_run(
     let count = rows.len().div_ceil(32 * dst_rs).max(1);
     let group = (GROUP_BYTES / (b.kpad * 64)).max(1);
     let pairs = b.panels / 2;
+    #[cfg(target_arch = "x86_64")]
+    if path == KernelPath::Bf16Amx {
+        // SAFETY: the path is supported: AMX is present and permitted. Once per run, not
+        // per block: loading the configuration costs as much as a small block's products.
+        unsafe { super::amx::configure() };
+    }
     for g in (0..pairs).step_by(group) {
         let cols = g..(g + group).min(pairs);
         for mb in first..(first + count).min(m.div_ceil(32)) {
@@ -464,13 +470,19 @@ unsafe fn row_run(
             unsafe { row_block(path, (&mut block_rows, dst_rs), left, (b, cols.clone()), epi) }
         }
     }
+    #[cfg(target_arch = "x86_64")]
+    if path == KernelPath::Bf16Amx {
+        // SAFETY: as above.
+        unsafe { super::amx::release() };
+    }
 }
 
 /// One 32-row block of the product: every 32-column block through the kernel, then the
 /// epilogue into `rows`.
 ///
 /// # Safety
-/// As [`gemm`] checks: `a` holds 32 readable rows from block `mb`, `path` runs here.
+/// As [`gemm`] checks: `a` holds 32 readable rows from block `mb`, `path` runs here, and on
+/// AMX the tiles are configured on this thread ([`super::amx::configure`]).
 #[allow(clippy::too_many_arguments)]
 #[cfg_attr(target_arch = "x86_64", target_feature(enable = "avx512f,avx512bf16"))]
 unsafe fn row_block(
@@ -482,11 +494,6 @@ unsafe fn row_block(
 ) {
     let mut acc = Block([0f32; 1024]);
     let a0 = a.data[mb * 32 * a.stride..].as_ptr();
-    #[cfg(target_arch = "x86_64")]
-    if path == KernelPath::Bf16Amx {
-        // SAFETY: the path is supported: AMX is present and permitted.
-        unsafe { super::amx::configure() };
-    }
     for nb in blocks {
         let (p0, p1) = (b.panel(2 * nb), b.panel(2 * nb + 1));
         let (c0, width) = (nb * 32, (b.cols - nb * 32).min(32));
@@ -516,11 +523,6 @@ unsafe fn row_block(
         }
         // SAFETY: bf16 paths run only where AVX-512 F and BF16 are.
         unsafe { epilogue(&acc.0, rows, dst_rs, valid, (c0, width), epi) };
-    }
-    #[cfg(target_arch = "x86_64")]
-    if path == KernelPath::Bf16Amx {
-        // SAFETY: as above.
-        unsafe { super::amx::release() };
     }
 }
 
