@@ -128,6 +128,10 @@ pub struct BenchArgs {
     /// the one `--model` runs.
     #[arg(long)]
     pub encoder: Option<String>,
+    /// Claim model of the analysis timed (as `analyze --claims-model`); the claim-scoring
+    /// line below times the fast one alone.
+    #[arg(long, default_value = "fast", value_name = "MODEL")]
+    pub claims_model: ModelChoice,
     /// Threads for the parallel run (default: all cores).
     #[arg(long, short, value_parser = positive)]
     pub jobs: Option<usize>,

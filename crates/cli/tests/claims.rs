@@ -85,3 +85,22 @@ fn embedded_claim_model_on_dev_test() {
     assert_eq!(v["sentences"], 318);
     assert!(v["f1"].as_f64().unwrap() >= 0.72, "{v}");
 }
+
+/// `bench` times the analysis with the claim model it is given, and reports that
+/// analysis's peak memory apart from the whole run's.
+#[test]
+fn bench_times_the_analysis_with_the_claim_model_asked_for() {
+    let d = Dir::new();
+    let sample = repo().join("samples/harbor-bridge.txt");
+    let args = ["bench", "--repeat", "2", "-j", "1", "--claims-model", "fast"];
+    let o = d.run(&[&args[..], &[sample.to_str().unwrap()]].concat(), None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("1 thread: ") && out.contains(" documents/s"), "{out}");
+    if cfg!(target_os = "linux") {
+        assert!(out.contains("peak memory of the analysis (VmHWM): "), "{out}");
+    }
+    let bad = d.run(&["bench", "--claims-model", "/no/such/model.bin"], None);
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("/no/such/model.bin"), "{}", stderr(&bad));
+}
