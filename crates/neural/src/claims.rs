@@ -14,7 +14,7 @@ use unspin_model::fast::features::hash_name;
 use candle_core::{DType, Device, Tensor, Var};
 
 use crate::bert::Bert;
-use crate::encoder::Encoder;
+use crate::encoder::{piece_ids, Encoder};
 use crate::install::{self, EncoderSpec};
 use crate::techniques::StoredTensor;
 use crate::Error;
@@ -399,13 +399,13 @@ struct Frozen {
 /// Runs the frozen lower layers once over the training sentences.
 fn frozen_sentences(
     bert: &Bert,
-    encoder: &Encoder,
+    tokenizer: &tokenizers::Tokenizer,
     texts: &[String],
     cfg: &ClaimTuneConfig,
     log: &mut dyn FnMut(String),
 ) -> Result<Frozen, Error> {
     let ids: Vec<Vec<u32>> =
-        texts.iter().map(|t| encoder.ids_upto(t, cfg.max_len)).collect::<Result<_, _>>()?;
+        texts.iter().map(|t| piece_ids(tokenizer, t, cfg.max_len)).collect::<Result<_, _>>()?;
     let start = std::time::Instant::now();
     let rows: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
     let frozen = bert.frozen_states(&rows, bert.num_layers() - cfg.layers)?;
@@ -430,21 +430,21 @@ pub fn finetune(
     cfg: &ClaimTuneConfig,
     log: &mut dyn FnMut(String),
 ) -> Result<NeuralClaimModel, Error> {
-    use crate::techniques::assemble;
+    use crate::techniques::{assemble, load_tokenizer};
     use candle_nn::{AdamW, Optimizer, ParamsAdamW};
     use std::collections::HashMap;
 
     let dir = &install::installed(spec)?;
     let (tr_text, tr_y) = labelled(train_rows);
     let (tu_text, tu_y) = labelled(tune_rows);
-    let tokenizer_enc = Encoder::load(dir)?;
+    let tokenizer = load_tokenizer(dir)?;
     let (bert, enc_vars) = assemble(dir, &HashMap::new(), cfg.layers)?;
     let n_layers = bert.num_layers();
     if cfg.layers == 0 || cfg.layers > n_layers {
         return Err(Error::Format(format!("--layers must be 1..={n_layers}")));
     }
     let Frozen { ids, states: frozen, order } =
-        frozen_sentences(&bert, &tokenizer_enc, &tr_text, cfg, log)?;
+        frozen_sentences(&bert, &tokenizer, &tr_text, cfg, log)?;
     let d = bert.config.hidden;
     let w = Var::from_tensor(&Tensor::zeros((1, d), DType::F32, &Device::Cpu)?)?;
     let b = Var::from_tensor(&Tensor::zeros(1, DType::F32, &Device::Cpu)?)?;

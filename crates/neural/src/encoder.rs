@@ -45,14 +45,7 @@ impl Encoder {
 
     /// Word-piece ids of `text`, with `[CLS]` and `[SEP]`, cut to `max` pieces.
     pub fn ids_upto(&self, text: &str, max: usize) -> Result<Vec<u32>, Error> {
-        let enc = self.tokenizer.encode(text, true).map_err(|e| Error::Tokenizer(e.to_string()))?;
-        let mut ids = enc.get_ids().to_vec();
-        if ids.len() > max {
-            let last = *ids.last().unwrap_or(&0);
-            ids.truncate(max - 1);
-            ids.push(last);
-        }
-        Ok(ids)
+        piece_ids(&self.tokenizer, text, max)
     }
 
     /// Embedding size.
@@ -89,4 +82,17 @@ impl Encoder {
         }
         Ok(out)
     }
+}
+
+/// Word-piece ids of `text` under `tokenizer`, with `[CLS]` and `[SEP]`, cut to `max`
+/// pieces (the last one, `[SEP]`, kept).
+pub fn piece_ids(tokenizer: &Tokenizer, text: &str, max: usize) -> Result<Vec<u32>, Error> {
+    let enc = tokenizer.encode(text, true).map_err(|e| Error::Tokenizer(e.to_string()))?;
+    let mut ids = enc.get_ids().to_vec();
+    if ids.len() > max {
+        let last = *ids.last().unwrap_or(&0);
+        ids.truncate(max - 1);
+        ids.push(last);
+    }
+    Ok(ids)
 }
