@@ -513,14 +513,14 @@ impl Bert {
         if let Some(p) = self.packed.0.get() {
             return Ok(p);
         }
-        let (h, heads) = (self.config.hidden, self.config.heads);
-        let layers = self
-            .layers
-            .iter()
-            .map(|l| kernels::reduced::PackedLayer::new(&l.weights(), h, heads))
-            .collect::<Result<Vec<_>, Error>>()?;
+        let layers = self.layers.iter().map(|l| self.pack(l)).collect::<Result<Vec<_>, _>>()?;
         let _ = self.packed.0.set(layers);
         Ok(self.packed.0.get().expect("set just above"))
+    }
+
+    /// One layer packed for the bf16 kernels.
+    fn pack(&self, l: &Layer) -> Result<kernels::reduced::PackedLayer, Error> {
+        kernels::reduced::PackedLayer::new(&l.weights(), self.config.hidden, self.config.heads)
     }
 
     /// Runs layers `range` on hidden states `x` `(batch, len, hidden)` under `mask`
@@ -577,17 +577,16 @@ impl Bert {
         if !self.inference || path == kernels::KernelPath::Fp32 {
             return Ok(());
         }
+        let layers = std::mem::take(&mut self.layers);
         if self.packed.0.get().is_none() {
-            // Layer by layer, each f32 layer dropped once packed: the peak stays near the
-            // f32 size instead of f32 plus packed.
-            let (h, heads) = (self.config.hidden, self.config.heads);
-            let mut packed = Vec::with_capacity(self.layers.len());
-            for l in std::mem::take(&mut self.layers) {
-                packed.push(kernels::reduced::PackedLayer::new(&l.weights(), h, heads)?);
+            // Layer by layer, each f32 layer dropped once packed (unless another encoder
+            // shares its tensors): the peak stays near the f32 size, not f32 plus packed.
+            let mut packed = Vec::with_capacity(layers.len());
+            for l in layers {
+                packed.push(self.pack(&l)?);
             }
             let _ = self.packed.0.set(packed);
         }
-        self.layers = Vec::new();
         Ok(())
     }
 

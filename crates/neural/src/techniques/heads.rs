@@ -91,18 +91,22 @@ fn with_overrides(
 
 /// Builds one network per stored tensor set, for inference: the base weights are read
 /// once and shared by every network that does not override them; each set is dropped
-/// once it is converted.
+/// once it is converted, and each network drops its f32 layers as it packs them for a
+/// bf16 path (the last one takes the base map itself, so nothing else holds its layers).
 pub(super) fn assemble_nets(dir: &Path, sets: Vec<Vec<StoredTensor>>) -> Result<Vec<Net>, Error> {
     let config = BertConfig::read(&dir.join("config.json"))?;
     let overridden = |name: &str| sets.iter().all(|set| set.iter().any(|t| t.name == name));
-    let base = read_tensors(&dir.join("model.safetensors"), overridden)?;
+    let mut base = read_tensors(&dir.join("model.safetensors"), overridden)?;
+    let count = sets.len();
     sets.into_iter()
-        .map(|set| {
+        .enumerate()
+        .map(|(i, set)| {
             let own: HashMap<String, Tensor> = set
                 .into_iter()
                 .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
                 .collect::<Result<_, Error>>()?;
-            let (mut bert, _) = Bert::from_tensors(config, &with_overrides(base.clone(), &own), 0)?;
+            let shared = if i + 1 == count { std::mem::take(&mut base) } else { base.clone() };
+            let (mut bert, _) = Bert::from_tensors(config, &with_overrides(shared, &own), 0)?;
             bert.release_fp32_layers(crate::kernels::active()?)?;
             let get = |n: &str| {
                 own.get(n).cloned().ok_or_else(|| Error::Format(format!("model file: no {n}")))
