@@ -420,9 +420,10 @@ pub(crate) fn gemm(
     // Each thread takes a run of whole 32-row blocks.
     let per = if threaded { mblocks.div_ceil(rayon::current_num_threads()) } else { mblocks };
     let run = |(i, rows): (usize, Dst<'_>)| {
+        let blocks = i * per..((i + 1) * per).min(mblocks);
         // SAFETY: the asserts above keep every read inside `a` and `b`, the path runs on
         // this CPU, and each run writes only its own rows of `dst`.
-        unsafe { row_run(path, (rows, dst_rs), (a, i * per, m), b, epi) }
+        unsafe { row_run(path, (rows, dst_rs), (a, blocks, m), b, epi) }
     };
     let runs = dst.chunks(32 * per * dst_rs, mblocks.div_ceil(per));
     if threaded && runs.len() > 1 {
@@ -437,20 +438,19 @@ pub(crate) fn gemm(
 /// whole operand of a large encoder's layer does not fit).
 const GROUP_BYTES: usize = 512 * 1024;
 
-/// The row blocks from `first` (of `m` rows in all) whose rows `rows` holds, through
-/// every column block: the columns in groups that fit in L2, each group over every row
-/// block in turn.
+/// Row blocks `blocks` (of `m` rows in all), whose rows `rows` holds from the first
+/// block's, through every column block: the columns in groups that fit in L2, each group
+/// over every row block in turn.
 ///
 /// # Safety
 /// As [`gemm`] checks.
 unsafe fn row_run(
     path: KernelPath,
     (mut rows, dst_rs): (Dst<'_>, usize),
-    (a, first, m): (ARef<'_>, usize, usize),
+    (a, blocks, m): (ARef<'_>, std::ops::Range<usize>, usize),
     b: &PackedB,
     epi: Epilogue<'_>,
 ) {
-    let count = rows.len().div_ceil(32 * dst_rs).max(1);
     let group = (GROUP_BYTES / (b.kpad * 64)).max(1);
     let pairs = b.panels / 2;
     #[cfg(target_arch = "x86_64")]
@@ -461,9 +461,9 @@ unsafe fn row_run(
     }
     for g in (0..pairs).step_by(group) {
         let cols = g..(g + group).min(pairs);
-        for mb in first..(first + count).min(m.div_ceil(32)) {
+        for mb in blocks.clone() {
             let valid = (m - mb * 32).min(32);
-            let at = (mb - first) * 32 * dst_rs;
+            let at = (mb - blocks.start) * 32 * dst_rs;
             let mut block_rows = rows.tail(at);
             let left = (a, mb, valid);
             // SAFETY: the caller's guarantees, for one row block.
