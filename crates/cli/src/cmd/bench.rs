@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use rayon::prelude::*;
-use unspin_detect::AnalyzerBuilder;
+use unspin_detect::{Analyzer, AnalyzerBuilder};
 use unspin_engine::ModelChoice;
+use unspin_model::claims::ClaimModel;
 use unspin_model::fast::FastModel;
 use unspin_text::source::Sources;
 use unspin_text::Document;
@@ -42,22 +43,9 @@ fn rate(x: f64) -> String {
 pub fn run(args: &BenchArgs) -> Result<String> {
     let mut out = String::new();
     if args.model.model == ModelChoice::Fast {
-        let loads: Vec<Duration> = (0..5)
-            .map(|_| {
-                let t = Instant::now();
-                let m = FastModel::embedded();
-                let d = t.elapsed();
-                drop(m);
-                d
-            })
-            .collect();
-        out += &format!(
-            "model load (embedded fast model): {:.1} ms (median of 5)\n",
-            median(loads).as_secs_f64() * 1e3
-        );
+        out += &fast_load_time();
     }
     let detector = unspin_engine::load::techniques(&args.model.model)?;
-    let claim_model = unspin_engine::load::fast_claim_model()?;
     let analyzer = AnalyzerBuilder::new()
         .techniques_shared(detector.clone())
         .claims_shared(unspin_engine::load::claims(&args.claims_model)?)
@@ -72,10 +60,47 @@ pub fn run(args: &BenchArgs) -> Result<String> {
     let neural = ["neural", "accurate"].contains(&detector.name());
     let repeat = args.repeat.unwrap_or(if neural { 4 } else { 200 }).max(1);
     let docs: Vec<&Document> = base.iter().cycle().take(base.len() * repeat).collect();
-    let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
-    out += &format!("input: {} documents, {:.2} MB of text\n", docs.len(), bytes as f64 / 1e6);
     let threads =
         args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    out += &analysis_rates(&analyzer, &docs, threads, neural)?;
+    // The analysis's own peak, before the encoder benchmark loads an encoder of its own.
+    out += &peak_line("the analysis");
+    if neural {
+        out +=
+            &encoder_throughput(args, args.encoder.as_deref().unwrap_or(detector.name()), threads)?;
+    }
+    out += &claim_rate(&unspin_engine::load::fast_claim_model()?, &base);
+    out += &peak_line("the whole benchmark");
+    Ok(out)
+}
+
+/// Load time of the embedded fast model, median of 5.
+fn fast_load_time() -> String {
+    let loads: Vec<Duration> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            let m = FastModel::embedded();
+            let d = t.elapsed();
+            drop(m);
+            d
+        })
+        .collect();
+    format!(
+        "model load (embedded fast model): {:.1} ms (median of 5)\n",
+        median(loads).as_secs_f64() * 1e3
+    )
+}
+
+/// MB/s and documents/s of `analyzer` over `docs` on one thread and on `threads`.
+fn analysis_rates(
+    analyzer: &Analyzer,
+    docs: &[&Document],
+    threads: usize,
+    neural: bool,
+) -> Result<String> {
+    let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+    let mut out =
+        format!("input: {} documents, {:.2} MB of text\n", docs.len(), bytes as f64 / 1e6);
     let mut one = None;
     for n in [1, threads] {
         if n == 1 && one.is_some() {
@@ -109,15 +134,11 @@ pub fn run(args: &BenchArgs) -> Result<String> {
             one = Some(mbs);
         }
     }
-    // The analysis's own peak, before the encoder benchmark loads an encoder of its own.
-    if let Some(p) = peak_memory() {
-        out += &format!("peak memory of the analysis (VmHWM): {:.1} MB\n", p as f64 / 1e6);
-    }
-    if neural {
-        out +=
-            &encoder_throughput(args, args.encoder.as_deref().unwrap_or(detector.name()), threads)?;
-    }
-    // Claim scoring alone, one core: sentences per second.
+    Ok(out)
+}
+
+/// The fast claim model alone, one core: sentences per second over `base`'s sentences.
+fn claim_rate(claim_model: &ClaimModel, base: &[Document]) -> String {
     let sentences: Vec<&str> = base
         .iter()
         .flat_map(|d| {
@@ -135,11 +156,15 @@ pub fn run(args: &BenchArgs) -> Result<String> {
     }
     std::hint::black_box(total);
     let n = (reps * sentences.len()) as f64;
-    out += &format!("claim scoring, 1 thread: {:.0} sentences/s\n", n / t.elapsed().as_secs_f64());
-    if let Some(p) = peak_memory() {
-        out += &format!("peak memory of the whole benchmark (VmHWM): {:.1} MB\n", p as f64 / 1e6);
-    }
-    Ok(out)
+    format!("claim scoring, 1 thread: {:.0} sentences/s\n", n / t.elapsed().as_secs_f64())
+}
+
+/// The process's peak memory so far, as a report line naming `what` it covers (empty
+/// where the system does not say).
+fn peak_line(what: &str) -> String {
+    peak_memory().map_or(String::new(), |p| {
+        format!("peak memory of {what} (VmHWM): {:.1} MB\n", p as f64 / 1e6)
+    })
 }
 
 /// The encoder alone: word pieces per second through all layers, for fixed-shape batches of
