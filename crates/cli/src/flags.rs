@@ -354,6 +354,10 @@ pub struct EvalQuotes {
     /// List every miss on standard error.
     #[arg(long)]
     pub verbose: bool,
+    /// With --polnear: choose each attribution's source by the nearest-cue rule instead of
+    /// the shipped linker (for comparison).
+    #[arg(long, requires = "polnear")]
+    pub rule_sources: bool,
 }
 
 /// `unspin eval numbers`.
@@ -507,6 +511,12 @@ pub struct TrainAttribution {
     /// nothing.
     #[arg(long, default_value_t = 0, value_name = "K")]
     pub cv: usize,
+    /// Train the source linker instead of the tagger: taggers trained on all folds but
+    /// one (`--cv`, default 5) tag the articles they did not learn from; the linker's L2
+    /// penalty is chosen by cross-validated speaker accuracy over the same folds; the
+    /// final linker is fitted on every fold's examples and written to `--out` (JSON).
+    #[arg(long)]
+    pub link: bool,
     /// With --holdout: after the last epoch, print each set-aside attribution whose
     /// speaker is missing or wrong.
     #[arg(long)]

@@ -96,6 +96,7 @@ pub fn speaker_misses(
 pub fn polnear_predict(
     a: &unspin_eval::polnear::Article,
     tagger: Option<&unspin_detect::quotes::tagger::Tagger>,
+    linker: Option<&unspin_detect::quotes::tagger::link::Linker>,
 ) -> (Vec<unspin_eval::polnear::Predicted>, Vec<std::ops::Range<usize>>) {
     use unspin_detect::quotes;
     let doc = unspin_text::Document::new(a.name.clone(), a.text.clone());
@@ -104,7 +105,7 @@ pub fn polnear_predict(
         let (s, e) = doc.char_span(r);
         s..e
     };
-    let attributed = quotes::attributions_with(&doc.text, &found, tagger);
+    let attributed = quotes::attributions_with(&doc.text, &found, tagger, linker);
     let pred = attributed
         .iter()
         .filter(|a| a.quote.kind != QuoteKind::Scare)
@@ -126,13 +127,15 @@ pub fn polnear_predict(
 }
 
 /// `unspin eval quotes --polnear DIR`: the quotation finder on PolNeAR's attributions.
-fn polnear(dir: &Path, split: &str, json: bool, verbose: bool) -> Result<String> {
+fn polnear(dir: &Path, args: &crate::flags::EvalQuotes) -> Result<String> {
+    let (split, json, verbose) = (args.split.as_str(), args.json, args.verbose);
     use unspin_eval::polnear;
     let articles = polnear::load(dir, split)
         .with_context(|| format!("reading PolNeAR {split} from {}", dir.display()))?;
     let tagger = unspin_detect::quotes::tagger::shipped();
+    let linker = unspin_detect::quotes::tagger::link::shipped().filter(|_| !args.rule_sources);
     let (pred, cited): (Vec<_>, Vec<_>) =
-        articles.iter().map(|a| polnear_predict(a, tagger)).unzip();
+        articles.iter().map(|a| polnear_predict(a, tagger, linker)).unzip();
     if verbose {
         speaker_misses(&articles, &pred);
     }
@@ -437,7 +440,7 @@ fn matches(gold: &[std::ops::Range<usize>], pred: &[std::ops::Range<usize>]) -> 
 /// `unspin eval quotes`.
 pub fn quotes(args: &EvalQuotes) -> Result<String> {
     if let Some(dir) = &args.polnear {
-        return polnear(dir, &args.split, args.json, args.verbose);
+        return polnear(dir, args);
     }
     let passages: Vec<QuotePassage> = serde_json::from_str(&read(&args.gold)?)
         .with_context(|| format!("parsing {}", args.gold.display()))?;

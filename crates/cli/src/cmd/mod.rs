@@ -6,6 +6,7 @@ pub mod claims;
 pub mod classify;
 pub mod corpus;
 pub mod eval;
+pub mod link;
 pub mod report;
 pub mod serve;
 pub mod stack;

@@ -132,6 +132,9 @@ pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
     let articles = unspin_eval::polnear::load(&args.polnear, &args.split).with_context(|| {
         format!("reading PolNeAR {} from {}", args.split, args.polnear.display())
     })?;
+    if args.link {
+        return super::link::train(args, &articles);
+    }
     if args.cv > 1 {
         return attribution_cv(args, &articles);
     }
@@ -154,7 +157,7 @@ pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
             return;
         }
         let (pred, cited): (Vec<_>, Vec<_>) =
-            aside.iter().map(|a| super::eval::polnear_predict(a, Some(t))).unzip();
+            aside.iter().map(|a| super::eval::polnear_predict(a, Some(t), None)).unzip();
         let s = unspin_eval::polnear::score(&aside, &pred, &cited);
         let label =
             format!("{} aside, epoch {epoch}, {:.0}s", args.split, start.elapsed().as_secs_f64());
@@ -195,7 +198,7 @@ fn attribution_cv(
         let examples = train::examples(&fit);
         train::train(&examples, args.bits, args.epochs, args.seed, |epoch, t| {
             let (pred, cited): (Vec<_>, Vec<_>) =
-                aside.iter().map(|a| super::eval::polnear_predict(a, Some(t))).unzip();
+                aside.iter().map(|a| super::eval::polnear_predict(a, Some(t), None)).unzip();
             let s = unspin_eval::polnear::score(&aside, &pred, &cited);
             per_epoch[epoch - 1].push([s.all.f1, s.direct.f1, s.speaker_accuracy(), s.cue.f1]);
         });

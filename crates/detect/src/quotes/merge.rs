@@ -7,7 +7,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use super::attribution::split_role;
 use super::scan::{Found, FoundQuote};
-use super::tagger::{self, assemble::Tagged, Tagger};
+use super::tagger::{self, assemble::Tagged, link::Linker, Tagger};
 use crate::report::QuoteKind;
 
 /// An attribution in the report's terms (byte ranges).
@@ -140,15 +140,21 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
 /// none of them; a tagged attribution without a speaker takes that of a rule quotation
 /// over the same words.
 pub fn attributions(text: &str, rules: &Found) -> Vec<Attributed> {
-    attributions_with(text, rules, tagger::shipped())
+    attributions_with(text, rules, tagger::shipped(), tagger::link::shipped())
 }
 
-/// [`attributions`] with a given tagger (none: the rules' quotations alone).
-pub fn attributions_with(text: &str, rules: &Found, model: Option<&Tagger>) -> Vec<Attributed> {
+/// [`attributions`] with a given tagger (none: the rules' quotations alone) and source
+/// linker (none: the nearest-cue rule).
+pub fn attributions_with(
+    text: &str,
+    rules: &Found,
+    model: Option<&Tagger>,
+    linker: Option<&Linker>,
+) -> Vec<Attributed> {
     let Some(model) = model else {
         return rules.quotes.iter().map(|q| from_rules(q.clone())).collect();
     };
-    let tagged = tagger::assemble::attributions(text, &model.tag(text));
+    let tagged = tagger::assemble::attributions(text, &model.tag(text), linker);
     let rule_index = Spans::new(rules.quotes.iter().map(|q| q.range.clone()));
     // The sentences with named subjects, found only if a pronoun precedes every named
     // speaker (most articles name one first).

@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use super::link::{candidates, Linker, Spans};
 use super::{Role, Span};
 
 /// An attribution found by the tagger (byte ranges).
@@ -71,32 +72,72 @@ fn nearest(text: &str, ranges: &[Range<usize>], at: &Range<usize>) -> Option<Ran
         .cloned()
 }
 
-/// The attributions of `text` from its tagged spans (in text order, not overlapping).
-pub fn attributions(text: &str, spans: &[Span]) -> Vec<Tagged> {
+/// A text's tagged spans by role, and its attributions before sources are chosen.
+pub struct Grouped {
+    /// Source spans, in text order.
+    pub sources: Vec<Range<usize>>,
+    /// Cue spans, in text order.
+    pub cues: Vec<Range<usize>>,
+    /// Content spans, in text order.
+    pub contents: Vec<Range<usize>>,
+    /// The attributions, each with its cue and no source yet.
+    pub attributions: Vec<Tagged>,
+}
+
+impl Grouped {
+    /// The spans a linker's candidates are drawn from.
+    pub fn spans(&self) -> Spans<'_> {
+        Spans { sources: &self.sources, cues: &self.cues, contents: &self.contents }
+    }
+
+    /// The source the nearest-cue rule gives `t`: the source nearest its cue, or without a
+    /// cue the source nearest its first part in the same sentence.
+    pub fn rule_source(&self, text: &str, t: &Tagged) -> Option<Range<usize>> {
+        let first = t.content.first()?;
+        match &t.cue {
+            Some(c) => nearest(text, &self.sources, c),
+            None => nearest(text, &self.sources, first).filter(|s| same_sentence(text, s, first)),
+        }
+    }
+}
+
+/// Groups the tagged spans of `text` (in text order, not overlapping): each content takes
+/// the nearest cue; contents that share a cue on either side of it are one attribution.
+pub fn group(text: &str, spans: &[Span]) -> Grouped {
     let of = |role: Role| -> Vec<Range<usize>> {
         spans.iter().filter(|s| s.role == role).map(|s| s.range.clone()).collect()
     };
-    let (cues, sources) = (of(Role::Cue), of(Role::Source));
+    let (sources, cues, contents) = (of(Role::Source), of(Role::Cue), of(Role::Content));
     let mut out: Vec<Tagged> = Vec::new();
-    for content in spans.iter().filter(|s| s.role == Role::Content) {
-        let cue = nearest(text, &cues, &content.range);
-        let source = match &cue {
-            Some(c) => nearest(text, &sources, c),
-            None => nearest(text, &sources, &content.range)
-                .filter(|s| same_sentence(text, s, &content.range)),
-        };
+    for content in &contents {
+        let cue = nearest(text, &cues, content);
         if let Some(last) = out.last_mut() {
             let split_by_cue = cue.is_some()
                 && last.cue == cue
                 && cue
                     .as_ref()
-                    .is_some_and(|c| last.extent().end <= c.start && c.end <= content.range.start);
+                    .is_some_and(|c| last.extent().end <= c.start && c.end <= content.start);
             if split_by_cue {
-                last.content.push(content.range.clone());
+                last.content.push(content.clone());
                 continue;
             }
         }
-        out.push(Tagged { content: vec![content.range.clone()], cue, source });
+        out.push(Tagged { content: vec![content.clone()], cue, source: None });
+    }
+    Grouped { sources, cues, contents, attributions: out }
+}
+
+/// The attributions of `text` from its tagged spans (in text order, not overlapping), each
+/// source chosen by `linker` among the nearby ones, or without one by the nearest-cue rule.
+pub fn attributions(text: &str, spans: &[Span], linker: Option<&Linker>) -> Vec<Tagged> {
+    let mut grouped = group(text, spans);
+    let mut out = std::mem::take(&mut grouped.attributions);
+    for t in &mut out {
+        let rule = grouped.rule_source(text, t);
+        t.source = match linker {
+            Some(l) => l.choose(&candidates(text, &grouped.spans(), t, rule.as_ref())),
+            None => rule,
+        };
     }
     out
 }

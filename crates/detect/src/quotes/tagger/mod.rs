@@ -6,6 +6,7 @@
 
 pub mod assemble;
 mod features;
+pub mod link;
 pub mod train;
 
 use std::ops::Range;

@@ -14,7 +14,7 @@ pub struct Example {
 }
 
 /// Byte offsets of every character offset of `text` (and of its end).
-fn byte_offsets(text: &str) -> Vec<usize> {
+pub(crate) fn byte_offsets(text: &str) -> Vec<usize> {
     text.char_indices().map(|(b, _)| b).chain([text.len()]).collect()
 }
 

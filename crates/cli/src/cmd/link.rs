@@ -1,0 +1,102 @@
+//! `unspin train attribution --link`: the attribution source linker, trained on the
+//! tagger's out-of-fold spans over PolNeAR and chosen by cross-validation.
+
+use anyhow::Result;
+use unspin_detect::quotes::tagger::{
+    link::train::{accuracy, examples, fit, Example},
+    link::Linker,
+    train as tagger_train, Tagger,
+};
+use unspin_eval::polnear::Article;
+
+/// The L2 penalties tried.
+const PENALTIES: [f32; 4] = [1e-4, 1e-3, 1e-2, 1e-1];
+
+/// Adam steps of each fit (the log-loss changes by less than 1e-4 over the last 100).
+const ITERATIONS: usize = 400;
+
+/// Mean and standard deviation of `v`.
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len().max(1) as f64;
+    (mean, var.sqrt())
+}
+
+/// The speaker accuracy of `tagger` with `linker` (none: the rule) on `articles`.
+fn speakers(articles: &[Article], tagger: &Tagger, linker: Option<&Linker>) -> f64 {
+    let (pred, cited): (Vec<_>, Vec<_>) =
+        articles.iter().map(|a| super::eval::polnear_predict(a, Some(tagger), linker)).unzip();
+    unspin_eval::polnear::score(articles, &pred, &cited).speaker_accuracy()
+}
+
+/// The articles of fold `r` of `k` (index modulo `k`), or all the others.
+fn fold(articles: &[Article], k: usize, r: usize, inside: bool) -> Vec<Article> {
+    let keep = |i: usize| (i % k == r) == inside;
+    articles.iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, a)| a.clone()).collect()
+}
+
+/// Trains the linker (see `--link` in `unspin train attribution --help`).
+pub fn train(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Result<()> {
+    let start = std::time::Instant::now();
+    let k = if args.cv > 1 { args.cv } else { 5 };
+    let mut taggers = Vec::new();
+    let mut per_article: Vec<Vec<Example>> = vec![Vec::new(); articles.len()];
+    for r in 0..k {
+        let fit_on = fold(articles, k, r, false);
+        let t = tagger_train::train(
+            &tagger_train::examples(&fit_on),
+            args.bits,
+            args.epochs,
+            args.seed,
+            |_, _| {},
+        );
+        for (i, a) in articles.iter().enumerate().filter(|(i, _)| i % k == r) {
+            per_article[i] = examples(a, &t.tag(&a.text));
+        }
+        taggers.push(t);
+        eprintln!("[{:>6.1}s] tagger {} of {k}", start.elapsed().as_secs_f64(), r + 1);
+    }
+    let gather = |r: usize, inside: bool| -> Vec<Example> {
+        let keep = |i: usize| (i % k == r) == inside;
+        per_article
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .flat_map(|(_, e)| e.clone())
+            .collect()
+    };
+    let rule: Vec<f64> =
+        (0..k).map(|r| speakers(&fold(articles, k, r, true), &taggers[r], None)).collect();
+    let (m, sd) = mean_sd(&rule);
+    println!("sources by\tlink accuracy\tlog-loss\tspeaker accuracy (mean ± sd over {k} folds)");
+    println!("nearest-cue rule\t–\t–\t{m:.4} ± {sd:.4}");
+    let mut best = (f64::NEG_INFINITY, PENALTIES[0]);
+    for l2 in PENALTIES {
+        let (mut acc, mut loss, mut spk) = (Vec::new(), Vec::new(), Vec::new());
+        for (r, tagger) in taggers.iter().enumerate() {
+            let linker = fit(&gather(r, false), l2, ITERATIONS);
+            let (a, l) = accuracy(&linker, &gather(r, true));
+            acc.push(a);
+            loss.push(l);
+            spk.push(speakers(&fold(articles, k, r, true), tagger, Some(&linker)));
+        }
+        let ((am, asd), (lm, lsd), (sm, ssd)) = (mean_sd(&acc), mean_sd(&loss), mean_sd(&spk));
+        println!("linker, L2 {l2:e}\t{am:.4} ± {asd:.4}\t{lm:.4} ± {lsd:.4}\t{sm:.4} ± {ssd:.4}");
+        if sm > best.0 {
+            best = (sm, l2);
+        }
+    }
+    let all: Vec<Example> = per_article.into_iter().flatten().collect();
+    let linker = fit(&all, best.1, ITERATIONS);
+    eprintln!(
+        "[{:>6.1}s] chosen L2 {:e}; {} examples",
+        start.elapsed().as_secs_f64(),
+        best.1,
+        all.len()
+    );
+    if let Some(out) = &args.out {
+        super::write_atomically(out, (serde_json::to_string_pretty(&linker)? + "\n").as_bytes())?;
+        eprintln!("linker written to {}", out.display());
+    }
+    Ok(())
+}
