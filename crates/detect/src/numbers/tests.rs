@@ -186,3 +186,45 @@ fn a_multiple_finds_its_operands_in_neighbouring_sentences_by_year() {
                     They were 1,250 tonnes.";
     assert_eq!(verdicts(unlinked), ["unverifiable"]);
 }
+
+#[test]
+fn fractions_mixed_numbers_decimals_and_signs_in_words_and_digits() {
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9 * b.abs().max(1.0);
+    for (text, span, value, kind) in [
+        ("Two-thirds of members voted.", "Two-thirds", 2.0 / 3.0, Kind::Fraction),
+        ("It took three fifths of the budget.", "three fifths", 0.6, Kind::Fraction),
+        ("Only one eighth of it was spent.", "one eighth", 0.125, Kind::Fraction),
+        ("A tenth of the staff left.", "A tenth", 0.1, Kind::Fraction),
+        ("Nine-tenths of it came back.", "Nine-tenths", 0.9, Kind::Fraction),
+        ("The trip took one and a half hours.", "one and a half", 1.5, Kind::Cardinal),
+        (
+            "Some two and a half million people",
+            "Some two and a half million",
+            2.5e6,
+            Kind::Cardinal,
+        ),
+        ("It grew by five point two units.", "five point two", 5.2, Kind::Cardinal),
+        ("It was minus four outside.", "minus four", -4.0, Kind::Cardinal),
+        ("Lows of minus 5 degrees.", "minus 5", -5.0, Kind::Cardinal),
+        ("He ate half a dozen eggs.", "half a dozen", 6.0, Kind::Cardinal),
+        ("They sold 3 dozen eggs.", "3 dozen", 36.0, Kind::Cardinal),
+        ("Add 3/4 of the flour.", "3/4", 0.75, Kind::Fraction),
+        ("It is 2 1/4 miles long.", "2 1/4", 2.25, Kind::Cardinal),
+        ("A deal worth $1.2b was signed.", "$1.2b", 1.2e9, Kind::Money),
+        ("The field measured 1.3e6 units.", "1.3e6", 1.3e6, Kind::Cardinal),
+    ] {
+        let q = quantities(text);
+        assert_eq!(q.len(), 1, "{text}: {q:?}");
+        assert_eq!(q[0].0, span, "{text}");
+        assert!(close(q[0].1, value), "{text}: {} for {value}", q[0].1);
+        assert_eq!(q[0].3, kind, "{text}");
+    }
+    // Ordinals, identifiers and times stay what they are.
+    let q = quantities("She won a fifth term.");
+    assert_eq!((q[0].0.as_str(), q[0].3), ("fifth", Kind::Ordinal), "{q:?}");
+    for text in ["After 9/11 it changed.", "Open 24/7 now.", "Due 3/4/2020 at noon."] {
+        assert!(quantities(text).iter().all(|x| x.3 != Kind::Fraction), "{text}");
+    }
+    assert!(quantities("Dozens of people came.").is_empty());
+    assert!(quantities("It took two seconds.").iter().all(|x| x.1 == 2.0));
+}

@@ -41,9 +41,42 @@ pub fn word_value(w: &str) -> Option<u64> {
         "million" => Some(1_000_000),
         "billion" => Some(1_000_000_000),
         "trillion" => Some(1_000_000_000_000),
-        "dozen" => Some(12),
+        "dozen" | "dozens" => Some(12),
         _ => None,
     }
+}
+
+/// The parts a denominator word divides into, and whether it is plural: "third" (3),
+/// "fifths" (5), "quarter" (4), "half"/"halves" (2), "tenths", "hundredth",
+/// "millionths"… ("first" and "second(s)" are not denominators: "two seconds" is a time).
+pub fn denominator(w: &str) -> Option<(u64, bool)> {
+    let w = w.to_ascii_lowercase();
+    match w.as_str() {
+        "half" => return Some((2, false)),
+        "halves" => return Some((2, true)),
+        "quarter" => return Some((4, false)),
+        "quarters" => return Some((4, true)),
+        _ => {}
+    }
+    let (stem, plural) = match w.strip_suffix('s') {
+        Some(s) => (s, true),
+        None => (w.as_str(), false),
+    };
+    if let Some(tens) = stem.strip_suffix("ieth") {
+        // "twentieth" → "twenty", "fortieths" → "forty".
+        let i = TENS.iter().position(|t| !t.is_empty() && t.strip_suffix('y') == Some(tens))?;
+        return Some((10 * i as u64, plural));
+    }
+    let cardinal = match stem {
+        "third" => "three",
+        "fifth" => "five",
+        "eighth" => "eight",
+        "ninth" => "nine",
+        "twelfth" => "twelve",
+        _ => stem.strip_suffix("th")?,
+    };
+    let v = word_value(cardinal)?;
+    (v >= 3 && cardinal != "dozen").then_some((v, plural))
 }
 
 /// Whether `w` is a word that multiplies what precedes it.
@@ -86,7 +119,7 @@ pub fn parse_words(s: &str) -> Option<u64> {
                 current = current.max(1).checked_mul(100)?;
                 last_small = None;
             }
-            12 if p == "dozen" => {
+            12 if p == "dozen" || p == "dozens" => {
                 current = current.max(1).checked_mul(12)?;
                 last_small = None;
             }
@@ -184,6 +217,38 @@ mod tests {
         for n in 0..1_000_000u64 {
             let w = to_words(n);
             assert_eq!(parse_words(&w), Some(n), "{n} → {w}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod denominator_tests {
+    use super::denominator;
+
+    #[test]
+    fn denominators_from_ordinal_words() {
+        let cases = [
+            ("third", Some((3, false))),
+            ("thirds", Some((3, true))),
+            ("fifths", Some((5, true))),
+            ("eighth", Some((8, false))),
+            ("tenths", Some((10, true))),
+            ("twelfth", Some((12, false))),
+            ("twentieth", Some((20, false))),
+            ("fortieths", Some((40, true))),
+            ("hundredth", Some((100, false))),
+            ("millionths", Some((1_000_000, true))),
+            ("quarter", Some((4, false))),
+            ("halves", Some((2, true))),
+            ("second", None),
+            ("seconds", None),
+            ("first", None),
+            ("month", None),
+            ("growth", None),
+            ("dozenth", None),
+        ];
+        for (w, want) in cases {
+            assert_eq!(denominator(w), want, "{w}");
         }
     }
 }

@@ -7,7 +7,7 @@ use regex::Regex;
 use unicode_segmentation::UnicodeSegmentation;
 use unspin_text::segment::{sentences, tokens, Token, TokenKind};
 
-use super::words::{is_scale, parse_words, word_value};
+use super::words::{denominator, is_scale, parse_words, word_value};
 
 mod spoken;
 
@@ -82,13 +82,20 @@ static DIGITS: LazyLock<Regex> = LazyLock::new(|| {
         (?P<approx>\b(?:nearly|almost|about|around|roughly|approximately|over|more\ than|less\ than|fewer\ than|under|at\ least|at\ most|up\ to|some|just\ over|just\ under)\s+)?
         (?P<cur>\b(?:us|a|c|hk|nz)?[$€£¥]\s?|[$€£¥]\s?|\b(?:usd|eur|gbp|aud|cad|jpy|chf|cny|inr|nzd|hkd)\s?)?
         (?P<sign>[-−])?
-        (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\ \x{a0}]\d{3})+\b|\d+(?:\.\d+)?|\.\d+)
-        (?P<mag>\s(?:million|billion|trillion|thousand)\b|(?:bn|m|k)\b)?
+        (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\ \x{a0}\x{202f}]\d{3})+\b|\d+(?:\.\d+)?|\.\d+)
+        (?P<exp>e[+-]?\d{1,3}\b)?
+        (?P<mag>\s(?:hundred|million|billion|trillion|thousand|dozens?|lakhs?|crores?|bn|bln|mn|mln|tn|tln)\b|(?:bn|bln|b|mn|mln|mil|tn|tln|m|k)\b)?
         (?P<pct>\s?%|\s(?:percent|per\ cent)\b)?
         (?P<range>\s?[–-]\s?(?P<hi>\d+(?:,\d{3})*(?:\.\d+)?)(?P<hipct>\s?%)?)?
         (?:(?P<ord>st|nd|rd|th)\b|(?P<glued>[a-zµ°²³/]{2,})\b)?",
     )
     .expect("valid regex")
+});
+
+/// A fraction in digits, perhaps after a whole number and a sign: "3/4", "2 1/4", "-4/5".
+static FRACTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:(?P<sign>[-−])\s?)?(?:(?P<whole>\d{1,3})[\ \x{a0}]+)?(?P<num>\d{1,2})/(?P<den>\d{1,2})")
+        .expect("valid regex")
 });
 
 const APPROX_WORDS: &[&str] =
@@ -180,7 +187,7 @@ fn lower(t: &Token, text: &str) -> String {
 }
 
 fn parse_digits(s: &str) -> Option<f64> {
-    s.replace([',', ' ', '\u{a0}'], "").parse().ok()
+    s.replace([',', ' ', '\u{a0}', '\u{202f}'], "").parse().ok()
 }
 
 /// The counted noun after byte offset `end`, skipping a few adjectives.
@@ -238,10 +245,14 @@ fn currency(sym: &str) -> &'static str {
 
 fn magnitude(m: &str) -> f64 {
     match m.trim().to_ascii_lowercase().as_str() {
+        "dozen" | "dozens" => 12.0,
+        "hundred" => 1e2,
         "thousand" | "k" => 1e3,
-        "million" | "m" => 1e6,
-        "billion" | "bn" => 1e9,
-        "trillion" => 1e12,
+        "lakh" | "lakhs" => 1e5,
+        "million" | "m" | "mn" | "mln" | "mil" => 1e6,
+        "crore" | "crores" => 1e7,
+        "billion" | "bn" | "bln" | "b" => 1e9,
+        "trillion" | "tn" | "tln" => 1e12,
         _ => 1.0,
     }
 }
@@ -297,6 +308,7 @@ pub fn extract(text: &str) -> Vec<Quantity> {
     scan.digits();
     scan.dates();
     scan.drop_digits_in_dates();
+    scan.digit_fractions();
     scan.words();
     let mut out = scan.out;
     out.sort_by_key(|q| (q.range.start, q.range.end));
@@ -477,8 +489,13 @@ impl Scan<'_> {
         if in_clock_time(text, num.range()) {
             return None;
         }
-        let negative = c.name("sign").is_some();
+        let word_sign = sign_word_before(text, num.start())
+            .filter(|_| c.name("sign").is_none() && c.name("approx").is_none() && cur_m.is_none());
+        let negative = c.name("sign").is_some() || word_sign.is_some();
         let mut value = parse_digits(num.as_str())?;
+        if let Some(e) = c.name("exp") {
+            value *= 10f64.powi(e.as_str()[1..].parse::<i32>().ok()?);
+        }
         if negative {
             value = -value;
         }
@@ -495,11 +512,15 @@ impl Scan<'_> {
         let end = if high.is_some() {
             whole.end()
         } else {
-            let last = c.name("pct").or(c.name("mag")).or(c.name("ord")).or(glued);
+            let last =
+                c.name("pct").or(c.name("mag")).or(c.name("ord")).or(glued).or(c.name("exp"));
             last.map_or(num.end(), |m| m.end())
         };
-        let start =
-            c.name("approx").or(cur_m).or(c.name("sign")).map_or(num.start(), |m| m.start());
+        let start = c
+            .name("approx")
+            .or(cur_m)
+            .or(c.name("sign"))
+            .map_or(word_sign.unwrap_or(num.start()), |m| m.start());
         let plain_year = num.as_str().len() == 4
             && !num.as_str().contains([',', '.', ' '])
             && (1800.0..=2100.0).contains(&value)
@@ -613,6 +634,55 @@ impl Scan<'_> {
         Some((start..end, year.unwrap_or(day?)))
     }
 
+    /// Phase 2b: fractions in digits ("3/4", "2 1/4"), replacing the numbers found in them.
+    /// A numerator below a denominator of 2 to 10, with no letter, digit or slash around,
+    /// so that "9/11", "24/7", "3/4/2020" and "A4/5" are not fractions.
+    fn digit_fractions(&mut self) {
+        let text = self.text;
+        for c in FRACTION.captures_iter(text) {
+            let Some(q) = self.digit_fraction(&c) else { continue };
+            let r = q.range.clone();
+            self.out.retain(|o| !(o.range.start < r.end && r.start < o.range.end));
+            self.taken = Taken::default();
+            for o in &self.out {
+                self.taken.push(o.range.clone());
+            }
+            self.push(q);
+        }
+    }
+
+    /// The quantity of one fraction match, if it is one (see [`Self::digit_fractions`]).
+    fn digit_fraction(&self, c: &regex::Captures<'_>) -> Option<Quantity> {
+        let (text, m) = (self.text, c.get(0)?);
+        let before = text[..m.start()].chars().next_back();
+        let after = text[m.end()..].chars().next();
+        let around = |ch: Option<char>| ch.is_some_and(|ch| ch.is_alphanumeric() || ch == '/');
+        if around(before) || around(after) || before == Some('.') {
+            return None;
+        }
+        let num: f64 = c.name("num")?.as_str().parse().ok()?;
+        let den: f64 = c.name("den")?.as_str().parse().ok()?;
+        if !(num >= 1.0 && num < den && (2.0..=10.0).contains(&den)) {
+            return None;
+        }
+        let whole = c.name("whole").and_then(|w| w.as_str().parse::<f64>().ok());
+        let sign = if c.name("sign").is_some() { -1.0 } else { 1.0 };
+        let value = sign * (whole.unwrap_or(0.0) + num / den);
+        let kind = if whole.is_some() { Kind::Cardinal } else { Kind::Fraction };
+        let unit = noun_after(text, &self.toks, m.end()).filter(|_| kind == Kind::Cardinal);
+        Some(Quantity {
+            range: m.range(),
+            value,
+            high: None,
+            unit,
+            kind,
+            approx: None,
+            time: None,
+            sentence: self.sentence_of(m.start()),
+            of: None,
+        })
+    }
+
     /// Digits inside a date belong to the date (dates are found in text order).
     fn drop_digits_in_dates(&mut self) {
         let dates = &self.dates;
@@ -623,6 +693,20 @@ impl Scan<'_> {
             }
         });
     }
+}
+
+/// Where "minus" or "negative" starts when it stands right before byte `at` ("minus 5",
+/// "negative 0.3").
+fn sign_word_before(text: &str, at: usize) -> Option<usize> {
+    let before = text[..at].strip_suffix(' ')?;
+    let word = ["minus", "negative"].into_iter().find(|w| {
+        before.len() >= w.len()
+            && before.is_char_boundary(before.len() - w.len())
+            && before[before.len() - w.len()..].eq_ignore_ascii_case(w)
+    })?;
+    let start = before.len() - word.len();
+    let bounded = !text[..start].chars().next_back().is_some_and(char::is_alphanumeric);
+    bounded.then_some(start)
 }
 
 /// "12 dollars", "5 euros", "3 pounds" (not "pounds of" something): the currency code.

@@ -76,6 +76,11 @@ impl Scan<'_> {
         let toks = &self.toks;
         let prev = if i > 0 { lower(&toks[i - 1], text) } else { String::new() };
         let parts = if lw == "thirds" { 3.0 } else { 4.0 };
+        let next = |k: usize| self.joined_word(i + k);
+        if lw == "half" && next(1).as_deref() == Some("a") && next(2).as_deref() == Some("dozen") {
+            self.add(t.start..toks[i + 2].end, 6.0, Kind::Cardinal, None);
+            return Some(i + 3);
+        }
         let (value, start) = match (lw.as_str(), prev.as_str()) {
             ("half", _) => {
                 (0.5, if prev == "a" || prev == "one" { toks[i - 1].start } else { t.start })
@@ -103,39 +108,51 @@ impl Scan<'_> {
     }
 
     /// A run of number words from token `i` ("forty-one", "a dozen", "two hundred and
-    /// five"), with an approximation before it and "times" after it. The next token.
+    /// five", "minus four"), with what may follow it (see [`Self::spoken_tail`]), an
+    /// approximation before it and "times" after it. The next token.
     fn number_words(&mut self, i: usize) -> usize {
         let (text, toks) = (self.text, &self.toks);
         let lw = lower(&toks[i], text);
-        let starts_run = word_value(&lw).is_some()
+        let next = toks.get(i + 1).filter(|_| self.joined(i + 1)).map(|n| lower(n, text));
+        let starts_run = (word_value(&lw).is_some() && lw != "dozens")
             || (lw == "a"
-                && toks.get(i + 1).is_some_and(|n| {
-                    let l = lower(n, text);
-                    l == "dozen" || is_scale(&l)
+                && next.as_deref().is_some_and(|l| {
+                    l == "dozen" || is_scale(l) || denominator(l).is_some_and(|(_, p)| !p)
                 }));
         if !starts_run || lw == "hundred" && i > 0 {
             return i + 1;
         }
         let j = self.run_end(i);
         let r = toks[i].start..toks[j - 1].end;
-        let lone_one = j == i + 1 && lw == "one";
         let Some(v) = parse_words(&text[r.clone()]) else { return j };
-        // "two-thirds", "three quarters": a fraction, handled when its last word comes.
-        let frac_next = |k: usize| {
-            toks.get(k).is_some_and(|n| matches!(lower(n, text).as_str(), "thirds" | "quarters"))
-        };
-        let is_fraction =
-            frac_next(j) || (toks.get(j).is_some_and(|n| n.text(text) == "-") && frac_next(j + 1));
-        if lone_one || is_fraction || self.taken.overlaps(&r) || (lw == "a" && j == i + 1) {
+        let tail = self.spoken_tail(j, v as f64);
+        let sign = i.checked_sub(1).filter(|&p| {
+            self.joined(i) && matches!(lower(&toks[p], text).as_str(), "minus" | "negative")
+        });
+        let lone = j == i + 1 && (lw == "one" && sign.is_none() || lw == "a");
+        if (lone && tail.is_none()) || self.taken.overlaps(&r) {
             return j;
         }
-        let (start, approx) = self.approx_before(i, r.start);
-        let (kind, end, unit) = self.times_after(j, r.end);
+        let (start, approx) = match sign {
+            Some(p) => (toks[p].start, None),
+            None => self.approx_before(i, r.start),
+        };
+        let signed = |v: f64| if sign.is_some() { -v } else { v };
+        let (value, kind, end, unit, next) = match tail {
+            Some((value, k, true)) => (value, Kind::Fraction, toks[k - 1].end, None, k),
+            Some((value, k, false)) => {
+                let (kind, end, unit) = self.times_after(k, toks[k - 1].end);
+                (value, kind, end, unit, k)
+            }
+            None => {
+                let (kind, end, unit) = self.times_after(j, r.end);
+                (v as f64, kind, end, unit, j)
+            }
+        };
         let sentence = self.sentence_of(start);
-        let value = v as f64;
         self.push(Quantity {
             range: start..end,
-            value,
+            value: signed(value),
             high: None,
             unit,
             kind,
@@ -144,22 +161,74 @@ impl Scan<'_> {
             of: None,
             sentence,
         });
-        j
+        next
     }
 
-    /// The token after a run of adjacent number words starting at `i` (joined by "-" or
-    /// "and" between two number words).
+    /// Whether token `k` follows token `k - 1` with only spaces between.
+    fn joined(&self, k: usize) -> bool {
+        let toks = &self.toks;
+        k > 0
+            && k < toks.len()
+            && self.text[toks[k - 1].end..toks[k].start].chars().all(|c| c == ' ' || c == '\u{a0}')
+    }
+
+    /// Token `k`, lowercased, if it follows the previous one with only spaces between.
+    fn joined_word(&self, k: usize) -> Option<String> {
+        self.joined(k).then(|| lower(&self.toks[k], self.text))
+    }
+
+    /// What may follow a run of number words worth `v` that ends before token `j`: a
+    /// decimal ("point two five"), a fraction ("fifths", "-thirds"; "eighth" after "one"
+    /// or "a", when no word but "of" follows), a mixed number ("and a half", "and three
+    /// quarters", then perhaps a scale word: "two and a half million"). Its value, the
+    /// token after it, and whether it is a fraction.
+    fn spoken_tail(&self, j: usize, v: f64) -> Option<(f64, usize, bool)> {
+        let word = |k: usize| self.joined_word(k);
+        let w = word(j)?;
+        if w == "point" {
+            let mut k = j + 1;
+            let mut digits = String::new();
+            while let Some(d) = word(k).and_then(|d| word_value(&d).filter(|&d| d < 10)) {
+                digits.push(char::from_digit(d as u32, 10)?);
+                k += 1;
+            }
+            let frac: f64 = format!("0.{digits}").parse().ok().filter(|_| !digits.is_empty())?;
+            return Some((v + frac, k, false));
+        }
+        let k = if w == "-" { j + 1 } else { j };
+        if let Some((parts, plural)) = word(k).and_then(|d| denominator(&d)) {
+            let more = word(k + 1).is_some_and(|n| n != "of" && n.chars().all(char::is_alphabetic));
+            let fraction = if plural { v > 1.0 } else { v == 1.0 && !more };
+            return fraction.then_some((v / parts as f64, k + 1, true));
+        }
+        if w != "and" {
+            return None;
+        }
+        let num = word(j + 1)?;
+        let num = if num == "a" { 1 } else { word_value(&num).filter(|&n| n < 20)? };
+        let (parts, plural) = word(j + 2).and_then(|d| denominator(&d))?;
+        if (num == 1) == plural {
+            return None;
+        }
+        let mut value = v + num as f64 / parts as f64;
+        let mut end = j + 3;
+        if let Some(scale) = word(end).filter(|s| is_scale(s)) {
+            value *= word_value(&scale)? as f64;
+            end += 1;
+        }
+        Some((value, end, false))
+    }
+
+    /// The token after a run of number words starting at `i` (separated by spaces only;
+    /// joined by "-" or "and" between two number words).
     fn run_end(&self, i: usize) -> usize {
         let (text, toks) = (self.text, &self.toks);
         let mut j = i + 1;
-        while j < toks.len() {
+        while j < toks.len() && self.joined(j) {
             let l = lower(&toks[j], text);
-            let adjacent = toks[j].start <= toks[j - 1].end + 1;
-            if !adjacent {
-                break;
-            }
             let joins = (l == "-" || l == "and")
-                && toks.get(j + 1).is_some_and(|n| word_value(&lower(n, text)).is_some());
+                && self.joined(j + 1)
+                && word_value(&lower(&toks[j + 1], text)).is_some();
             if word_value(&l).is_none() && !joins {
                 break;
             }
