@@ -371,6 +371,13 @@ pub struct EvalNumbers {
     /// F1 per file.
     #[arg(long, value_name = "DIR")]
     pub recognizers: Option<PathBuf>,
+    /// Score the arithmetic checks on the hand-annotated comparisons of real news in FILE
+    /// instead (`eval/comparisons.json`; the passages are read from `--data`).
+    #[arg(long, value_name = "FILE", conflicts_with = "recognizers")]
+    pub comparisons: Option<PathBuf>,
+    /// With --comparisons: the shared data directory (holding `polnear/` and `ptc/`).
+    #[arg(long, value_name = "DIR", default_value = "../shared/data")]
+    pub data: PathBuf,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

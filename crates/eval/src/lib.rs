@@ -21,6 +21,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod comparisons;
 pub mod labels;
 pub mod polnear;
 pub mod recognizers;

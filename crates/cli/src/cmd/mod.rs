@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod bench;
 pub mod claims;
 pub mod classify;
+pub mod comparisons;
 pub mod corpus;
 pub mod eval;
 pub mod link;

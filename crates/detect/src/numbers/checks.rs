@@ -298,6 +298,18 @@ impl<'a> Statement<'a> {
         if is_change_verb {
             return self.from_to.map(|(from, to)| (to, from));
         }
+        // "A, N times B" and "B …, N times as high at A" both say one is N times the
+        // other, and word order does not say which: the larger is compared with the
+        // smaller for N above one, the smaller with the larger below one.
+        let (a, b) = self.comparison_operands(m)?;
+        let larger_first = a.value.abs() >= b.value.abs();
+        Some(if larger_first == (m.value >= 1.0) { (a, b) } else { (b, a) })
+    }
+
+    /// The two quantities a comparison word ("five times", "twice") relates, in text
+    /// order of finding: the nearest operand before it and the first after it of the
+    /// same unit, or the nearest earlier one of that unit, or quantities linked by a year.
+    fn comparison_operands(&self, m: &Quantity) -> Option<(&'a Quantity, &'a Quantity)> {
         let a =
             self.qs.iter().rev().find(|q| q.range.end <= m.range.start && is_operand(q)).copied();
         let b_after = self

@@ -228,3 +228,30 @@ fn fractions_mixed_numbers_decimals_and_signs_in_words_and_digits() {
     assert!(quantities("Dozens of people came.").is_empty());
     assert!(quantities("It took two seconds.").iter().all(|x| x.1 == 2.0));
 }
+
+#[test]
+fn idioms_are_not_multipliers_and_word_order_does_not_invert_a_ratio() {
+    for text in [
+        "The mayor doubled down on his plan for 40 new parks.",
+        "She doubled-down on the claim.",
+        "The hall doubled as a shelter for 300 people.",
+    ] {
+        let q = quantities(text);
+        assert!(q.iter().all(|x| x.3 != Kind::Multiplier), "{text}: {q:?}");
+    }
+    assert_eq!(
+        verdicts(
+            "On average 10 percent of members were undecided, but the share is nearly twice \
+             as high in the north at 19 percent."
+        ),
+        ["consistent"]
+    );
+    assert_eq!(
+        verdicts("Imports reached 2,460 tonnes, five times the 512 of 2017."),
+        ["consistent"]
+    );
+    assert_eq!(
+        verdicts("Imports reached 2,460 tonnes, seven times the 512 of 2017."),
+        ["inconsistent"]
+    );
+}

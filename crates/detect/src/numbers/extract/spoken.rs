@@ -35,7 +35,15 @@ impl Scan<'_> {
             "halved" | "halving" => Some(0.5),
             _ => None,
         };
-        if let Some(m) = mult {
+        // "doubled down on", "tripled down", "doubled as a warning": phrasal verbs, not
+        // changes of a quantity.
+        let phrasal = lw != "twice"
+            && match self.joined_word(i + 1).as_deref() {
+                Some("down" | "as") => true,
+                Some("-") => self.joined_word(i + 2).as_deref() == Some("down"),
+                _ => false,
+            };
+        if let Some(m) = mult.filter(|_| !phrasal) {
             self.add(t.start..t.end, m, Kind::Multiplier, None);
             return Some(i + 1);
         }
