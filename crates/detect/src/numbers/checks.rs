@@ -383,18 +383,25 @@ impl<'a> Statement<'a> {
                 && !std::ptr::eq(**q, b)
         })?;
         let (up, down) = (self.has(UP), self.has(DOWN));
-        if !(up || down) || a.kind == Kind::Percent || a.value == 0.0 {
+        if !(up || down) || a.value == 0.0 {
             return None;
         }
-        let computed = (b.value - a.value) / a.value * 100.0;
         let claimed = if down && !up { -p.value.abs() } else { p.value };
+        let relative = (b.value - a.value) / a.value * 100.0;
+        // Between two percentages ("fell 21%, from 3.8% to 3.0%") a change in percent may be
+        // relative or in points: the reading nearer the claim is the one checked.
+        let points = b.value - a.value;
+        let in_points =
+            a.kind == Kind::Percent && (points - claimed).abs() < (relative - claimed).abs();
+        let computed = if in_points { points } else { relative };
         let ok = percent_ok(computed, claimed, p.approx.is_some());
         let explanation = format!(
-            "claimed a change of {}%; from {} to {} is {:+.1}%: {}",
+            "claimed a change of {}%; from {} to {} is {:+.1}{}: {}",
             fmt(claimed),
             fmt(a.value),
             fmt(b.value),
             computed,
+            if in_points { " points" } else { "%" },
             if ok { "consistent within rounding" } else { "does not match" }
         );
         Some(self.result(claimed, computed, Some(ok), explanation))

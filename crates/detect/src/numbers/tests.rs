@@ -255,3 +255,10 @@ fn idioms_are_not_multipliers_and_word_order_does_not_invert_a_ratio() {
         ["inconsistent"]
     );
 }
+
+#[test]
+fn a_change_between_two_percentages_is_read_relative_or_in_points() {
+    assert_eq!(verdicts("The jobless rate fell 21%, from 3.8% to 3.0%."), ["consistent"]);
+    assert_eq!(verdicts("Support rose 6 percent, from 40 percent to 46 percent."), ["consistent"]);
+    assert_eq!(verdicts("The jobless rate fell 40%, from 3.8% to 3.0%."), ["inconsistent"]);
+}
