@@ -147,7 +147,10 @@ pub fn check(text: &str, qs: &[Quantity]) -> Vec<CheckResult> {
         for m in st.qs.iter().filter(|q| q.kind == Kind::Multiplier) {
             out.push(st.multiplier(m));
         }
-        out.extend(st.percent_change());
+        match st.percent_change() {
+            Some(c) => out.push(c),
+            None => out.extend(st.unsupported_changes()),
+        }
         out.extend(st.out_of());
         out.extend(st.total());
         out.extend(st.year_span());
@@ -405,6 +408,46 @@ impl<'a> Statement<'a> {
             if ok { "consistent within rounding" } else { "does not match" }
         );
         Some(self.result(claimed, computed, Some(ok), explanation))
+    }
+
+    /// Check 2b: a percentage change stated without the numbers it compares ("up 31
+    /// percent from a year earlier", "a 30% decline"): unverifiable, as a multiplier
+    /// without operands is. A change is a percentage with a change word among the two
+    /// words before it or right after it, and not right after "from", "to" or "at".
+    fn unsupported_changes(&self) -> Vec<CheckResult> {
+        let words = |s: &str| -> Vec<String> {
+            s.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect()
+        };
+        let is_change = |w: &String| UP.contains(&w.as_str()) || DOWN.contains(&w.as_str());
+        self.qs
+            .iter()
+            .filter(|q| q.kind == Kind::Percent && q.high.is_none())
+            .filter(|q| {
+                let before = words(&self.text[self.range.start..q.range.start]);
+                let after = words(&self.text[q.range.end..self.range.end]);
+                // "down from 68%", "fell to 5 percent": a level, not the change.
+                let level =
+                    before.last().is_some_and(|w| matches!(w.as_str(), "from" | "to" | "at"));
+                !level
+                    && (before.iter().rev().take(2).any(is_change)
+                        || after.first().is_some_and(is_change))
+            })
+            .map(|q| {
+                let stated = &self.text[q.range.clone()];
+                self.result(
+                    q.value,
+                    f64::NAN,
+                    None,
+                    format!(
+                        "claimed a change of {stated}: the numbers it compares are not both \
+                         given in the article"
+                    ),
+                )
+            })
+            .collect()
     }
 
     /// Check 3: "X out of Y" with a percentage.

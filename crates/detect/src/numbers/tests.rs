@@ -262,3 +262,11 @@ fn a_change_between_two_percentages_is_read_relative_or_in_points() {
     assert_eq!(verdicts("Support rose 6 percent, from 40 percent to 46 percent."), ["consistent"]);
     assert_eq!(verdicts("The jobless rate fell 40%, from 3.8% to 3.0%."), ["inconsistent"]);
 }
+
+#[test]
+fn a_change_stated_without_its_numbers_is_unverifiable_and_a_level_is_no_change() {
+    assert_eq!(verdicts("Sales were up 31 percent from a year earlier."), ["unverifiable"]);
+    assert_eq!(verdicts("The board reported a 30% decline."), ["unverifiable"]);
+    assert!(verdicts("Turnout was 61.5% in 2019, down from 68% in 2015.").is_empty());
+    assert!(verdicts("The rate fell to 5 percent in May.").is_empty());
+}
