@@ -422,6 +422,9 @@ impl<'a> Statement<'a> {
                 .collect()
         };
         let is_change = |w: &String| UP.contains(&w.as_str()) || DOWN.contains(&w.as_str());
+        // "50 percent more", "44 percent fewer": a change stated after the percentage.
+        let is_change_after =
+            |w: &String| is_change(w) || matches!(w.as_str(), "more" | "fewer" | "less");
         self.qs
             .iter()
             .filter(|q| q.kind == Kind::Percent && q.high.is_none())
@@ -433,7 +436,7 @@ impl<'a> Statement<'a> {
                     before.last().is_some_and(|w| matches!(w.as_str(), "from" | "to" | "at"));
                 !level
                     && (before.iter().rev().take(2).any(is_change)
-                        || after.first().is_some_and(is_change))
+                        || after.first().is_some_and(is_change_after))
             })
             .map(|q| {
                 let stated = &self.text[q.range.clone()];

@@ -270,3 +270,16 @@ fn a_change_stated_without_its_numbers_is_unverifiable_and_a_level_is_no_change(
     assert!(verdicts("Turnout was 61.5% in 2019, down from 68% in 2015.").is_empty());
     assert!(verdicts("The rate fell to 5 percent in May.").is_empty());
 }
+
+#[test]
+fn double_before_what_it_doubles_is_a_multiplier() {
+    let q = quantities("It raised about double what she expected.");
+    assert!(q.iter().any(|x| x.0 == "double" && x.3 == Kind::Multiplier), "{q:?}");
+    for text in ["That is a double standard.", "A double-digit lead."] {
+        assert!(quantities(text).iter().all(|x| x.3 != Kind::Multiplier), "{text}");
+    }
+    assert_eq!(
+        verdicts("Ratings were 57 percent higher and 50 percent more."),
+        ["unverifiable", "unverifiable"]
+    );
+}

@@ -31,6 +31,15 @@ impl Scan<'_> {
             "twice" => Some(2.0),
             "doubled" | "doubling" | "doubles" => Some(2.0),
             "tripled" | "trebled" | "tripling" | "triples" => Some(3.0),
+            // "double the number", "about double what …": the adjective before what it
+            // doubles (not "double standard", "double-digit").
+            "double" | "triple"
+                if self.joined_word(i + 1).is_some_and(|n| {
+                    matches!(n.as_str(), "the" | "what" | "that" | "its" | "their" | "his" | "her")
+                }) =>
+            {
+                Some(if lw == "double" { 2.0 } else { 3.0 })
+            }
             "quadrupled" => Some(4.0),
             "halved" | "halving" => Some(0.5),
             _ => None,
