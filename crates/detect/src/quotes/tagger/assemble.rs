@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use super::link::{candidates, Linker, Spans};
+use super::link::{candidates, Breaks, Linker, Spans};
 use super::{Role, Span};
 
 /// An attribution found by the tagger (byte ranges).
@@ -82,12 +82,19 @@ pub struct Grouped {
     pub contents: Vec<Range<usize>>,
     /// The attributions, each with its cue and no source yet.
     pub attributions: Vec<Tagged>,
+    /// The text's sentence ends and paragraph breaks.
+    pub breaks: Breaks,
 }
 
 impl Grouped {
     /// The spans a linker's candidates are drawn from.
     pub fn spans(&self) -> Spans<'_> {
-        Spans { sources: &self.sources, cues: &self.cues, contents: &self.contents }
+        Spans {
+            breaks: &self.breaks,
+            sources: &self.sources,
+            cues: &self.cues,
+            contents: &self.contents,
+        }
     }
 
     /// The source the nearest-cue rule gives `t`: the source nearest its cue, or without a
@@ -124,7 +131,8 @@ pub fn group(text: &str, spans: &[Span]) -> Grouped {
         }
         out.push(Tagged { content: vec![content.clone()], cue, source: None });
     }
-    Grouped { sources, cues, contents, attributions: out }
+    let breaks = Breaks::new(text);
+    Grouped { sources, cues, contents, attributions: out, breaks }
 }
 
 /// The attributions of `text` from its tagged spans (in text order, not overlapping), each

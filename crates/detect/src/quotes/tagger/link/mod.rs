@@ -140,29 +140,47 @@ fn between<'t>(text: &'t str, a: &Range<usize>, b: &Range<usize>) -> &'t str {
     }
 }
 
-/// Sentence ends (`.`, `!`, `?`, possibly before a closing quotation mark, then a space)
-/// and paragraph breaks (runs of line breaks) in `gap`.
-fn breaks(gap: &str) -> (usize, usize) {
-    let (mut sentences, mut paragraphs) = (0, 0);
-    let mut prev_end = false;
-    let mut prev_newline = false;
-    for c in gap.chars() {
-        if c == '\n' {
-            if !prev_newline {
-                paragraphs += 1;
-                sentences += 1;
+/// Where a text's sentences end (`.`, `!`, `?`, possibly before a closing quotation mark,
+/// then a space; or a line break) and its paragraphs break (runs of line breaks): byte
+/// offsets, found in one pass, so the breaks between any two spans are counted by two
+/// binary searches.
+#[derive(Clone, Debug, Default)]
+pub struct Breaks {
+    sentences: Vec<usize>,
+    paragraphs: Vec<usize>,
+}
+
+impl Breaks {
+    /// The breaks of `text`.
+    pub fn new(text: &str) -> Breaks {
+        let mut out = Breaks::default();
+        let (mut prev_end, mut prev_newline) = (false, false);
+        for (i, c) in text.char_indices() {
+            if c == '\n' {
+                if !prev_newline {
+                    out.paragraphs.push(i);
+                    out.sentences.push(i);
+                }
+                (prev_newline, prev_end) = (true, false);
+                continue;
             }
-            prev_newline = true;
-            prev_end = false;
-            continue;
+            prev_newline = false;
+            if c.is_whitespace() && prev_end {
+                out.sentences.push(i);
+            }
+            prev_end =
+                matches!(c, '.' | '!' | '?') || (prev_end && matches!(c, '”' | '"' | '’' | ')'));
         }
-        prev_newline = false;
-        if c.is_whitespace() && prev_end {
-            sentences += 1;
-        }
-        prev_end = matches!(c, '.' | '!' | '?') || (prev_end && matches!(c, '”' | '"' | '’' | ')'));
+        out
     }
-    (sentences, paragraphs)
+
+    /// Sentence ends and paragraph breaks inside byte range `gap`.
+    fn count(&self, gap: &Range<usize>) -> (usize, usize) {
+        let within = |v: &[usize]| {
+            v.partition_point(|&p| p < gap.end) - v.partition_point(|&p| p < gap.start)
+        };
+        (within(&self.sentences), within(&self.paragraphs))
+    }
 }
 
 /// Whether only spaces and commas lie between `a` and `b`.
@@ -195,6 +213,8 @@ const RELATIVES: &[&str] = &["who", "which", "that", "whom", "whose"];
 
 /// The spans an attribution's candidates are drawn from, all in text order.
 pub struct Spans<'a> {
+    /// The text's sentence ends and paragraph breaks.
+    pub breaks: &'a Breaks,
     /// Source spans.
     pub sources: &'a [Range<usize>],
     /// Cue spans.
@@ -232,8 +252,8 @@ pub fn candidates(
     let before = spans.sources[..k].iter().rev().take(PER_SIDE).enumerate();
     let after = spans.sources[k..].iter().take(PER_SIDE).enumerate();
     for (rank, s) in before.chain(after) {
-        let gap = between(text, s, &e);
-        if gap.len() > MAX_GAP || breaks(gap).1 > 2 {
+        let gap = s.end.min(e.end)..s.start.max(e.start);
+        if gap.len() > MAX_GAP || spans.breaks.count(&gap).1 > 2 {
             continue;
         }
         let x = features(text, spans, t, s, rank, is_quoted, rule);
@@ -308,7 +328,7 @@ fn features(
     let b = |v: bool| f32::from(u8::from(v));
     let gap_text = between(text, s, &e);
     let gap = s.end.min(e.end)..s.start.max(e.start);
-    let (sentences, paragraphs) = breaks(gap_text);
+    let (sentences, paragraphs) = spans.breaks.count(&gap);
     let is_before = s.end <= e.start;
     let is_after = s.start >= e.end;
     let own_cue = t.cue.as_ref().is_some_and(|c| touches(text, c, s));
