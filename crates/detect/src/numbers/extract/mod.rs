@@ -444,8 +444,14 @@ impl Scan<'_> {
         if self.taken.overlaps(&range) {
             return;
         }
+        let q = self.plain(range, value, kind, unit);
+        self.push(q);
+    }
+
+    /// A quantity with no range end, approximation, time or counted noun.
+    fn plain(&self, range: Range<usize>, value: f64, kind: Kind, unit: Option<String>) -> Quantity {
         let sentence = self.sentence_of(range.start);
-        self.push(Quantity {
+        Quantity {
             range,
             value,
             high: None,
@@ -455,7 +461,7 @@ impl Scan<'_> {
             time: None,
             of: None,
             sentence,
-        });
+        }
     }
 
     /// Phase 1: numbers written with digits.
@@ -670,17 +676,7 @@ impl Scan<'_> {
         let value = sign * (whole.unwrap_or(0.0) + num / den);
         let kind = if whole.is_some() { Kind::Cardinal } else { Kind::Fraction };
         let unit = noun_after(text, &self.toks, m.end()).filter(|_| kind == Kind::Cardinal);
-        Some(Quantity {
-            range: m.range(),
-            value,
-            high: None,
-            unit,
-            kind,
-            approx: None,
-            time: None,
-            sentence: self.sentence_of(m.start()),
-            of: None,
-        })
+        Some(self.plain(m.range(), value, kind, unit))
     }
 
     /// Digits inside a date belong to the date (dates are found in text order).

@@ -32,7 +32,7 @@ impl Tagged {
 const MAX_GAP: usize = 2_000;
 
 /// The text between `a` and `b` (in either order; empty when they touch or overlap).
-fn between<'t>(text: &'t str, a: &Range<usize>, b: &Range<usize>) -> &'t str {
+pub(super) fn between<'t>(text: &'t str, a: &Range<usize>, b: &Range<usize>) -> &'t str {
     let (from, to) = (a.end.min(b.end), a.start.max(b.start));
     if from >= to {
         ""

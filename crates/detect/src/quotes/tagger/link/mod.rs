@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-use super::assemble::Tagged;
+use super::assemble::{between, Tagged};
 
 pub mod train;
 
@@ -130,16 +130,6 @@ const MAX_GAP: usize = 2_000;
 /// Candidates on each side of the content.
 const PER_SIDE: usize = 3;
 
-/// The text between `a` and `b` (in either order; empty when they touch or overlap).
-fn between<'t>(text: &'t str, a: &Range<usize>, b: &Range<usize>) -> &'t str {
-    let (from, to) = (a.end.min(b.end), a.start.max(b.start));
-    if from >= to {
-        ""
-    } else {
-        &text[from..to]
-    }
-}
-
 /// Where a text's sentences end (`.`, `!`, `?`, possibly before a closing quotation mark,
 /// then a space; or a line break) and its paragraphs break (runs of line breaks): byte
 /// offsets, found in one pass, so the breaks between any two spans are counted by two
@@ -176,6 +166,9 @@ impl Breaks {
 
     /// Sentence ends and paragraph breaks inside byte range `gap`.
     fn count(&self, gap: &Range<usize>) -> (usize, usize) {
+        if gap.start >= gap.end {
+            return (0, 0);
+        }
         let within = |v: &[usize]| {
             v.partition_point(|&p| p < gap.end) - v.partition_point(|&p| p < gap.start)
         };

@@ -71,3 +71,17 @@ fn candidates_slice_the_text_whatever_its_characters() {
         }
     }
 }
+
+#[test]
+fn a_source_between_the_parts_of_a_split_quotation_is_linked() {
+    let text = "“We will build it,” she said, “and soon.”";
+    let spans = [
+        span(at(text, "We will build it,", 0), Role::Content),
+        span(at(text, "she", 0), Role::Source),
+        span(at(text, "said", 0), Role::Cue),
+        span(at(text, "and soon.", 0), Role::Content),
+    ];
+    let linked = assemble::attributions(text, &spans, shipped());
+    assert_eq!(linked.len(), 1, "{linked:?}");
+    assert_eq!(linked[0].source.clone().map(|r| &text[r]), Some("she"));
+}
