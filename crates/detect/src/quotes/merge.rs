@@ -23,7 +23,7 @@ pub struct Attributed {
 
 /// Personal and possessive pronouns: a source that is one of them names the last named
 /// speaker before it.
-const PRONOUNS: &[&str] = &[
+pub(crate) const PRONOUNS: &[&str] = &[
     "he", "she", "they", "i", "we", "it", "him", "her", "them", "you", "his", "their", "its",
     "our", "my",
 ];

@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use super::assemble::{between, Tagged};
+use crate::quotes::merge::PRONOUNS;
 
 pub mod train;
 
@@ -178,8 +179,8 @@ impl Breaks {
 
 /// Whether only spaces and commas lie between `a` and `b`.
 fn touches(text: &str, a: &Range<usize>, b: &Range<usize>) -> bool {
-    between(text, a, b).chars().all(|c| c.is_whitespace() || c == ',')
-        && between(text, a, b).len() <= 4
+    let gap = between(text, a, b);
+    gap.len() <= 4 && gap.chars().all(|c| c.is_whitespace() || c == ',')
 }
 
 /// Whether a range of `sorted` (in text order, not overlapping) touches `r`.
@@ -198,10 +199,7 @@ fn inside(sorted: &[Range<usize>], gap: &Range<usize>) -> usize {
     sorted[from..].iter().take_while(|r| r.end <= gap.end).count()
 }
 
-const PRONOUNS: &[&str] = &[
-    "he", "she", "they", "i", "we", "it", "him", "her", "them", "you", "his", "their", "its",
-    "our", "my",
-];
+/// Relative pronouns as a feature: the resolver's list and "whose".
 const RELATIVES: &[&str] = &["who", "which", "that", "whom", "whose"];
 
 /// The spans an attribution's candidates are drawn from, all in text order.
@@ -319,7 +317,6 @@ fn features(
 ) -> [f32; N] {
     let e = t.extent();
     let b = |v: bool| f32::from(u8::from(v));
-    let gap_text = between(text, s, &e);
     let gap = s.end.min(e.end)..s.start.max(e.start);
     let (sentences, paragraphs) = spans.breaks.count(&gap);
     let is_before = s.end <= e.start;
@@ -338,7 +335,7 @@ fn features(
     x[9] = b(sentences >= 3);
     x[10] = b(paragraphs == 1);
     x[11] = b(paragraphs >= 2);
-    x[12] = ((gap_text.len() + 1) as f32).log2() / 10.0;
+    x[12] = ((gap.len() + 1) as f32).log2() / 10.0;
     x[13] = b(own_cue);
     x[14] = b(touches_any(text, spans.cues, s));
     x[15] = b(is_before && own_cue);
