@@ -482,6 +482,10 @@ pub struct TrainStacker {
     /// The accurate technique model (default: the committed one).
     #[arg(long, value_name = "FILE")]
     pub accurate_model: Option<PathBuf>,
+    /// Fit the accurate stage on its own model's probabilities alone (by default the
+    /// neural model's are averaged in, by a weight chosen by cross-validation).
+    #[arg(long)]
+    pub no_partner: bool,
     /// Where to write the stacker (JSON).
     #[arg(long)]
     pub out: Option<PathBuf>,

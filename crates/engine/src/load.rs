@@ -104,7 +104,18 @@ fn neural_detector(
         Stage::Neural => s.neural.clone(),
         Stage::Accurate => s.accurate.clone(),
     });
-    Ok(Arc::new(d.with_stage(stage)))
+    // The accurate stage averages in the committed neural model's probabilities.
+    let partner = match &stage {
+        Some(s) if s.partner > 0.0 => {
+            let model = NeuralTechniqueModel::embedded()
+                .map_err(failed("the embedded neural technique model"))?;
+            let p = NeuralDetector::new(model, fast_detector()?)
+                .map_err(failed("the neural technique model (the accurate tier's partner)"))?;
+            Some(p)
+        }
+        _ => None,
+    };
+    Ok(Arc::new(d.with_stage(stage).with_partner(partner)))
 }
 
 /// The technique detector `choice` names.

@@ -20,6 +20,18 @@ use unspin_neural::techniques::{stack, NeuralDetector, NeuralTechniqueModel};
 
 use crate::flags::TrainStacker;
 
+/// What every tier's stage is fitted with.
+struct StageContext<'a> {
+    args: &'a TrainStacker,
+    corpus: &'a ptc::Corpus,
+    setup: &'a Setup,
+    /// The first stage's penalty.
+    l2: f32,
+}
+
+/// Weights of the partner tier's probabilities tried for the accurate tier (0: none).
+const PARTNER: [f32; 5] = [0.0, 0.25, 0.4, 0.5, 0.6];
+
 /// The committed technique model of a tier.
 type Committed = fn() -> Result<NeuralTechniqueModel, unspin_neural::Error>;
 
@@ -77,24 +89,32 @@ pub fn stacker(args: &TrainStacker) -> Result<()> {
     let xs: Vec<Vec<f32>> = rows.iter().map(Row::inputs).collect();
     let ys: Vec<usize> = rows.iter().map(|r| r.gold).collect();
     let fast = fit_linear(&names, &xs, &ys, l2);
-    // A tier's stage when asked for: over `file`, else over the committed model.
-    let mut stage = |tier: &str, wanted: bool, file: &Option<PathBuf>, committed: Committed| {
-        if !wanted {
-            return Ok(None);
-        }
+    let load = |file: &Option<PathBuf>, committed: Committed| -> Result<Loaded> {
         let model = match file {
             Some(p) => NeuralTechniqueModel::load(p)?,
             None => committed()?,
         };
-        neural_stage(args, model, tier, &corpus, &setup, l2, &mut about)
+        let held = held_out_articles(&model, corpus.articles.len());
+        let mix = model.tc_mix;
+        let detector = NeuralDetector::new(model, FastDetector::new(FastModel::embedded()?))?;
+        Ok(Loaded { detector, held, mix })
     };
-    let neural = stage("neural", args.neural, &args.neural_model, NeuralTechniqueModel::embedded)?;
-    let accurate = stage(
-        "accurate",
-        args.accurate,
-        &args.accurate_model,
-        NeuralTechniqueModel::embedded_accurate,
-    )?;
+    let neural_detector = match args.neural || (args.accurate && !args.no_partner) {
+        true => Some(load(&args.neural_model, NeuralTechniqueModel::embedded)?),
+        false => None,
+    };
+    let ctx = StageContext { args, corpus: &corpus, setup: &setup, l2 };
+    let neural = match (&neural_detector, args.neural) {
+        (Some(d), true) => neural_stage(&ctx, d, None, "neural", &mut about)?,
+        _ => None,
+    };
+    let accurate = match args.accurate {
+        true => {
+            let d = load(&args.accurate_model, NeuralTechniqueModel::embedded_accurate)?;
+            neural_stage(&ctx, &d, neural_detector.as_ref(), "accurate", &mut about)?
+        }
+        false => None,
+    };
     let stacker = Stacker { about, fast, neural, accurate };
     if let Some(out) = &args.out {
         let json = serde_json::to_string_pretty(&stacker)?;
@@ -152,64 +172,107 @@ fn print_techniques(before: &TcFigures, after: &TcFigures) {
     }
 }
 
-/// The neural stage of `model` (the `tier` it serves: `neural`, `accurate`), fitted on the
-/// model's held-out articles and measured there by cross-validation against the model
-/// alone and its fixed mix; the figures go into `about` under the tier's prefix.
+/// A tier's model, ready to run, and what its stage needs of it.
+struct Loaded {
+    detector: NeuralDetector,
+    /// The articles its networks held out.
+    held: Vec<usize>,
+    /// Its fixed mix with the fast model.
+    mix: f32,
+}
+
+/// The neural stage of `tier` (its name: `neural`, `accurate`), fitted on the model's
+/// held-out articles and measured there by cross-validation against the model alone and
+/// its fixed mix; with a `partner` that held out the same articles, its probabilities are
+/// averaged in by the weight cross-validation picks. The figures go into `about` under the
+/// tier's prefix.
 fn neural_stage(
-    args: &TrainStacker,
-    model: NeuralTechniqueModel,
-    tier: &str,
-    corpus: &ptc::Corpus,
-    setup: &Setup,
-    l2: f32,
+    ctx: &StageContext<'_>,
+    tier: &Loaded,
+    partner: Option<&Loaded>,
+    name: &str,
     about: &mut Vec<(String, String)>,
 ) -> Result<Option<NeuralStage>> {
-    let held = held_out_articles(&model, corpus.articles.len());
+    let (args, corpus, k) = (ctx.args, ctx.corpus, ctx.args.folds);
+    let held = &tier.held;
     let rest: Vec<usize> = (0..corpus.articles.len()).filter(|a| !held.contains(a)).collect();
-    let mix = model.tc_mix;
-    let detector = NeuralDetector::new(model, FastDetector::new(FastModel::embedded()?))?;
-    let (held_rows, neural) =
-        stack::held_out_rows(corpus, &held, &rest, &setup.classifier, &detector)?;
-    let (_, nrows) = stack::neural_rows(corpus, &held_rows, &neural, &rest, setup, l2);
-    eprintln!("{tier} stage: {} lines of {} held-out articles", nrows.len(), held.len());
-    let k = args.folds;
+    let (held_rows, own) =
+        stack::held_out_rows(corpus, held, &rest, &ctx.setup.classifier, &tier.detector)?;
+    let partner_probs = match partner {
+        Some(p) if p.held == *held => Some(stack::row_probs(corpus, &held_rows, &p.detector)?),
+        Some(_) => {
+            eprintln!("the {name} model held out other articles than its partner: no partner");
+            None
+        }
+        None => None,
+    };
+    let (_, mut nrows) = stack::neural_rows(corpus, &held_rows, &own, &rest, ctx.setup, ctx.l2);
+    eprintln!("{name} stage: {} lines of {} held-out articles", nrows.len(), held.len());
+    let mix = tier.mix;
     let fixed: Vec<Vec<f32>> = held_rows
         .iter()
-        .zip(&neural)
+        .zip(&own)
         .map(|(r, n)| n.iter().zip(&r.fast).map(|(a, b)| mix * a + (1.0 - mix) * b).collect())
         .collect();
     let first: Vec<Vec<f32>> = nrows.iter().map(|r| softmax(r.first.clone())).collect();
-    let alone = summary("neural alone", &held_rows, &neural, k, args.seed);
+    let alone = summary("neural alone", &held_rows, &own, k, args.seed);
     let fixed_f = summary(&format!("fixed mix {mix}"), &held_rows, &fixed, k, args.seed);
     summary("first stage (fast + evidence)", &held_rows, &first, k, args.seed);
     let fast_probs: Vec<Vec<f32>> = held_rows.iter().map(|r| r.fast.clone()).collect();
     summary("fast alone (without them)", &held_rows, &fast_probs, k, args.seed);
-    let mut best: Option<((f32, f32), Summary)> = None;
-    for &l in &L2_NEURAL {
-        let probs = neural_cv(&held_rows, &nrows, l, k, args.seed);
-        let label = format!("neural stage, l2 {} / {}", l.0, l.1);
-        let f = summary(&label, &held_rows, &probs, k, args.seed);
-        if best.as_ref().is_none_or(|b| f.pooled.log_loss < b.1.pooled.log_loss) {
-            best = Some((l, f));
+    let weights: &[f32] = match &partner_probs {
+        Some(p) => {
+            summary("partner alone", &held_rows, p, k, args.seed);
+            &PARTNER
+        }
+        None => &[0.0],
+    };
+    let mut best: Option<(f32, (f32, f32), Summary)> = None;
+    for &w in weights {
+        set_neural(&mut nrows, &own, partner_probs.as_deref(), w);
+        for &l in &L2_NEURAL {
+            let probs = neural_cv(&held_rows, &nrows, l, k, args.seed);
+            let label = format!("stage, partner {w}, l2 {} / {}", l.0, l.1);
+            let f = summary(&label, &held_rows, &probs, k, args.seed);
+            if best.as_ref().is_none_or(|b| f.pooled.log_loss < b.2.pooled.log_loss) {
+                best = Some((w, l, f));
+            }
         }
     }
-    let Some((l, stacked)) = best else { return Ok(None) };
+    let Some((w, l, stacked)) = best else { return Ok(None) };
     print_techniques(&alone.pooled, &stacked.pooled);
     // The neural tier's keys keep their names from before the accurate tier existed.
-    let key = |k: &str| match tier {
+    let key = |k: &str| match name {
         "neural" => k.to_string(),
-        _ => k.replace("neural", tier),
+        _ if k.contains("neural") => k.replace("neural", name),
+        _ => format!("{name}_{k}"),
     };
     about.push((key("neural_heldout_articles"), held.len().to_string()));
     about.push((key("neural_l2"), format!("{} / {}", l.0, l.1)));
+    if partner_probs.is_some() {
+        about.push((key("neural_partner_weight"), w.to_string()));
+    }
     about.push((key("cv_heldout_tc_micro_neural_alone"), alone.cv()));
     about.push((key("cv_heldout_tc_micro_fixed_mix"), fixed_f.cv()));
     about.push((key("cv_heldout_tc_micro_stacked"), stacked.cv()));
     if stacked.pooled.log_loss >= fixed_f.pooled.log_loss {
-        eprintln!("the {tier} stage does not beat the fixed mix in cross-validation: not kept");
+        eprintln!("the {name} stage does not beat the fixed mix in cross-validation: not kept");
         return Ok(None);
     }
-    Ok(Some(fit_neural_stage(&nrows, l.0, l.1)))
+    set_neural(&mut nrows, &own, partner_probs.as_deref(), w);
+    let stage = fit_neural_stage(&nrows, l.0, l.1);
+    Ok(Some(NeuralStage { partner: w, ..stage }))
+}
+
+/// The rows' neural probabilities: the tier's `own`, with `partner`'s averaged in by
+/// weight `w`.
+fn set_neural(rows: &mut [NeuralRow], own: &[Vec<f32>], partner: Option<&[Vec<f32>]>, w: f32) {
+    for (i, r) in rows.iter_mut().enumerate() {
+        r.neural = match partner {
+            Some(p) => own[i].iter().zip(&p[i]).map(|(a, b)| (1.0 - w) * a + w * b).collect(),
+            None => own[i].clone(),
+        };
+    }
 }
 
 /// Out-of-fold probabilities of the neural stage over the held-out articles.

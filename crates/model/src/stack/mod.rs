@@ -76,9 +76,20 @@ pub struct NeuralStage {
     pub neural_class: Vec<f32>,
     /// Bias per technique.
     pub bias: Vec<f32>,
+    /// Weight of a partner tier's probabilities averaged into this tier's before the
+    /// stage (the accurate tier's partner is the neural one; 0: none).
+    #[serde(default)]
+    pub partner: f32,
 }
 
 impl NeuralStage {
+    /// This tier's probabilities `own` averaged with the partner tier's, by [`partner`](
+    /// NeuralStage::partner).
+    pub fn mix_partner(&self, own: &[f32], partner: &[f32]) -> Vec<f32> {
+        let b = self.partner;
+        own.iter().zip(partner).map(|(o, p)| (1.0 - b) * o + b * p).collect()
+    }
+
     /// Technique probabilities from first-stage logits and neural probabilities.
     pub fn probabilities(&self, first: &[f32], neural: &[f32]) -> Vec<f32> {
         softmax(

@@ -348,6 +348,7 @@ pub fn fit_neural_stage(rows: &[NeuralRow], l2: f32, class_l2: f32) -> NeuralSta
         stacked_class: vec![0.0; k],
         neural_class: vec![0.0; k],
         bias: vec![0.0; k],
+        partner: 0.0,
     };
     let mut adam = Adam::new(3 * k + 2);
     let n = rows.len().max(1) as f32;

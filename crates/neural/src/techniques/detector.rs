@@ -45,6 +45,9 @@ pub struct NeuralDetector {
     stage: Option<NeuralStage>,
     /// The tier its encoder serves (`neural`, `accurate`).
     name: &'static str,
+    /// Another tier's detector whose technique probabilities the stage averages in
+    /// ([`NeuralStage::partner`]).
+    partner: Option<Box<NeuralDetector>>,
 }
 
 impl NeuralDetector {
@@ -71,6 +74,7 @@ impl NeuralDetector {
             si,
             stage: None,
             name: spec.tier,
+            partner: None,
         })
     }
 
@@ -80,6 +84,29 @@ impl NeuralDetector {
     pub fn with_stage(mut self, stage: Option<NeuralStage>) -> NeuralDetector {
         self.stage = stage;
         self
+    }
+
+    /// Averages `partner`'s technique probabilities into this model's before the stage
+    /// decides, by the stage's weight (the accurate tier's stage was fitted so, over the
+    /// neural tier's probabilities); without a stage, or with a weight of 0, it is unused.
+    pub fn with_partner(mut self, partner: Option<NeuralDetector>) -> NeuralDetector {
+        self.partner = partner.map(Box::new);
+        self
+    }
+
+    /// The probabilities the stage decides on: `own`, with the partner's averaged in.
+    fn with_partner_probs(
+        &self,
+        text: &str,
+        ranges: &[Range<usize>],
+        own: Vec<Vec<f32>>,
+    ) -> Result<Vec<Vec<f32>>, Error> {
+        let (Some(stage), Some(partner)) = (&self.stage, &self.partner) else { return Ok(own) };
+        if stage.partner <= 0.0 || ranges.is_empty() {
+            return Ok(own);
+        }
+        let theirs = partner.classify_probs(text, ranges)?;
+        Ok(own.iter().zip(&theirs).map(|(o, t)| stage.mix_partner(o, t)).collect())
     }
 
     /// Technique probabilities of `spans` (`(row, positions)`), averaged over the
@@ -268,7 +295,10 @@ impl TechniqueDetector for NeuralDetector {
     fn detect(&self, text: &str) -> Result<Vec<Detection>, ModelFailure> {
         let spans = self.detect_spans(text).map_err(|e| ModelFailure::new(self.name(), e))?;
         let ranges: Vec<Range<usize>> = spans.iter().map(|(r, _, _)| r.clone()).collect();
-        let neural: Vec<Vec<f32>> = spans.iter().map(|(_, _, p)| p.clone()).collect();
+        let own: Vec<Vec<f32>> = spans.iter().map(|(_, _, p)| p.clone()).collect();
+        let neural = self
+            .with_partner_probs(text, &ranges, own)
+            .map_err(|e| ModelFailure::new(self.name(), e))?;
         let decided = self.decide_all(text, &ranges, &neural);
         Ok(spans
             .into_iter()
@@ -286,8 +316,10 @@ impl TechniqueDetector for NeuralDetector {
         text: &str,
         ranges: &[Range<usize>],
     ) -> Result<Vec<Vec<Labelled>>, ModelFailure> {
-        let probs =
-            self.classify_probs(text, ranges).map_err(|e| ModelFailure::new(self.name(), e))?;
+        let probs = self
+            .classify_probs(text, ranges)
+            .and_then(|own| self.with_partner_probs(text, ranges, own))
+            .map_err(|e| ModelFailure::new(self.name(), e))?;
         Ok(self.decide_all(text, ranges, &probs))
     }
 }

@@ -90,3 +90,22 @@ pub fn neural_rows(
         .collect();
     (first, rows)
 }
+
+/// `detector`'s technique probabilities of each row's span (rows of [`held_out_rows`]:
+/// sorted by article), one pass over each article's distinct spans.
+pub fn row_probs(
+    corpus: &Corpus,
+    rows: &[Row],
+    detector: &NeuralDetector,
+) -> Result<Vec<Vec<f32>>, Error> {
+    let mut out = Vec::with_capacity(rows.len());
+    for group in rows.chunk_by(|a, b| a.article == b.article) {
+        let text = corpus.articles[group[0].article].doc.text.as_str();
+        let mut distinct: Vec<Range<usize>> = group.iter().map(|r| r.range.clone()).collect();
+        distinct.dedup();
+        let probs = detector.classify_probs(text, &distinct)?;
+        let by_range: HashMap<Range<usize>, Vec<f32>> = distinct.into_iter().zip(probs).collect();
+        out.extend(group.iter().map(|r| by_range[&r.range].clone()));
+    }
+    Ok(out)
+}
