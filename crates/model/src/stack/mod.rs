@@ -212,6 +212,27 @@ mod tests {
     }
 
     #[test]
+    fn a_partner_tier_is_averaged_in_by_its_weight_and_older_files_have_none() {
+        let s = Stacker::embedded().unwrap();
+        let k = Technique::ALL.len();
+        if let Some(acc) = &s.accurate {
+            assert!((0.0..=1.0).contains(&acc.partner), "{}", acc.partner);
+        }
+        let mut stage = s.neural.clone().expect("the committed stacker has a neural stage");
+        assert_eq!(stage.partner, 0.0, "the neural tier has no partner");
+        stage.partner = 0.25;
+        let own: Vec<f32> = (0..k).map(|c| (c == 0) as u8 as f32).collect();
+        let theirs: Vec<f32> = (0..k).map(|c| (c == 1) as u8 as f32).collect();
+        let mixed = stage.mix_partner(&own, &theirs);
+        assert_eq!((mixed[0], mixed[1], mixed[2]), (0.75, 0.25, 0.0));
+        // A stage written before the field existed reads as having no partner.
+        let mut json = serde_json::to_value(&stage).unwrap();
+        json.as_object_mut().unwrap().remove("partner");
+        let old: NeuralStage = serde_json::from_value(json).unwrap();
+        assert_eq!(old.partner, 0.0);
+    }
+
+    #[test]
     fn malformed_stacker_files_are_refused() {
         assert!(Stacker::from_json("").is_err());
         assert!(Stacker::from_json("{\"about\": []}").is_err());
