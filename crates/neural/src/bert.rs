@@ -199,6 +199,26 @@ pub struct Layer {
 }
 
 impl Layer {
+    /// Layer `i` of an encoder shaped by `config`, its tensors from `p`.
+    fn from_params(p: &mut Params<'_>, config: &BertConfig, i: usize) -> Result<Layer, Error> {
+        let eps = config.eps;
+        let names = match config.model_type {
+            ModelType::Mpnet => MPNET_NAMES,
+            _ => BERT_NAMES,
+        };
+        let name = |k: usize| format!("encoder.layer.{i}.{}", names[k]);
+        Ok(Layer {
+            q: p.linear(&name(0))?,
+            k: p.linear(&name(1))?,
+            v: p.linear(&name(2))?,
+            attn_out: p.linear(&name(3))?,
+            attn_ln: p.norm(&name(4), eps)?,
+            up: p.linear(&name(5))?,
+            down: p.linear(&name(6))?,
+            out_ln: p.norm(&name(7), eps)?,
+        })
+    }
+
     /// The layer's tensors in the order [`kernels::LayerWeights::new`] takes them.
     fn weights(&self) -> kernels::LayerWeights<'_> {
         kernels::LayerWeights::new([
@@ -239,11 +259,15 @@ pub struct Bert {
     inference: bool,
     /// The layers packed for the bf16 kernels, made on first use and shared by clones.
     packed: PackedCache,
+    /// The shared tensors the embeddings were taken from, held so that other encoders
+    /// over the same base find them ([`crate::shared`]).
+    shared_top: Option<Arc<crate::shared::Top>>,
 }
 
-/// The layers packed for the bf16 kernels, once.
+/// The layers packed for the bf16 kernels, once; a layer may be shared with other
+/// encoders over the same base weights ([`crate::shared`]).
 #[derive(Clone, Default)]
-struct PackedCache(Arc<OnceLock<Vec<kernels::reduced::PackedLayer>>>);
+struct PackedCache(Arc<OnceLock<Vec<Arc<kernels::reduced::PackedLayer>>>>);
 
 impl std::fmt::Debug for PackedCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -360,6 +384,16 @@ impl Bert {
             trainable: (first..config.layers).map(|i| format!("encoder.layer.{i}.")).collect(),
             vars: Vec::new(),
         };
+        let mut bert = Bert::embeddings(config, &mut p)?;
+        for i in 0..config.layers {
+            bert.layers.push(Layer::from_params(&mut p, &config, i)?);
+        }
+        bert.inference = trainable == 0;
+        Ok((bert, p.vars))
+    }
+
+    /// The encoder's embeddings from `p`, with no layers yet (inference off).
+    fn embeddings(config: BertConfig, p: &mut Params<'_>) -> Result<Bert, Error> {
         let eps = config.eps;
         let word = p.get("embeddings.word_embeddings.weight")?;
         let position = p.get("embeddings.position_embeddings.weight")?;
@@ -369,36 +403,49 @@ impl Bert {
         let relative =
             if mpnet { Some(p.get("encoder.relative_attention_bias.weight")?) } else { None };
         let emb_ln = p.norm("embeddings.LayerNorm", eps)?;
-        let mut layers = Vec::with_capacity(config.layers);
-        for i in 0..config.layers {
-            let l = format!("encoder.layer.{i}");
-            let names = if mpnet { MPNET_NAMES } else { BERT_NAMES };
-            let name = |k: usize| format!("{l}.{}", names[k]);
-            layers.push(Layer {
-                q: p.linear(&name(0))?,
-                k: p.linear(&name(1))?,
-                v: p.linear(&name(2))?,
-                attn_out: p.linear(&name(3))?,
-                attn_ln: p.norm(&name(4), eps)?,
-                up: p.linear(&name(5))?,
-                down: p.linear(&name(6))?,
-                out_ln: p.norm(&name(7), eps)?,
-            });
-        }
-        let inference = trainable == 0;
-        let packed = PackedCache::default();
-        let bert = Bert {
+        Ok(Bert {
             config,
             word,
             position,
             token_type,
             relative,
             emb_ln,
-            layers,
-            inference,
-            packed,
-        };
-        Ok((bert, p.vars))
+            layers: Vec::with_capacity(config.layers),
+            inference: false,
+            packed: PackedCache::default(),
+            shared_top: None,
+        })
+    }
+
+    /// An inference encoder whose layers exist only packed for the bf16 kernels (the fp32
+    /// path refuses it): the embeddings from `tensors`, the layers `packed` (one per
+    /// layer, possibly shared with other encoders).
+    pub(crate) fn with_packed(
+        config: BertConfig,
+        tensors: Arc<crate::shared::Top>,
+        packed: Vec<Arc<kernels::reduced::PackedLayer>>,
+    ) -> Result<Bert, Error> {
+        if packed.len() != config.layers {
+            return Err(Error::Format("packed layers do not match the config".into()));
+        }
+        let mut p = Params { tensors: &tensors, trainable: Vec::new(), vars: Vec::new() };
+        let mut bert = Bert::embeddings(config, &mut p)?;
+        bert.inference = true;
+        let _ = bert.packed.0.set(packed);
+        bert.shared_top = Some(tensors);
+        Ok(bert)
+    }
+
+    /// Layer `i` built from `tensors` (its names under `encoder.layer.{i}.`) and packed
+    /// for the bf16 kernels.
+    pub(crate) fn pack_layer(
+        config: &BertConfig,
+        tensors: &HashMap<String, Tensor>,
+        i: usize,
+    ) -> Result<kernels::reduced::PackedLayer, Error> {
+        let mut p = Params { tensors, trainable: Vec::new(), vars: Vec::new() };
+        let l = Layer::from_params(&mut p, config, i)?;
+        kernels::reduced::PackedLayer::new(&l.weights(), config.hidden, config.heads)
     }
 
     /// Loads an installed encoder folder (`config.json`, `model.safetensors`).
@@ -509,7 +556,7 @@ impl Bert {
     }
 
     /// The layers packed for the bf16 kernels (packed on first use).
-    fn packed(&self) -> Result<&[kernels::reduced::PackedLayer], Error> {
+    pub(crate) fn packed(&self) -> Result<&[Arc<kernels::reduced::PackedLayer>], Error> {
         if let Some(p) = self.packed.0.get() {
             return Ok(p);
         }
@@ -519,8 +566,13 @@ impl Bert {
     }
 
     /// One layer packed for the bf16 kernels.
-    fn pack(&self, l: &Layer) -> Result<kernels::reduced::PackedLayer, Error> {
-        kernels::reduced::PackedLayer::new(&l.weights(), self.config.hidden, self.config.heads)
+    fn pack(&self, l: &Layer) -> Result<Arc<kernels::reduced::PackedLayer>, Error> {
+        let p = kernels::reduced::PackedLayer::new(
+            &l.weights(),
+            self.config.hidden,
+            self.config.heads,
+        )?;
+        Ok(Arc::new(p))
     }
 
     /// Runs layers `range` on hidden states `x` `(batch, len, hidden)` under `mask`
@@ -561,7 +613,7 @@ impl Bert {
                 self.layers[range].iter().map(Layer::weights).collect();
             kernels::run_layers(&mut buf, &keep, shape, &weights, position, threaded)?;
         } else {
-            let packed: Vec<_> = self.packed()?[range].iter().collect();
+            let packed: Vec<_> = self.packed()?[range].iter().map(|p| &**p).collect();
             kernels::reduced::run_layers(
                 path, &mut buf, &keep, shape, &packed, position, threaded,
             )?;
@@ -680,7 +732,7 @@ impl Bert {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::install::{installed, MINILM};
 
@@ -819,6 +871,18 @@ mod tests {
 
     /// A random BERT of the given shape (Hugging Face tensor names).
     fn random_bert(hidden: usize, heads: usize, layers: usize, ff: usize, seed: u64) -> Bert {
+        let (config, t) = random_tensors(hidden, heads, layers, ff, seed);
+        Bert::from_tensors(config, &t, 0).unwrap().0
+    }
+
+    /// The config and tensors of a random BERT of the given shape.
+    pub(crate) fn random_tensors(
+        hidden: usize,
+        heads: usize,
+        layers: usize,
+        ff: usize,
+        seed: u64,
+    ) -> (BertConfig, HashMap<String, Tensor>) {
         let mut rng = fastrand::Rng::with_seed(seed);
         let mut t = HashMap::new();
         let mut put = |name: String, shape: &[usize], base: f32| {
@@ -860,7 +924,7 @@ mod tests {
             relative_attention_num_buckets: 0,
             pad_token_id: 0,
         };
-        Bert::from_tensors(config, &t, 0).unwrap().0
+        (config, t)
     }
 
     proptest::proptest! {

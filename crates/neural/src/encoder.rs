@@ -31,8 +31,10 @@ impl Encoder {
 
     /// Loads the encoder with some of its tensors replaced (fine-tuned layers).
     pub fn load_with(dir: &Path, overrides: &HashMap<String, Tensor>) -> Result<Encoder, Error> {
-        let (mut model, _) = crate::techniques::assemble(dir, overrides, 0)?;
-        model.release_fp32_layers(crate::kernels::active()?)?;
+        let model = match crate::kernels::active()? {
+            crate::kernels::KernelPath::Fp32 => crate::techniques::assemble(dir, overrides, 0)?.0,
+            _ => crate::shared::load_packed(dir, overrides)?,
+        };
         let tokenizer = crate::techniques::load_tokenizer(dir)?;
         let hidden = model.config.hidden;
         Ok(Encoder { model, tokenizer, hidden })

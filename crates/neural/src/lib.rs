@@ -26,6 +26,7 @@ pub mod encoder;
 pub mod install;
 pub mod kernels;
 pub mod mpnet;
+mod shared;
 pub mod techniques;
 pub mod tuning;
 

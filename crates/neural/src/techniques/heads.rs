@@ -89,14 +89,20 @@ fn with_overrides(
     tensors
 }
 
-/// Builds one network per stored tensor set, for inference: the base weights are read
-/// once and shared by every network that does not override them; each set is dropped
-/// once it is converted, and each network drops its f32 layers as it packs them for a
-/// bf16 path (the last one takes the base map itself, so nothing else holds its layers).
+/// Builds one network per stored tensor set, for inference. On a bf16 kernel path each
+/// network is read and packed layer by layer, the layers no set tunes shared with every
+/// other encoder over the same base ([`crate::shared`]); on fp32 the base weights are
+/// read once and shared by every network that does not override them.
 pub(super) fn assemble_nets(dir: &Path, sets: Vec<Vec<StoredTensor>>) -> Result<Vec<Net>, Error> {
+    let path = crate::kernels::active()?;
     let config = BertConfig::read(&dir.join("config.json"))?;
-    let overridden = |name: &str| sets.iter().all(|set| set.iter().any(|t| t.name == name));
-    let mut base = read_tensors(&dir.join("model.safetensors"), overridden)?;
+    let mut base = match path {
+        crate::kernels::KernelPath::Fp32 => {
+            let overridden = |name: &str| sets.iter().all(|set| set.iter().any(|t| t.name == name));
+            read_tensors(&dir.join("model.safetensors"), overridden)?
+        }
+        _ => HashMap::new(),
+    };
     let count = sets.len();
     sets.into_iter()
         .enumerate()
@@ -105,9 +111,14 @@ pub(super) fn assemble_nets(dir: &Path, sets: Vec<Vec<StoredTensor>>) -> Result<
                 .into_iter()
                 .map(|t| Ok((t.name.clone(), t.to_tensor()?)))
                 .collect::<Result<_, Error>>()?;
-            let shared = if i + 1 == count { std::mem::take(&mut base) } else { base.clone() };
-            let (mut bert, _) = Bert::from_tensors(config, &with_overrides(shared, &own), 0)?;
-            bert.release_fp32_layers(crate::kernels::active()?)?;
+            let bert = match path {
+                crate::kernels::KernelPath::Fp32 => {
+                    let shared =
+                        if i + 1 == count { std::mem::take(&mut base) } else { base.clone() };
+                    Bert::from_tensors(config, &with_overrides(shared, &own), 0)?.0
+                }
+                _ => crate::shared::load_packed(dir, &own)?,
+            };
             let get = |n: &str| {
                 own.get(n).cloned().ok_or_else(|| Error::Format(format!("model file: no {n}")))
             };
