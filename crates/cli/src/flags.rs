@@ -14,8 +14,9 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
-    /// The neural encoder's arithmetic: `auto` (the fastest this CPU runs), `fp32` (the
-    /// reference), `bf16` (the fastest bf16 path), `bf16-avx512` or `bf16-amx`.
+    /// The neural encoder's arithmetic: `auto` (the fastest bf16 path this CPU runs, else
+    /// `fp32`), `fp32` (the reference), `bf16` (the fastest bf16 path), `bf16-avx512`,
+    /// `bf16-amx`, or `int8` / `int8-amx` (faster on one thread, less exact: README).
     #[arg(
         long,
         global = true,

@@ -837,13 +837,22 @@ pub(crate) mod tests {
             let diff = masked_gap(&got, &plain, &mask);
             let cos = min_cosine(&got, &plain, &mask);
             eprintln!("{path}: max difference {diff}, lowest cosine {cos}");
-            assert!(diff < MINILM_BF16_GAP && cos > 0.9995, "{path}: {diff}, cosine {cos}");
+            let (gap, cosine) = match path {
+                kernels::KernelPath::Int8Amx => (MINILM_INT8_GAP, 0.98),
+                _ => (MINILM_BF16_GAP, 0.9995),
+            };
+            assert!(diff < gap && cos > cosine, "{path}: {diff}, cosine {cos}");
         }
     }
 
     /// The largest difference bf16 kernels may make to MiniLM's hidden states (whose
     /// values reach ±10; bf16 keeps 8 significant bits).
     const MINILM_BF16_GAP: f32 = 0.1;
+
+    /// The same for the int8 path, whose activations keep 8 bits per row scale: measured
+    /// 0.28 (lowest cosine 0.9906) on these sentences, 0.22 / 0.9955 over 64 windows of
+    /// PTC `fit` text.
+    const MINILM_INT8_GAP: f32 = 0.5;
 
     /// The lowest cosine similarity between the hidden states of `a` and `b` at the real
     /// word pieces of `mask`.

@@ -72,7 +72,8 @@ fn installed_mpnet() -> Option<std::path::PathBuf> {
 }
 
 /// The differentiable path (training's) and every inference kernel path this CPU runs,
-/// against the reference: f32 to 1e-4, bf16 within 0.1 with cosine ≥ 0.999.
+/// against the reference: f32 to 1e-4, bf16 within 0.1 with cosine ≥ 0.999, int8 within
+/// 0.1 with cosine ≥ 0.99.
 #[test]
 fn hidden_states_match_the_reference() {
     let Some(dir) = installed_mpnet() else { return };
@@ -94,6 +95,9 @@ fn hidden_states_match_the_reference() {
         );
         if path == KernelPath::Fp32 {
             assert!(worst < 1e-4 && worst_sum < 1e-3, "{worst} {worst_sum}");
+        } else if path == KernelPath::Int8Amx {
+            // 8-bit activations per row: measured 0.031, cosine 0.9957.
+            assert!(worst < 0.1 && cosine >= 0.99, "{} {worst} {cosine}", path.name());
         } else {
             assert!(worst < 0.1 && cosine >= 0.999, "{} {worst} {cosine}", path.name());
         }

@@ -142,3 +142,63 @@ pub(crate) unsafe fn block(
         );
     }
 }
+
+/// `c` (32 × 32 i32, rows `c_stride` bytes apart) = `a` · `b` in signed int8 over `steps`
+/// steps of 64 depths (`tdpbssd`): `a` is 32 rows of i8, `a_stride` bytes apart, read
+/// `64 · steps` bytes per row; `b0`, `b1` are two packed column panels (16 columns of four
+/// consecutive depths, 64 bytes a quad-row), read `1024 · steps` bytes each.
+///
+/// # Safety
+/// [`configure`] ran on this thread; every byte described above is readable and `c`'s 32
+/// rows of 128 bytes writable; `steps ≥ 1`.
+#[cfg(target_arch = "x86_64")]
+pub(crate) unsafe fn block_i8(
+    (a, a_stride): (*const i8, usize),
+    (b0, b1): (*const i8, *const i8),
+    steps: usize,
+    (c, c_stride): (*mut i32, usize),
+) {
+    debug_assert!(steps >= 1);
+    // SAFETY: the caller guarantees the reads and writes; the pointers advance by exactly
+    // the bytes described, `steps` times.
+    unsafe {
+        std::arch::asm!(
+            "tilezero tmm0",
+            "tilezero tmm1",
+            "tilezero tmm2",
+            "tilezero tmm3",
+            "2:",
+            "tileloadd tmm4, [{a0} + {as}*1]",
+            "tileloadd tmm6, [{b0} + {bs}*1]",
+            "tdpbssd tmm0, tmm4, tmm6",
+            "tileloadd tmm7, [{b1} + {bs}*1]",
+            "tdpbssd tmm1, tmm4, tmm7",
+            "tileloadd tmm5, [{a1} + {as}*1]",
+            "tdpbssd tmm2, tmm5, tmm6",
+            "tdpbssd tmm3, tmm5, tmm7",
+            "add {a0}, 64",
+            "add {a1}, 64",
+            "add {b0}, 1024",
+            "add {b1}, 1024",
+            "dec {k}",
+            "jnz 2b",
+            "tilestored [{c0} + {cs}*1], tmm0",
+            "tilestored [{c1} + {cs}*1], tmm1",
+            "tilestored [{c2} + {cs}*1], tmm2",
+            "tilestored [{c3} + {cs}*1], tmm3",
+            a0 = inout(reg) a => _,
+            a1 = inout(reg) a.byte_add(16 * a_stride) => _,
+            b0 = inout(reg) b0 => _,
+            b1 = inout(reg) b1 => _,
+            k = inout(reg) steps => _,
+            as = in(reg) a_stride,
+            bs = in(reg) 64usize,
+            c0 = in(reg) c,
+            c1 = in(reg) c.byte_add(64),
+            c2 = in(reg) c.byte_add(16 * c_stride),
+            c3 = in(reg) c.byte_add(16 * c_stride + 64),
+            cs = in(reg) c_stride,
+            options(nostack),
+        );
+    }
+}

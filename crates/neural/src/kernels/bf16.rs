@@ -50,7 +50,7 @@ pub(crate) fn convert(src: &[f32], dst: &mut [u16]) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bf16")]
-unsafe fn convert_avx512(src: &[f32], dst: &mut [u16]) {
+pub(super) unsafe fn convert_avx512(src: &[f32], dst: &mut [u16]) {
     use std::arch::x86_64::*;
     let whole = src.len() / 16 * 16;
     for i in (0..whole).step_by(16) {
@@ -340,6 +340,16 @@ impl PackedB {
         self.cols
     }
 
+    /// Depth (rows of `B`).
+    pub(crate) fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// `B[kk][j]` as packed (bf16 bits).
+    pub(crate) fn get(&self, j: usize, kk: usize) -> u16 {
+        self.data[(j / 16) * self.kpad * 16 + 2 * (j % 16) + (kk / 2) * 32 + kk % 2]
+    }
+
     /// The first element of panel `p`.
     fn panel(&self, p: usize) -> *const u16 {
         self.data[p * self.kpad * 16..].as_ptr()
@@ -355,7 +365,7 @@ pub(crate) enum Dst<'a> {
 }
 
 impl<'a> Dst<'a> {
-    fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         match self {
             Dst::F32(d) => d.len(),
             Dst::Bf16(d) => d.len(),
@@ -363,7 +373,7 @@ impl<'a> Dst<'a> {
     }
 
     /// Its elements from `at` on, borrowed.
-    fn tail(&mut self, at: usize) -> Dst<'_> {
+    pub(super) fn tail(&mut self, at: usize) -> Dst<'_> {
         match self {
             Dst::F32(d) => Dst::F32(&mut d[at..]),
             Dst::Bf16(d) => Dst::Bf16(&mut d[at..]),
@@ -371,7 +381,7 @@ impl<'a> Dst<'a> {
     }
 
     /// The first `count` pieces of `size` elements (the last may be shorter).
-    fn chunks(self, size: usize, count: usize) -> Vec<Dst<'a>> {
+    pub(super) fn chunks(self, size: usize, count: usize) -> Vec<Dst<'a>> {
         match self {
             Dst::F32(d) => d.chunks_mut(size).take(count).map(Dst::F32).collect(),
             Dst::Bf16(d) => d.chunks_mut(size).take(count).map(Dst::Bf16).collect(),
@@ -436,7 +446,7 @@ pub(crate) fn gemm(
 /// Bytes of packed right operand a group of column blocks may take, so that the group
 /// stays in the core's L2 cache while every row block of the run passes over it (the
 /// whole operand of a large encoder's layer does not fit).
-const GROUP_BYTES: usize = 512 * 1024;
+pub(super) const GROUP_BYTES: usize = 512 * 1024;
 
 /// Row blocks `blocks` (of `m` rows in all), whose rows `rows` holds from the first
 /// block's, through every column block: the columns in groups that fit in L2, each group
@@ -573,13 +583,13 @@ unsafe fn amx_whole(
 
 /// GELU (erf form) of one value.
 #[inline(always)]
-fn gelu_one(x: f32) -> f32 {
+pub(super) fn gelu_one(x: f32) -> f32 {
     0.5 * x * (1.0 + super::erf_f32(x * std::f32::consts::FRAC_1_SQRT_2))
 }
 
 /// A 32 × 32 f32 block, aligned for the tile stores.
 #[repr(C, align(64))]
-struct Block([f32; 1024]);
+pub(super) struct Block(pub(super) [f32; 1024]);
 
 /// Writes `acc`'s first `valid` rows and `cols.1` columns into `rows` at column `cols.0`.
 ///
@@ -587,7 +597,7 @@ struct Block([f32; 1024]);
 /// The CPU has AVX-512 F and BF16 (every bf16 path needs them).
 #[inline]
 #[cfg_attr(target_arch = "x86_64", target_feature(enable = "avx512f,avx512bf16"))]
-unsafe fn epilogue(
+pub(super) unsafe fn epilogue(
     acc: &[f32; 1024],
     rows: &mut Dst<'_>,
     dst_rs: usize,

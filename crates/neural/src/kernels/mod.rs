@@ -15,6 +15,7 @@
 mod aligned;
 mod amx;
 mod bf16;
+mod int8;
 pub mod path;
 pub(crate) mod reduced;
 

@@ -3,8 +3,11 @@
 //! and softmax, layer norm and GELU in f32 — the same computation as the f32 pass in
 //! [`super::run_layers`], at bf16 precision for the products' operands.
 
+use std::sync::OnceLock;
+
 use super::aligned::Aligned;
 use super::bf16::{gemm, pad32, ARef, BfRows, Dst, Epilogue, PackedB};
+use super::int8::{gemm_i8, PackedI8, QRows};
 use super::path::KernelPath;
 use super::{add_rows, layer_norm, LayerWeights, Shape};
 use crate::Error;
@@ -22,6 +25,27 @@ pub(crate) struct PackedLayer {
     down: PackedB,
     down_bias: Vec<f32>,
     norms: [Vec<f32>; 4],
+    /// The dense weights in int8, made from the bf16 ones on first use of that path.
+    int8: OnceLock<Int8Weights>,
+}
+
+/// The dense weights [`KernelPath::Int8Amx`] runs in int8 (see [`int8_layer`]).
+#[derive(Clone, Debug)]
+struct Int8Weights {
+    qkv: PackedI8,
+    out: PackedI8,
+    up: PackedI8,
+}
+
+impl PackedLayer {
+    /// The int8 weights (quantised now on first use).
+    fn int8(&self) -> &Int8Weights {
+        self.int8.get_or_init(|| Int8Weights {
+            qkv: PackedI8::from_bf16(&self.qkv),
+            out: PackedI8::from_bf16(&self.out),
+            up: PackedI8::from_bf16(&self.up),
+        })
+    }
 }
 
 impl PackedLayer {
@@ -47,6 +71,7 @@ impl PackedLayer {
             down: PackedB::weights(&dw, h, ff, 1.0),
             down_bias: db,
             norms: [g1, b1, g2, b2],
+            int8: OnceLock::new(),
         })
     }
 }
@@ -64,6 +89,11 @@ struct Scratch {
     values: PackedB,
     ctx: BfRows,
     up: BfRows,
+    /// The int8 path's operands: quantised hidden states, attention output and
+    /// feed-forward activations, and the f32 rows the last two are quantised from.
+    q: QRows,
+    ctx_f32: Vec<f32>,
+    up_f32: Vec<f32>,
 }
 
 /// Runs `layers` over hidden states `x` in place on bf16 `path`, as
@@ -91,6 +121,10 @@ pub(crate) fn run_layers(
         if l.qkv.cols() != 3 * h {
             return Err(Error::Format("encoder layer weights do not match its width".into()));
         }
+        if path == KernelPath::Int8Amx {
+            int8_layer(&mut sc, x, (keep, position), s, l, threaded);
+            continue;
+        }
         let ff = l.up.cols();
         let [g1, b1, g2, b2] = &l.norms;
         sc.x.load(x, rows, h, h);
@@ -99,7 +133,7 @@ pub(crate) fn run_layers(
         let ctx_rs = sc.ctx.prepare(rows, h);
         for bi in 0..b {
             let keep = &keep[bi * t..(bi + 1) * t];
-            attention(path, &mut sc, s, (bi, keep, position), ctx_rs);
+            attention(path, &mut sc, s, (bi, keep, position), Ctx::Bf16(ctx_rs));
         }
         // The bias joins the residual first, so the tiles start from both.
         add_rows(x, &l.out_bias);
@@ -118,15 +152,86 @@ pub(crate) fn run_layers(
     Ok(())
 }
 
-/// Self-attention of batch row `bi`, every head, into `sc.ctx` (row stride `ctx_rs`):
-/// scores from the bf16 queries and keys, softmax in f32, the probabilities rounded to
-/// bf16 times the values. `row` is the batch row, its mask and the position bias.
+/// One layer on the int8 path, as the bf16 loop of [`run_layers`] runs it: the query/key/
+/// value, attention-output and feed-forward-up products in int8 from quantised rows; the
+/// feed-forward-down product (whose input, GELU's output, is the most skewed: a per-row
+/// symmetric scale spends half its range on values GELU never gives) and attention's
+/// products in bf16 on AMX.
+fn int8_layer(
+    sc: &mut Scratch,
+    x: &mut [f32],
+    (keep, position): (&[f32], Option<&[f32]>),
+    s: Shape,
+    l: &PackedLayer,
+    threaded: bool,
+) {
+    let (b, t, h) = (s.batch, s.len, s.hidden);
+    let rows = b * t;
+    let (w, ff) = (l.int8(), l.up.cols());
+    let [g1, b1, g2, b2] = &l.norms;
+    let epi = Epilogue { bias: Some(&l.qkv_bias), ..Epilogue::default() };
+    let ops = (&mut sc.q, &mut sc.x);
+    let src = (&x[..], rows, h);
+    product(ops, src, (Dst::Bf16(&mut sc.qkv), 3 * h), (Some(&w.qkv), &l.qkv), epi, threaded);
+    sc.ctx_f32.resize(rows * h, 0.0);
+    for bi in 0..b {
+        let keep = &keep[bi * t..(bi + 1) * t];
+        attention(KernelPath::Bf16Amx, sc, s, (bi, keep, position), Ctx::F32);
+    }
+    add_rows(x, &l.out_bias);
+    let residual = Epilogue { bias: None, accumulate: true, gelu: false };
+    let ops = (&mut sc.q, &mut sc.x);
+    let src = (&sc.ctx_f32[..], rows, h);
+    product(ops, src, (Dst::F32(x), h), (Some(&w.out), &l.out), residual, threaded);
+    layer_norm(x, g1, b1, s.eps);
+    sc.up_f32.resize(rows * ff, 0.0);
+    let epi = Epilogue { bias: Some(&l.up_bias), accumulate: false, gelu: true };
+    let ops = (&mut sc.q, &mut sc.x);
+    let dst = (Dst::F32(&mut sc.up_f32), ff);
+    product(ops, (&x[..], rows, h), dst, (Some(&w.up), &l.up), epi, threaded);
+    add_rows(x, &l.down_bias);
+    let ops = (&mut sc.q, &mut sc.x);
+    let src = (&sc.up_f32[..], rows, ff);
+    product(ops, src, (Dst::F32(x), h), (None, &l.down), residual, threaded);
+    layer_norm(x, g2, b2, s.eps);
+}
+
+/// One dense product of the int8 path from f32 rows `src` (`rows × cols`): in int8
+/// through `q` where the weight has an int8 form, else in bf16 through `bf`.
+fn product(
+    (q, bf): (&mut QRows, &mut BfRows),
+    (src, rows, cols): (&[f32], usize, usize),
+    (dst, dst_rs): (Dst<'_>, usize),
+    (w8, w16): (Option<&PackedI8>, &PackedB),
+    epi: Epilogue<'_>,
+    threaded: bool,
+) {
+    if let Some(w8) = w8 {
+        q.load(src, rows, cols, cols);
+        gemm_i8(dst, dst_rs, q, w8, epi, threaded);
+    } else {
+        bf.load(src, rows, cols, cols);
+        gemm(KernelPath::Bf16Amx, dst, dst_rs, bf.view(), w16, epi, threaded);
+    }
+}
+
+/// Where attention writes each head's output: `sc.ctx` in bf16 (its row stride), or
+/// `sc.ctx_f32` (rows of the hidden width).
+#[derive(Clone, Copy)]
+enum Ctx {
+    Bf16(usize),
+    F32,
+}
+
+/// Self-attention of batch row `bi`, every head, into `ctx`: scores from the bf16 queries
+/// and keys, softmax in f32, the probabilities rounded to bf16 times the values. `row` is
+/// the batch row, its mask and the position bias.
 fn attention(
     path: KernelPath,
     sc: &mut Scratch,
     s: Shape,
     row: (usize, &[f32], Option<&[f32]>),
-    ctx_rs: usize,
+    ctx: Ctx,
 ) {
     let (bi, keep, position) = row;
     let (t, h) = (s.len, s.hidden);
@@ -144,7 +249,10 @@ fn attention(
         }
         sc.probs.load_softmax(&mut sc.scores, keep, t);
         sc.values.load_cols(&sc.qkv[base + 2 * h + head * hd..], (hd, t), 3 * h);
-        let out = Dst::Bf16(&mut sc.ctx.rows_mut()[bi * t * ctx_rs + head * hd..]);
-        gemm(path, out, ctx_rs, sc.probs.view(), &sc.values, Epilogue::default(), false);
+        let (out, rs) = match ctx {
+            Ctx::Bf16(rs) => (Dst::Bf16(&mut sc.ctx.rows_mut()[bi * t * rs + head * hd..]), rs),
+            Ctx::F32 => (Dst::F32(&mut sc.ctx_f32[bi * t * h + head * hd..]), h),
+        };
+        gemm(path, out, rs, sc.probs.view(), &sc.values, Epilogue::default(), false);
     }
 }
