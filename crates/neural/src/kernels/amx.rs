@@ -64,6 +64,49 @@ pub(crate) unsafe fn release() {
     unsafe { std::arch::asm!("tilerelease", options(nostack, nomem)) }
 }
 
+/// The tile loop both products share: `$op` (`tdpbf16ps` or `tdpbssd`) accumulates
+/// `a` · `b` into `tmm0..tmm3` over `$steps` steps (the two left tiles `$as` bytes a row
+/// apart, advanced 64 bytes a step; the two right panels 1,024 bytes a step), then the
+/// four tiles are stored to `$c`, rows `$cs` bytes apart.
+macro_rules! tile_loop {
+    ($op:literal, ($a:expr, $as:expr), ($b0:expr, $b1:expr), $steps:expr, ($c:expr, $cs:expr)) => {
+        std::arch::asm!(
+            "2:",
+            "tileloadd tmm4, [{a0} + {as}*1]",
+            "tileloadd tmm6, [{b0} + {bs}*1]",
+            concat!($op, " tmm0, tmm4, tmm6"),
+            "tileloadd tmm7, [{b1} + {bs}*1]",
+            concat!($op, " tmm1, tmm4, tmm7"),
+            "tileloadd tmm5, [{a1} + {as}*1]",
+            concat!($op, " tmm2, tmm5, tmm6"),
+            concat!($op, " tmm3, tmm5, tmm7"),
+            "add {a0}, 64",
+            "add {a1}, 64",
+            "add {b0}, 1024",
+            "add {b1}, 1024",
+            "dec {k}",
+            "jnz 2b",
+            "tilestored [{c0} + {cs}*1], tmm0",
+            "tilestored [{c1} + {cs}*1], tmm1",
+            "tilestored [{c2} + {cs}*1], tmm2",
+            "tilestored [{c3} + {cs}*1], tmm3",
+            a0 = inout(reg) $a => _,
+            a1 = inout(reg) $a.byte_add(16 * $as) => _,
+            b0 = inout(reg) $b0 => _,
+            b1 = inout(reg) $b1 => _,
+            k = inout(reg) $steps => _,
+            as = in(reg) $as,
+            bs = in(reg) 64usize,
+            c0 = in(reg) $c,
+            c1 = in(reg) $c.byte_add(64),
+            c2 = in(reg) $c.byte_add(16 * $cs),
+            c3 = in(reg) $c.byte_add(16 * $cs + 64),
+            cs = in(reg) $cs,
+            options(nostack),
+        )
+    };
+}
+
 /// `c` (32 × 32 f32, rows `c_stride` bytes apart) = `init` + `a` · `b` over `steps`
 /// steps of 32: `a` is 32 rows of bf16, `a_stride` bytes apart, read `64 · steps` bytes
 /// per row; `b0`, `b1` are two packed column panels (16 columns each), read `1024 · steps`
@@ -106,40 +149,7 @@ pub(crate) unsafe fn block(
                 options(nostack, nomem)
             ),
         }
-        std::arch::asm!(
-            "2:",
-            "tileloadd tmm4, [{a0} + {as}*1]",
-            "tileloadd tmm6, [{b0} + {bs}*1]",
-            "tdpbf16ps tmm0, tmm4, tmm6",
-            "tileloadd tmm7, [{b1} + {bs}*1]",
-            "tdpbf16ps tmm1, tmm4, tmm7",
-            "tileloadd tmm5, [{a1} + {as}*1]",
-            "tdpbf16ps tmm2, tmm5, tmm6",
-            "tdpbf16ps tmm3, tmm5, tmm7",
-            "add {a0}, 64",
-            "add {a1}, 64",
-            "add {b0}, 1024",
-            "add {b1}, 1024",
-            "dec {k}",
-            "jnz 2b",
-            "tilestored [{c0} + {cs}*1], tmm0",
-            "tilestored [{c1} + {cs}*1], tmm1",
-            "tilestored [{c2} + {cs}*1], tmm2",
-            "tilestored [{c3} + {cs}*1], tmm3",
-            a0 = inout(reg) a => _,
-            a1 = inout(reg) a.byte_add(16 * a_stride) => _,
-            b0 = inout(reg) b0 => _,
-            b1 = inout(reg) b1 => _,
-            k = inout(reg) steps => _,
-            as = in(reg) a_stride,
-            bs = in(reg) 64usize,
-            c0 = in(reg) c,
-            c1 = in(reg) c.byte_add(64),
-            c2 = in(reg) c.byte_add(16 * c_stride),
-            c3 = in(reg) c.byte_add(16 * c_stride + 64),
-            cs = in(reg) c_stride,
-            options(nostack),
-        );
+        tile_loop!("tdpbf16ps", (a, a_stride), (b0, b1), steps, (c, c_stride));
     }
 }
 
@@ -167,38 +177,8 @@ pub(crate) unsafe fn block_i8(
             "tilezero tmm1",
             "tilezero tmm2",
             "tilezero tmm3",
-            "2:",
-            "tileloadd tmm4, [{a0} + {as}*1]",
-            "tileloadd tmm6, [{b0} + {bs}*1]",
-            "tdpbssd tmm0, tmm4, tmm6",
-            "tileloadd tmm7, [{b1} + {bs}*1]",
-            "tdpbssd tmm1, tmm4, tmm7",
-            "tileloadd tmm5, [{a1} + {as}*1]",
-            "tdpbssd tmm2, tmm5, tmm6",
-            "tdpbssd tmm3, tmm5, tmm7",
-            "add {a0}, 64",
-            "add {a1}, 64",
-            "add {b0}, 1024",
-            "add {b1}, 1024",
-            "dec {k}",
-            "jnz 2b",
-            "tilestored [{c0} + {cs}*1], tmm0",
-            "tilestored [{c1} + {cs}*1], tmm1",
-            "tilestored [{c2} + {cs}*1], tmm2",
-            "tilestored [{c3} + {cs}*1], tmm3",
-            a0 = inout(reg) a => _,
-            a1 = inout(reg) a.byte_add(16 * a_stride) => _,
-            b0 = inout(reg) b0 => _,
-            b1 = inout(reg) b1 => _,
-            k = inout(reg) steps => _,
-            as = in(reg) a_stride,
-            bs = in(reg) 64usize,
-            c0 = in(reg) c,
-            c1 = in(reg) c.byte_add(64),
-            c2 = in(reg) c.byte_add(16 * c_stride),
-            c3 = in(reg) c.byte_add(16 * c_stride + 64),
-            cs = in(reg) c_stride,
-            options(nostack),
+            options(nostack, nomem)
         );
+        tile_loop!("tdpbssd", (a, a_stride), (b0, b1), steps, (c, c_stride));
     }
 }

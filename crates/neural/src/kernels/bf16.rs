@@ -417,24 +417,36 @@ pub(crate) fn gemm(
         return;
     }
     assert!(path != KernelPath::Fp32 && path.supported(), "gemm: {path} does not run here");
-    assert!(dst.len() >= (m - 1) * dst_rs + n, "gemm: destination too short");
     assert!(a.data.len() >= (pad32(m) - 1) * a.stride + b.kpad, "gemm: left operand too short");
+    for_row_runs((dst, dst_rs), (m, n), epi, threaded, |blocks, rows| {
+        // SAFETY: the asserts here and in `for_row_runs` keep every read inside `a` and
+        // `b`, the path runs on this CPU, and each run writes only its own rows of `dst`.
+        unsafe { row_run(path, (rows, dst_rs), (a, blocks, m), b, epi) }
+    });
+}
+
+/// Checks that `dst` (row stride `dst_rs`) holds an `m × n` product and that `epi` fits
+/// it, then calls `run(row blocks, their rows of dst)` for runs of whole 32-row blocks,
+/// one run per thread of the rayon pool when `threaded`.
+pub(super) fn for_row_runs(
+    (dst, dst_rs): (Dst<'_>, usize),
+    (m, n): (usize, usize),
+    epi: Epilogue<'_>,
+    threaded: bool,
+    run: impl Fn(std::ops::Range<usize>, Dst<'_>) + Sync,
+) {
+    assert!(dst.len() >= (m - 1) * dst_rs + n, "product: destination too short");
     if let Some(bias) = epi.bias {
-        assert!(bias.len() >= n, "gemm: bias too short");
+        assert!(bias.len() >= n, "product: bias too short");
     }
     assert!(
         !(epi.accumulate && matches!(dst, Dst::Bf16(_))),
-        "gemm: bf16 results cannot accumulate"
+        "product: bf16 results cannot accumulate"
     );
     let mblocks = m.div_ceil(32);
     // Each thread takes a run of whole 32-row blocks.
     let per = if threaded { mblocks.div_ceil(rayon::current_num_threads()) } else { mblocks };
-    let run = |(i, rows): (usize, Dst<'_>)| {
-        let blocks = i * per..((i + 1) * per).min(mblocks);
-        // SAFETY: the asserts above keep every read inside `a` and `b`, the path runs on
-        // this CPU, and each run writes only its own rows of `dst`.
-        unsafe { row_run(path, (rows, dst_rs), (a, blocks, m), b, epi) }
-    };
+    let run = |(i, rows): (usize, Dst<'_>)| run(i * per..((i + 1) * per).min(mblocks), rows);
     let runs = dst.chunks(32 * per * dst_rs, mblocks.div_ceil(per));
     if threaded && runs.len() > 1 {
         runs.into_par_iter().enumerate().for_each(run);

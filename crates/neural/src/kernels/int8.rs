@@ -10,10 +10,8 @@
 //! tiles; it is scaled back to f32 by the row and column scales, and then goes through the
 //! bf16 products' epilogue (bias, residual, GELU, rounding).
 
-use rayon::prelude::*;
-
 use super::aligned::Aligned;
-use super::bf16::{epilogue, gelu_one, Block, Dst, Epilogue, PackedB, GROUP_BYTES};
+use super::bf16::{epilogue, for_row_runs, gelu_one, Block, Dst, Epilogue, PackedB, GROUP_BYTES};
 
 /// Rounds up to a multiple of 64.
 pub(crate) fn pad64(n: usize) -> usize {
@@ -189,30 +187,13 @@ pub(crate) fn gemm_i8(
         return;
     }
     assert!(super::KernelPath::Int8Amx.supported(), "gemm_i8: AMX-INT8 does not run here");
-    assert!(dst.len() >= (m - 1) * dst_rs + n, "gemm_i8: destination too short");
     assert!(a.stride >= b.kpad, "gemm_i8: left operand narrower than the weight's depth");
-    if let Some(bias) = epi.bias {
-        assert!(bias.len() >= n, "gemm_i8: bias too short");
-    }
-    assert!(
-        !(epi.accumulate && matches!(dst, Dst::Bf16(_))),
-        "gemm_i8: bf16 results cannot accumulate"
-    );
-    let mblocks = m.div_ceil(32);
-    let per = if threaded { mblocks.div_ceil(rayon::current_num_threads()) } else { mblocks };
-    let run = |(i, rows): (usize, Dst<'_>)| {
-        let blocks = i * per..((i + 1) * per).min(mblocks);
-        // SAFETY: the asserts above keep every read inside `a` and `b` (its rows padded to
-        // 32, its stride covering the weight's padded depth), AMX-INT8 runs here, and each
-        // run writes only its own rows of `dst`.
+    for_row_runs((dst, dst_rs), (m, n), epi, threaded, |blocks, rows| {
+        // SAFETY: the asserts here and in `for_row_runs` keep every read inside `a` and `b`
+        // (its rows padded to 32, its stride covering the weight's padded depth),
+        // AMX-INT8 runs here, and each run writes only its own rows of `dst`.
         unsafe { row_run(rows, dst_rs, (a, blocks, m), b, epi) }
-    };
-    let runs = dst.chunks(32 * per * dst_rs, mblocks.div_ceil(per));
-    if threaded && runs.len() > 1 {
-        runs.into_par_iter().enumerate().for_each(run);
-    } else {
-        runs.into_iter().enumerate().for_each(run);
-    }
+    });
 }
 
 /// Row blocks `blocks` (of `m` rows in all), whose rows `rows` holds from the first
