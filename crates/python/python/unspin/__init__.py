@@ -47,7 +47,8 @@ class Analyzer:
 
     ``model`` and ``claims_model`` are ``"fast"`` (embedded, no setup), ``"neural"``
     (needs :func:`install_model` once), ``"accurate"`` (needs
-    ``install_model(tier="accurate")`` once) or the path of a model file made by
+    ``install_model(tier="accurate")`` once, and as ``model`` also :func:`install_model`:
+    the technique tier runs both encoders) or the path of a model file made by
     ``unspin train``. ``jobs`` is the number of threads a batch runs on (default: all
     cores). ``fallback=True`` fills a section with the fast model when its model fails
     on a text (the report's ``models`` says so); by default the text fails.
