@@ -50,7 +50,7 @@ pub(crate) fn convert(src: &[f32], dst: &mut [u16]) {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bf16")]
-pub(super) unsafe fn convert_avx512(src: &[f32], dst: &mut [u16]) {
+unsafe fn convert_avx512(src: &[f32], dst: &mut [u16]) {
     use std::arch::x86_64::*;
     let whole = src.len() / 16 * 16;
     for i in (0..whole).step_by(16) {
@@ -595,13 +595,13 @@ unsafe fn amx_whole(
 
 /// GELU (erf form) of one value.
 #[inline(always)]
-pub(super) fn gelu_one(x: f32) -> f32 {
+fn gelu_one(x: f32) -> f32 {
     0.5 * x * (1.0 + super::erf_f32(x * std::f32::consts::FRAC_1_SQRT_2))
 }
 
 /// A 32 × 32 f32 block, aligned for the tile stores.
 #[repr(C, align(64))]
-pub(super) struct Block(pub(super) [f32; 1024]);
+struct Block([f32; 1024]);
 
 /// Writes `acc`'s first `valid` rows and `cols.1` columns into `rows` at column `cols.0`.
 ///
@@ -609,29 +609,50 @@ pub(super) struct Block(pub(super) [f32; 1024]);
 /// The CPU has AVX-512 F and BF16 (every bf16 path needs them).
 #[inline]
 #[cfg_attr(target_arch = "x86_64", target_feature(enable = "avx512f,avx512bf16"))]
-pub(super) unsafe fn epilogue(
+unsafe fn epilogue(
     acc: &[f32; 1024],
+    rows: &mut Dst<'_>,
+    dst_rs: usize,
+    valid: usize,
+    cols: (usize, usize),
+    epi: Epilogue<'_>,
+) {
+    let raw = |i: usize, v: &mut [f32; 32]| v.copy_from_slice(&acc[i * 32..i * 32 + 32]);
+    // SAFETY: the caller guarantees the features.
+    unsafe { epilogue_with(rows, dst_rs, valid, cols, epi, raw) }
+}
+
+/// The epilogue of a block whose row `i` of raw results `raw(i, row)` writes (32 values,
+/// those past `cols.1` ignored): bias, GELU, then the row stored, added or rounded into
+/// `rows` at column `cols.0`, one pass per row.
+///
+/// # Safety
+/// As [`epilogue`].
+#[inline]
+#[cfg_attr(target_arch = "x86_64", target_feature(enable = "avx512f,avx512bf16"))]
+pub(super) unsafe fn epilogue_with(
     rows: &mut Dst<'_>,
     dst_rs: usize,
     valid: usize,
     (c0, width): (usize, usize),
     epi: Epilogue<'_>,
+    raw: impl Fn(usize, &mut [f32; 32]),
 ) {
-    let zeros = [0f32; 32];
-    let bias = epi.bias.map_or(&zeros[..width], |b| &b[c0..c0 + width]);
-    let mut vals = [0f32; 32];
+    let mut bias = [0f32; 32];
+    if let Some(b) = epi.bias {
+        bias[..width].copy_from_slice(&b[c0..c0 + width]);
+    }
+    let mut row = [0f32; 32];
     for i in 0..valid {
-        let vals = &mut vals[..width];
-        let src = &acc[i * 32..i * 32 + width];
-        vals.iter_mut().zip(src).zip(bias).for_each(|((v, s), b)| *v = s + b);
+        raw(i, &mut row);
+        row.iter_mut().zip(&bias).for_each(|(v, b)| *v += b);
         if epi.gelu {
-            vals.iter_mut().for_each(|x| *x = gelu_one(*x));
+            row.iter_mut().for_each(|x| *x = gelu_one(*x));
         }
+        let vals = &row[..width];
         let at = i * dst_rs + c0..i * dst_rs + c0 + width;
         match rows {
-            Dst::F32(d) if epi.accumulate => {
-                d[at].iter_mut().zip(vals.iter()).for_each(|(o, v)| *o += v)
-            }
+            Dst::F32(d) if epi.accumulate => d[at].iter_mut().zip(vals).for_each(|(o, v)| *o += v),
             Dst::F32(d) => d[at].copy_from_slice(vals),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: the caller guarantees the features.

@@ -7,20 +7,15 @@
 //! dense layer's weight per output column the same way, in AMX's layout: panels of 16
 //! columns, each a run of quad-rows holding, for each column, the four i8 of consecutive
 //! depths `4p … 4p + 3` (64 bytes a quad-row). A 32 × 32 block of the product is four i32
-//! tiles; it is scaled back to f32 by the row and column scales, and then goes through the
-//! bf16 products' epilogue (bias, residual, GELU, rounding).
+//! tiles; the bf16 products' epilogue (bias, residual, GELU, rounding) scales it back to f32
+//! by the row and column scales as it writes each row.
 
 use super::aligned::Aligned;
-use super::bf16::{epilogue, for_row_runs, gelu_one, Block, Dst, Epilogue, PackedB, GROUP_BYTES};
+use super::bf16::{epilogue_with, for_row_runs, pad32, Dst, Epilogue, PackedB, GROUP_BYTES};
 
 /// Rounds up to a multiple of 64.
 pub(crate) fn pad64(n: usize) -> usize {
     n.div_ceil(64) * 64
-}
-
-/// Rounds up to a multiple of 32.
-fn pad32(n: usize) -> usize {
-    n.div_ceil(32) * 32
 }
 
 /// The bytes of an aligned buffer of `u16`, as i8.
@@ -236,7 +231,7 @@ unsafe fn row_run(
 struct IBlock([i32; 1024]);
 
 /// One 32-row block of the product: every 32-column block of `blocks` through the tiles,
-/// scaled back to f32, then the epilogue into `rows`.
+/// scaled back to f32 as the epilogue writes it into `rows`.
 ///
 /// # Safety
 /// As [`gemm_i8`] checks, with the tiles configured on this thread.
@@ -260,60 +255,15 @@ unsafe fn row_block(
             super::amx::block_i8((a0, a.stride), (p0, p1), b.kpad / 64, (acc.0.as_mut_ptr(), 128))
         };
         let col_scale: &[f32; 32] = b.scale[c0..c0 + 32].try_into().expect("32 scales");
-        if width == 32 {
-            // SAFETY: the int8 path runs only where AVX-512 F and BF16 are; the block's
-            // columns lie inside `rows` (as `gemm_i8` checks).
-            unsafe { whole_columns(&acc, (row_scale, col_scale), (rows, dst_rs, valid, c0), epi) };
-            continue;
-        }
-        let mut out = Block([0f32; 1024]);
-        for ((o, q), sa) in out.0.chunks_exact_mut(32).zip(acc.0.chunks_exact(32)).zip(row_scale) {
-            for ((o, &q), sb) in o.iter_mut().zip(q).zip(col_scale) {
-                *o = q as f32 * (sa * sb);
+        let raw = |i: usize, v: &mut [f32; 32]| {
+            let (q, sa) = (&acc.0[i * 32..i * 32 + 32], row_scale[i]);
+            for ((v, &q), sb) in v.iter_mut().zip(q).zip(col_scale) {
+                *v = q as f32 * (sa * sb);
             }
-        }
-        // SAFETY: as above.
-        unsafe { epilogue(&out.0, rows, dst_rs, valid, (c0, width), epi) };
-    }
-}
-
-/// The epilogue of a block 32 columns wide, fused with the scaling back to f32: one pass
-/// per row, in fixed-width loops the compiler turns into AVX-512.
-///
-/// # Safety
-/// The CPU has AVX-512 F and BF16; columns `c0..c0 + 32` of the first `valid` rows lie
-/// inside `rows` (row stride `dst_rs`).
-#[cfg_attr(target_arch = "x86_64", target_feature(enable = "avx512f,avx512bf16"))]
-unsafe fn whole_columns(
-    acc: &IBlock,
-    (row_scale, col_scale): (&[f32], &[f32; 32]),
-    (rows, dst_rs, valid, c0): (&mut Dst<'_>, usize, usize, usize),
-    epi: Epilogue<'_>,
-) {
-    let zeros = [0f32; 32];
-    let bias: &[f32; 32] = match epi.bias {
-        Some(b) => b[c0..c0 + 32].try_into().expect("32 biases"),
-        None => &zeros,
-    };
-    let mut v = [0f32; 32];
-    for (i, q) in acc.0.chunks_exact(32).enumerate().take(valid) {
-        let sa = row_scale[i];
-        for j in 0..32 {
-            v[j] = q[j] as f32 * (sa * col_scale[j]) + bias[j];
-        }
-        if epi.gelu {
-            v.iter_mut().for_each(|x| *x = gelu_one(*x));
-        }
-        let at = i * dst_rs + c0..i * dst_rs + c0 + 32;
-        match rows {
-            Dst::F32(d) if epi.accumulate => d[at].iter_mut().zip(&v).for_each(|(o, x)| *o += x),
-            Dst::F32(d) => d[at].copy_from_slice(&v),
-            #[cfg(target_arch = "x86_64")]
-            // SAFETY: the caller guarantees the features.
-            Dst::Bf16(d) => unsafe { super::bf16::convert_avx512(&v, &mut d[at]) },
-            #[cfg(not(target_arch = "x86_64"))]
-            Dst::Bf16(d) => super::bf16::convert(&v, &mut d[at]),
-        }
+        };
+        // SAFETY: the int8 path runs only where AVX-512 F and BF16 are; the block's
+        // columns lie inside `rows` (as `gemm_i8` checks).
+        unsafe { epilogue_with(rows, dst_rs, valid, (c0, width), epi, raw) };
     }
 }
 

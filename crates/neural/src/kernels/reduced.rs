@@ -46,9 +46,7 @@ impl PackedLayer {
             up: PackedI8::from_bf16(&self.up),
         })
     }
-}
 
-impl PackedLayer {
     /// Packs a layer of hidden width `hidden` with `heads` attention heads.
     pub(crate) fn new(l: &LayerWeights<'_>, hidden: usize, heads: usize) -> Result<Self, Error> {
         let [qw, qb, kw, kb, vw, vb, ow, ob, uw, ub, dw, db, g1, b1, g2, b2] = l.copy()?;
@@ -89,11 +87,10 @@ struct Scratch {
     values: PackedB,
     ctx: BfRows,
     up: BfRows,
-    /// The int8 path's operands: quantised hidden states, attention output and
-    /// feed-forward activations, and the f32 rows the last two are quantised from.
+    /// The int8 path's operands: quantised hidden states or attention output, and the
+    /// attention output in f32 (quantised before its product).
     q: QRows,
     ctx_f32: Vec<f32>,
-    up_f32: Vec<f32>,
 }
 
 /// Runs `layers` over hidden states `x` in place on bf16 `path`, as
@@ -169,50 +166,27 @@ fn int8_layer(
     let rows = b * t;
     let (w, ff) = (l.int8(), l.up.cols());
     let [g1, b1, g2, b2] = &l.norms;
+    sc.q.load(x, rows, h, h);
     let epi = Epilogue { bias: Some(&l.qkv_bias), ..Epilogue::default() };
-    let ops = (&mut sc.q, &mut sc.x);
-    let src = (&x[..], rows, h);
-    product(ops, src, (Dst::Bf16(&mut sc.qkv), 3 * h), (Some(&w.qkv), &l.qkv), epi, threaded);
+    gemm_i8(Dst::Bf16(&mut sc.qkv), 3 * h, &sc.q, &w.qkv, epi, threaded);
     sc.ctx_f32.resize(rows * h, 0.0);
     for bi in 0..b {
         let keep = &keep[bi * t..(bi + 1) * t];
         attention(KernelPath::Bf16Amx, sc, s, (bi, keep, position), Ctx::F32);
     }
+    sc.q.load(&sc.ctx_f32, rows, h, h);
     add_rows(x, &l.out_bias);
     let residual = Epilogue { bias: None, accumulate: true, gelu: false };
-    let ops = (&mut sc.q, &mut sc.x);
-    let src = (&sc.ctx_f32[..], rows, h);
-    product(ops, src, (Dst::F32(x), h), (Some(&w.out), &l.out), residual, threaded);
+    gemm_i8(Dst::F32(x), h, &sc.q, &w.out, residual, threaded);
     layer_norm(x, g1, b1, s.eps);
-    sc.up_f32.resize(rows * ff, 0.0);
+    sc.q.load(x, rows, h, h);
+    // GELU's output goes straight to bf16: the down product reads it there.
+    let up_rs = sc.up.prepare(rows, ff);
     let epi = Epilogue { bias: Some(&l.up_bias), accumulate: false, gelu: true };
-    let ops = (&mut sc.q, &mut sc.x);
-    let dst = (Dst::F32(&mut sc.up_f32), ff);
-    product(ops, (&x[..], rows, h), dst, (Some(&w.up), &l.up), epi, threaded);
+    gemm_i8(Dst::Bf16(sc.up.rows_mut()), up_rs, &sc.q, &w.up, epi, threaded);
     add_rows(x, &l.down_bias);
-    let ops = (&mut sc.q, &mut sc.x);
-    let src = (&sc.up_f32[..], rows, ff);
-    product(ops, src, (Dst::F32(x), h), (None, &l.down), residual, threaded);
+    gemm(KernelPath::Bf16Amx, Dst::F32(x), h, sc.up.view(), &l.down, residual, threaded);
     layer_norm(x, g2, b2, s.eps);
-}
-
-/// One dense product of the int8 path from f32 rows `src` (`rows × cols`): in int8
-/// through `q` where the weight has an int8 form, else in bf16 through `bf`.
-fn product(
-    (q, bf): (&mut QRows, &mut BfRows),
-    (src, rows, cols): (&[f32], usize, usize),
-    (dst, dst_rs): (Dst<'_>, usize),
-    (w8, w16): (Option<&PackedI8>, &PackedB),
-    epi: Epilogue<'_>,
-    threaded: bool,
-) {
-    if let Some(w8) = w8 {
-        q.load(src, rows, cols, cols);
-        gemm_i8(dst, dst_rs, q, w8, epi, threaded);
-    } else {
-        bf.load(src, rows, cols, cols);
-        gemm(KernelPath::Bf16Amx, dst, dst_rs, bf.view(), w16, epi, threaded);
-    }
 }
 
 /// Where attention writes each head's output: `sc.ctx` in bf16 (its row stride), or
