@@ -97,8 +97,9 @@ fn neural_detector(
     model: NeuralTechniqueModel,
     stage: Stage,
 ) -> Result<Arc<dyn TechniqueDetector>, LoadError> {
-    let d = NeuralDetector::new(model, fast_detector()?)
-        .map_err(failed("the neural technique model"))?;
+    let fast = fast_detector()?;
+    let d =
+        NeuralDetector::new(model, fast.clone()).map_err(failed("the neural technique model"))?;
     let stage = Stacker::embedded().and_then(|s| match stage {
         Stage::None => None,
         Stage::Neural => s.neural.clone(),
@@ -109,7 +110,7 @@ fn neural_detector(
         Some(s) if s.partner > 0.0 => {
             let model = NeuralTechniqueModel::embedded()
                 .map_err(failed("the embedded neural technique model"))?;
-            let p = NeuralDetector::new(model, fast_detector()?)
+            let p = NeuralDetector::new(model, fast)
                 .map_err(failed("the neural technique model (the accurate tier's partner)"))?;
             Some(p)
         }

@@ -9,9 +9,10 @@ use crate::Technique;
 use super::{ClaimScorer, Detection, Labelled, ModelFailure, TechniqueDetector};
 
 /// The fast model as a [`TechniqueDetector`], with the article-aware stacker's first stage
-/// over its technique probabilities when one is attached.
+/// over its technique probabilities when one is attached. Clones share the model.
+#[derive(Clone)]
 pub struct FastDetector {
-    model: FastModel,
+    model: std::sync::Arc<FastModel>,
     stacker: Option<&'static Stacker>,
 }
 
@@ -42,7 +43,7 @@ fn in_order(ranked: &[(Technique, f32)]) -> Vec<f32> {
 impl FastDetector {
     /// Wraps a loaded model (no stacker).
     pub fn new(model: FastModel) -> FastDetector {
-        FastDetector { model, stacker: None }
+        FastDetector { model: std::sync::Arc::new(model), stacker: None }
     }
 
     /// Decides techniques through `stacker` (fitted on this model's kind of probabilities:

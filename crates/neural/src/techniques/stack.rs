@@ -29,21 +29,13 @@ pub fn held_out_rows(
     let mask = (1u64 << cfg.bits) - 1;
     let train = tc_examples(corpus, rest, cfg.bits);
     let fast = classifier::train(&train, Technique::ALL.len(), cfg);
-    let (mut rows, mut neural) = (Vec::new(), Vec::new());
-    let mut sorted = held.to_vec();
-    sorted.sort_unstable();
-    for &a in &sorted {
+    let mut rows = Vec::new();
+    for &a in held {
         let art = &corpus.articles[a];
         let text = art.doc.text.as_str();
         let ctx = ArticleContext::new(text);
         let ranges: Vec<Range<usize>> = art.spans.iter().map(|(r, _)| r.clone()).collect();
         let marked = Marked::new(text, &ranges);
-        let mut distinct = ranges.clone();
-        distinct.sort_by_key(|r| (r.start, r.end));
-        distinct.dedup();
-        let probs = detector.classify_probs(text, &distinct)?;
-        let by_range: HashMap<Range<usize>, &Vec<f32>> =
-            distinct.iter().cloned().zip(&probs).collect();
         for (j, (r, t)) in art.spans.iter().enumerate() {
             let f: Vec<u32> =
                 ctx.span_features(r.clone()).iter().map(|n| hash_name(n, mask)).collect();
@@ -54,15 +46,11 @@ pub fn held_out_rows(
                 evidence: evidence(&ctx, &ranges, &marked, j),
                 gold: t.index(),
             });
-            neural.push(by_range[r].clone());
         }
     }
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by_key(|&i| (rows[i].article, rows[i].range.start, rows[i].range.end, rows[i].gold));
-    Ok((
-        order.iter().map(|&i| rows[i].clone()).collect(),
-        order.iter().map(|&i| neural[i].clone()).collect(),
-    ))
+    rows.sort_by_key(|r| (r.article, r.range.start, r.range.end, r.gold));
+    let neural = row_probs(corpus, &rows, detector)?;
+    Ok((rows, neural))
 }
 
 /// The first stage fitted on out-of-fold rows of `rest` (penalty `l2`), and the neural
