@@ -621,27 +621,6 @@ impl Bert {
         Ok(Tensor::from_vec(buf, (batch, len, hidden), &Device::Cpu)?)
     }
 
-    /// Packs the layers for `path`'s bf16 kernels now and drops their f32 weights, which
-    /// an inference encoder on a bf16 path never reads again (MPNet's f32 layers take
-    /// 340 MB, their packed copy 170 MB). Afterwards the fp32 path refuses to run this
-    /// encoder. Does nothing to a training encoder or when `path` is fp32.
-    pub fn release_fp32_layers(&mut self, path: kernels::KernelPath) -> Result<(), Error> {
-        if !self.inference || path == kernels::KernelPath::Fp32 {
-            return Ok(());
-        }
-        let layers = std::mem::take(&mut self.layers);
-        if self.packed.0.get().is_none() {
-            // Layer by layer, each f32 layer dropped once packed (unless another encoder
-            // shares its tensors): the peak stays near the f32 size, not f32 plus packed.
-            let mut packed = Vec::with_capacity(layers.len());
-            for l in layers {
-                packed.push(self.pack(&l)?);
-            }
-            let _ = self.packed.0.set(packed);
-        }
-        Ok(())
-    }
-
     /// Uses differentiable plain ops everywhere (training) or [`kernels`] and threads
     /// (inference). Encoders loaded with no trainable layer start in inference mode.
     pub fn set_inference(&mut self, on: bool) {
@@ -986,26 +965,6 @@ pub(crate) mod tests {
                 proptest::prop_assert!(diff < BF16_GAP, "{path}: max difference {diff}");
             }
         }
-    }
-
-    /// An encoder that dropped its f32 layers runs its bf16 path as before, and refuses
-    /// the fp32 path instead of reading weights it no longer has.
-    #[test]
-    fn released_encoder_runs_its_bf16_path_alone() {
-        let path = kernels::KernelPath::best();
-        let mut bert = random_bert(16, 2, 2, 24, 5);
-        let (ids, mask) = batch_ids(&[&[1, 2, 3], &[4, 5]]).unwrap();
-        let before = bert.forward_on(&ids, &mask, path).unwrap();
-        bert.release_fp32_layers(path).unwrap();
-        let after = bert.forward_on(&ids, &mask, path).unwrap();
-        assert_eq!(masked_gap(&before, &after, &mask), 0.0);
-        assert_eq!(bert.num_layers(), 2);
-        if path == kernels::KernelPath::Fp32 {
-            eprintln!("skipped the refusal check: this CPU runs no bf16 path");
-            return;
-        }
-        let err = bert.forward_on(&ids, &mask, kernels::KernelPath::Fp32).unwrap_err();
-        assert!(err.to_string().contains("bf16 weights"), "{err}");
     }
 
     /// The frozen part computed once (kernels, batches over threads) equals running those

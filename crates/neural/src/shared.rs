@@ -169,6 +169,11 @@ mod tests {
             let want = whole.forward_on(&ids, &mask, path).unwrap().flatten_all().unwrap();
             let got = shared.forward_on(&ids, &mask, path).unwrap().flatten_all().unwrap();
             assert_eq!(want.to_vec1::<f32>().unwrap(), got.to_vec1::<f32>().unwrap());
+            assert_eq!(shared.num_layers(), 3);
         }
+        // It holds no f32 layers: the fp32 path refuses it instead of reading weights it
+        // does not have.
+        let err = a.forward_on(&ids, &mask, KernelPath::Fp32).unwrap_err();
+        assert!(err.to_string().contains("bf16 weights"), "{err}");
     }
 }
