@@ -376,7 +376,12 @@ pub struct EvalNumbers {
     /// instead (`eval/comparisons.json`; the passages are read from `--data`).
     #[arg(long, value_name = "FILE", conflicts_with = "recognizers")]
     pub comparisons: Option<PathBuf>,
-    /// With --comparisons: the shared data directory (holding `polnear/` and `ptc/`).
+    /// Score quantities (value, range end, unit) on the hand-annotated sentences of real
+    /// news in FILE instead (`eval/quantities.json`; the sentences are read from `--data`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["recognizers", "comparisons"])]
+    pub quantities: Option<PathBuf>,
+    /// With --comparisons or --quantities: the shared data directory (holding `polnear/`
+    /// and `ptc/`).
     #[arg(long, value_name = "DIR", default_value = "../shared/data")]
     pub data: PathBuf,
     /// Print JSON instead of text.

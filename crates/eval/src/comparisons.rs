@@ -5,10 +5,11 @@
 //! article, character offsets, the SHA-256 of the passage), never the texts: they are
 //! read from the data directory and checked against the digest.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+
+use crate::passages::{load_json, read, PassageError, Reference};
 
 /// One annotated comparison.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -44,58 +45,22 @@ pub struct Passage {
     pub text: String,
 }
 
-/// Why the set could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum ComparisonError {
-    /// The annotation file or an article could not be read.
-    #[error("{0}: {1}")]
-    Io(PathBuf, std::io::Error),
-    /// The annotation file is not valid.
-    #[error("{0}: {1}")]
-    Json(PathBuf, serde_json::Error),
-    /// A corpus name the reader does not know.
-    #[error("unknown corpus {0:?}")]
-    Corpus(String),
-    /// The passage read from the data is not the one annotated.
-    #[error("{article} {start}..{end}: the passage in the data does not match its digest")]
-    Digest {
-        /// The article.
-        article: String,
-        /// First character.
-        start: usize,
-        /// End.
-        end: usize,
-    },
-}
-
-/// The directory of a corpus's article texts under the data directory.
-fn corpus_dir(data: &Path, corpus: &str) -> Result<PathBuf, ComparisonError> {
-    match corpus {
-        "polnear-train" => Ok(data.join("polnear/train/text")),
-        "ptc-train" => Ok(data.join("ptc/train-articles")),
-        other => Err(ComparisonError::Corpus(other.to_string())),
-    }
-}
-
 /// Reads the annotations in `file` and their passages from `data` (the shared data
 /// directory holding `polnear/` and `ptc/`).
-pub fn load(file: &Path, data: &Path) -> Result<Vec<Passage>, ComparisonError> {
-    let raw = std::fs::read_to_string(file).map_err(|e| ComparisonError::Io(file.into(), e))?;
-    let all: Vec<Comparison> =
-        serde_json::from_str(&raw).map_err(|e| ComparisonError::Json(file.into(), e))?;
+pub fn load(file: &Path, data: &Path) -> Result<Vec<Passage>, PassageError> {
+    let all: Vec<Comparison> = load_json(file)?;
     all.into_iter()
         .map(|c| {
-            let path = corpus_dir(data, &c.corpus)?.join(&c.article);
-            let article =
-                std::fs::read_to_string(&path).map_err(|e| ComparisonError::Io(path, e))?;
-            let text: String =
-                article.chars().skip(c.start).take(c.end.saturating_sub(c.start)).collect();
-            let digest: String =
-                Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-            if digest != c.sha256 {
-                let (article, start, end) = (c.article.clone(), c.start, c.end);
-                return Err(ComparisonError::Digest { article, start, end });
-            }
+            let text = read(
+                data,
+                Reference {
+                    corpus: &c.corpus,
+                    article: &c.article,
+                    start: c.start,
+                    end: c.end,
+                    sha256: &c.sha256,
+                },
+            )?;
             Ok(Passage { comparison: c, text })
         })
         .collect()

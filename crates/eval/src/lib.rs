@@ -23,7 +23,9 @@
 
 pub mod comparisons;
 pub mod labels;
+pub mod passages;
 pub mod polnear;
+pub mod quantities;
 pub mod recognizers;
 pub mod si;
 pub mod tc;

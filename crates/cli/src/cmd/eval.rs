@@ -287,6 +287,9 @@ struct GoldQuantity {
 /// gold is a range) and verdict accuracy (verdicts in text order against the expected
 /// ones).
 pub fn numbers(args: &EvalNumbers) -> Result<String> {
+    if let Some(file) = &args.quantities {
+        return super::quantities::run(file, &args.data, args.json, args.verbose);
+    }
     if let Some(file) = &args.comparisons {
         return super::comparisons::run(file, &args.data, args.verbose);
     }

@@ -8,6 +8,7 @@ pub mod comparisons;
 pub mod corpus;
 pub mod eval;
 pub mod link;
+pub mod quantities;
 pub mod report;
 pub mod serve;
 pub mod stack;
