@@ -223,13 +223,14 @@ pub struct Number {
     pub text: String,
     /// The value (the low end of a range).
     pub value: f64,
-    /// What it counts, if known, as written or coded ("tonnes", "%", "USD").
+    /// Its unit, as written or coded ("tonnes", "%", "USD", "square metres"); none for a
+    /// bare count ("400 jobs": what it counts is in `of`).
     pub unit: Option<String>,
-    /// The unit's canonical name ("tonne", "percent", "dollar"; a counted noun in the
-    /// singular: "jobs" → "job").
+    /// The unit's canonical name ("tonne", "percent", "dollar", "square metre").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_name: Option<String>,
-    /// What it is a quantity of, where "of" says ("40 million tonnes of wheat" → "wheat").
+    /// What it counts: the words after "of" ("40 million tonnes of wheat" → "wheat"), else
+    /// the noun after it ("400 new jobs" → "jobs").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub of: Option<String>,
     /// The high end of a range ("10–15").

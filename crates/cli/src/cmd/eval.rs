@@ -536,41 +536,70 @@ pub fn quotes(args: &EvalQuotes) -> Result<String> {
 
 /// `unspin eval numbers --recognizers DIR`: the quantity extractor on the Recognizers-Text
 /// English specs.
+/// Whether a quantity with the unit named `unit` is of the type a Recognizers-Text spec
+/// file annotates: its typed models (currency, dimension, temperature, age, percent)
+/// return only quantities of their type, so only those are scored against them; the
+/// number model returns every number.
+fn in_scope(file: &str, unit: Option<&str>) -> bool {
+    use unspin_detect::numbers::units::{category, Category};
+    let cat = unit.and_then(category);
+    let name = file.rsplit('/').next().unwrap_or(file);
+    match name {
+        "PercentModel.json" => cat == Some(Category::Percent),
+        "CurrencyModel.json" => cat == Some(Category::Currency),
+        "DimensionModel.json" => cat == Some(Category::Dimension),
+        "TemperatureModel.json" => cat == Some(Category::Temperature),
+        "AgeModel.json" => cat == Some(Category::Time),
+        _ => true,
+    }
+}
+
+/// The quantities unspin reports in one spec case (the report's units), each typed spec
+/// file's scope only where `typed`.
+fn spec_predictions(
+    file: &str,
+    input: &str,
+    typed: bool,
+) -> Vec<unspin_eval::recognizers::Predicted> {
+    let doc = unspin_text::Document::new("spec", input.to_string());
+    let (numbers, _) = unspin_detect::numbers::analyze(&doc);
+    numbers
+        .into_iter()
+        .filter(|n| !typed || in_scope(file, n.unit_name.as_deref()))
+        .map(|n| unspin_eval::recognizers::Predicted {
+            span: n.start..n.end,
+            value: n.value,
+            unit: n.unit_name,
+        })
+        .collect()
+}
+
 fn recognizers(dir: &Path, json: bool, verbose: bool) -> Result<String> {
     use unspin_eval::recognizers::{self, Predicted};
     let specs = recognizers::load(dir)
         .with_context(|| format!("reading the Recognizers-Text specs in {}", dir.display()))?;
     let canonical = |u: &str| unspin_detect::numbers::units::canonical(u);
     let mut scores = Vec::new();
+    let mut untyped = Vec::new();
     for spec in &specs {
-        let pred: Vec<Vec<Predicted>> = spec
-            .cases
-            .iter()
-            .map(|case| {
-                let doc = unspin_text::Document::new("spec", case.input.clone());
-                let found = unspin_detect::numbers::extract::extract(&doc.text);
-                let pred: Vec<Predicted> = found
-                    .into_iter()
-                    .map(|q| {
-                        let (start, end) = doc.char_span(q.range);
-                        Predicted { span: start..end, value: q.value, unit: q.unit }
-                    })
-                    .collect();
-                if verbose {
-                    let shown: Vec<_> = pred.iter().map(|p| (&p.span, p.value, &p.unit)).collect();
-                    let gold: Vec<_> =
-                        case.gold.iter().map(|g| (&g.span, g.value, &g.unit)).collect();
-                    eprintln!(
-                        "{}: {:?}\n  gold {gold:?}\n  found {shown:?}",
-                        spec.file, case.input
-                    );
-                }
-                pred
-            })
-            .collect();
+        let pred: Vec<Vec<Predicted>> =
+            spec.cases.iter().map(|c| spec_predictions(&spec.file, &c.input, true)).collect();
+        if verbose {
+            for (case, pred) in spec.cases.iter().zip(&pred) {
+                let shown: Vec<_> = pred.iter().map(|p| (&p.span, p.value, &p.unit)).collect();
+                let gold: Vec<_> = case.gold.iter().map(|g| (&g.span, g.value, &g.unit)).collect();
+                eprintln!("{}: {:?}\n  gold {gold:?}\n  found {shown:?}", spec.file, case.input);
+            }
+        }
         scores.push(recognizers::score(spec, &pred, &canonical));
+        let all: Vec<Vec<Predicted>> =
+            spec.cases.iter().map(|c| spec_predictions(&spec.file, &c.input, false)).collect();
+        untyped.push(recognizers::score(spec, &all, &canonical));
     }
+    let mut every = recognizers::total(&untyped);
+    every.file = "all, every quantity scored in every file".to_string();
     scores.push(recognizers::total(&scores));
+    scores.push(every);
     if json {
         return Ok(serde_json::to_string_pretty(&scores)? + "\n");
     }

@@ -22,14 +22,18 @@ pub fn analyze(doc: &Document) -> (Vec<Number>, Vec<Check>) {
         .iter()
         .map(|q| {
             let (start, end) = doc.char_span(q.range.clone());
+            // A word the unit grammar knows is the unit; another word after the number
+            // is what it counts, unless "of" says ("40% of voters").
+            let unit = q.unit.clone().filter(|u| units::known(u));
+            let counted = q.unit.clone().filter(|u| unit.is_none() && !is_marker(u));
             Number {
                 start,
                 end,
                 text: doc.text[q.range.clone()].to_string(),
                 value: q.value,
-                unit: q.unit.clone(),
-                unit_name: q.unit.as_deref().map(units::canonical),
-                of: q.of.clone(),
+                unit_name: unit.as_deref().map(units::canonical),
+                unit,
+                of: q.of.clone().or(counted),
                 high: q.high,
                 kind: q.kind,
                 approx: q.approx.clone(),
@@ -55,6 +59,12 @@ pub fn analyze(doc: &Document) -> (Vec<Number>, Vec<Check>) {
     // Inconsistent first, then unverifiable, then consistent; text order within each.
     checks.sort_by_key(|c| (c.verdict.rank(), c.start));
     (numbers, checks)
+}
+
+/// The extractor's markers in a quantity's unit slot that are neither a unit nor a counted
+/// noun: a date, occasions ("3 times a week").
+fn is_marker(unit: &str) -> bool {
+    matches!(unit, "date" | "times")
 }
 
 #[cfg(test)]

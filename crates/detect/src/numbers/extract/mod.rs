@@ -225,6 +225,17 @@ fn noun_after(text: &str, toks: &[Token], end: usize) -> Option<String> {
     None
 }
 
+/// The unit written after byte `end` ("km", "square metres", "percentage points", "-inch"),
+/// lowercased as written, else the counted noun after it ([`noun_after`]).
+fn unit_after(text: &str, toks: &[Token], end: usize) -> Option<String> {
+    match super::units::read(&text[end..]) {
+        Some((len, _)) => {
+            Some(text[end..end + len].trim_start_matches(['-', ' ', '\u{a0}']).to_lowercase())
+        }
+        None => noun_after(text, toks, end),
+    }
+}
+
 /// The ISO code of a currency symbol or code before a number ("$", "US$", "C $", "AUD").
 fn currency(sym: &str) -> &'static str {
     match sym.trim().to_ascii_uppercase().as_str() {
@@ -543,13 +554,12 @@ impl Scan<'_> {
             Kind::Percent => Some("%".to_string()),
             Kind::Money => cur.map(String::from),
             Kind::Cardinal if glued.is_some() => glued.map(|g| g.as_str().to_lowercase()),
-            Kind::Cardinal => noun_after(text, &self.toks, end),
+            Kind::Cardinal => unit_after(text, &self.toks, end),
             _ => None,
         };
         let sentence = self.sentence_of(start);
-        let money_word = unit.as_deref().and_then(|u| currency_word(text, end, u));
-        let (kind, end, unit) = match money_word {
-            Some(code) if kind == Kind::Cardinal => (Kind::Money, end, Some(code.to_string())),
+        let (kind, end, unit) = match unit.as_deref().and_then(|u| money_unit(u, mag)) {
+            Some(u) if kind == Kind::Cardinal => (Kind::Money, end, Some(u)),
             _ => multiplier_after(text, kind, end, unit),
         };
         Some(Quantity {
@@ -675,7 +685,7 @@ impl Scan<'_> {
         let sign = if c.name("sign").is_some() { -1.0 } else { 1.0 };
         let value = sign * (whole.unwrap_or(0.0) + num / den);
         let kind = if whole.is_some() { Kind::Cardinal } else { Kind::Fraction };
-        let unit = noun_after(text, &self.toks, m.end()).filter(|_| kind == Kind::Cardinal);
+        let unit = unit_after(text, &self.toks, m.end()).filter(|_| kind == Kind::Cardinal);
         Some(self.plain(m.range(), value, kind, unit))
     }
 
@@ -705,14 +715,16 @@ fn sign_word_before(text: &str, at: usize) -> Option<usize> {
     bounded.then_some(start)
 }
 
-/// "12 dollars", "5 euros", "3 pounds" (not "pounds of" something): the currency code.
-fn currency_word(text: &str, end: usize, unit: &str) -> Option<&'static str> {
-    match unit {
-        "dollars" => Some("USD"),
-        "euros" => Some("EUR"),
-        "pounds" if !text[end..].trim_start().starts_with("pounds of") => Some("GBP"),
-        _ => None,
+/// The unit of a count of money ("12 dollars", "5 euros", "20 billion francs"): the unit
+/// as written, or "GBP" for pounds with a scale word ("361 million pounds"; "25 pounds"
+/// alone is a weight).
+fn money_unit(unit: &str, scale: f64) -> Option<String> {
+    use super::units::{canonical, category, Category};
+    let name = canonical(unit);
+    if name == "pound" && scale > 1.0 {
+        return Some("GBP".to_string());
     }
+    (category(&name) == Some(Category::Currency)).then(|| unit.to_string())
 }
 
 /// A count written with digits followed by "times", "-fold", "x" or "×" is a multiplier

@@ -290,7 +290,7 @@ impl Scan<'_> {
             return (Kind::Percent, toks[j + 1].end, Some("%".to_string()));
         }
         if next != "times" {
-            return (Kind::Cardinal, end, noun_after(text, toks, end));
+            return (Kind::Cardinal, end, unit_after(text, toks, end));
         }
         let after = toks.get(j + 1).map(|n| lower(n, text)).unwrap_or_default();
         let possessive = toks.get(j + 2).is_some_and(|n| {
