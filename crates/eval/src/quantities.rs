@@ -209,7 +209,7 @@ mod tests {
         let mut g = gold(0, 10, 12.0, Some("hour"), false);
         g.high = Some(24.0);
         let single = Predicted { span: 0..2, value: 12.0, high: None, unit: Some("hour".into()) };
-        assert_eq!(score_one(&[g.clone()], &[single.clone()])[1], 0);
+        assert_eq!(score_one(std::slice::from_ref(&g), std::slice::from_ref(&single))[1], 0);
         let range = Predicted { high: Some(24.0), ..single };
         assert_eq!(score_one(&[g], &[range])[1..3], [1, 1]);
     }

@@ -59,6 +59,17 @@ fn is_operand(q: &Quantity) -> bool {
         && q.high.is_none()
 }
 
+/// A quantity that states a rate of change: a percentage, points ("up four points"), or a
+/// fraction ("by a third").
+fn is_rate(q: &Quantity) -> bool {
+    use super::units::{canonical, category, Category};
+    let points = q
+        .unit
+        .as_deref()
+        .is_some_and(|u| !q.inferred && category(&canonical(u)) == Some(Category::Point));
+    matches!(q.kind, Kind::Percent | Kind::Fraction) || points
+}
+
 fn same_unit(a: &Quantity, b: &Quantity) -> bool {
     a.unit.is_none() || b.unit.is_none() || a.unit == b.unit
 }
@@ -98,6 +109,15 @@ const UP: &[&str] = &[
     "gain",
     "gained",
     "higher",
+    "jump",
+    "jumps",
+    "surge",
+    "surged",
+    "rises",
+    "increases",
+    "improves",
+    "improved",
+    "growth",
 ];
 const DOWN: &[&str] = &[
     "fell",
@@ -116,6 +136,14 @@ const DOWN: &[&str] = &[
     "reduction",
     "lower",
     "plunged",
+    "falls",
+    "drops",
+    "declines",
+    "slid",
+    "slipped",
+    "tumbled",
+    "cutting",
+    "cuts",
 ];
 
 /// Longest sentence checked as one statement (about 300 words).
@@ -147,10 +175,11 @@ pub fn check(text: &str, qs: &[Quantity]) -> Vec<CheckResult> {
         for m in st.qs.iter().filter(|q| q.kind == Kind::Multiplier) {
             out.push(st.multiplier(m));
         }
-        match st.percent_change() {
+        match st.percent_change().or_else(|| st.linked_percent_change()) {
             Some(c) => out.push(c),
             None => out.extend(st.unsupported_changes()),
         }
+        out.extend(st.shares());
         out.extend(st.out_of());
         out.extend(st.total());
         out.extend(st.year_span());
@@ -427,16 +456,25 @@ impl<'a> Statement<'a> {
             |w: &String| is_change(w) || matches!(w.as_str(), "more" | "fewer" | "less");
         self.qs
             .iter()
-            .filter(|q| q.kind == Kind::Percent && q.high.is_none())
+            .filter(|q| is_rate(q) && q.high.is_none())
             .filter(|q| {
-                let before = words(&self.text[self.range.start..q.range.start]);
-                let after = words(&self.text[q.range.end..self.range.end]);
+                let before = words(&self.text[self.clause_start(q.range.start)..q.range.start]);
+                // "10 points higher": the change word after the unit.
+                let mut after = words(&self.text[q.range.end..self.range.end]);
+                let units = after.iter().take_while(|w| super::units::known(w)).count();
+                after.drain(..units);
                 // "down from 68%", "fell to 5 percent": a level, not the change.
                 let level =
                     before.last().is_some_and(|w| matches!(w.as_str(), "from" | "to" | "at"));
+                // "cut emissions by a third", "drove up the toll by 20%": "by" after a
+                // change word of the clause.
+                let by = before.last().is_some_and(|w| w == "by") && before.iter().any(is_change);
+                // "down an average of almost 30 percent": a change word up to five words
+                // back, unless another quantity stands between.
+                let near = before.iter().rev().take(5).any(is_change);
                 !level
-                    && (before.iter().rev().take(2).any(is_change)
-                        || after.first().is_some_and(is_change_after))
+                    && (near || by || after.first().is_some_and(is_change_after))
+                    && (q.kind != Kind::Fraction || by)
             })
             .map(|q| {
                 let stated = &self.text[q.range.clone()];
@@ -449,6 +487,148 @@ impl<'a> Statement<'a> {
                          given in the article"
                     ),
                 )
+            })
+            .collect()
+    }
+
+    /// Where the clause holding byte `at` starts within this statement: after the last
+    /// quantity before `at`, or the statement's start.
+    fn clause_start(&self, at: usize) -> usize {
+        self.qs
+            .iter()
+            .filter(|q| q.range.end <= at)
+            .map(|q| q.range.end)
+            .max()
+            .unwrap_or(self.range.start)
+            .max(self.range.start)
+    }
+
+    /// Check 2c: a percentage change with one operand in its sentence ("down 16 percent
+    /// from the 436,219", "ticked up to 102.9 — an increase of 2.9%") and the other before
+    /// it, in this sentence or the two before. The operand after "from" is the base, the
+    /// one after "to" the new level. The other is a guess, so each earlier quantity of the
+    /// same unit is tried, nearest first: the first that fits makes the check consistent
+    /// (naming it); if none fits the check is unverifiable, never inconsistent.
+    fn linked_percent_change(&self) -> Option<CheckResult> {
+        let (up, down) = (self.has(UP), self.has(DOWN));
+        if !(up || down) {
+            return None;
+        }
+        let p = self.qs.iter().find(|q| q.kind == Kind::Percent && q.high.is_none())?;
+        let claimed = if down && !up { -p.value.abs() } else { p.value };
+        let (anchor, is_base) = self.qs.iter().find_map(|q| {
+            let before = self.text[self.range.start..q.range.start].trim_end().to_lowercase();
+            let word = before.rsplit(' ').next().unwrap_or("");
+            let word = if word == "the" {
+                before.trim_end_matches("the").trim_end().rsplit(' ').next().unwrap_or("")
+            } else {
+                word
+            };
+            // "ticked up to 102.9": the bound "up to" was read as an approximation.
+            let word = if q.approx.as_deref() == Some("up to") { "to" } else { word };
+            (is_operand(q) && q.kind != Kind::Percent && matches!(word, "from" | "to"))
+                .then_some((*q, word == "from"))
+        })?;
+        let window = &self.by_sentence[self.si.saturating_sub(2)..=self.si];
+        let candidates = window.iter().flatten().rev().filter(|q| {
+            q.range.end <= anchor.range.start
+                && is_operand(q)
+                && q.kind == anchor.kind
+                && same_unit(q, anchor)
+                && !std::ptr::eq(**q, anchor)
+        });
+        for other in candidates {
+            let (base, new) = if is_base { (anchor, *other) } else { (*other, anchor) };
+            if base.value == 0.0 {
+                continue;
+            }
+            let computed = (new.value - base.value) / base.value * 100.0;
+            if percent_ok(computed, claimed, p.approx.is_some()) {
+                let explanation = format!(
+                    "claimed a change of {}%; from {}{} to {}{} is {computed:+.1}%: consistent \
+                     within rounding",
+                    fmt(claimed),
+                    fmt(base.value),
+                    self.whereabouts(base),
+                    fmt(new.value),
+                    self.whereabouts(new),
+                );
+                return Some(self.result(claimed, computed, Some(true), explanation));
+            }
+        }
+        let stated = &self.text[p.range.clone()];
+        let explanation = format!(
+            "claimed a change of {stated}: no earlier number of the same kind gives it, so the \
+             numbers it compares are not both given"
+        );
+        Some(self.result(claimed, f64::NAN, None, explanation))
+    }
+
+    /// Check 6: a share in words ("two-thirds of the voters", "about two-thirds said",
+    /// "three-quarters of the $59 million"; not a period: "the second half"): the whole is the first number after "of", the part another number of
+    /// the same unit in the sentence; without both, unverifiable.
+    fn shares(&self) -> Vec<CheckResult> {
+        let shares = self.qs.iter().filter(|q| {
+            let before = self.text[self.range.start..q.range.start].to_lowercase();
+            let last = before.split_whitespace().next_back().unwrap_or("");
+            // "cut by a third" is a change; "the second half of July" a period.
+            let period = matches!(last, "first" | "second" | "last" | "latter" | "former");
+            q.kind == Kind::Fraction && q.value < 1.0 && last != "by" && !period
+        });
+        shares
+            .map(|f| {
+                let stated = &self.text[f.range.clone()];
+                let whole = self.qs.iter().find(|q| {
+                    q.range.start > f.range.end
+                        && is_operand(q)
+                        && self.text[f.range.end..q.range.start].trim_start().starts_with("of")
+                        && self.text[f.range.end..q.range.start].len() < 16
+                });
+                // The part: the nearest such number before the share, else after the whole.
+                let part = whole.and_then(|w| {
+                    let like = |q: &&&Quantity| {
+                        is_operand(q)
+                            && !std::ptr::eq(**q, *w)
+                            && q.kind == w.kind
+                            && same_unit(q, w)
+                    };
+                    let before = self.qs.iter().rev().filter(|q| q.range.end <= f.range.start);
+                    let after = self.qs.iter().filter(|q| q.range.start >= w.range.end);
+                    before.filter(like).chain(after.filter(like)).next()
+                });
+                let fits = |w: &Quantity, p: &Quantity| {
+                    w.value != 0.0
+                        && percent_ok(
+                            p.value / w.value * 100.0,
+                            f.value * 100.0,
+                            f.approx.is_some(),
+                        )
+                };
+                match (whole, part) {
+                    // The part is a guess (another number of the whole's unit), so only a
+                    // fit is reported; a misfit leaves the share unverifiable.
+                    (Some(w), Some(p)) if fits(w, p) => {
+                        let computed = p.value / w.value;
+                        let explanation = format!(
+                            "claimed {stated} ({:.1}%); {} of {} is {:.1}%: consistent within \
+                             rounding",
+                            f.value * 100.0,
+                            fmt(p.value),
+                            fmt(w.value),
+                            computed * 100.0,
+                        );
+                        self.result(f.value, computed, Some(true), explanation)
+                    }
+                    _ => self.result(
+                        f.value,
+                        f64::NAN,
+                        None,
+                        format!(
+                            "claimed {stated}: the part and the whole are not both given in \
+                             the article"
+                        ),
+                    ),
+                }
             })
             .collect()
     }

@@ -24,8 +24,9 @@ pub fn analyze(doc: &Document) -> (Vec<Number>, Vec<Check>) {
             let (start, end) = doc.char_span(q.range.clone());
             // A word the unit grammar knows is the unit; another word after the number
             // is what it counts, unless "of" says ("40% of voters").
-            let unit = q.unit.clone().filter(|u| units::known(u));
-            let counted = q.unit.clone().filter(|u| unit.is_none() && !is_marker(u));
+            let unit = q.unit.clone().filter(|u| units::known(u) && !q.inferred);
+            let counted =
+                q.unit.clone().filter(|u| !units::known(u) && !is_marker(u) && !q.inferred);
             Number {
                 start,
                 end,

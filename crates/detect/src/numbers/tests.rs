@@ -283,3 +283,94 @@ fn double_before_what_it_doubles_is_a_multiplier() {
         ["unverifiable", "unverifiable"]
     );
 }
+
+/// The report's unit is a unit only: multi-word units by the grammar, counted nouns in
+/// `of`, a unit carried across a sentence not claimed.
+#[test]
+fn report_units_are_units_and_counted_nouns_are_what_is_counted() {
+    let report = |text: &str| {
+        let doc = unspin_text::Document::new("t".to_string(), text.to_string());
+        super::analyze(&doc).0
+    };
+    let cases = [
+        ("The farm covers 660 square meters.", "660", Some("square metre"), None),
+        ("It flew at 188 miles an hour.", "188", Some("mile per hour"), None),
+        ("They shipped 16,000 metric tons.", "16,000", Some("tonne"), None),
+        ("She led by 9 percentage points.", "9", Some("point"), None),
+        ("It was 40 degrees celsius.", "40", Some("celsius"), None),
+        ("The firm paid 420 million Finnish markka.", "420 million", Some("markka"), None),
+        ("He is 44 years old.", "44", Some("year"), None),
+        ("The mayor hired 400 new workers.", "400", None, Some("workers")),
+        ("It was a 60-day notice.", "60", Some("day"), None),
+    ];
+    for (text, span, unit, of) in cases {
+        let ns = report(text);
+        let n = ns.iter().find(|n| n.text == span).unwrap_or_else(|| panic!("{text}: {ns:?}"));
+        assert_eq!(n.unit_name.as_deref(), unit, "{text}");
+        assert_eq!(n.of.as_deref(), of, "{text}");
+    }
+    let money = report("It raised 361 million pounds, and the bag weighs 25 pounds.");
+    assert_eq!(money[0].unit_name.as_deref(), Some("pound sterling"), "{money:?}");
+    assert_eq!(money[1].unit_name.as_deref(), Some("pound"), "a weight without a scale word");
+    let carried = report("Exports reached 2,460 tonnes in 2021, five times the 512 of 2017.");
+    let n512 = carried.iter().find(|n| n.text == "512").expect("512");
+    assert_eq!(n512.unit, None, "a unit carried across the sentence is not claimed");
+    let listed = report("The walls were 6, 8 or 10 feet tall.");
+    assert!(listed.iter().all(|n| n.unit_name.as_deref() == Some("foot")), "{listed:?}");
+    let cents = report("It only cost 3 dollars 50 cents.");
+    assert_eq!((cents.len(), cents[0].value), (1, 3.5), "{cents:?}");
+}
+
+/// Identifiers, labels, times of day and abbreviated dates are not quantities.
+#[test]
+fn identifiers_labels_times_and_dates_are_not_counts() {
+    for text in [
+        "He told Fox 35 in Orlando.",
+        "Read part 2 here.",
+        "See week 2 of the course.",
+        "The group Ginbot 7 was founded abroad.",
+        "It happened after 9/11.",
+        "The vote is at 5 p.m. on Friday.",
+        "Post id 758857128652046336 was removed.",
+        "See https://t.co/92mOg1XNqu now.",
+    ] {
+        let q = quantities(text);
+        assert!(q.iter().all(|x| x.3 == Kind::Date || x.3 == Kind::Year), "{text}: {q:?}");
+        assert!(q.iter().all(|x| x.3 != Kind::Cardinal), "{text}: {q:?}");
+    }
+    let q = quantities("He was buried on Sept. 3, 1963, in Ohio.");
+    assert_eq!(q.len(), 1, "{q:?}");
+    assert_eq!((q[0].0.as_str(), q[0].3), ("Sept. 3, 1963", Kind::Date));
+    // A sentence-opening capital and a function word do not make a label.
+    assert_eq!(quantities("In 40 states, 12 voted.").len(), 2);
+    // A unit glued to the digits is a unit, letters that are none make an identifier.
+    assert_eq!(quantities("A 3D film and a 24703L202 part.").len(), 0);
+    assert_eq!(quantities("It is 24703m2 of land.")[0].2.as_deref(), Some("m2"));
+}
+
+/// Shares and changes stated without their operands are unverifiable checks; a change
+/// whose base is in the sentence before is checked against it.
+#[test]
+fn shares_changes_and_bases_across_sentences() {
+    assert_eq!(verdicts("About two-thirds of the members said yes."), ["unverifiable"]);
+    assert_eq!(verdicts("The city cut emissions by a third."), ["unverifiable"]);
+    assert_eq!(verdicts("Support is about 10 points higher than in 2004."), ["unverifiable"]);
+    assert_eq!(verdicts("Speed improves about 10 fold."), ["unverifiable"]);
+    assert_eq!(
+        verdicts("Only 367,491 people voted. That is down 16 percent from the 436,219 of 2008."),
+        ["consistent"]
+    );
+    assert_eq!(
+        verdicts("Of the 300 members, 200 members voted yes: two-thirds of the 300 members."),
+        ["consistent"]
+    );
+    // A guessed operand that does not fit leaves the claim unverifiable, not inconsistent.
+    assert_eq!(
+        verdicts(
+            "Trade declined 40 percent, to $5.4 billion, a quarter of 1 percent of the total."
+        ),
+        ["unverifiable", "unverifiable"]
+    );
+    // Periods are not shares.
+    assert!(verdicts("It ends in the second half of July.").is_empty());
+}

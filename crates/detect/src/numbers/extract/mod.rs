@@ -74,6 +74,10 @@ pub struct Quantity {
     pub sentence: usize,
     /// What it counts, from "of" right after it ("40 million tonnes of wheat" → "wheat").
     pub of: Option<String>,
+    /// Whether `unit` was carried over from an earlier quantity of the sentence, not
+    /// within a list ("2,460 tonnes in 2021, five times the 512": the checks compare 512
+    /// tonnes; the report does not claim the unit).
+    pub inferred: bool,
 }
 
 static DIGITS: LazyLock<Regex> = LazyLock::new(|| {
@@ -323,8 +327,10 @@ pub fn extract(text: &str) -> Vec<Quantity> {
     scan.words();
     let mut out = scan.out;
     out.sort_by_key(|q| (q.range.start, q.range.end));
-    let mut out = join_ranges(text, out);
-    inherit_units(&mut out);
+    let out = join_ranges(text, out);
+    let mut out = join_cents(text, out);
+    money_by_unit(&mut out);
+    inherit_units(text, &mut out);
     attach_years(text, &mut out);
     for q in &mut out {
         q.of = counted_after(text, q.range.end);
@@ -471,6 +477,7 @@ impl Scan<'_> {
             approx: None,
             time: None,
             of: None,
+            inferred: false,
             sentence,
         }
     }
@@ -502,8 +509,11 @@ impl Scan<'_> {
         if glued_before.is_some_and(|ch| ch.is_alphanumeric() || ch == '.' || ch == '_') {
             return None;
         }
-        // A clock time ("17:22", "9:05:30") is a time of day, not a quantity.
-        if in_clock_time(text, num.range()) {
+        // A clock time ("17:22", "9:05:30", "5 p.m.") is a time of day, not a quantity.
+        if in_clock_time(text, num.range()) || time_of_day_after(&text[num.end()..]) {
+            return None;
+        }
+        if identifier(text, c) {
             return None;
         }
         let word_sign = sign_word_before(text, num.start())
@@ -572,6 +582,7 @@ impl Scan<'_> {
             time: None,
             sentence,
             of: None,
+            inferred: false,
         })
     }
 
@@ -605,6 +616,7 @@ impl Scan<'_> {
                 approx: None,
                 time: None,
                 of: None,
+                inferred: false,
                 sentence,
             });
         }
@@ -629,6 +641,9 @@ impl Scan<'_> {
         };
         let value = |n: &Token| n.text(text).parse::<f64>().ok();
         let (mut start, mut end, mut year) = (t.start, t.end, None);
+        // "Sept. 3", "Feb. 28, 2018": an abbreviated month's full stop.
+        let stop = toks.get(i + 1).is_some_and(|n| n.start == t.end && n.text(text) == ".");
+        let i = if stop && lw.len() <= 4 { i + 1 } else { i };
         let day;
         if let Some(n) = number(i + 1, 2) {
             (day, end) = (value(n), n.end);
@@ -639,7 +654,7 @@ impl Scan<'_> {
             } else if let Some(y) = number(i + 2, 4) {
                 (year, end) = (value(y), y.end);
             }
-        } else if let Some(n) = i.checked_sub(1).and_then(|p| number(p, 2)) {
+        } else if let Some(n) = i.checked_sub(1).filter(|_| !stop).and_then(|p| number(p, 2)) {
             (day, start) = (value(n), n.start);
             if let Some(y) = number(i + 1, 4) {
                 (year, end) = (value(y), y.end);
@@ -701,6 +716,100 @@ impl Scan<'_> {
     }
 }
 
+/// Whether a digits match is an identifier rather than a quantity: digits run on into
+/// letters that are no unit ("92mOg1", "5G", "1990s"), digits between slashes ("9/11",
+/// "3/4/2020", which are no fractions), more than 15 digits in a row (an id), or a bare
+/// number that names something: after a capitalised word inside a sentence ("Fox 35",
+/// "Ginbot 7", "Daniel 6") or after a labelling noun ("week 2", "part 1", "No. 43").
+fn identifier(text: &str, c: &regex::Captures<'_>) -> bool {
+    let (Some(whole), Some(num)) = (c.get(0), c.name("num")) else { return false };
+    let after = &text[whole.end()..];
+    let mut chars = after.chars();
+    let multiplier = chars.next().is_some_and(|ch| matches!(ch, 'x' | 'X' | '×'))
+        && !chars.next().is_some_and(char::is_alphanumeric);
+    let runs_on = after.starts_with(|ch: char| ch.is_alphanumeric()) && !multiplier;
+    let glued_unit = super::units::read(after).is_some_and(|_| !after.starts_with(' '));
+    let slashed = text[..num.start()].ends_with('/')
+        || after.starts_with('/') && after[1..].starts_with(|ch: char| ch.is_ascii_digit());
+    let long = num.as_str().bytes().filter(u8::is_ascii_digit).count() > 15
+        && !num.as_str().contains([',', '.', ' ']);
+    if (runs_on && !glued_unit) || slashed || long {
+        return true;
+    }
+    let bare = ["approx", "cur", "sign", "mag", "pct", "range", "ord", "glued", "exp"]
+        .iter()
+        .all(|g| c.name(g).is_none());
+    bare && names_something(text, num.start(), after)
+}
+
+/// Nouns that label what a number after them names ("week 2", "part 1", "verse 71").
+const LABELS: &[&str] = &[
+    "no",
+    "number",
+    "part",
+    "chapter",
+    "section",
+    "article",
+    "verse",
+    "page",
+    "week",
+    "day",
+    "game",
+    "round",
+    "phase",
+    "episode",
+    "season",
+    "volume",
+    "level",
+    "stage",
+    "exit",
+    "route",
+    "highway",
+    "room",
+    "flight",
+    "channel",
+    "grade",
+    "item",
+    "title",
+    "amendment",
+];
+
+/// Whether the bare number starting at byte `at` names something: after a labelling noun,
+/// or after a capitalised word that does not open the sentence (not a month, "In", "On" …:
+/// a capitalised function word opens a sentence or a title), with no unit after it.
+fn names_something(text: &str, at: usize, after: &str) -> bool {
+    let before = text[..at].strip_suffix([' ', '\u{a0}']).unwrap_or("");
+    let before = before.strip_suffix('.').unwrap_or(before);
+    let word_start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, ch)| ch.is_alphabetic())
+        .last()
+        .map_or(before.len(), |(i, _)| i);
+    let word = &before[word_start..];
+    if word.is_empty() || before.len() == text[..at].len() {
+        return false;
+    }
+    let lower = word.to_lowercase();
+    if LABELS.contains(&lower.as_str()) {
+        return true;
+    }
+    let capitalised = word.starts_with(|ch: char| ch.is_uppercase());
+    let opens = before[..word_start].trim_end().is_empty()
+        || before[..word_start].trim_end().ends_with(['.', '!', '?', ':', '"', '“', '(', '—', '–']);
+    let function = unspin_text::segment::is_stop_word(&lower) || MONTHS.contains(&lower.as_str());
+    capitalised && !opens && !function && super::units::read(after).is_none()
+}
+
+/// Whether a time-of-day marker follows ("5 p.m.", "9 am", "10pm").
+fn time_of_day_after(after: &str) -> bool {
+    let a = after.trim_start_matches([' ', '\u{a0}']);
+    let lower: String = a.chars().take(5).collect::<String>().to_lowercase();
+    ["a.m.", "p.m.", "am", "pm"].iter().any(|m| {
+        lower.starts_with(m) && !lower[m.len()..].starts_with(|ch: char| ch.is_alphanumeric())
+    })
+}
+
 /// Where "minus" or "negative" starts when it stands right before byte `at` ("minus 5",
 /// "negative 0.3").
 fn sign_word_before(text: &str, at: usize) -> Option<usize> {
@@ -743,6 +852,7 @@ fn multiplier_after(
     let marked = after.starts_with("x ")
         || after.starts_with('×')
         || after.starts_with("-fold")
+        || l.starts_with(" fold")
         || l.starts_with(" times");
     if kind != Kind::Cardinal || !marked {
         return (kind, end, unit);
@@ -753,7 +863,7 @@ fn multiplier_after(
     }
     let width = if l.starts_with(" times") {
         6
-    } else if l.starts_with("-fold") {
+    } else if l.starts_with("-fold") || l.starts_with(" fold") {
         5
     } else if l.starts_with('×') {
         '×'.len_utf8()
@@ -763,19 +873,85 @@ fn multiplier_after(
     (Kind::Multiplier, end + width, None)
 }
 
-/// A bare number inherits the unit of the quantity before it in the same sentence
-/// ("400 new jobs then; the garage created 52"): the last cardinal with a unit, carried
-/// forward (one pass, however long the sentence).
-fn inherit_units(out: &mut [Quantity]) {
-    let mut last_unit: Option<(usize, String)> = None;
-    for q in out.iter_mut() {
-        if q.kind == Kind::Cardinal && q.unit.is_none() {
-            q.unit = last_unit.as_ref().filter(|(s, _)| *s == q.sentence).map(|(_, u)| u.clone());
-        }
-        if let (Kind::Cardinal, Some(u)) = (q.kind, &q.unit) {
-            last_unit = Some((q.sentence, u.clone()));
+/// A bare number in a list takes the unit that ends the list ("6, 8 or 10 feet"). Then
+/// a bare number inherits the unit or counted noun of the quantity before it in the same
+/// sentence ("400 new jobs then; the garage created 52"): the last cardinal with one,
+/// carried forward (one pass, however long the sentence). Outside a list ("6, 8 or 10
+/// feet", "5 km and 7": at most three words between, joined by a comma, "and", "or", "to"
+/// or "by") the unit is marked `inferred`: the checks link quantities by it, the report
+/// does not claim it.
+fn inherit_units(text: &str, out: &mut [Quantity]) {
+    // "6, 8 or 10 feet": a bare number takes the unit of the list's last member.
+    for k in (0..out.len().saturating_sub(1)).rev() {
+        let (head, tail) = out.split_at_mut(k + 1);
+        let (q, next) = (&mut head[k], &tail[0]);
+        let unit = next.unit.as_deref().filter(|u| super::units::known(u));
+        if q.kind == Kind::Cardinal && q.unit.is_none() && q.sentence == next.sentence {
+            if let Some(u) = unit.filter(|_| listed(&text[q.range.end..next.range.start])) {
+                q.unit = Some(u.to_string());
+            }
         }
     }
+    let mut last: Option<(usize, usize, String)> = None; // (sentence, end, unit)
+    for q in out.iter_mut() {
+        if q.kind == Kind::Cardinal && q.unit.is_none() {
+            if let Some((_, end, u)) = last.as_ref().filter(|(s, _, _)| *s == q.sentence) {
+                q.unit = Some(u.clone());
+                q.inferred = !listed(&text[*end..q.range.start]);
+            }
+        }
+        if let (Kind::Cardinal, Some(u)) = (q.kind, &q.unit) {
+            last = Some((q.sentence, q.range.end, u.clone()));
+        }
+    }
+}
+
+/// Whether `gap`, the text between two numbers, joins them in a list: at most three words,
+/// among them a comma, "and", "or", "to", "by" or "x".
+fn listed(gap: &str) -> bool {
+    let words: Vec<&str> = gap.split_whitespace().collect();
+    words.len() <= 3
+        && words.iter().any(|w| {
+            matches!(w.trim_matches(','), "" | "and" | "or" | "to" | "by" | "x" | "×")
+                || w.ends_with(',')
+        })
+}
+
+/// A cardinal whose unit is money ("twelve dollars", "20 billion francs") is money.
+fn money_by_unit(out: &mut [Quantity]) {
+    use super::units::{canonical, category, Category};
+    for q in out.iter_mut().filter(|q| q.kind == Kind::Cardinal) {
+        if q.unit.as_deref().is_some_and(|u| category(&canonical(u)) == Some(Category::Currency)) {
+            q.kind = Kind::Money;
+        }
+    }
+}
+
+/// Dollars then cents ("3 dollars 50 cents", "thirteen dollars and forty-five cents") are
+/// one amount: the cents, below 100, added to the whole units.
+fn join_cents(text: &str, qs: Vec<Quantity>) -> Vec<Quantity> {
+    use super::units::canonical;
+    let mut out: Vec<Quantity> = Vec::with_capacity(qs.len());
+    for b in qs {
+        if let Some(a) = out.last_mut() {
+            let gap = text.get(a.range.end..b.range.start).unwrap_or("x");
+            let gap = gap.trim_start().trim_start_matches(|c: char| c.is_alphabetic()).trim();
+            let whole = a.unit.as_deref().is_some_and(|u| {
+                matches!(
+                    canonical(u).as_str(),
+                    "dollar" | "euro" | "australian dollar" | "canadian dollar"
+                )
+            });
+            let cents = b.unit.as_deref().is_some_and(|u| canonical(u) == "cent");
+            if whole && cents && matches!(gap, "" | "and") && b.value < 100.0 && a.high.is_none() {
+                a.value += b.value / 100.0;
+                a.range.end = b.range.end;
+                continue;
+            }
+        }
+        out.push(b);
+    }
+    out
 }
 
 /// The year a quantity refers to: a year right after it ("18,000 in 2023", only years

@@ -71,8 +71,10 @@ impl Scan<'_> {
         let lw = lower(&t, text);
         let &(_, v) = ORDINALS.iter().find(|(w, _)| *w == lw)?;
         let prev = if i > 0 { lower(&self.toks[i - 1], text) } else { String::new() };
-        let is_fraction =
-            prev == "a" && self.toks.get(i + 1).is_some_and(|n| lower(n, text) == "of") && v >= 3;
+        // "a third of", and "by a third" (a change: "cut by a third").
+        let by = i > 1 && lower(&self.toks[i - 2], text) == "by";
+        let of = self.toks.get(i + 1).is_some_and(|n| lower(n, text) == "of");
+        let is_fraction = prev == "a" && (of || by) && v >= 3;
         if is_fraction {
             let start = self.toks[i - 1].start;
             self.add(start..t.end, 1.0 / v as f64, Kind::Fraction, None);
@@ -176,6 +178,7 @@ impl Scan<'_> {
             approx,
             time: None,
             of: None,
+            inferred: false,
             sentence,
         });
         next
