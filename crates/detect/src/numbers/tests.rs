@@ -374,3 +374,24 @@ fn shares_changes_and_bases_across_sentences() {
     // Periods are not shares.
     assert!(verdicts("It ends in the second half of July.").is_empty());
 }
+
+/// Number words: mixed numbers split at their last "and", "point" with a two-digit word,
+/// "nought", "one" before a unit; currency signs after the digits.
+#[test]
+fn mixed_numbers_decimals_in_words_and_currency_signs() {
+    for (text, value) in [
+        ("one hundred and three quarters", 100.75),
+        ("twenty and three fifths", 20.6),
+        ("two hundred point seventy-one", 200.71),
+        ("nine point nought four", 9.04),
+        ("It closed one penny lower.", 1.0),
+        ("It costs 100₹ here.", 100.0),
+    ] {
+        let q = quantities(text);
+        assert_eq!(q.len(), 1, "{text}: {q:?}");
+        assert!((q[0].1 - value).abs() < 1e-9, "{text}: {q:?}");
+    }
+    assert_eq!(quantities("It costs 100₹ here.")[0].3, Kind::Money);
+    assert!(quantities("At one point, one day, they left.").is_empty(), "idioms");
+    assert_eq!(extract("either 10 bln or 10 tln").len(), 2, "two scales are two amounts");
+}

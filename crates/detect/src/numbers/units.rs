@@ -31,20 +31,27 @@ const UNITS: &[(&str, &[&str])] = &[
         &["£", "gbp", "sterling", "british pound", "british pounds", "pounds sterling"],
     ),
     ("yen", &["¥", "jpy", "japanese yen"]),
-    ("yuan", &["cny", "rmb", "renminbi", "chinese yuan"]),
-    ("rupee", &["inr", "rupees", "indian rupee", "indian rupees"]),
+    ("yuan", &["cny", "rmb", "renminbi", "chinese yuan", "元"]),
+    ("rupee", &["inr", "rupees", "indian rupee", "indian rupees", "₹"]),
+    ("won", &["krw", "₩", "south korean won", "korean won"]),
+    ("colón", &["₡", "costa rican colón", "crc"]),
+    ("lari", &["₾", "georgian lari", "gel"]),
+    ("kip", &["₭", "lao kip", "lak"]),
+    ("naira", &["₦", "ngn", "nigerian naira"]),
+    ("hryvnia", &["₴", "uah", "ukrainian hryvnia"]),
+    ("baht", &["฿", "thb", "thai baht"]),
     ("swiss franc", &["chf", "swiss francs"]),
     ("franc", &["francs", "french franc", "french francs"]),
     ("peseta", &["pesetas"]),
     ("markka", &["finnish markka", "markkaa"]),
     ("guilder", &["guilders", "dutch guilder", "dutch guilders", "netherlands guilder"]),
-    ("lira", &["lire", "liras", "turkish lira"]),
-    ("peso", &["pesos", "mexican peso", "mexican pesos"]),
+    ("lira", &["lire", "liras", "turkish lira", "₺"]),
+    ("peso", &["pesos", "mexican peso", "mexican pesos", "₱"]),
     (
         "rouble",
-        &["roubles", "ruble", "rubles", "russian rouble", "russian ruble", "russian rubles"],
+        &["roubles", "ruble", "rubles", "russian rouble", "russian ruble", "russian rubles", "₽"],
     ),
-    ("shekel", &["shekels"]),
+    ("shekel", &["shekels", "₪", "ils"]),
     ("cent", &["cents", "¢"]),
     ("penny", &["pence", "p"]),
     ("percent", &["%", "per cent", "pct", "percents", "percentage", "percentages"]),
@@ -142,6 +149,13 @@ const CURRENCIES: &[&str] = &[
     "shekel",
     "cent",
     "penny",
+    "won",
+    "colón",
+    "lari",
+    "kip",
+    "naira",
+    "hryvnia",
+    "baht",
 ];
 
 /// Canonical names of lengths (which "square", "cubic" and "per hour" build on).
@@ -227,7 +241,7 @@ fn parse(phrase: &str) -> Option<String> {
 fn unit_word(s: &str) -> usize {
     // Digits only after a letter: "m2", "km2" (and so "m212" is no unit).
     let sign = |i: usize, c: char| {
-        c.is_alphabetic() || "%$€£¥°²³/.".contains(c) || (i > 0 && c.is_ascii_digit())
+        c.is_alphabetic() || "%$€£¥°²³/.₹₩₡₾₭₦₴฿₺₱₽₪".contains(c) || (i > 0 && c.is_ascii_digit())
     };
     let len = s.char_indices().find(|&(i, c)| !sign(i, c)).map_or(s.len(), |(i, _)| i);
     let word = &s[..len];

@@ -42,6 +42,8 @@ pub fn word_value(w: &str) -> Option<u64> {
         "billion" => Some(1_000_000_000),
         "trillion" => Some(1_000_000_000_000),
         "dozen" | "dozens" => Some(12),
+        // British "nought" and "naught" are zero ("nine point nought four").
+        "nought" | "naught" => Some(0),
         _ => None,
     }
 }

@@ -86,9 +86,9 @@ static DIGITS: LazyLock<Regex> = LazyLock::new(|| {
         (?P<approx>\b(?:nearly|almost|about|around|roughly|approximately|over|more\ than|less\ than|fewer\ than|under|at\ least|at\ most|up\ to|some|just\ over|just\ under)\s+)?
         (?P<cur>\b(?:us|a|c|hk|nz)?[$€£¥]\s?|[$€£¥]\s?|\b(?:usd|eur|gbp|aud|cad|jpy|chf|cny|inr|nzd|hkd)\s?)?
         (?P<sign>[-−])?
-        (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\ \x{a0}\x{202f}]\d{3})+\b|\d+(?:\.\d+)?|\.\d+)
+        (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\ \x{a0}\x{202f}]\d{3})+(?:\.\d+)?\b|\d+(?:\.\d+)?|\.\d+)
         (?P<exp>e[+-]?\d{1,3}\b)?
-        (?P<mag>\s(?:hundred|million|billion|trillion|thousand|dozens?|lakhs?|crores?|bn|bln|mn|mln|tn|tln)\b|(?:bn|bln|b|mn|mln|mil|tn|tln|m|k)\b)?
+        (?P<mag>\s(?:hundred|million|billion|trillion|thousand|dozens?|dzs?|doz|dozs|lakhs?|crores?|bn|bln|mn|mln|tn|tln)\b|(?:bn|bln|b|mn|mln|mil|tn|tln|m|k)\b)?
         (?P<pct>\s?%|\s(?:percent|per\ cent)\b)?
         (?P<range>\s?[–-]\s?(?P<hi>\d+(?:,\d{3})*(?:\.\d+)?)(?P<hipct>\s?%)?)?
         (?:(?P<ord>st|nd|rd|th)\b|(?P<glued>[a-zµ°²³/]{2,})\b)?",
@@ -260,7 +260,7 @@ fn currency(sym: &str) -> &'static str {
 
 fn magnitude(m: &str) -> f64 {
     match m.trim().to_ascii_lowercase().as_str() {
-        "dozen" | "dozens" => 12.0,
+        "dozen" | "dozens" | "dz" | "dzs" | "doz" | "dozs" => 12.0,
         "hundred" => 1e2,
         "thousand" | "k" => 1e3,
         "lakh" | "lakhs" => 1e5,
@@ -381,8 +381,13 @@ fn range_low(text: &str, a: &Quantity, b: &Quantity) -> Option<f64> {
     if !(joined && compatible && units_agree) {
         return None;
     }
-    // The high end's scale ("million") applies to a bare low end: 2 → 2 million.
+    // The high end's scale ("million") applies to a bare low end: 2 → 2 million; two
+    // different scales ("10 bln or 10 tln") are two amounts.
     let scale = scale_of(&text[b.range.clone()], b.value);
+    let own = scale_of(&text[a.range.clone()], a.value);
+    if own > 1.0 && scale > 1.0 && own != scale {
+        return None;
+    }
     let low = match scale_of(&text[a.range.clone()], a.value) {
         s if s == 1.0 && scale > 1.0 && a.value * scale <= b.value => a.value * scale,
         _ => a.value,
@@ -636,10 +641,21 @@ impl Scan<'_> {
         let number = |k: usize, len: usize| {
             toks.get(k).filter(|n| {
                 n.kind == TokenKind::Number
-                    && if len == 4 { n.text(text).len() == 4 } else { n.text(text).len() <= 2 }
+                    && if len == 4 {
+                        n.text(text).len() == 4
+                    } else {
+                        // "4", "14", "4th", "21st"
+                        let t = n.text(text);
+                        let digits = t.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+                        digits.len() <= 2
+                            && (digits.len() == t.len()
+                                || matches!(&t[digits.len()..], "st" | "nd" | "rd" | "th"))
+                    }
             })
         };
-        let value = |n: &Token| n.text(text).parse::<f64>().ok();
+        let value = |n: &Token| {
+            n.text(text).trim_end_matches(|c: char| c.is_ascii_alphabetic()).parse::<f64>().ok()
+        };
         let (mut start, mut end, mut year) = (t.start, t.end, None);
         // "Sept. 3", "Feb. 28, 2018": an abbreviated month's full stop.
         let stop = toks.get(i + 1).is_some_and(|n| n.start == t.end && n.text(text) == ".");

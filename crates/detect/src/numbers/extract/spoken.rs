@@ -144,12 +144,20 @@ impl Scan<'_> {
         let j = self.run_end(i);
         let r = toks[i].start..toks[j - 1].end;
         let Some(v) = parse_words(&text[r.clone()]) else { return j };
-        let tail = self.spoken_tail(j, v as f64);
+        let tail = match self.mixed_split(i, j) {
+            Some((value, next)) => Some((value, next, false)),
+            None => self.spoken_tail(j, v as f64),
+        };
         let sign = i.checked_sub(1).filter(|&p| {
             self.joined(i) && matches!(lower(&toks[p], text).as_str(), "minus" | "negative")
         });
         let lone = j == i + 1 && (lw == "one" && sign.is_none() || lw == "a");
-        if (lone && tail.is_none()) || self.taken.overlaps(&r) {
+        // "one penny", "one-yen", "one percent" count; "one day", "at one point", "one
+        // foot in the door" are idioms.
+        let one_unit = lw == "one"
+            && super::super::units::read(&text[r.end..])
+                .is_some_and(|(_, name)| !matches!(name.as_str(), "day" | "point" | "foot"));
+        if (lone && tail.is_none() && !one_unit) || self.taken.overlaps(&r) {
             return j;
         }
         let (start, approx) = match sign {
@@ -184,6 +192,24 @@ impl Scan<'_> {
         next
     }
 
+    /// A mixed number whose whole part ends in "and" inside the run of tokens `i..j`:
+    /// "one hundred and three quarters" is 100¾, "twenty and three fifths" 20⅗ (not 103/4,
+    /// 23/5). Its value and the token after its denominator.
+    fn mixed_split(&self, i: usize, j: usize) -> Option<(f64, usize)> {
+        let (text, toks) = (self.text, &self.toks);
+        if j < i + 3 || lower(&toks[j - 2], text) != "and" {
+            return None;
+        }
+        let num = word_value(&lower(&toks[j - 1], text)).filter(|&n| n > 0 && n < 20)?;
+        let k = if self.joined_word(j).as_deref() == Some("-") { j + 1 } else { j };
+        let (parts, plural) = self.joined_word(k).and_then(|d| denominator(&d))?;
+        if (num == 1) == plural {
+            return None;
+        }
+        let whole = parse_words(&text[toks[i].start..toks[j - 3].end])?;
+        Some((whole as f64 + num as f64 / parts as f64, k + 1))
+    }
+
     /// Whether token `k` follows token `k - 1` with only spaces between.
     fn joined(&self, k: usize) -> bool {
         let toks = &self.toks;
@@ -211,6 +237,18 @@ impl Scan<'_> {
             while let Some(d) = word(k).and_then(|d| word_value(&d).filter(|&d| d < 10)) {
                 digits.push(char::from_digit(d as u32, 10)?);
                 k += 1;
+            }
+            // "point seventy-one", "point eleven": one word or hyphenated pair below 100
+            // read as its digits.
+            if digits.is_empty() {
+                let tens = word(k).and_then(|d| word_value(&d).filter(|&d| (10..100).contains(&d)));
+                if let Some(t) = tens {
+                    let ones = (word(k + 1).as_deref() == Some("-"))
+                        .then(|| word(k + 2).and_then(|d| word_value(&d).filter(|&d| d < 10)))
+                        .flatten();
+                    digits = (t + ones.unwrap_or(0)).to_string();
+                    k += if ones.is_some() { 3 } else { 1 };
+                }
             }
             let frac: f64 = format!("0.{digits}").parse().ok().filter(|_| !digits.is_empty())?;
             return Some((v + frac, k, false));
