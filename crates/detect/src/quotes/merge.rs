@@ -81,7 +81,7 @@ fn speaker(
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.' && c != '\''))
         .collect();
     if let [w] = words.as_slice() {
-        let w = w.to_lowercase();
+        let w = without_contraction(&w.to_lowercase());
         if PRONOUNS.contains(&w.as_str()) {
             let plural = matches!(w.as_str(), "they" | "them" | "their" | "we" | "our");
             return (last.clone().filter(|_| !plural), None);
@@ -103,6 +103,20 @@ fn speaker(
         Some(s) if !s.pronoun => (Some(s.name), s.role),
         _ => (Some(words.join(" ")).filter(|s| !s.is_empty()), None),
     }
+}
+
+/// A pronoun without a contraction after it: "he’s" → "he", "they're" → "they" (a source
+/// "He’s" in "He’s claiming that …" is the pronoun).
+fn without_contraction(w: &str) -> String {
+    let w = w.replace('’', "'");
+    for suffix in ["'s", "'d", "'ll", "'re", "'ve", "'m"] {
+        if let Some(stem) = w.strip_suffix(suffix) {
+            if PRONOUNS.contains(&stem) {
+                return stem.to_string();
+            }
+        }
+    }
+    w
 }
 
 /// Words that start a phrase with a capital letter without naming anyone.
@@ -338,6 +352,8 @@ mod tests {
         assert_eq!(role.as_deref(), Some("a biologist at Eastfield University"));
         assert_eq!(who("Then she said so.", "she", Some("Ann Roe")).0.as_deref(), Some("Ann Roe"));
         assert_eq!(who("They said so.", "They", Some("Ann Roe")).0, None, "plural: unresolved");
+        let t = "He’s claiming that it was lost.";
+        assert_eq!(who(t, "He’s", Some("Ann Roe")).0.as_deref(), Some("Ann Roe"), "contraction");
         let t = "The deal pleased Senator Ann Roe, who said it was fair.";
         assert_eq!(who(t, "who", None).0.as_deref(), Some("Ann Roe"));
     }
