@@ -107,7 +107,7 @@ fn speaker(
 
 /// A pronoun without a contraction after it: "he’s" → "he", "they're" → "they" (a source
 /// "He’s" in "He’s claiming that …" is the pronoun).
-fn without_contraction(w: &str) -> String {
+pub(crate) fn without_contraction(w: &str) -> String {
     let w = w.replace('’', "'");
     for suffix in ["'s", "'d", "'ll", "'re", "'ve", "'m"] {
         if let Some(stem) = w.strip_suffix(suffix) {

@@ -13,7 +13,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use super::assemble::{between, Tagged};
-use crate::quotes::merge::PRONOUNS;
+use crate::quotes::merge::{without_contraction, PRONOUNS};
 
 pub mod train;
 
@@ -342,7 +342,7 @@ fn features(
     x[16] = b(is_after && own_cue);
     x[17] = inside(spans.contents, &gap).min(3) as f32 / 3.0;
     x[18] = inside(spans.sources, &gap).min(3) as f32 / 3.0;
-    x[19] = b(PRONOUNS.contains(&word.as_str()));
+    x[19] = b(PRONOUNS.contains(&without_contraction(&word).as_str()));
     x[20] = b(RELATIVES.contains(&word.as_str()));
     x[21] = b(text[s.clone()].trim_start().starts_with(char::is_uppercase));
     x[22] = ((text[s.clone()].split_whitespace().count() + 1) as f32).log2() / 4.0;
