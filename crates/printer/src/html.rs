@@ -195,8 +195,9 @@ fn sections(r: &Report) -> String {
             .numbers
             .iter()
             .map(|n| {
-                let unit =
-                    n.unit.as_deref().map(|u| format!(" ({})", escape(u))).unwrap_or_default();
+                // Its unit, else what it counts ("400 (jobs)").
+                let unit = n.unit.as_deref().or(n.of.as_deref());
+                let unit = unit.map(|u| format!(" ({})", escape(u))).unwrap_or_default();
                 format!("{}{unit}", escape(&n.text))
             })
             .collect();
