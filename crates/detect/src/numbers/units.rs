@@ -200,9 +200,22 @@ pub fn category(name: &str) -> Option<Category> {
     }
 }
 
+/// Every form of the table (names included) → its canonical name.
+static FORMS: std::sync::LazyLock<std::collections::HashMap<&'static str, &'static str>> =
+    std::sync::LazyLock::new(|| {
+        let mut m = std::collections::HashMap::new();
+        for (name, forms) in UNITS {
+            m.entry(*name).or_insert(*name);
+            for f in *forms {
+                m.entry(*f).or_insert(*name);
+            }
+        }
+        m
+    });
+
 /// The canonical name of one form of the table.
 fn lookup(form: &str) -> Option<&'static str> {
-    UNITS.iter().find(|(name, forms)| *name == form || forms.contains(&form)).map(|(n, _)| *n)
+    FORMS.get(form).copied()
 }
 
 /// Words that must be glued to the digits to be read as a unit ("5m", "3s", "10in"): after
