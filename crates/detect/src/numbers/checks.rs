@@ -258,7 +258,10 @@ impl<'a> Statement<'a> {
         let mtext = &self.text[m.range.clone()];
         let approx = m.approx.as_deref().or_else(|| self.approx_before(m));
         match self.multiplier_operands(m, mtext) {
-            Some((a, b)) if b.value != 0.0 => {
+            // Operands guessed from after the multiplier: a misfit is unverifiable.
+            Some((a, b, guessed))
+                if b.value != 0.0 && (!guessed || multiplier_ok(a.value / b.value, n, approx)) =>
+            {
                 let ratio = a.value / b.value;
                 let ok = multiplier_ok(ratio, n, approx);
                 let stated = match approx {
@@ -315,7 +318,7 @@ impl<'a> Statement<'a> {
         &self,
         m: &Quantity,
         mtext: &str,
-    ) -> Option<(&'a Quantity, &'a Quantity)> {
+    ) -> Option<(&'a Quantity, &'a Quantity, bool)> {
         let is_change_verb = matches!(
             mtext.to_lowercase().as_str(),
             "doubled"
@@ -328,14 +331,20 @@ impl<'a> Statement<'a> {
                 | "halving"
         );
         if is_change_verb {
-            return self.from_to.map(|(from, to)| (to, from));
+            return self.from_to.map(|(from, to)| (to, from, false));
         }
         // "A, N times B" and "B …, N times as high at A" both say one is N times the
         // other, and word order does not say which: the larger is compared with the
         // smaller for N above one, the smaller with the larger below one.
-        let (a, b) = self.comparison_operands(m)?;
+        let (a, b, guessed) = match self.comparison_operands(m) {
+            Some((a, b)) => (a, b, false),
+            None => {
+                let (a, b) = self.both_after(m)?;
+                (a, b, true)
+            }
+        };
         let larger_first = a.value.abs() >= b.value.abs();
-        Some(if larger_first == (m.value >= 1.0) { (a, b) } else { (b, a) })
+        Some(if larger_first == (m.value >= 1.0) { (a, b, guessed) } else { (b, a, guessed) })
     }
 
     /// The two quantities a comparison word ("five times", "twice") relates, in text
@@ -362,6 +371,19 @@ impl<'a> Statement<'a> {
                 .copied()
         });
         a.zip(b).or_else(|| self.year_linked_operands(m))
+    }
+
+    /// "about twice as many said A (65%) as B (31%)": with no operand before the
+    /// multiplier in its sentence, the first two after it, of one unit and kind (a guess:
+    /// the check is consistent when they fit, unverifiable otherwise).
+    fn both_after(&self, m: &Quantity) -> Option<(&'a Quantity, &'a Quantity)> {
+        if self.qs.iter().any(|q| q.range.end <= m.range.start && is_operand(q)) {
+            return None;
+        }
+        let mut after = self.qs.iter().filter(|q| q.range.start >= m.range.end && is_operand(q));
+        let a = *after.next()?;
+        let b = *after.next()?;
+        (a.kind == b.kind && same_unit(a, b)).then_some((a, b))
     }
 
     /// Operands linked by a year ("That is four times the 2017 level." between "Exports

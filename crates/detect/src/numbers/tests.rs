@@ -395,3 +395,13 @@ fn mixed_numbers_decimals_in_words_and_currency_signs() {
     assert!(quantities("At one point, one day, they left.").is_empty(), "idioms");
     assert_eq!(extract("either 10 bln or 10 tln").len(), 2, "two scales are two amounts");
 }
+
+/// A multiplier whose operands both follow it: consistent when they fit, never
+/// inconsistent on that guess.
+#[test]
+fn multiplier_operands_after_it_are_a_guess() {
+    let fits = "About twice as many said yes (65%) as said no (31%).";
+    assert_eq!(verdicts(fits), ["consistent"]);
+    let misfit = "About twice as many said yes (45%) as said no (41%).";
+    assert_eq!(verdicts(misfit), ["unverifiable"]);
+}
