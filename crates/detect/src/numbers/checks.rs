@@ -493,7 +493,14 @@ impl<'a> Statement<'a> {
                 let by = before.last().is_some_and(|w| w == "by") && before.iter().any(is_change);
                 // "down an average of almost 30 percent": a change word up to five words
                 // back, unless another quantity stands between.
-                let near = before.iter().rev().take(5).any(is_change);
+                // "made up 36 percent of …" is a share: "up" after "make" is no change.
+                let made_up = |k: usize| {
+                    before[k] == "up"
+                        && k > 0
+                        && matches!(before[k - 1].as_str(), "made" | "make" | "makes" | "making")
+                };
+                let near =
+                    (0..before.len()).rev().take(5).any(|k| is_change(&before[k]) && !made_up(k));
                 !level
                     && (near || by || after.first().is_some_and(is_change_after))
                     && (q.kind != Kind::Fraction || by)

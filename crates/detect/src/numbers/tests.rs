@@ -405,3 +405,17 @@ fn multiplier_operands_after_it_are_a_guess() {
     let misfit = "About twice as many said yes (45%) as said no (41%).";
     assert_eq!(verdicts(misfit), ["unverifiable"]);
 }
+
+/// "up to" after a verb in -ed is a direction; "made up" a share, not a change.
+#[test]
+fn direction_and_phrasal_up_are_not_bounds_or_changes() {
+    let q = extract("Employment ticked up to 102.9 in May.");
+    assert_eq!(q[0].approx, None, "{q:?}");
+    assert_eq!(extract("It will cost up to 500 dollars.")[0].approx.as_deref(), Some("up to"));
+    assert!(verdicts("Whites made up just 36 percent of the electorate.").is_empty());
+    assert_eq!(verdicts("Prices went up 36 percent."), ["unverifiable"]);
+    assert_eq!(
+        verdicts("The count was set at 100.0 in January and ticked up to 102.9 in May, an increase of 2.9%."),
+        ["consistent"]
+    );
+}

@@ -531,7 +531,18 @@ impl Scan<'_> {
         if negative {
             value = -value;
         }
-        let approx = c.name("approx").map(|m| m.as_str().trim().to_lowercase());
+        // "ticked up to 102.9", "moved up to": after a verb in -ed, "up to" is the
+        // direction of a change, not a bound.
+        let direction = c.name("approx").is_some_and(|m| {
+            m.as_str().trim().eq_ignore_ascii_case("up to")
+                && text[..m.start()]
+                    .trim_end()
+                    .rsplit(' ')
+                    .next()
+                    .is_some_and(|w| w.ends_with("ed"))
+        });
+        let approx_m = c.name("approx").filter(|_| !direction);
+        let approx = approx_m.map(|m| m.as_str().trim().to_lowercase());
         let mag = c.name("mag").map_or(1.0, |m| magnitude(m.as_str()));
         let pct = c.name("pct").is_some() || c.name("hipct").is_some();
         let cur = cur_m.map(|m| currency(m.as_str()));
@@ -548,8 +559,7 @@ impl Scan<'_> {
                 c.name("pct").or(c.name("mag")).or(c.name("ord")).or(glued).or(c.name("exp"));
             last.map_or(num.end(), |m| m.end())
         };
-        let start = c
-            .name("approx")
+        let start = approx_m
             .or(cur_m)
             .or(c.name("sign"))
             .map_or(word_sign.unwrap_or(num.start()), |m| m.start());
