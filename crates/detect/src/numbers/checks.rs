@@ -520,6 +520,17 @@ impl<'a> Statement<'a> {
             .collect()
     }
 
+    /// A few words before byte `at` (up to 40 bytes back, within this statement): where a
+    /// test of the words right before a quantity starts, so that it costs the same however
+    /// long the sentence.
+    fn near_before(&self, at: usize) -> usize {
+        let mut from = at.saturating_sub(40).max(self.range.start);
+        while !self.text.is_char_boundary(from) {
+            from += 1;
+        }
+        from
+    }
+
     /// Where the clause holding byte `at` starts within this statement: after the last
     /// quantity before `at`, or the statement's start.
     fn clause_start(&self, at: usize) -> usize {
@@ -546,7 +557,8 @@ impl<'a> Statement<'a> {
         let p = self.qs.iter().find(|q| q.kind == Kind::Percent && q.high.is_none())?;
         let claimed = if down && !up { -p.value.abs() } else { p.value };
         let (anchor, is_base) = self.qs.iter().find_map(|q| {
-            let before = self.text[self.range.start..q.range.start].trim_end().to_lowercase();
+            let before =
+                self.text[self.near_before(q.range.start)..q.range.start].trim_end().to_lowercase();
             let word = before.rsplit(' ').next().unwrap_or("");
             let word = if word == "the" {
                 before.trim_end_matches("the").trim_end().rsplit(' ').next().unwrap_or("")
@@ -598,7 +610,7 @@ impl<'a> Statement<'a> {
     /// the same unit in the sentence; without both, unverifiable.
     fn shares(&self) -> Vec<CheckResult> {
         let shares = self.qs.iter().filter(|q| {
-            let before = self.text[self.range.start..q.range.start].to_lowercase();
+            let before = self.text[self.near_before(q.range.start)..q.range.start].to_lowercase();
             let last = before.split_whitespace().next_back().unwrap_or("");
             // "cut by a third" is a change; "the second half of July" a period.
             let period = matches!(last, "first" | "second" | "last" | "latter" | "former");

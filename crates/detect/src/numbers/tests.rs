@@ -419,3 +419,13 @@ fn direction_and_phrasal_up_are_not_bounds_or_changes() {
         ["consistent"]
     );
 }
+
+/// Digits glued to long letter runs read no unit word further than a unit can be long: a
+/// text of "5a5a5a…" is extracted in linear time (this test would take minutes if not).
+#[test]
+fn long_glued_runs_stay_linear() {
+    let text = "5a".repeat(100_000);
+    let q = extract(&text);
+    assert!(q.len() <= 1, "identifiers, not quantities: {}", q.len());
+    assert_eq!(units::read("km2 of land"), Some((3, "square kilometre".into())));
+}

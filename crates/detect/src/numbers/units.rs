@@ -256,7 +256,15 @@ fn unit_word(s: &str) -> usize {
     let sign = |i: usize, c: char| {
         c.is_alphabetic() || "%$€£¥°²³/.₹₩₡₾₭₦₴฿₺₱₽₪".contains(c) || (i > 0 && c.is_ascii_digit())
     };
-    let len = s.char_indices().find(|&(i, c)| !sign(i, c)).map_or(s.len(), |(i, _)| i);
+    // No unit is longer than this: a longer run ("a5a5a5…") is read no further, so that
+    // a text of such runs costs linear time, not quadratic.
+    const LONGEST: usize = 24;
+    let mut chars = s.char_indices().take(LONGEST + 1);
+    let len = match chars.find(|&(i, c)| !sign(i, c)) {
+        Some((i, _)) => i,
+        None if s.chars().nth(LONGEST).is_none() => s.len(),
+        None => return 0,
+    };
     let word = &s[..len];
     let inner_dot = word.trim_end_matches('.').contains('.');
     if inner_dot {
