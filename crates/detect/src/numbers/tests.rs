@@ -429,3 +429,13 @@ fn long_glued_runs_stay_linear() {
     assert!(q.len() <= 1, "identifiers, not quantities: {}", q.len());
     assert_eq!(units::read("km2 of land"), Some((3, "square kilometre".into())));
 }
+
+/// A pair that is no range keeps both numbers; a year's short end is no number.
+#[test]
+fn a_falling_pair_keeps_both_ends() {
+    let q = quantities("Trump leads 42%-32.7% in the average.");
+    let got: Vec<_> = q.iter().map(|x| (x.0.as_str(), x.1)).collect();
+    assert_eq!(got, [("42%", 42.0), ("32.7%", 32.7)]);
+    let season = quantities("The 2015-16 season ended.");
+    assert_eq!(season.len(), 1, "{season:?}");
+}

@@ -488,11 +488,26 @@ impl Scan<'_> {
     }
 
     /// Phase 1: numbers written with digits.
+    /// A range read as no range ("42%-32.7%", a score "5-3") gives back its high end, read
+    /// again as a quantity of its own; a year's short end ("2015-16") does not.
     fn digits(&mut self) {
         let text = self.text;
-        for c in DIGITS.captures_iter(text) {
+        let mut at = 0;
+        while let Some(c) = DIGITS.captures_at(text, at) {
+            let Some(whole) = c.get(0) else { break };
+            let mut next = whole.end().max(at + 1);
             if let Some(q) = self.digit_quantity(&c) {
+                let hi = c.name("hi").filter(|_| q.high.is_none());
+                let short_year = c.name("num").is_some_and(|n| n.as_str().len() == 4)
+                    && hi.is_some_and(|h| h.as_str().len() <= 2);
+                if let Some(h) = hi.filter(|_| !short_year) {
+                    next = h.start();
+                }
                 self.push(q);
+            }
+            at = next;
+            while !text.is_char_boundary(at) {
+                at += 1;
             }
         }
     }
