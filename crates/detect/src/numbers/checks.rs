@@ -257,13 +257,15 @@ impl<'a> Statement<'a> {
         let n = m.value;
         let mtext = &self.text[m.range.clone()];
         let approx = m.approx.as_deref().or_else(|| self.approx_before(m));
-        match self.multiplier_operands(m, mtext) {
-            // Operands guessed from after the multiplier: a misfit is unverifiable.
-            Some((a, b, guessed))
-                if b.value != 0.0 && (!guessed || multiplier_ok(a.value / b.value, n, approx)) =>
-            {
-                let ratio = a.value / b.value;
-                let ok = multiplier_ok(ratio, n, approx);
+        // The ratio and whether it fits; operands guessed from after the multiplier that
+        // do not fit give no verdict (unverifiable).
+        let checked = self.multiplier_operands(m, mtext).and_then(|(a, b, guessed)| {
+            let ratio = a.value / b.value;
+            let ok = multiplier_ok(ratio, n, approx);
+            (b.value != 0.0 && (ok || !guessed)).then_some((a, b, ratio, ok))
+        });
+        match checked {
+            Some((a, b, ratio, ok)) => {
                 let stated = match approx {
                     Some(w) if m.approx.is_none() => format!("{w} {mtext}"),
                     _ => mtext.to_string(),
@@ -482,7 +484,7 @@ impl<'a> Statement<'a> {
             .filter(|q| {
                 let before = words(&self.text[self.clause_start(q.range.start)..q.range.start]);
                 // "10 points higher": the change word after the unit.
-                let mut after = words(&self.text[q.range.end..self.range.end]);
+                let mut after = words(&self.text[q.range.end..self.near_after(q.range.end)]);
                 let units = after.iter().take_while(|w| super::units::known(w)).count();
                 after.drain(..units);
                 // "down from 68%", "fell to 5 percent": a level, not the change.
@@ -531,6 +533,16 @@ impl<'a> Statement<'a> {
         from
     }
 
+    /// A few words after byte `at` (up to 40 bytes on, within this statement), as
+    /// [`Self::near_before`].
+    fn near_after(&self, at: usize) -> usize {
+        let mut to = (at + 40).min(self.range.end);
+        while !self.text.is_char_boundary(to) {
+            to -= 1;
+        }
+        to
+    }
+
     /// Where the clause holding byte `at` starts within this statement: after the last
     /// quantity before `at`, or the statement's start.
     fn clause_start(&self, at: usize) -> usize {
@@ -565,8 +577,6 @@ impl<'a> Statement<'a> {
             } else {
                 word
             };
-            // "ticked up to 102.9": the bound "up to" was read as an approximation.
-            let word = if q.approx.as_deref() == Some("up to") { "to" } else { word };
             (is_operand(q) && q.kind != Kind::Percent && matches!(word, "from" | "to"))
                 .then_some((*q, word == "from"))
         })?;
@@ -606,24 +616,26 @@ impl<'a> Statement<'a> {
     }
 
     /// Check 6: a share in words ("two-thirds of the voters", "about two-thirds said",
-    /// "three-quarters of the $59 million"; not a period: "the second half"): the whole is the first number after "of", the part another number of
-    /// the same unit in the sentence; without both, unverifiable.
+    /// "three-quarters of the $59 million"; not a period: "the second half"): the whole is
+    /// the first number after "of", the part another number of the same unit in the
+    /// sentence. The part is a guess, so a share is consistent when they fit and
+    /// unverifiable otherwise, never inconsistent.
     fn shares(&self) -> Vec<CheckResult> {
-        let shares = self.qs.iter().filter(|q| {
-            let before = self.text[self.near_before(q.range.start)..q.range.start].to_lowercase();
-            let last = before.split_whitespace().next_back().unwrap_or("");
-            // "cut by a third" is a change; "the second half of July" a period.
-            let period = matches!(last, "first" | "second" | "last" | "latter" | "former");
-            q.kind == Kind::Fraction && q.value < 1.0 && last != "by" && !period
-        });
+        let shares =
+            self.qs.iter().filter(|q| q.kind == Kind::Fraction && q.value < 1.0).filter(|q| {
+                let before =
+                    self.text[self.near_before(q.range.start)..q.range.start].to_lowercase();
+                let last = before.split_whitespace().next_back().unwrap_or("");
+                // "cut by a third" is a change; "the second half of July" a period.
+                let period = matches!(last, "first" | "second" | "last" | "latter" | "former");
+                last != "by" && !period
+            });
         shares
             .map(|f| {
                 let stated = &self.text[f.range.clone()];
                 let whole = self.qs.iter().find(|q| {
-                    q.range.start > f.range.end
-                        && is_operand(q)
-                        && self.text[f.range.end..q.range.start].trim_start().starts_with("of")
-                        && self.text[f.range.end..q.range.start].len() < 16
+                    let gap = self.text.get(f.range.end..q.range.start).unwrap_or("");
+                    is_operand(q) && gap.len() < 16 && gap.trim_start().starts_with("of")
                 });
                 // The part: the nearest such number before the share, else after the whole.
                 let part = whole.and_then(|w| {

@@ -24,9 +24,11 @@ pub fn analyze(doc: &Document) -> (Vec<Number>, Vec<Check>) {
             let (start, end) = doc.char_span(q.range.clone());
             // A word the unit grammar knows is the unit; another word after the number
             // is what it counts, unless "of" says ("40% of voters").
-            let unit = q.unit.clone().filter(|u| units::known(u) && !q.inferred);
-            let counted =
-                q.unit.clone().filter(|u| !units::known(u) && !is_marker(u) && !q.inferred);
+            let word = q.unit.as_deref().filter(|u| !q.inferred && !is_marker(u));
+            let (unit, counted) = match word {
+                Some(u) if units::known(u) => (Some(u.to_string()), None),
+                other => (None, other.map(str::to_string)),
+            };
             Number {
                 start,
                 end,

@@ -250,7 +250,8 @@ fn parse(phrase: &str) -> Option<String> {
 }
 
 /// The length of the unit word at the start of `s`: letters and unit signs ("%", "$",
-/// "°", "²", "/"; digits after a letter), a full stop only inside an abbreviation ("u.s.", not the sentence's).
+/// "°", "²", "/"; digits after a letter), a full stop only inside an abbreviation ("u.s.",
+/// not the sentence's).
 fn unit_word(s: &str) -> usize {
     // Digits only after a letter: "m2", "km2" (and so "m212" is no unit).
     let sign = |i: usize, c: char| {

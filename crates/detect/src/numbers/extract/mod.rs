@@ -327,9 +327,9 @@ pub fn extract(text: &str) -> Vec<Quantity> {
     scan.words();
     let mut out = scan.out;
     out.sort_by_key(|q| (q.range.start, q.range.end));
+    money_by_unit(&mut out);
     let out = join_ranges(text, out);
     let mut out = join_cents(text, out);
-    money_by_unit(&mut out);
     inherit_units(text, &mut out);
     attach_years(text, &mut out);
     for q in &mut out {
@@ -388,7 +388,7 @@ fn range_low(text: &str, a: &Quantity, b: &Quantity) -> Option<f64> {
     if own > 1.0 && scale > 1.0 && own != scale {
         return None;
     }
-    let low = match scale_of(&text[a.range.clone()], a.value) {
+    let low = match own {
         s if s == 1.0 && scale > 1.0 && a.value * scale <= b.value => a.value * scale,
         _ => a.value,
     };
@@ -519,21 +519,7 @@ impl Scan<'_> {
         let whole = c.get(0)?;
         let num = c.name("num")?;
         let cur_m = c.name("cur");
-        // Digits inside a word or an identifier ("A380", "192.168.1.2"'s later parts) are
-        // not a quantity; a currency code glued to them ("AUD1.5m") is.
-        let glued_before = match c.name("sign") {
-            Some(sign) => text[..sign.start()].chars().next_back(),
-            None if cur_m.is_none() => text[..num.start()].chars().next_back(),
-            None => None,
-        };
-        if glued_before.is_some_and(|ch| ch.is_alphanumeric() || ch == '.' || ch == '_') {
-            return None;
-        }
-        // A clock time ("17:22", "9:05:30", "5 p.m.") is a time of day, not a quantity.
-        if in_clock_time(text, num.range()) || time_of_day_after(&text[num.end()..]) {
-            return None;
-        }
-        if identifier(text, c) {
+        if not_a_quantity(text, c) {
             return None;
         }
         let word_sign = sign_word_before(text, num.start())
@@ -546,17 +532,7 @@ impl Scan<'_> {
         if negative {
             value = -value;
         }
-        // "ticked up to 102.9", "moved up to": after a verb in -ed, "up to" is the
-        // direction of a change, not a bound.
-        let direction = c.name("approx").is_some_and(|m| {
-            m.as_str().trim().eq_ignore_ascii_case("up to")
-                && text[..m.start()]
-                    .trim_end()
-                    .rsplit(' ')
-                    .next()
-                    .is_some_and(|w| w.ends_with("ed"))
-        });
-        let approx_m = c.name("approx").filter(|_| !direction);
+        let approx_m = approximation(text, c);
         let approx = approx_m.map(|m| m.as_str().trim().to_lowercase());
         let mag = c.name("mag").map_or(1.0, |m| magnitude(m.as_str()));
         let pct = c.name("pct").is_some() || c.name("hipct").is_some();
@@ -594,14 +570,11 @@ impl Scan<'_> {
             Kind::Percent => Some("%".to_string()),
             Kind::Money => cur.map(String::from),
             Kind::Cardinal if glued.is_some() => glued.map(|g| g.as_str().to_lowercase()),
-            Kind::Cardinal => unit_after(text, &self.toks, end),
+            Kind::Cardinal => unit_after(text, &self.toks, end).map(|u| sterling(u, mag)),
             _ => None,
         };
         let sentence = self.sentence_of(start);
-        let (kind, end, unit) = match unit.as_deref().and_then(|u| money_unit(u, mag)) {
-            Some(u) if kind == Kind::Cardinal => (Kind::Money, end, Some(u)),
-            _ => multiplier_after(text, kind, end, unit),
-        };
+        let (kind, end, unit) = multiplier_after(text, kind, end, unit);
         Some(Quantity {
             range: start..end,
             value,
@@ -769,7 +742,8 @@ fn identifier(text: &str, c: &regex::Captures<'_>) -> bool {
     let multiplier = chars.next().is_some_and(|ch| matches!(ch, 'x' | 'X' | '×'))
         && !chars.next().is_some_and(char::is_alphanumeric);
     let runs_on = after.starts_with(|ch: char| ch.is_alphanumeric()) && !multiplier;
-    let glued_unit = super::units::read(after).is_some_and(|_| !after.starts_with(' '));
+    let unit = super::units::read(after).is_some();
+    let glued_unit = unit && !after.starts_with(' ');
     let slashed = text[..num.start()].ends_with('/')
         || after.starts_with('/') && after[1..].starts_with(|ch: char| ch.is_ascii_digit());
     let long = num.as_str().bytes().filter(u8::is_ascii_digit).count() > 15
@@ -780,7 +754,7 @@ fn identifier(text: &str, c: &regex::Captures<'_>) -> bool {
     let bare = ["approx", "cur", "sign", "mag", "pct", "range", "ord", "glued", "exp"]
         .iter()
         .all(|g| c.name(g).is_none());
-    bare && names_something(text, num.start(), after)
+    bare && !unit && names_something(text, num.start())
 }
 
 /// Nouns that label what a number after them names ("week 2", "part 1", "verse 71").
@@ -815,11 +789,11 @@ const LABELS: &[&str] = &[
     "amendment",
 ];
 
-/// Whether the bare number starting at byte `at` names something: after a labelling noun,
-/// or after a capitalised word that does not open the sentence (not a month, "In", "On" …:
-/// a capitalised function word opens a sentence or a title), with no unit after it.
-fn names_something(text: &str, at: usize, after: &str) -> bool {
-    let before = text[..at].strip_suffix([' ', '\u{a0}']).unwrap_or("");
+/// Whether the bare number starting at byte `at` (a space before it) names something:
+/// after a labelling noun, or after a capitalised word that does not open the sentence
+/// (not a month, "In", "On" …: a capitalised function word opens a sentence or a title).
+fn names_something(text: &str, at: usize) -> bool {
+    let Some(before) = text[..at].strip_suffix([' ', '\u{a0}']) else { return false };
     let before = before.strip_suffix('.').unwrap_or(before);
     let word_start = before
         .char_indices()
@@ -828,7 +802,7 @@ fn names_something(text: &str, at: usize, after: &str) -> bool {
         .last()
         .map_or(before.len(), |(i, _)| i);
     let word = &before[word_start..];
-    if word.is_empty() || before.len() == text[..at].len() {
+    if word.is_empty() {
         return false;
     }
     let lower = word.to_lowercase();
@@ -836,18 +810,19 @@ fn names_something(text: &str, at: usize, after: &str) -> bool {
         return true;
     }
     let capitalised = word.starts_with(|ch: char| ch.is_uppercase());
-    let opens = before[..word_start].trim_end().is_empty()
-        || before[..word_start].trim_end().ends_with(['.', '!', '?', ':', '"', '“', '(', '—', '–']);
+    let prefix = before[..word_start].trim_end();
+    let opens =
+        prefix.is_empty() || prefix.ends_with(['.', '!', '?', ':', '"', '“', '(', '—', '–']);
     let function = unspin_text::segment::is_stop_word(&lower) || MONTHS.contains(&lower.as_str());
-    capitalised && !opens && !function && super::units::read(after).is_none()
+    capitalised && !opens && !function
 }
 
 /// Whether a time-of-day marker follows ("5 p.m.", "9 am", "10pm").
 fn time_of_day_after(after: &str) -> bool {
-    let a = after.trim_start_matches([' ', '\u{a0}']);
-    let lower: String = a.chars().take(5).collect::<String>().to_lowercase();
+    let a = after.trim_start_matches([' ', '\u{a0}']).as_bytes();
     ["a.m.", "p.m.", "am", "pm"].iter().any(|m| {
-        lower.starts_with(m) && !lower[m.len()..].starts_with(|ch: char| ch.is_alphanumeric())
+        a.get(..m.len()).is_some_and(|p| p.eq_ignore_ascii_case(m.as_bytes()))
+            && !a.get(m.len()).is_some_and(u8::is_ascii_alphanumeric)
     })
 }
 
@@ -865,16 +840,39 @@ fn sign_word_before(text: &str, at: usize) -> Option<usize> {
     bounded.then_some(start)
 }
 
-/// The unit of a count of money ("12 dollars", "5 euros", "20 billion francs"): the unit
-/// as written, or "GBP" for pounds with a scale word ("361 million pounds"; "25 pounds"
-/// alone is a weight).
-fn money_unit(unit: &str, scale: f64) -> Option<String> {
-    use super::units::{canonical, category, Category};
-    let name = canonical(unit);
-    if name == "pound" && scale > 1.0 {
-        return Some("GBP".to_string());
+/// Pounds with a scale word are sterling ("361 million pounds" → "GBP"); "25 pounds" alone
+/// is a weight. Any other unit as it is.
+fn sterling(unit: String, scale: f64) -> String {
+    if scale > 1.0 && super::units::canonical(&unit) == "pound" {
+        "GBP".to_string()
+    } else {
+        unit
     }
-    (category(&name) == Some(Category::Currency)).then(|| unit.to_string())
+}
+
+/// Digits that are no quantity: inside a word or an identifier ("A380", "192.168.1.2"'s
+/// later parts; a currency code glued to them, "AUD1.5m", is one), a time of day
+/// ("17:22", "9:05:30", "5 p.m."), or an identifier or label ([`identifier`]).
+fn not_a_quantity(text: &str, c: &regex::Captures<'_>) -> bool {
+    let Some(num) = c.name("num") else { return true };
+    let glued_before = match c.name("sign") {
+        Some(sign) => text[..sign.start()].chars().next_back(),
+        None if c.name("cur").is_none() => text[..num.start()].chars().next_back(),
+        None => None,
+    };
+    glued_before.is_some_and(|ch| ch.is_alphanumeric() || ch == '.' || ch == '_')
+        || in_clock_time(text, num.range())
+        || time_of_day_after(&text[num.end()..])
+        || identifier(text, c)
+}
+
+/// The approximation or bound before the digits ("nearly", "up to"), unless "up to"
+/// follows a verb in -ed: "ticked up to 102.9" is the direction of a change, not a bound.
+fn approximation<'t>(text: &'t str, c: &regex::Captures<'t>) -> Option<regex::Match<'t>> {
+    let m = c.name("approx")?;
+    let direction = m.as_str().trim().eq_ignore_ascii_case("up to")
+        && text[..m.start()].trim_end().rsplit(' ').next().is_some_and(|w| w.ends_with("ed"));
+    (!direction).then_some(m)
 }
 
 /// A count written with digits followed by "times", "-fold", "x" or "×" is a multiplier
@@ -968,8 +966,8 @@ fn money_by_unit(out: &mut [Quantity]) {
     }
 }
 
-/// Dollars then cents ("3 dollars 50 cents", "thirteen dollars and forty-five cents") are
-/// one amount: the cents, below 100, added to the whole units.
+/// Whole units of money then cents ("3 dollars 50 cents", "thirteen dollars and
+/// forty-five cents") are one amount: the cents, below 100, added to the whole units.
 fn join_cents(text: &str, qs: Vec<Quantity>) -> Vec<Quantity> {
     use super::units::canonical;
     let mut out: Vec<Quantity> = Vec::with_capacity(qs.len());
@@ -977,12 +975,10 @@ fn join_cents(text: &str, qs: Vec<Quantity>) -> Vec<Quantity> {
         if let Some(a) = out.last_mut() {
             let gap = text.get(a.range.end..b.range.start).unwrap_or("x");
             let gap = gap.trim_start().trim_start_matches(|c: char| c.is_alphabetic()).trim();
-            let whole = a.unit.as_deref().is_some_and(|u| {
-                matches!(
-                    canonical(u).as_str(),
-                    "dollar" | "euro" | "australian dollar" | "canadian dollar"
-                )
-            });
+            let whole = a.kind == Kind::Money
+                && a.unit
+                    .as_deref()
+                    .is_some_and(|u| !matches!(canonical(u).as_str(), "cent" | "penny"));
             let cents = b.unit.as_deref().is_some_and(|u| canonical(u) == "cent");
             if whole && cents && matches!(gap, "" | "and") && b.value < 100.0 && a.high.is_none() {
                 a.value += b.value / 100.0;
