@@ -9,21 +9,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::passages::{load_json, read, PassageError, Reference};
+use crate::passages::{Located, PassageError};
 
 /// One annotated comparison.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Comparison {
-    /// `polnear-train` or `ptc-train`.
-    pub corpus: String,
-    /// The article's file name.
-    pub article: String,
-    /// The passage's first character (Unicode scalar values).
-    pub start: usize,
-    /// The passage's end (exclusive).
-    pub end: usize,
-    /// SHA-256 of the passage (UTF-8), hex.
-    pub sha256: String,
+    /// Where the passage is.
+    #[serde(flatten)]
+    pub at: Located,
     /// The words that make the claim, as written ("about twice as many").
     pub claim: String,
     /// The claimed ratio or change, if any.
@@ -48,20 +41,6 @@ pub struct Passage {
 /// Reads the annotations in `file` and their passages from `data` (the shared data
 /// directory holding `polnear/` and `ptc/`).
 pub fn load(file: &Path, data: &Path) -> Result<Vec<Passage>, PassageError> {
-    let all: Vec<Comparison> = load_json(file)?;
-    all.into_iter()
-        .map(|c| {
-            let text = read(
-                data,
-                Reference {
-                    corpus: &c.corpus,
-                    article: &c.article,
-                    start: c.start,
-                    end: c.end,
-                    sha256: &c.sha256,
-                },
-            )?;
-            Ok(Passage { comparison: c, text })
-        })
-        .collect()
+    let all = crate::passages::load(file, data, |c: &Comparison| &c.at)?;
+    Ok(all.into_iter().map(|(comparison, text)| Passage { comparison, text }).collect())
 }

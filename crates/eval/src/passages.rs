@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Why a set or one of its passages could not be read.
@@ -33,18 +35,20 @@ pub enum PassageError {
 
 /// Where a passage is: `corpus` (`polnear-train` or `ptc-train`), the article's file name,
 /// its character range (Unicode scalar values, end exclusive) and the SHA-256 of its text.
-#[derive(Clone, Copy, Debug)]
-pub struct Reference<'a> {
+/// An annotation holds it flattened (`#[serde(flatten)]`): the five fields sit beside the
+/// annotation's own.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Located {
     /// `polnear-train` or `ptc-train`.
-    pub corpus: &'a str,
+    pub corpus: String,
     /// The article's file name.
-    pub article: &'a str,
+    pub article: String,
     /// First character.
     pub start: usize,
     /// End (exclusive).
     pub end: usize,
     /// SHA-256 of the passage (UTF-8), hex.
-    pub sha256: &'a str,
+    pub sha256: String,
 }
 
 /// The directory of a corpus's article texts under the data directory.
@@ -56,23 +60,37 @@ fn corpus_dir(data: &Path, corpus: &str) -> Result<PathBuf, PassageError> {
     }
 }
 
-/// The text `r` refers to, read from `data` (the shared data directory holding `polnear/`
-/// and `ptc/`) and checked against its digest.
-pub fn read(data: &Path, r: Reference<'_>) -> Result<String, PassageError> {
-    let path = corpus_dir(data, r.corpus)?.join(r.article);
-    let article = std::fs::read_to_string(&path).map_err(|e| PassageError::Io(path, e))?;
-    let text: String = article.chars().skip(r.start).take(r.end.saturating_sub(r.start)).collect();
-    let digest: String =
-        Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-    if digest != r.sha256 {
-        let (article, start, end) = (r.article.to_string(), r.start, r.end);
-        return Err(PassageError::Digest { article, start, end });
+impl Located {
+    /// The text this refers to, read from `data` (the shared data directory holding
+    /// `polnear/` and `ptc/`) and checked against its digest.
+    pub fn read(&self, data: &Path) -> Result<String, PassageError> {
+        let path = corpus_dir(data, &self.corpus)?.join(&self.article);
+        let article = std::fs::read_to_string(&path).map_err(|e| PassageError::Io(path, e))?;
+        let len = self.end.saturating_sub(self.start);
+        let text: String = article.chars().skip(self.start).take(len).collect();
+        let digest: String =
+            Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        if digest != self.sha256 {
+            let (article, start, end) = (self.article.clone(), self.start, self.end);
+            return Err(PassageError::Digest { article, start, end });
+        }
+        Ok(text)
     }
-    Ok(text)
 }
 
-/// Parses the JSON annotation file `file`.
-pub fn load_json<T: serde::de::DeserializeOwned>(file: &Path) -> Result<T, PassageError> {
+/// The annotations of the JSON file `file`, each with the text its location (`at`) refers
+/// to, read from `data`.
+pub fn load<T: DeserializeOwned>(
+    file: &Path,
+    data: &Path,
+    at: impl Fn(&T) -> &Located,
+) -> Result<Vec<(T, String)>, PassageError> {
     let raw = std::fs::read_to_string(file).map_err(|e| PassageError::Io(file.into(), e))?;
-    serde_json::from_str(&raw).map_err(|e| PassageError::Json(file.into(), e))
+    let all: Vec<T> = serde_json::from_str(&raw).map_err(|e| PassageError::Json(file.into(), e))?;
+    all.into_iter()
+        .map(|a| {
+            let text = at(&a).read(data)?;
+            Ok((a, text))
+        })
+        .collect()
 }

@@ -18,7 +18,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::passages::{load_json, read, PassageError, Reference};
+use crate::passages::{Located, PassageError};
 pub use crate::Prf;
 
 /// One annotated quantity, offsets in characters within its passage.
@@ -45,16 +45,9 @@ pub struct GoldQuantity {
 /// One annotated sentence.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Annotated {
-    /// `polnear-train` or `ptc-train`.
-    pub corpus: String,
-    /// The article's file name.
-    pub article: String,
-    /// The passage's first character in the article.
-    pub start: usize,
-    /// Its end (exclusive).
-    pub end: usize,
-    /// SHA-256 of the passage, hex.
-    pub sha256: String,
+    /// Where the sentence is.
+    #[serde(flatten)]
+    pub at: Located,
     /// Its quantities.
     pub quantities: Vec<GoldQuantity>,
 }
@@ -96,29 +89,48 @@ pub struct Scores {
 
 /// Reads the annotations in `file` and their sentences from `data`.
 pub fn load(file: &Path, data: &Path) -> Result<Vec<Passage>, PassageError> {
-    let all: Vec<Annotated> = load_json(file)?;
-    all.into_iter()
-        .map(|a| {
-            let r = Reference {
-                corpus: &a.corpus,
-                article: &a.article,
-                start: a.start,
-                end: a.end,
-                sha256: &a.sha256,
-            };
-            let text = read(data, r)?;
-            Ok(Passage { annotated: a, text })
-        })
-        .collect()
+    let all = crate::passages::load(file, data, |a: &Annotated| &a.at)?;
+    Ok(all.into_iter().map(|(annotated, text)| Passage { annotated, text }).collect())
 }
 
 fn same(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-6 * a.abs().max(b.abs()).max(1.0)
 }
 
-/// What one sentence adds to the counts: `(found, right value, right value and unit,
-/// predictions scored, gold scored)`.
-pub fn score_one(gold: &[GoldQuantity], pred: &[Predicted]) -> [usize; 5] {
+/// What one sentence (or the whole set) counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Gold quantities found (overlap).
+    pub found: usize,
+    /// Found with the right value and high end.
+    pub value: usize,
+    /// Found with the right value and unit.
+    pub unit: usize,
+    /// Predictions scored (those over optional gold set aside).
+    pub predicted: usize,
+    /// Gold quantities scored (optional ones set aside).
+    pub gold: usize,
+}
+
+impl Counts {
+    /// Whether a figure is missed or wrong.
+    pub fn imperfect(&self) -> bool {
+        self.unit < self.predicted || self.unit < self.gold
+    }
+
+    fn add(self, o: Counts) -> Counts {
+        Counts {
+            found: self.found + o.found,
+            value: self.value + o.value,
+            unit: self.unit + o.unit,
+            predicted: self.predicted + o.predicted,
+            gold: self.gold + o.gold,
+        }
+    }
+}
+
+/// What one sentence adds to the counts.
+pub fn score_one(gold: &[GoldQuantity], pred: &[Predicted]) -> Counts {
     let mut pairs = Vec::new();
     for (g, gq) in gold.iter().enumerate() {
         for (p, pq) in pred.iter().enumerate() {
@@ -145,23 +157,21 @@ pub fn score_one(gold: &[GoldQuantity], pred: &[Predicted]) -> [usize; 5] {
         }
     }
     let n_gold = gold.iter().filter(|g| !g.optional).count();
-    [span, value, unit, pred.len() - set_aside, n_gold]
+    Counts { found: span, value, unit, predicted: pred.len() - set_aside, gold: n_gold }
 }
 
 /// Scores `pred[k]`, the quantities found in `passages[k]`.
 pub fn score(passages: &[Passage], pred: &[Vec<Predicted>]) -> Scores {
-    let mut n = [0usize; 5];
-    for (p, q) in passages.iter().zip(pred) {
-        let one = score_one(&p.annotated.quantities, q);
-        for (a, b) in n.iter_mut().zip(one) {
-            *a += b;
-        }
-    }
+    let n = passages
+        .iter()
+        .zip(pred)
+        .map(|(p, q)| score_one(&p.annotated.quantities, q))
+        .fold(Counts::default(), Counts::add);
     Scores {
         passages: passages.len(),
-        span: Prf::new(n[0], n[3], n[4]),
-        value: Prf::new(n[1], n[3], n[4]),
-        value_unit: Prf::new(n[2], n[3], n[4]),
+        span: Prf::new(n.found, n.predicted, n.gold),
+        value: Prf::new(n.value, n.predicted, n.gold),
+        value_unit: Prf::new(n.unit, n.predicted, n.gold),
     }
 }
 
@@ -201,7 +211,8 @@ mod tests {
             p(30..31, 1.0, None),
         ];
         // found 2, values 2, units 1; 3 predictions scored (the year set aside), 2 gold.
-        assert_eq!(score_one(&g, &pred), [2, 2, 1, 3, 2]);
+        let want = Counts { found: 2, value: 2, unit: 1, predicted: 3, gold: 2 };
+        assert_eq!(score_one(&g, &pred), want);
     }
 
     #[test]
@@ -209,8 +220,9 @@ mod tests {
         let mut g = gold(0, 10, 12.0, Some("hour"), false);
         g.high = Some(24.0);
         let single = Predicted { span: 0..2, value: 12.0, high: None, unit: Some("hour".into()) };
-        assert_eq!(score_one(std::slice::from_ref(&g), std::slice::from_ref(&single))[1], 0);
+        assert_eq!(score_one(std::slice::from_ref(&g), std::slice::from_ref(&single)).value, 0);
         let range = Predicted { high: Some(24.0), ..single };
-        assert_eq!(score_one(&[g], &[range])[1..3], [1, 1]);
+        let c = score_one(&[g], &[range]);
+        assert_eq!((c.value, c.unit), (1, 1));
     }
 }

@@ -42,7 +42,10 @@ pub fn run(file: &Path, data: &Path, verbose: bool) -> Result<String> {
         if verbose && got != want {
             eprintln!(
                 "{} {}..{}: \"{}\" expected {want}, got {got}",
-                p.comparison.article, p.comparison.start, p.comparison.end, p.comparison.claim
+                p.comparison.at.article,
+                p.comparison.at.start,
+                p.comparison.at.end,
+                p.comparison.claim
             );
         }
     }

@@ -534,8 +534,6 @@ pub fn quotes(args: &EvalQuotes) -> Result<String> {
     ))
 }
 
-/// `unspin eval numbers --recognizers DIR`: the quantity extractor on the Recognizers-Text
-/// English specs.
 /// Whether a quantity with the unit named `unit` is of the type a Recognizers-Text spec
 /// file annotates: its typed models (currency, dimension, temperature, age, percent)
 /// return only quantities of their type, so only those are scored against them; the
@@ -554,18 +552,12 @@ fn in_scope(file: &str, unit: Option<&str>) -> bool {
     }
 }
 
-/// The quantities unspin reports in one spec case (the report's units), each typed spec
-/// file's scope only where `typed`.
-fn spec_predictions(
-    file: &str,
-    input: &str,
-    typed: bool,
-) -> Vec<unspin_eval::recognizers::Predicted> {
+/// The quantities unspin reports in one spec case (the report's units).
+fn spec_predictions(input: &str) -> Vec<unspin_eval::recognizers::Predicted> {
     let doc = unspin_text::Document::new("spec", input.to_string());
     let (numbers, _) = unspin_detect::numbers::analyze(&doc);
     numbers
         .into_iter()
-        .filter(|n| !typed || in_scope(file, n.unit_name.as_deref()))
         .map(|n| unspin_eval::recognizers::Predicted {
             span: n.start..n.end,
             value: n.value,
@@ -574,6 +566,9 @@ fn spec_predictions(
         .collect()
 }
 
+/// `unspin eval numbers --recognizers DIR`: the quantity extractor on the Recognizers-Text
+/// English specs, each typed spec file scored on quantities of its type ([`in_scope`]),
+/// and every quantity in every file scored as well.
 fn recognizers(dir: &Path, json: bool, verbose: bool) -> Result<String> {
     use unspin_eval::recognizers::{self, Predicted};
     let specs = recognizers::load(dir)
@@ -582,18 +577,22 @@ fn recognizers(dir: &Path, json: bool, verbose: bool) -> Result<String> {
     let mut scores = Vec::new();
     let mut untyped = Vec::new();
     for spec in &specs {
-        let pred: Vec<Vec<Predicted>> =
-            spec.cases.iter().map(|c| spec_predictions(&spec.file, &c.input, true)).collect();
+        let all: Vec<Vec<Predicted>> =
+            spec.cases.iter().map(|c| spec_predictions(&c.input)).collect();
+        let typed: Vec<Vec<Predicted>> = all
+            .iter()
+            .map(|p| {
+                p.iter().filter(|q| in_scope(&spec.file, q.unit.as_deref())).cloned().collect()
+            })
+            .collect();
         if verbose {
-            for (case, pred) in spec.cases.iter().zip(&pred) {
+            for (case, pred) in spec.cases.iter().zip(&typed) {
                 let shown: Vec<_> = pred.iter().map(|p| (&p.span, p.value, &p.unit)).collect();
                 let gold: Vec<_> = case.gold.iter().map(|g| (&g.span, g.value, &g.unit)).collect();
                 eprintln!("{}: {:?}\n  gold {gold:?}\n  found {shown:?}", spec.file, case.input);
             }
         }
-        scores.push(recognizers::score(spec, &pred, &canonical));
-        let all: Vec<Vec<Predicted>> =
-            spec.cases.iter().map(|c| spec_predictions(&spec.file, &c.input, false)).collect();
+        scores.push(recognizers::score(spec, &typed, &canonical));
         untyped.push(recognizers::score(spec, &all, &canonical));
     }
     let mut every = recognizers::total(&untyped);

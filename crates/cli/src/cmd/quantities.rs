@@ -29,8 +29,7 @@ pub fn run(file: &Path, data: &Path, json: bool, verbose: bool) -> Result<String
     let pred: Vec<Vec<Predicted>> = passages.iter().map(predicted).collect();
     if verbose {
         for (p, q) in passages.iter().zip(&pred) {
-            let one = unspin_eval::quantities::score_one(&p.annotated.quantities, q);
-            if one[2] < one[3] || one[2] < one[4] {
+            if unspin_eval::quantities::score_one(&p.annotated.quantities, q).imperfect() {
                 let gold: Vec<_> = p.annotated.quantities.iter().filter(|g| !g.optional).collect();
                 eprintln!("{}\n  gold {:?}\n  found {:?}", p.text, gold, q);
             }
