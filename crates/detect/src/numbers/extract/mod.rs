@@ -924,11 +924,12 @@ fn inherit_units(text: &str, out: &mut [Quantity]) {
     for k in (0..out.len().saturating_sub(1)).rev() {
         let (head, tail) = out.split_at_mut(k + 1);
         let (q, next) = (&mut head[k], &tail[0]);
+        if q.kind != Kind::Cardinal || q.unit.is_some() || q.sentence != next.sentence {
+            continue;
+        }
         let unit = next.unit.as_deref().filter(|u| super::units::known(u));
-        if q.kind == Kind::Cardinal && q.unit.is_none() && q.sentence == next.sentence {
-            if let Some(u) = unit.filter(|_| listed(&text[q.range.end..next.range.start])) {
-                q.unit = Some(u.to_string());
-            }
+        if let Some(u) = unit.filter(|_| listed(&text[q.range.end..next.range.start])) {
+            q.unit = Some(u.to_string());
         }
     }
     let mut last: Option<(usize, usize, String)> = None; // (sentence, end, unit)
