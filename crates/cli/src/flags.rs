@@ -616,7 +616,7 @@ pub struct TrainTechniques {
     #[arg(long, default_value = "fit")]
     pub split: String,
     /// Where to write the model file (refused if it exists, unless --force).
-    #[arg(long, required_unless_present = "tc_cv")]
+    #[arg(long, required_unless_present_any = ["tc_cv", "si_cv"])]
     pub out: Option<PathBuf>,
     /// Overwrite --out if it exists.
     #[arg(long)]
@@ -637,6 +637,10 @@ pub struct TrainTechniques {
     /// write nothing.
     #[arg(long, value_name = "K")]
     pub tc_cv: Option<usize>,
+    /// Only report the tagger's k-fold cross-validated SI F1 on the split for a grid of
+    /// decodings (O bias, smallest mean span margin), best first, and write nothing.
+    #[arg(long, value_name = "K")]
+    pub si_cv: Option<usize>,
     /// Ablation: classifier feature kinds to drop in --tc-cv (e.g. `rep,rep_len`).
     #[arg(long, value_delimiter = ',', value_name = "KINDS")]
     pub tc_ablate: Vec<String>,

@@ -13,7 +13,7 @@ use crate::flags::TrainTechniques;
 /// Trains the fast model and writes it to `--out`.
 pub fn techniques(args: &TrainTechniques) -> Result<()> {
     let out = args.out.clone().unwrap_or_default();
-    if args.tc_cv.is_none() && out.exists() && !args.force {
+    if args.tc_cv.is_none() && args.si_cv.is_none() && out.exists() && !args.force {
         bail!("{} exists; pass --force to overwrite it", out.display());
     }
     let split: ptc::Split = args.split.parse()?;
@@ -40,9 +40,56 @@ pub fn techniques(args: &TrainTechniques) -> Result<()> {
         println!("TC {k}-fold cross-validated accuracy on {}: {acc:.4}", args.split);
         return Ok(());
     }
+    if let Some(k) = args.si_cv {
+        return si_cv(&corpus, &cfg, k, &args.split);
+    }
     let mut log = |m: String| eprintln!("[{:>6.1}s] {m}", start.elapsed().as_secs_f64());
     let model = train(&corpus, &args.split, &cfg, &mut log)?;
     write_model(&out, &model.to_bytes()?, start)
+}
+
+/// Prints the k-fold SI figures of a grid of tagger decodings, best mean F1 first.
+fn si_cv(corpus: &ptc::Corpus, cfg: &TrainConfig, k: usize, split: &str) -> Result<()> {
+    use unspin_model::fast::select::{si_cross_validate, SiDecoding};
+    let mut grid = Vec::new();
+    for b in -25..=5 {
+        for m in std::iter::once(f32::NEG_INFINITY).chain((-2..=12).map(|m| m as f32 * 0.5)) {
+            grid.push(SiDecoding { o_bias: b as f32 * 0.1, min_margin: m });
+        }
+    }
+    let folds = si_cross_validate(corpus, cfg, k, &grid);
+    let mut rows: Vec<(SiDecoding, f64, f64, f64, f64)> = grid
+        .iter()
+        .zip(&folds)
+        .map(|(d, f)| {
+            let n = f.len() as f64;
+            let mean = f.iter().map(|s| s.f1).sum::<f64>() / n;
+            let sd = (f.iter().map(|s| (s.f1 - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+            let p = f.iter().map(|s| s.precision).sum::<f64>() / n;
+            let r = f.iter().map(|s| s.recall).sum::<f64>() / n;
+            (*d, mean, sd, p, r)
+        })
+        .collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    println!("SI {k}-fold cross-validation on {split} ({} decodings)", rows.len());
+    println!("o_bias\tmin_margin\tF1 mean\tsd\tP\tR");
+    for (d, mean, sd, p, r) in rows.iter().take(25) {
+        println!("{:.1}\t{:.2}\t{mean:.4}\t{sd:.4}\t{p:.4}\t{r:.4}", d.o_bias, d.min_margin);
+    }
+    if let Some((best, ..)) = rows.first() {
+        let d = grid.iter().position(|g| g == best).unwrap_or(0);
+        let f: Vec<String> = folds[d].iter().map(|s| format!("{:.4}", s.f1)).collect();
+        println!("best decoding's folds: {}", f.join(" "));
+    }
+    println!("best O bias for each smallest span margin:");
+    let mut seen = Vec::new();
+    for (d, mean, sd, p, r) in &rows {
+        if !seen.contains(&d.min_margin.to_bits()) {
+            seen.push(d.min_margin.to_bits());
+            println!("{:.1}\t{:.2}\t{mean:.4}\t{sd:.4}\t{p:.4}\t{r:.4}", d.o_bias, d.min_margin);
+        }
+    }
+    Ok(())
 }
 
 /// Writes a trained model atomically and says where, how big, and how long it took.
@@ -74,8 +121,11 @@ fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) 
         let models = args
             .members
             .iter()
-            .map(|p| NeuralTechniqueModel::load(p))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|p| NeuralTechniqueModel::load(p).map(NeuralTechniqueModel::networks))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>();
         let model = unspin_neural::techniques::train::combine(&dir, &corpus, &models, &mut log)?;
         return write_model(out, &model.to_bytes()?, start);
     }

@@ -8,6 +8,7 @@
 
 pub mod classifier;
 pub mod features;
+pub mod select;
 pub mod tagger;
 pub mod train;
 
@@ -204,7 +205,7 @@ impl FastModel {
 }
 
 /// `(start, end)` token runs of B I* in `tags`.
-fn runs(tags: &[u8]) -> Vec<(usize, usize)> {
+pub fn runs(tags: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, &t) in tags.iter().enumerate() {

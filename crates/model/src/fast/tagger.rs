@@ -80,7 +80,9 @@ fn allowed(prev: usize, tag: usize) -> bool {
     !(tag == I as usize && (prev == O as usize || prev == START))
 }
 
-fn viterbi(em: &[[f32; N]], trans: &[[f32; N]; 4]) -> Vec<u8> {
+/// The best tag sequence for emission scores `em` and transition scores `trans`
+/// (`[previous (O, B, I, start)][tag]`); I never follows O or the start.
+pub fn viterbi(em: &[[f32; N]], trans: &[[f32; N]; 4]) -> Vec<u8> {
     let n = em.len();
     if n == 0 {
         return vec![];

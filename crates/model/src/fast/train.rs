@@ -80,7 +80,7 @@ pub fn merged(spans: &[(Range<usize>, Technique)]) -> Vec<Range<usize>> {
 }
 
 /// Each article's sentence sequences (token features and BIO tags).
-fn prepare(corpus: &Corpus, bits: u8, disabled: u64) -> Vec<Vec<Sequence>> {
+pub(crate) fn prepare(corpus: &Corpus, bits: u8, disabled: u64) -> Vec<Vec<Sequence>> {
     let mask = (1u64 << bits) - 1;
     corpus
         .articles
@@ -113,7 +113,7 @@ fn prepare(corpus: &Corpus, bits: u8, disabled: u64) -> Vec<Vec<Sequence>> {
         .collect()
 }
 
-fn train_tagger(
+pub(crate) fn train_tagger(
     seqs: &[&Sequence],
     cfg: &TrainConfig,
     log: &mut dyn FnMut(String),
@@ -161,15 +161,16 @@ fn tagged_spans(tagger: &Tagger, seqs: &[Sequence]) -> Vec<(usize, Range<usize>,
         let em = tagger.emissions(s);
         let tags = tagger.decode(&em);
         for (a, b) in super::runs(&tags) {
-            let m = em[a..b]
-                .iter()
-                .map(|e| e[B as usize].max(e[I as usize]) - e[O as usize])
-                .sum::<f32>()
-                / (b - a) as f32;
-            out.push((k, a..b, m));
+            out.push((k, a..b, span_margin(&em[a..b])));
         }
     }
     out
+}
+
+/// The mean token margin (best span tag over O) of a decoded span's scores.
+pub(crate) fn span_margin(em: &[[f32; 3]]) -> f32 {
+    let sum: f32 = em.iter().map(|e| e[B as usize].max(e[I as usize]) - e[O as usize]).sum();
+    sum / em.len().max(1) as f32
 }
 
 /// The index of the largest probability.

@@ -116,6 +116,17 @@ impl<Si> OneNetwork<Si> {
 }
 
 impl NeuralTechniqueModel {
+    /// The networks of an ensemble as models of their own (one network: itself), to be
+    /// combined again.
+    pub fn networks(mut self) -> Vec<NeuralTechniqueModel> {
+        let members = std::mem::take(&mut self.members);
+        let mut out = vec![self.clone()];
+        out.extend(
+            members.into_iter().map(|tensors| NeuralTechniqueModel { tensors, ..self.clone() }),
+        );
+        out
+    }
+
     /// Longest window in word pieces it was trained with (its `window` setting;
     /// [`windows::WINDOW`] for models that predate the setting).
     pub fn window(&self) -> usize {

@@ -30,6 +30,8 @@ use unspin_model::ptc::{Article, Corpus};
 use unspin_model::Technique;
 use unspin_text::segment::trim_span;
 
+mod si_compare;
+
 use super::decoding::{decode, mean_log_probs, mean_probs};
 use super::ensemble::{window_spans, ArticleScores, SiEnsemble};
 use super::windows::{to_word_bounds, windows, Window};
@@ -869,6 +871,12 @@ fn fit_mixes(
     NeuralTechniqueModel::set(tuning, "heldout_tc_accuracy_mixed", format!("{acc:.4}"));
     NeuralTechniqueModel::set(tuning, "heldout_articles", ho.articles.len().to_string());
     model.si = (best.1 > bio).then_some(best.0);
+    let (hyst, viterbi) = held.compare_si_decoders(5);
+    log(format!(
+        "held-out SI F1 by 5-fold nested cross-validation: hysteresis {}, BIO transition model {}",
+        hyst.describe(),
+        viterbi.describe()
+    ));
     Ok(())
 }
 

@@ -1,0 +1,151 @@
+//! Choosing how the fast tagger's scores become spans, by k-fold cross-validation over
+//! the articles of the training split (never on `valid`).
+//!
+//! Each fold trains a tagger on the other folds and keeps its raw O/B/I scores on the
+//! held-out articles; every candidate [`SiDecoding`] is then decoded from those scores
+//! and scored with the official SI metric, fold by fold.
+
+use std::ops::Range;
+
+use unspin_eval::labels::SiSpan;
+use unspin_eval::si;
+
+use super::features::ArticleContext;
+use super::tagger::{Sequence, Tagger, B, I, O};
+use super::train::{merged, prepare, span_margin, train_tagger, TrainConfig};
+use crate::ptc::Corpus;
+
+/// A decoding of the tagger's scores, in units of its typical token margin.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SiDecoding {
+    /// Added to every token's O score before Viterbi (lower → more, longer spans).
+    pub o_bias: f32,
+    /// A decoded span is kept only when its mean token margin (span tag over O, bias
+    /// included) reaches this.
+    pub min_margin: f32,
+}
+
+/// One held-out article: each sentence's raw scores and token byte ranges.
+struct Held {
+    id: String,
+    sentences: Vec<HeldSentence>,
+}
+
+/// A held-out sentence's raw O/B/I scores and its tokens' byte ranges.
+struct HeldSentence {
+    em: Vec<[f32; 3]>,
+    tokens: Vec<Range<usize>>,
+}
+
+/// The items of `ids` in fold `fold` of `k` (by position), and the others.
+pub fn fold_split(ids: &[usize], k: usize, fold: usize) -> (Vec<usize>, Vec<usize>) {
+    let (mut held, mut rest) = (Vec::new(), Vec::new());
+    for (pos, &a) in ids.iter().enumerate() {
+        if pos % k == fold {
+            held.push(a)
+        } else {
+            rest.push(a)
+        }
+    }
+    (held, rest)
+}
+
+/// The cross-validated SI figures of every decoding: `result[d][fold]`.
+pub fn si_cross_validate(
+    corpus: &Corpus,
+    cfg: &TrainConfig,
+    k: usize,
+    decodings: &[SiDecoding],
+) -> Vec<Vec<si::SiScore>> {
+    let k = k.max(2);
+    let seqs = prepare(corpus, cfg.si_bits, cfg.si_disabled_templates);
+    let mut ids: Vec<usize> = (0..corpus.articles.len()).collect();
+    fastrand::Rng::with_seed(cfg.seed ^ 0xC0FF).shuffle(&mut ids);
+    let mut out = vec![Vec::with_capacity(k); decodings.len()];
+    for fold in 0..k {
+        let (held, train) = fold_split(&ids, k, fold);
+        let train_seqs: Vec<&Sequence> = train.iter().flat_map(|&a| &seqs[a]).collect();
+        let tagger = train_tagger(&train_seqs, cfg, &mut |_| {}, "cv");
+        let arts: Vec<Held> =
+            held.iter().map(|&a| held_article(corpus, &seqs[a], a, &tagger)).collect();
+        let scale = typical_margin(&arts);
+        let gold: Vec<SiSpan> = held
+            .iter()
+            .flat_map(|&a| {
+                merged(&corpus.articles[a].spans).into_iter().map(move |r| SiSpan {
+                    id: a.to_string(),
+                    start: r.start,
+                    end: r.end,
+                })
+            })
+            .collect();
+        for (d, dec) in decodings.iter().enumerate() {
+            let pred: Vec<SiSpan> =
+                arts.iter().flat_map(|h| decode(corpus, h, &tagger, dec, scale)).collect();
+            out[d].push(si::score(&gold, &pred));
+        }
+    }
+    out
+}
+
+fn held_article(corpus: &Corpus, seqs: &[Sequence], a: usize, tagger: &Tagger) -> Held {
+    let ctx = ArticleContext::new(&corpus.articles[a].doc.text);
+    let sentences = ctx
+        .sentences
+        .iter()
+        .zip(seqs)
+        .map(|(s, seq)| {
+            let tokens = ctx.tokens[s.clone()].iter().map(|t| t.start..t.end).collect();
+            HeldSentence { em: tagger.emissions(seq), tokens }
+        })
+        .collect();
+    Held { id: a.to_string(), sentences }
+}
+
+/// The median absolute token margin, as training measures its scale.
+fn typical_margin(arts: &[Held]) -> f32 {
+    let mut m: Vec<f32> = arts
+        .iter()
+        .flat_map(|h| h.sentences.iter().flat_map(|s| s.em.iter()))
+        .map(|e| (e[B as usize].max(e[I as usize]) - e[O as usize]).abs())
+        .collect();
+    if m.is_empty() {
+        return 1.0;
+    }
+    m.sort_by(f32::total_cmp);
+    m[m.len() / 2].max(1e-3)
+}
+
+fn decode(corpus: &Corpus, h: &Held, tagger: &Tagger, dec: &SiDecoding, scale: f32) -> Vec<SiSpan> {
+    let text = &corpus.articles[h.id.parse::<usize>().unwrap_or(0)].doc.text;
+    let mut out = Vec::new();
+    for HeldSentence { em, tokens: toks } in &h.sentences {
+        let em: Vec<[f32; 3]> =
+            em.iter().map(|e| [e[0] + dec.o_bias * scale, e[1], e[2]]).collect();
+        let tags = tagger.decode(&em);
+        for (a, b) in super::runs(&tags) {
+            if span_margin(&em[a..b]) < dec.min_margin * scale {
+                continue;
+            }
+            let range = unspin_text::segment::trim_span(text, toks[a].start..toks[b - 1].end);
+            if !range.is_empty() {
+                out.push(SiSpan { id: h.id.clone(), start: range.start, end: range.end });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_deal_by_position_and_cover_everything_once() {
+        let ids = [7, 3, 9, 1, 4];
+        assert_eq!(fold_split(&ids, 2, 0), (vec![7, 9, 4], vec![3, 1]));
+        let mut all: Vec<usize> = (0..3).flat_map(|f| fold_split(&ids, 3, f).0).collect();
+        all.sort();
+        assert_eq!(all, [1, 3, 4, 7, 9]);
+    }
+}
