@@ -78,7 +78,7 @@ fn speaker(
 ) -> (Option<String>, Option<String>) {
     let words: Vec<&str> = text[source.clone()]
         .split_whitespace()
-        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.' && c != '\''))
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '.' | '\'' | '’')))
         .collect();
     if let [w] = words.as_slice() {
         let w = without_contraction(&w.to_lowercase());
@@ -410,6 +410,16 @@ mod tests {
         assert_eq!(idx.first(&(15..35), |i| i != 0), Some(1));
         assert_eq!(idx.first(&(60..70), |i| i != 1), None, "ends are exclusive");
         assert_eq!(idx.first(&(100..120), |_| true), None);
+    }
+
+    #[test]
+    fn a_source_keeps_its_possessive_marks_as_written() {
+        let t = "Sanders’ aides believe it. Mr. O'Neill’s staff agreed.";
+        for source in ["Sanders’ aides", "Mr. O'Neill’s staff"] {
+            let at = t.find(source).unwrap();
+            let (name, _) = speaker(t, &(at..at + source.len()), &None);
+            assert_eq!(name.as_deref().map(|n| t.contains(n)), Some(true), "{name:?}");
+        }
     }
 
     #[test]
