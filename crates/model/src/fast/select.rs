@@ -12,7 +12,7 @@ use unspin_eval::si;
 
 use super::features::ArticleContext;
 use super::tagger::{Sequence, Tagger, B, I, O};
-use super::train::{merged, prepare, span_margin, train_tagger, TrainConfig};
+use super::train::{gold_si, median_abs, prepare, span_margin, train_tagger, TrainConfig};
 use crate::ptc::Corpus;
 
 /// A decoding of the tagger's scores, in units of its typical token margin.
@@ -69,16 +69,7 @@ pub fn si_cross_validate(
         let arts: Vec<Held> =
             held.iter().map(|&a| held_article(corpus, &seqs[a], a, &tagger)).collect();
         let scale = typical_margin(&arts);
-        let gold: Vec<SiSpan> = held
-            .iter()
-            .flat_map(|&a| {
-                merged(&corpus.articles[a].spans).into_iter().map(move |r| SiSpan {
-                    id: a.to_string(),
-                    start: r.start,
-                    end: r.end,
-                })
-            })
-            .collect();
+        let gold = gold_si(corpus, &held);
         for (d, dec) in decodings.iter().enumerate() {
             let pred: Vec<SiSpan> =
                 arts.iter().flat_map(|h| decode(corpus, h, &tagger, dec, scale)).collect();
@@ -104,16 +95,12 @@ fn held_article(corpus: &Corpus, seqs: &[Sequence], a: usize, tagger: &Tagger) -
 
 /// The median absolute token margin, as training measures its scale.
 fn typical_margin(arts: &[Held]) -> f32 {
-    let mut m: Vec<f32> = arts
+    let margins: Vec<f32> = arts
         .iter()
         .flat_map(|h| h.sentences.iter().flat_map(|s| s.em.iter()))
-        .map(|e| (e[B as usize].max(e[I as usize]) - e[O as usize]).abs())
+        .map(|e| e[B as usize].max(e[I as usize]) - e[O as usize])
         .collect();
-    if m.is_empty() {
-        return 1.0;
-    }
-    m.sort_by(f32::total_cmp);
-    m[m.len() / 2].max(1e-3)
+    median_abs(&margins)
 }
 
 fn decode(corpus: &Corpus, h: &Held, tagger: &Tagger, dec: &SiDecoding, scale: f32) -> Vec<SiSpan> {

@@ -79,6 +79,19 @@ pub fn merged(spans: &[(Range<usize>, Technique)]) -> Vec<Range<usize>> {
     v.into_iter().map(|(s, e)| s..e).collect()
 }
 
+/// The merged gold SI spans of the articles `arts`, each with its article index as id.
+pub(crate) fn gold_si(corpus: &Corpus, arts: &[usize]) -> Vec<SiSpan> {
+    arts.iter()
+        .flat_map(|&a| {
+            merged(&corpus.articles[a].spans).into_iter().map(move |r| SiSpan {
+                id: a.to_string(),
+                start: r.start,
+                end: r.end,
+            })
+        })
+        .collect()
+}
+
 /// Each article's sentence sequences (token features and BIO tags).
 pub(crate) fn prepare(corpus: &Corpus, bits: u8, disabled: u64) -> Vec<Vec<Sequence>> {
     let mask = (1u64 << bits) - 1;
@@ -92,23 +105,33 @@ pub(crate) fn prepare(corpus: &Corpus, bits: u8, disabled: u64) -> Vec<Vec<Seque
                 .iter()
                 .map(|s| {
                     let mut seq = Sequence::default();
-                    let mut prev_span = None;
                     for i in s.clone() {
                         ctx.token_features(i, mask, &mut seq.feats);
                         seq.ends.push(seq.feats.len() as u32);
-                        let t = &ctx.tokens[i];
-                        let hit = gold.iter().position(|g| t.start < g.end && t.end > g.start);
-                        let tag = match hit {
-                            None => O,
-                            Some(k) if prev_span == Some(k) => I,
-                            Some(_) => B,
-                        };
-                        prev_span = hit;
-                        seq.gold.push(tag);
                     }
+                    seq.gold = bio_tags(&ctx.tokens[s.clone()], &gold);
                     seq
                 })
                 .collect()
+        })
+        .collect()
+}
+
+/// The gold O/B/I tag of each of `tokens` (one sentence's, in order) under the merged
+/// gold spans `gold`: B where a span starts or the token enters another span.
+pub fn bio_tags(tokens: &[unspin_text::segment::Token], gold: &[Range<usize>]) -> Vec<u8> {
+    let mut prev = None;
+    tokens
+        .iter()
+        .map(|t| {
+            let hit = gold.iter().position(|g| t.start < g.end && t.end > g.start);
+            let tag = match hit {
+                None => O,
+                Some(k) if prev == Some(k) => I,
+                Some(_) => B,
+            };
+            prev = hit;
+            tag
         })
         .collect()
 }
@@ -145,7 +168,7 @@ fn margins(tagger: &Tagger, seqs: &[&Sequence]) -> Vec<f32> {
         .collect()
 }
 
-fn median_abs(v: &[f32]) -> f32 {
+pub(crate) fn median_abs(v: &[f32]) -> f32 {
     let mut a: Vec<f32> = v.iter().map(|x| x.abs()).collect();
     if a.is_empty() {
         return 1.0;
@@ -259,16 +282,7 @@ pub fn train(
 
     // Gold SI spans of the held-out articles (in byte offsets; the metric only needs
     // consistent units).
-    let gold: Vec<SiSpan> = tune
-        .iter()
-        .flat_map(|&a| {
-            merged(&corpus.articles[a].spans).into_iter().map(move |r| SiSpan {
-                id: a.to_string(),
-                start: r.start,
-                end: r.end,
-            })
-        })
-        .collect();
+    let gold = gold_si(corpus, tune);
     let predict = |tagger: &Tagger| heldout_spans(corpus, &seqs, tune, tagger);
     let mut best = (f64::NEG_INFINITY, 0.0f32);
     let mut tuned = t1.clone();

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 
 use unspin_eval::labels::SiSpan;
 use unspin_eval::si;
-use unspin_model::fast::tagger::{B, I, O};
+use unspin_model::fast::train::bio_tags;
 use unspin_text::segment::trim_span;
 
 use super::HeldOutRun;
@@ -184,25 +184,7 @@ impl HeldOutRun<'_> {
 /// The gold O/B/I tag of every token of each sentence of `article`.
 fn gold_tags(a: &ArticleScores<'_>, gold: &[SiSpan], article: usize) -> Vec<Vec<u8>> {
     let id = article.to_string();
-    let spans: Vec<&SiSpan> = gold.iter().filter(|g| g.id == id).collect();
-    a.ctx
-        .sentences
-        .iter()
-        .map(|s| {
-            let mut prev = None;
-            s.clone()
-                .map(|i| {
-                    let t = &a.ctx.tokens[i];
-                    let hit = spans.iter().position(|g| t.start < g.end && t.end > g.start);
-                    let tag = match hit {
-                        None => O,
-                        Some(k) if prev == Some(k) => I,
-                        Some(_) => B,
-                    };
-                    prev = hit;
-                    tag
-                })
-                .collect()
-        })
-        .collect()
+    let spans: Vec<std::ops::Range<usize>> =
+        gold.iter().filter(|g| g.id == id).map(|g| g.start..g.end).collect();
+    a.ctx.sentences.iter().map(|s| bio_tags(&a.ctx.tokens[s.clone()], &spans)).collect()
 }
