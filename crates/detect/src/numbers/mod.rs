@@ -25,17 +25,17 @@ pub fn analyze(doc: &Document) -> (Vec<Number>, Vec<Check>) {
             // A word the unit grammar knows is the unit; another word after the number
             // is what it counts, unless "of" says ("40% of voters").
             let word = q.unit.as_deref().filter(|u| !q.inferred && !is_marker(u));
-            let (unit, counted) = match word {
-                Some(u) if units::known(u) => (Some(u.to_string()), None),
-                other => (None, other.map(str::to_string)),
+            let (unit, unit_name, counted) = match word.map(|u| (u, units::name(u))) {
+                Some((u, Some(name))) => (Some(u.to_string()), Some(name), None),
+                other => (None, None, other.map(|(u, _)| u.to_string())),
             };
             Number {
                 start,
                 end,
                 text: doc.text[q.range.clone()].to_string(),
                 value: q.value,
-                unit_name: unit.as_deref().map(units::canonical),
                 unit,
+                unit_name,
                 of: q.of.clone().or(counted),
                 high: q.high,
                 kind: q.kind,

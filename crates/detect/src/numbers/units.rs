@@ -7,8 +7,24 @@
 //! dropped) for linking quantities.
 
 /// Canonical name, then its other forms (lowercase).
-const UNITS: &[(&str, &[&str])] = &[
+/// What a unit of the table is, for the grammar and for [`category`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Group {
+    Money,
+    Percent,
+    Point,
+    /// Lengths: what "square", "cubic" and "per hour" build on.
+    Length,
+    /// Other dimensions: area, volume, mass, speed, data.
+    Measure,
+    Temperature,
+    Time,
+}
+
+/// What each unit is, its canonical name, then its other forms (lowercase).
+const UNITS: &[(Group, &str, &[&str])] = &[
     (
+        Group::Money,
         "dollar",
         &[
             "$",
@@ -21,67 +37,82 @@ const UNITS: &[(&str, &[&str])] = &[
             "u.s. dollars",
         ],
     ),
-    ("canadian dollar", &["cad", "c$", "canadian dollars"]),
-    ("australian dollar", &["aud", "a$", "australian dollars"]),
-    ("hong kong dollar", &["hkd", "hk$", "hong kong dollars"]),
-    ("new zealand dollar", &["nzd", "nz$", "new zealand dollars"]),
-    ("euro", &["€", "eur", "euros"]),
+    (Group::Money, "canadian dollar", &["cad", "c$", "canadian dollars"]),
+    (Group::Money, "australian dollar", &["aud", "a$", "australian dollars"]),
+    (Group::Money, "hong kong dollar", &["hkd", "hk$", "hong kong dollars"]),
+    (Group::Money, "new zealand dollar", &["nzd", "nz$", "new zealand dollars"]),
+    (Group::Money, "euro", &["€", "eur", "euros"]),
     (
+        Group::Money,
         "pound sterling",
         &["£", "gbp", "sterling", "british pound", "british pounds", "pounds sterling"],
     ),
-    ("yen", &["¥", "jpy", "japanese yen"]),
-    ("yuan", &["cny", "rmb", "renminbi", "chinese yuan", "元"]),
-    ("rupee", &["inr", "rupees", "indian rupee", "indian rupees", "₹"]),
-    ("won", &["krw", "₩", "south korean won", "korean won"]),
-    ("colón", &["₡", "costa rican colón", "crc"]),
-    ("lari", &["₾", "georgian lari", "gel"]),
-    ("kip", &["₭", "lao kip", "lak"]),
-    ("naira", &["₦", "ngn", "nigerian naira"]),
-    ("hryvnia", &["₴", "uah", "ukrainian hryvnia"]),
-    ("baht", &["฿", "thb", "thai baht"]),
-    ("swiss franc", &["chf", "swiss francs"]),
-    ("franc", &["francs", "french franc", "french francs"]),
-    ("peseta", &["pesetas"]),
-    ("markka", &["finnish markka", "markkaa"]),
-    ("guilder", &["guilders", "dutch guilder", "dutch guilders", "netherlands guilder"]),
-    ("lira", &["lire", "liras", "turkish lira", "₺"]),
-    ("peso", &["pesos", "mexican peso", "mexican pesos", "₱"]),
+    (Group::Money, "yen", &["¥", "jpy", "japanese yen"]),
+    (Group::Money, "yuan", &["cny", "rmb", "renminbi", "chinese yuan", "元"]),
+    (Group::Money, "rupee", &["inr", "rupees", "indian rupee", "indian rupees", "₹"]),
+    (Group::Money, "won", &["krw", "₩", "south korean won", "korean won"]),
+    (Group::Money, "colón", &["₡", "costa rican colón", "crc"]),
+    (Group::Money, "lari", &["₾", "georgian lari", "gel"]),
+    (Group::Money, "kip", &["₭", "lao kip", "lak"]),
+    (Group::Money, "naira", &["₦", "ngn", "nigerian naira"]),
+    (Group::Money, "hryvnia", &["₴", "uah", "ukrainian hryvnia"]),
+    (Group::Money, "baht", &["฿", "thb", "thai baht"]),
+    (Group::Money, "swiss franc", &["chf", "swiss francs"]),
+    (Group::Money, "franc", &["francs", "french franc", "french francs"]),
+    (Group::Money, "peseta", &["pesetas"]),
+    (Group::Money, "markka", &["finnish markka", "markkaa"]),
     (
+        Group::Money,
+        "guilder",
+        &["guilders", "dutch guilder", "dutch guilders", "netherlands guilder"],
+    ),
+    (Group::Money, "lira", &["lire", "liras", "turkish lira", "₺"]),
+    (Group::Money, "peso", &["pesos", "mexican peso", "mexican pesos", "₱"]),
+    (
+        Group::Money,
         "rouble",
         &["roubles", "ruble", "rubles", "russian rouble", "russian ruble", "russian rubles", "₽"],
     ),
-    ("shekel", &["shekels", "₪", "ils"]),
-    ("cent", &["cents", "¢"]),
-    ("penny", &["pence", "p"]),
-    ("percent", &["%", "per cent", "pct", "percents", "percentage", "percentages"]),
-    ("point", &["points", "pts", "percentage point", "percentage points"]),
-    ("kilometre", &["km", "kilometer", "kilometers", "kilometres"]),
-    ("metre", &["m", "meter", "meters", "metres"]),
-    ("centimetre", &["cm", "centimeter", "centimeters", "centimetres"]),
-    ("millimetre", &["mm", "millimeter", "millimeters", "millimetres"]),
-    ("mile", &["mi", "miles"]),
-    ("yard", &["yd", "yards"]),
-    ("foot", &["ft", "feet", "'"]),
-    ("inch", &["in", "inches", "\""]),
-    ("kilometre per hour", &["km/h", "kph", "kmh", "kmph", "km/hr"]),
-    ("mile per hour", &["mph"]),
-    ("kilogram", &["kg", "kilograms", "kilo", "kilos", "kilogramme", "kilogrammes"]),
-    ("gram", &["g", "grams", "gramme", "grammes"]),
-    ("microgram", &["µg", "μg", "mcg", "micrograms", "microgramme", "microgrammes"]),
-    ("tonne", &["t", "tonnes", "metric ton", "metric tons"]),
-    ("ton", &["tons", "short ton"]),
-    ("pound", &["lb", "lbs", "pounds"]),
-    ("ounce", &["oz", "ounces"]),
-    ("litre", &["l", "liter", "liters", "litres"]),
-    ("millilitre", &["ml", "milliliter", "milliliters", "millilitres"]),
-    ("gallon", &["gal", "gallons"]),
-    ("barrel", &["bbl", "barrels"]),
-    ("square kilometre", &["km2", "km²", "sq km"]),
-    ("square metre", &["m2", "m²", "sq m"]),
-    ("acre", &["acres"]),
-    ("hectare", &["ha", "hectares"]),
+    (Group::Money, "shekel", &["shekels", "₪", "ils"]),
+    (Group::Money, "cent", &["cents", "¢"]),
+    (Group::Money, "penny", &["pence", "p"]),
+    (Group::Percent, "percent", &["%", "per cent", "pct", "percents", "percentage", "percentages"]),
+    (Group::Point, "point", &["points", "pts", "percentage point", "percentage points"]),
+    (Group::Length, "kilometre", &["km", "kilometer", "kilometers", "kilometres"]),
+    (Group::Length, "metre", &["m", "meter", "meters", "metres"]),
+    (Group::Length, "centimetre", &["cm", "centimeter", "centimeters", "centimetres"]),
+    (Group::Length, "millimetre", &["mm", "millimeter", "millimeters", "millimetres"]),
+    (Group::Length, "mile", &["mi", "miles"]),
+    (Group::Length, "yard", &["yd", "yards"]),
+    (Group::Length, "foot", &["ft", "feet", "'"]),
+    (Group::Length, "inch", &["in", "inches", "\""]),
+    (Group::Measure, "kilometre per hour", &["km/h", "kph", "kmh", "kmph", "km/hr"]),
+    (Group::Measure, "mile per hour", &["mph"]),
     (
+        Group::Measure,
+        "kilogram",
+        &["kg", "kilograms", "kilo", "kilos", "kilogramme", "kilogrammes"],
+    ),
+    (Group::Measure, "gram", &["g", "grams", "gramme", "grammes"]),
+    (
+        Group::Measure,
+        "microgram",
+        &["µg", "μg", "mcg", "micrograms", "microgramme", "microgrammes"],
+    ),
+    (Group::Measure, "tonne", &["t", "tonnes", "metric ton", "metric tons"]),
+    (Group::Measure, "ton", &["tons", "short ton"]),
+    (Group::Measure, "pound", &["lb", "lbs", "pounds"]),
+    (Group::Measure, "ounce", &["oz", "ounces"]),
+    (Group::Measure, "litre", &["l", "liter", "liters", "litres"]),
+    (Group::Measure, "millilitre", &["ml", "milliliter", "milliliters", "millilitres"]),
+    (Group::Measure, "gallon", &["gal", "gallons"]),
+    (Group::Measure, "barrel", &["bbl", "barrels"]),
+    (Group::Measure, "square kilometre", &["km2", "km²", "sq km"]),
+    (Group::Measure, "square metre", &["m2", "m²", "sq m"]),
+    (Group::Measure, "acre", &["acres"]),
+    (Group::Measure, "hectare", &["ha", "hectares"]),
+    (
+        Group::Temperature,
         "celsius",
         &[
             "c",
@@ -96,6 +127,7 @@ const UNITS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        Group::Temperature,
         "fahrenheit",
         &[
             "f",
@@ -108,59 +140,23 @@ const UNITS: &[(&str, &[&str])] = &[
             "degree f",
         ],
     ),
-    ("degree", &["°", "degrees", "deg"]),
-    ("byte", &["bytes"]),
-    ("kilobyte", &["kb", "kilobytes"]),
-    ("megabyte", &["mb", "megabytes"]),
-    ("gigabyte", &["gb", "gigabytes"]),
-    ("terabyte", &["tb", "terabytes"]),
-    ("bit", &["bits"]),
-    ("year", &["years", "yr", "yrs", "years old", "year old", "years of age"]),
-    ("decade", &["decades"]),
-    ("century", &["centuries"]),
-    ("month", &["months"]),
-    ("week", &["weeks"]),
-    ("day", &["days"]),
-    ("hour", &["hours", "hr", "hrs", "h"]),
-    ("minute", &["minutes", "min", "mins"]),
-    ("second", &["seconds", "sec", "secs"]),
+    (Group::Temperature, "degree", &["°", "degrees", "deg"]),
+    (Group::Measure, "byte", &["bytes"]),
+    (Group::Measure, "kilobyte", &["kb", "kilobytes"]),
+    (Group::Measure, "megabyte", &["mb", "megabytes"]),
+    (Group::Measure, "gigabyte", &["gb", "gigabytes"]),
+    (Group::Measure, "terabyte", &["tb", "terabytes"]),
+    (Group::Measure, "bit", &["bits"]),
+    (Group::Time, "year", &["years", "yr", "yrs", "years old", "year old", "years of age"]),
+    (Group::Time, "decade", &["decades"]),
+    (Group::Time, "century", &["centuries"]),
+    (Group::Time, "month", &["months"]),
+    (Group::Time, "week", &["weeks"]),
+    (Group::Time, "day", &["days"]),
+    (Group::Time, "hour", &["hours", "hr", "hrs", "h"]),
+    (Group::Time, "minute", &["minutes", "min", "mins"]),
+    (Group::Time, "second", &["seconds", "sec", "secs"]),
 ];
-
-/// Canonical names of money.
-const CURRENCIES: &[&str] = &[
-    "dollar",
-    "canadian dollar",
-    "australian dollar",
-    "hong kong dollar",
-    "new zealand dollar",
-    "euro",
-    "pound sterling",
-    "yen",
-    "yuan",
-    "rupee",
-    "swiss franc",
-    "franc",
-    "peseta",
-    "markka",
-    "guilder",
-    "lira",
-    "peso",
-    "rouble",
-    "shekel",
-    "cent",
-    "penny",
-    "won",
-    "colón",
-    "lari",
-    "kip",
-    "naira",
-    "hryvnia",
-    "baht",
-];
-
-/// Canonical names of lengths (which "square", "cubic" and "per hour" build on).
-const LENGTHS: &[&str] =
-    &["kilometre", "metre", "centimetre", "millimetre", "mile", "yard", "foot", "inch"];
 
 /// What a unit measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -182,40 +178,40 @@ pub enum Category {
 /// What the unit named `name` (a canonical name) measures; none for a counted noun.
 pub fn category(name: &str) -> Option<Category> {
     let base = name.split(" per ").next().unwrap_or(name);
-    match base {
-        _ if CURRENCIES.contains(&base) => Some(Category::Currency),
-        "percent" => Some(Category::Percent),
-        "point" => Some(Category::Point),
-        "year" | "decade" | "century" | "month" | "week" | "day" | "hour" | "minute" | "second" => {
-            Some(Category::Time)
-        }
-        "celsius" | "fahrenheit" | "degree" => Some(Category::Temperature),
-        _ if lookup(base).is_some()
-            || base.starts_with("square ")
-            || base.starts_with("cubic ") =>
-        {
-            Some(Category::Dimension)
-        }
-        _ => None,
+    if base.starts_with("square ") || base.starts_with("cubic ") {
+        return Some(Category::Dimension);
     }
+    Some(match FORMS.get(base)?.1 {
+        Group::Money => Category::Currency,
+        Group::Percent => Category::Percent,
+        Group::Point => Category::Point,
+        Group::Time => Category::Time,
+        Group::Temperature => Category::Temperature,
+        Group::Length | Group::Measure => Category::Dimension,
+    })
 }
 
-/// Every form of the table (names included) → its canonical name.
-static FORMS: std::sync::LazyLock<std::collections::HashMap<&'static str, &'static str>> =
-    std::sync::LazyLock::new(|| {
-        let mut m = std::collections::HashMap::new();
-        for (name, forms) in UNITS {
-            m.entry(*name).or_insert(*name);
-            for f in *forms {
-                m.entry(*f).or_insert(*name);
-            }
+/// Every form of the table (names included) → its canonical name and group.
+type Forms = std::collections::HashMap<&'static str, (&'static str, Group)>;
+static FORMS: std::sync::LazyLock<Forms> = std::sync::LazyLock::new(|| {
+    let mut m = Forms::new();
+    for &(group, name, forms) in UNITS {
+        m.entry(name).or_insert((name, group));
+        for f in forms {
+            m.entry(*f).or_insert((name, group));
         }
-        m
-    });
+    }
+    m
+});
 
 /// The canonical name of one form of the table.
 fn lookup(form: &str) -> Option<&'static str> {
-    FORMS.get(form).copied()
+    FORMS.get(form).map(|e| e.0)
+}
+
+/// The canonical name of one form of the table if it is a length.
+fn length(form: &str) -> Option<&'static str> {
+    FORMS.get(form).filter(|e| e.1 == Group::Length).map(|e| e.0)
 }
 
 /// Words that must be glued to the digits to be read as a unit ("5m", "3s", "10in"): after
@@ -234,18 +230,17 @@ fn parse(phrase: &str) -> Option<String> {
     }
     let (head, rest) = phrase.split_once(' ')?;
     if matches!(head, "square" | "sq" | "cubic") {
-        let base = lookup(rest).filter(|b| LENGTHS.contains(b))?;
+        let base = length(rest)?;
         let head = if head == "cubic" { "cubic" } else { "square" };
         return Some(format!("{head} {base}"));
     }
     for sep in [" per ", " an ", " a "] {
         if let Some((a, b)) = phrase.split_once(sep) {
-            let (a, b) = (lookup(a)?, lookup(b)?);
-            let time = matches!(category(b), Some(Category::Time));
-            return (LENGTHS.contains(&a) && time).then(|| format!("{a} per {b}"));
+            let (a, b) = (length(a)?, FORMS.get(b)?);
+            return (b.1 == Group::Time).then(|| format!("{a} per {}", b.0));
         }
     }
-    let base = lookup(rest).filter(|b| CURRENCIES.contains(b))?;
+    let base = FORMS.get(rest).filter(|e| e.1 == Group::Money)?.0;
     (!rest.contains(' ') && head.chars().all(char::is_alphabetic)).then(|| base.to_string())
 }
 
@@ -309,15 +304,21 @@ pub fn read(rest: &str) -> Option<(usize, String)> {
 /// Whether `form` is a unit form of the table ("ml", "km", "lbs"): a word glued to digits
 /// ("180ml") is read as their unit only then.
 pub fn known(form: &str) -> bool {
-    parse(&form.trim().to_lowercase()).is_some()
+    name(form).is_some()
+}
+
+/// The canonical name of a unit form the grammar knows ("km" → "kilometre", "square
+/// feet" → "square foot"); none for any other word.
+pub fn name(form: &str) -> Option<String> {
+    parse(&form.trim().to_lowercase())
 }
 
 /// The canonical name of a unit ("USD" → "dollar", "km" → "kilometre", "jobs" → "job").
 pub fn canonical(unit: &str) -> String {
-    let lower = unit.trim().to_lowercase();
-    if let Some(name) = parse(&lower) {
+    if let Some(name) = name(unit) {
         return name;
     }
+    let lower = unit.trim().to_lowercase();
     match lower.strip_suffix('s') {
         Some(stem) if stem.len() > 2 && !stem.ends_with('s') => stem.to_string(),
         _ => lower,

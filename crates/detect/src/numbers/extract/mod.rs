@@ -915,10 +915,10 @@ fn multiplier_after(
 /// A bare number in a list takes the unit that ends the list ("6, 8 or 10 feet"). Then
 /// a bare number inherits the unit or counted noun of the quantity before it in the same
 /// sentence ("400 new jobs then; the garage created 52"): the last cardinal with one,
-/// carried forward (one pass, however long the sentence). Outside a list ("6, 8 or 10
-/// feet", "5 km and 7": at most three words between, joined by a comma, "and", "or", "to"
-/// or "by") the unit is marked `inferred`: the checks link quantities by it, the report
-/// does not claim it.
+/// carried forward (one pass, however long the sentence). A unit carried into a number
+/// that is not listed with its source ([`listed`]: "5 km and 7" is, "5 km in 2021, then 7"
+/// is not) is marked `inferred`: the checks link quantities by it, the report does not
+/// claim it.
 fn inherit_units(text: &str, out: &mut [Quantity]) {
     // "6, 8 or 10 feet": a bare number takes the unit of the list's last member.
     for k in (0..out.len().saturating_sub(1)).rev() {
