@@ -554,9 +554,7 @@ fn in_scope(file: &str, unit: Option<&str>) -> bool {
 
 /// The quantities unspin reports in one spec case (the report's units).
 fn spec_predictions(input: &str) -> Vec<unspin_eval::recognizers::Predicted> {
-    let doc = unspin_text::Document::new("spec", input.to_string());
-    let (numbers, _) = unspin_detect::numbers::analyze(&doc);
-    numbers
+    super::quantities::reported(input)
         .into_iter()
         .map(|n| unspin_eval::recognizers::Predicted {
             span: n.start..n.end,

@@ -6,11 +6,16 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use unspin_eval::quantities::{load, score, Passage, Predicted};
 
+/// The numbers unspin reports in a short text (one sentence, one spec case): what the
+/// number scorers compare with their gold.
+pub(crate) fn reported(text: &str) -> Vec<unspin_detect::report::Number> {
+    let doc = unspin_text::Document::new(String::from("passage"), text.to_string());
+    unspin_detect::numbers::analyze(&doc).0
+}
+
 /// What unspin finds in one sentence, with canonical unit names.
 fn predicted(p: &Passage) -> Vec<Predicted> {
-    let doc = unspin_text::Document::new(String::from("sentence"), p.text.clone());
-    let (numbers, _) = unspin_detect::numbers::analyze(&doc);
-    numbers
+    reported(&p.text)
         .into_iter()
         .map(|n| Predicted {
             span: n.start..n.end,
