@@ -30,6 +30,15 @@ pub mod recognizers;
 pub mod si;
 pub mod tc;
 
+/// Mean and sample standard deviation (n − 1) of per-fold figures; the deviation is 0 for
+/// fewer than two.
+pub fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n.max(1.0);
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, var.sqrt())
+}
+
 /// Errors from reading label files or scoring them.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

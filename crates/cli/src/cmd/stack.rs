@@ -152,9 +152,7 @@ fn summary(label: &str, rows: &[Row], probs: &[Vec<f32>], k: usize, seed: u64) -
             tc_figures(&r, &p).micro
         })
         .collect();
-    let n = per_fold.len() as f64;
-    let mean = per_fold.iter().sum::<f64>() / n;
-    let sd = (per_fold.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let (mean, sd) = unspin_eval::mean_sd(&per_fold);
     let rep = pooled.per_technique[Technique::Repetition.index()];
     println!(
         "{label:<28} TC micro-F1 {mean:.4} ± {sd:.4} (pooled {:.4}), log-loss {:.4}, Repetition F1 {rep:.3}",

@@ -50,6 +50,7 @@ pub fn techniques(args: &TrainTechniques) -> Result<()> {
 
 /// Prints the k-fold SI figures of a grid of tagger decodings, best mean F1 first.
 fn si_cv(corpus: &ptc::Corpus, cfg: &TrainConfig, k: usize, split: &str) -> Result<()> {
+    use unspin_eval::si;
     use unspin_model::fast::select::{si_cross_validate, SiDecoding};
     let mut grid = Vec::new();
     for b in -25..=5 {
@@ -58,32 +59,33 @@ fn si_cv(corpus: &ptc::Corpus, cfg: &TrainConfig, k: usize, split: &str) -> Resu
         }
     }
     let folds = si_cross_validate(corpus, cfg, k, &grid);
-    let mut rows: Vec<(SiDecoding, f64, f64, f64, f64)> = grid
+    let mut rows: Vec<(usize, SiDecoding, f64, f64, f64, f64)> = grid
         .iter()
         .zip(&folds)
-        .map(|(d, f)| {
-            let n = f.len() as f64;
-            let mean = f.iter().map(|s| s.f1).sum::<f64>() / n;
-            let sd = (f.iter().map(|s| (s.f1 - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-            let p = f.iter().map(|s| s.precision).sum::<f64>() / n;
-            let r = f.iter().map(|s| s.recall).sum::<f64>() / n;
-            (*d, mean, sd, p, r)
+        .enumerate()
+        .map(|(k, (d, f))| {
+            let of = |x: fn(&si::SiScore) -> f64| f.iter().map(x).collect::<Vec<f64>>();
+            let (mean, sd) = unspin_eval::mean_sd(&of(|s| s.f1));
+            let (p, r) = (
+                unspin_eval::mean_sd(&of(|s| s.precision)).0,
+                unspin_eval::mean_sd(&of(|s| s.recall)).0,
+            );
+            (k, *d, mean, sd, p, r)
         })
         .collect();
-    rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+    rows.sort_by(|a, b| b.2.total_cmp(&a.2));
     println!("SI {k}-fold cross-validation on {split} ({} decodings)", rows.len());
     println!("o_bias\tmin_margin\tF1 mean\tsd\tP\tR");
-    for (d, mean, sd, p, r) in rows.iter().take(25) {
+    for (_, d, mean, sd, p, r) in rows.iter().take(25) {
         println!("{:.1}\t{:.2}\t{mean:.4}\t{sd:.4}\t{p:.4}\t{r:.4}", d.o_bias, d.min_margin);
     }
-    if let Some((best, ..)) = rows.first() {
-        let d = grid.iter().position(|g| g == best).unwrap_or(0);
-        let f: Vec<String> = folds[d].iter().map(|s| format!("{:.4}", s.f1)).collect();
+    if let Some(&(best, ..)) = rows.first() {
+        let f: Vec<String> = folds[best].iter().map(|s| format!("{:.4}", s.f1)).collect();
         println!("best decoding's folds: {}", f.join(" "));
     }
     println!("best O bias for each smallest span margin:");
     let mut seen = Vec::new();
-    for (d, mean, sd, p, r) in &rows {
+    for (_, d, mean, sd, p, r) in &rows {
         if !seen.contains(&d.min_margin.to_bits()) {
             seen.push(d.min_margin.to_bits());
             println!("{:.1}\t{:.2}\t{mean:.4}\t{sd:.4}\t{p:.4}\t{r:.4}", d.o_bias, d.min_margin);

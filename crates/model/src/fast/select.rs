@@ -12,7 +12,9 @@ use unspin_eval::si;
 
 use super::features::ArticleContext;
 use super::tagger::{Sequence, Tagger, B, I, O};
-use super::train::{gold_si, median_abs, prepare, span_margin, train_tagger, TrainConfig};
+use super::train::{
+    cv_folds, gold_si, median_abs, prepare, span_margin, train_tagger, TrainConfig,
+};
 use crate::ptc::Corpus;
 
 /// A decoding of the tagger's scores, in units of its typical token margin.
@@ -27,7 +29,7 @@ pub struct SiDecoding {
 
 /// One held-out article: each sentence's raw scores and token byte ranges.
 struct Held {
-    id: String,
+    article: usize,
     sentences: Vec<HeldSentence>,
 }
 
@@ -37,19 +39,6 @@ struct HeldSentence {
     tokens: Vec<Range<usize>>,
 }
 
-/// The items of `ids` in fold `fold` of `k` (by position), and the others.
-pub fn fold_split(ids: &[usize], k: usize, fold: usize) -> (Vec<usize>, Vec<usize>) {
-    let (mut held, mut rest) = (Vec::new(), Vec::new());
-    for (pos, &a) in ids.iter().enumerate() {
-        if pos % k == fold {
-            held.push(a)
-        } else {
-            rest.push(a)
-        }
-    }
-    (held, rest)
-}
-
 /// The cross-validated SI figures of every decoding: `result[d][fold]`.
 pub fn si_cross_validate(
     corpus: &Corpus,
@@ -57,13 +46,9 @@ pub fn si_cross_validate(
     k: usize,
     decodings: &[SiDecoding],
 ) -> Vec<Vec<si::SiScore>> {
-    let k = k.max(2);
     let seqs = prepare(corpus, cfg.si_bits, cfg.si_disabled_templates);
-    let mut ids: Vec<usize> = (0..corpus.articles.len()).collect();
-    fastrand::Rng::with_seed(cfg.seed ^ 0xC0FF).shuffle(&mut ids);
     let mut out = vec![Vec::with_capacity(k); decodings.len()];
-    for fold in 0..k {
-        let (held, train) = fold_split(&ids, k, fold);
+    for (held, train) in cv_folds(corpus.articles.len(), cfg.seed, k) {
         let train_seqs: Vec<&Sequence> = train.iter().flat_map(|&a| &seqs[a]).collect();
         let tagger = train_tagger(&train_seqs, cfg, &mut |_| {}, "cv");
         let arts: Vec<Held> =
@@ -90,7 +75,7 @@ fn held_article(corpus: &Corpus, seqs: &[Sequence], a: usize, tagger: &Tagger) -
             HeldSentence { em: tagger.emissions(seq), tokens }
         })
         .collect();
-    Held { id: a.to_string(), sentences }
+    Held { article: a, sentences }
 }
 
 /// The median absolute token margin, as training measures its scale.
@@ -104,7 +89,7 @@ fn typical_margin(arts: &[Held]) -> f32 {
 }
 
 fn decode(corpus: &Corpus, h: &Held, tagger: &Tagger, dec: &SiDecoding, scale: f32) -> Vec<SiSpan> {
-    let text = &corpus.articles[h.id.parse::<usize>().unwrap_or(0)].doc.text;
+    let text = &corpus.articles[h.article].doc.text;
     let mut out = Vec::new();
     for HeldSentence { em, tokens: toks } in &h.sentences {
         let em: Vec<[f32; 3]> =
@@ -116,7 +101,7 @@ fn decode(corpus: &Corpus, h: &Held, tagger: &Tagger, dec: &SiDecoding, scale: f
             }
             let range = unspin_text::segment::trim_span(text, toks[a].start..toks[b - 1].end);
             if !range.is_empty() {
-                out.push(SiSpan { id: h.id.clone(), start: range.start, end: range.end });
+                out.push(SiSpan { id: h.article.to_string(), start: range.start, end: range.end });
             }
         }
     }
@@ -128,11 +113,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn folds_deal_by_position_and_cover_everything_once() {
-        let ids = [7, 3, 9, 1, 4];
-        assert_eq!(fold_split(&ids, 2, 0), (vec![7, 9, 4], vec![3, 1]));
-        let mut all: Vec<usize> = (0..3).flat_map(|f| fold_split(&ids, 3, f).0).collect();
-        all.sort();
-        assert_eq!(all, [1, 3, 4, 7, 9]);
+    fn folds_deal_every_article_once_and_train_on_the_rest() {
+        let folds = cv_folds(5, 13, 2);
+        assert_eq!(folds.len(), 2);
+        let mut held: Vec<usize> = folds.iter().flat_map(|(h, _)| h.clone()).collect();
+        held.sort();
+        assert_eq!(held, [0, 1, 2, 3, 4]);
+        for (h, rest) in &folds {
+            assert_eq!(h.len() + rest.len(), 5);
+            assert!(h.iter().all(|a| !rest.contains(a)));
+        }
+        assert_eq!(folds[0].0.len(), 3, "dealt by position: the first fold takes 0, 2, 4");
+        assert_eq!(cv_folds(3, 13, 0).len(), 2, "at least two folds");
     }
 }

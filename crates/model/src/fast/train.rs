@@ -357,6 +357,23 @@ fn platt(data: &[(f32, f32)]) -> (f32, f32) {
     (a, b)
 }
 
+/// The `k` (at least 2) cross-validation folds over `n` articles: a shuffle seeded by
+/// `seed`, dealt by position; each fold's held-out articles and the others, both in dealt
+/// order. TC and SI cross-validation share it, so they hold out the same articles.
+pub(crate) fn cv_folds(n: usize, seed: u64, k: usize) -> Vec<(Vec<usize>, Vec<usize>)> {
+    let k = k.max(2);
+    let mut ids: Vec<usize> = (0..n).collect();
+    fastrand::Rng::with_seed(seed ^ 0xC0FF).shuffle(&mut ids);
+    (0..k)
+        .map(|fold| {
+            let (held, rest): (Vec<(usize, usize)>, _) =
+                ids.iter().copied().enumerate().partition(|(pos, _)| pos % k == fold);
+            let strip = |v: Vec<(usize, usize)>| v.into_iter().map(|(_, a)| a).collect();
+            (strip(held), strip(rest))
+        })
+        .collect()
+}
+
 /// TC accuracy (one label per gold line) by `k`-fold cross-validation over the articles
 /// of `corpus`: a steadier signal than one held-out part for choosing classifier settings.
 pub fn tc_cross_validate(corpus: &Corpus, cfg: &TrainConfig, k: usize) -> f64 {
@@ -379,15 +396,12 @@ pub fn tc_cross_validate(corpus: &Corpus, cfg: &TrainConfig, k: usize) -> f64 {
                 .collect()
         })
         .collect();
-    let mut ids: Vec<usize> = (0..corpus.articles.len()).collect();
-    fastrand::Rng::with_seed(cfg.seed ^ 0xC0FF).shuffle(&mut ids);
     let (mut right, mut total) = (0usize, 0usize);
-    for fold in 0..k.max(2) {
-        let (mut tr, mut te) = (Vec::new(), Vec::new());
-        for (pos, &a) in ids.iter().enumerate() {
-            let dst = if pos % k.max(2) == fold { &mut te } else { &mut tr };
-            dst.extend(per_article[a].iter().cloned());
-        }
+    for (held, rest) in cv_folds(corpus.articles.len(), cfg.seed, k) {
+        let lines = |arts: &[usize]| -> Vec<(Vec<u32>, usize)> {
+            arts.iter().flat_map(|&a| per_article[a].iter().cloned()).collect()
+        };
+        let (tr, te) = (lines(&rest), lines(&held));
         let m = classifier::train(&tr, Technique::ALL.len(), &cfg.tc);
         for (f, y) in &te {
             let p = m.probabilities(f);

@@ -118,13 +118,23 @@ impl<Si> OneNetwork<Si> {
 impl NeuralTechniqueModel {
     /// The networks of an ensemble as models of their own (one network: itself), to be
     /// combined again.
+    /// Each network keeps its own seed where the ensemble recorded its members' seeds, so
+    /// that combining them again records them right.
     pub fn networks(mut self) -> Vec<NeuralTechniqueModel> {
         let members = std::mem::take(&mut self.members);
-        let mut out = vec![self.clone()];
-        out.extend(
-            members.into_iter().map(|tensors| NeuralTechniqueModel { tensors, ..self.clone() }),
-        );
-        out
+        let first = std::mem::take(&mut self.tensors);
+        let recorded = self.settings.recorded.iter().find(|(k, _)| k == "member_seeds");
+        let seeds: Vec<Option<u64>> = recorded
+            .map(|(_, v)| v.split(',').map(|s| s.trim().parse().ok()).collect())
+            .unwrap_or_default();
+        let network = |k: usize, tensors: Vec<StoredTensor>| {
+            let mut m = NeuralTechniqueModel { tensors, ..self.clone() };
+            // The held-out split stays the ensemble's (older files take it from the seed).
+            m.settings.split_seed = self.settings.held_out_seed();
+            m.settings.seed = seeds.get(k).copied().flatten().or(self.settings.seed);
+            m
+        };
+        std::iter::once(first).chain(members).enumerate().map(|(k, t)| network(k, t)).collect()
     }
 
     /// Longest window in word pieces it was trained with (its `window` setting;
@@ -320,6 +330,15 @@ mod tests {
         assert_eq!(back.members[1][0].f16, m.members[1][0].f16);
         assert_eq!(back.settings.seed, Some(13));
         assert_eq!(back.si, m.si);
+        // Taken apart, each network has its tensors and, as recorded, its seed.
+        let mut m = back;
+        m.settings.record("member_seeds", "13,14,15".into());
+        let nets = m.networks();
+        let seeds: Vec<Option<u64>> = nets.iter().map(|n| n.settings.seed).collect();
+        assert_eq!(seeds, [Some(13), Some(14), Some(15)]);
+        let firsts: Vec<u16> = nets.iter().map(|n| n.tensors[0].f16[0]).collect();
+        assert_eq!(firsts, [1.0f32, 2.0, 3.0].map(|v| half::f16::from_f32(v).to_bits()));
+        assert!(nets.iter().all(|n| n.members.is_empty()));
     }
 
     #[test]

@@ -30,10 +30,10 @@ use unspin_model::ptc::{Article, Corpus};
 use unspin_model::Technique;
 use unspin_text::segment::trim_span;
 
-mod si_compare;
+mod si_decoders;
 
 use super::decoding::{decode, mean_log_probs, mean_probs};
-use super::ensemble::{window_spans, ArticleScores, SiEnsemble};
+use super::ensemble::SiEnsemble;
 use super::windows::{to_word_bounds, windows, Window};
 use super::{
     assemble, load_tokenizer, Heads, NeuralTechniqueModel, Settings, StoredTensor, TAG_B, TAG_I,
@@ -853,7 +853,8 @@ fn fit_mixes(
     let held = HeldOutRun { exs, ho, preds, texts: &texts, fast: &fast };
     let (mix, acc) = held.fit_tc_mix(log);
     model.tc_mix = mix;
-    let fit = held.fit_si_ensemble();
+    let inputs = held.inputs();
+    let fit = held.fit_si_ensemble(&inputs);
     let (best, plain) = (fit.best, fit.plain);
     log(format!(
         "held-out SI F1 without a seed threshold: {:.4} (neural weight {}, threshold {})",
@@ -871,7 +872,7 @@ fn fit_mixes(
     NeuralTechniqueModel::set(tuning, "heldout_tc_accuracy_mixed", format!("{acc:.4}"));
     NeuralTechniqueModel::set(tuning, "heldout_articles", ho.articles.len().to_string());
     model.si = (best.1 > bio).then_some(best.0);
-    let (hyst, viterbi) = held.compare_si_decoders(5);
+    let (hyst, viterbi) = held.compare_si_decoders(&inputs, 5);
     log(format!(
         "held-out SI F1 by 5-fold nested cross-validation: hysteresis {}, BIO transition model {}",
         hyst.describe(),
@@ -957,65 +958,6 @@ impl HeldOutRun<'_> {
             accuracy(&preds.tc, gold_tc)
         ));
         (mix, acc)
-    }
-
-    /// Span identification mixing the network's token probabilities with the fast
-    /// model's: every (weight, threshold, seed ≥ threshold) on a grid, scored by held-out
-    /// SI F1; the first best in grid order wins.
-    fn fit_si_ensemble(&self) -> SiFit {
-        let (exs, tune_ex, texts) = (self.exs, &self.ho.ex, self.texts);
-        let scores: HashMap<usize, ArticleScores<'_>> = self
-            .ho
-            .articles
-            .iter()
-            .map(|&a| (a, ArticleScores::new(texts[a], self.fast)))
-            .collect();
-        let p_in: HashMap<usize, Vec<f32>> = tune_ex
-            .iter()
-            .map(|&i| (i, self.preds.logp[i].iter().map(|l| 1.0 - l[TAG_O].exp()).collect()))
-            .collect();
-        let ensemble_f1 = |e: SiEnsemble| {
-            let mut pred = Vec::new();
-            for &i in tune_ex {
-                let ex = &exs[i];
-                let text = texts[ex.article];
-                for (bytes, _) in window_spans(&scores[&ex.article], &ex.window, &p_in[&i], e) {
-                    let r = trim_span(text, bytes);
-                    if !r.is_empty() {
-                        pred.push(SiSpan {
-                            id: ex.article.to_string(),
-                            start: r.start,
-                            end: r.end,
-                        });
-                    }
-                }
-            }
-            si::score(&self.ho.gold_si, &pred).f1
-        };
-        let mut grid = Vec::new();
-        for m in 0..=10 {
-            for t in 2..=18 {
-                for seed in t..=18 {
-                    grid.push(SiEnsemble {
-                        mix: m as f32 / 10.0,
-                        threshold: t as f32 / 20.0,
-                        seed: seed as f32 / 20.0,
-                    });
-                }
-            }
-        }
-        let f1s: Vec<f64> = grid.iter().map(|&e| ensemble_f1(e)).collect();
-        let first_best = |keep: &dyn Fn(&SiEnsemble) -> bool| {
-            grid.iter().zip(&f1s).filter(|(e, _)| keep(e)).fold(
-                (SiEnsemble { mix: 1.0, threshold: 0.5, seed: 0.5 }, -1.0),
-                |best, (e, &f)| if f > best.1 { (*e, f) } else { best },
-            )
-        };
-        SiFit {
-            best: first_best(&|_| true),
-            plain: first_best(&|e| e.seed == e.threshold),
-            fast_only: first_best(&|e| e.mix == 0.0 && e.seed == e.threshold).1,
-        }
     }
 }
 
