@@ -95,7 +95,7 @@ fn hidden_states_match_the_reference() {
         );
         if path == KernelPath::Fp32 {
             assert!(worst < 1e-4 && worst_sum < 1e-3, "{worst} {worst_sum}");
-        } else if path == KernelPath::Int8Amx {
+        } else if path.is_int8() {
             // 8-bit activations per row: measured 0.031, cosine 0.9957.
             assert!(worst < 0.1 && cosine >= 0.99, "{} {worst} {cosine}", path.name());
         } else {

@@ -1,17 +1,24 @@
-//! int8 matrix products with i32 accumulation on AMX tiles (`tdpbssd`): dynamic
-//! quantisation, a scale per activation row and per weight column.
+//! int8 matrix products with i32 accumulation, on AMX tiles (`tdpbssd`) or through
+//! AVX-512 VNNI (`vpdpbusd`): dynamic quantisation, a scale per activation row and per
+//! weight column.
 //!
-//! The left operand ([`QRows`]) is row-major i8, each row scaled by its own largest
-//! magnitude (`x ≈ q · scale`, `q` in −127..=127), its columns padded with zeros to a
-//! multiple of 64 and its rows to a multiple of 32. The right operand ([`PackedI8`]) holds a
-//! dense layer's weight per output column the same way, in AMX's layout: panels of 16
-//! columns, each a run of quad-rows holding, for each column, the four i8 of consecutive
-//! depths `4p … 4p + 3` (64 bytes a quad-row). A 32 × 32 block of the product is four i32
-//! tiles; the bf16 products' epilogue (bias, residual, GELU, rounding) scales it back to f32
-//! by the row and column scales as it writes each row.
+//! The left operand ([`QRows`]) is row-major bytes, each row on its own grid, its columns
+//! padded with zeros to a multiple of 64 and its rows to a multiple of 32: for AMX i8
+//! scaled by the row's largest magnitude (`x ≈ q · scale`, `q` in −127..=127); for VNNI,
+//! whose `vpdpbusd` multiplies unsigned bytes by signed ones, u8 over the row's range with
+//! a zero point (`x ≈ (q − zero) · scale`, `q` in 0..=255), the product taking
+//! `zero · Σₖ w` of each column back off. The right operand ([`PackedI8`])
+//! holds a dense layer's weight per output column the same way, in the layout both
+//! instructions read: panels of 16 columns, each a run of quad-rows holding, for each
+//! column, the four i8 of consecutive depths `4p … 4p + 3` (64 bytes a quad-row: one AMX
+//! tile row, one 512-bit register). A 32 × 32 block of the product is four i32 tiles, or
+//! four 8-row runs of 16 VNNI accumulators; the bf16 products' epilogue (bias, residual,
+//! GELU, rounding) scales it back to f32 by the row and column scales as it writes each
+//! row.
 
 use super::aligned::Aligned;
 use super::bf16::{epilogue_with, for_row_runs, pad32, Dst, Epilogue, PackedB, GROUP_BYTES};
+use super::KernelPath;
 
 /// Rounds up to a multiple of 64.
 pub(crate) fn pad64(n: usize) -> usize {
@@ -45,82 +52,134 @@ fn quantize(x: f32, inv: f32) -> i8 {
     (x * inv).round_ties_even().clamp(-127.0, 127.0) as i8
 }
 
-/// A left operand: `rows` rows of i8, `stride` bytes (a multiple of 64) apart, rows padded
-/// with zeros to a multiple of 32; `scale[r]` turns row `r` back into f32.
+/// How one row of activations maps to bytes: `x ≈ (q − zero) · scale`, `q` in `lo..=hi`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Grid {
+    scale: f32,
+    zero: i32,
+    lo: f32,
+    hi: f32,
+}
+
+impl Grid {
+    /// Symmetric signed bytes (−127..=127, zero at 0) for AMX's `tdpbssd`, or unsigned
+    /// bytes over the row's own range (0..=255, the zero point where 0 falls) for VNNI's
+    /// `vpdpbusd`: a row GELU made nearly all positive, or one with a single large
+    /// outlier, keeps about twice the steps it would get from a symmetric scale.
+    fn of((min, max): (f32, f32), unsigned: bool) -> Grid {
+        if !unsigned {
+            return Grid { scale: scale_of(max.max(-min)), zero: 0, lo: -127.0, hi: 127.0 };
+        }
+        let (min, max) = (min.min(0.0), max.max(0.0));
+        let span = max - min;
+        let scale = if span > 0.0 && span.is_finite() { span / 255.0 } else { 1.0 };
+        let zero = (-min / scale).round_ties_even().clamp(0.0, 255.0) as i32;
+        Grid { scale, zero, lo: 0.0, hi: 255.0 }
+    }
+
+    /// The byte of `x` (its bits: i8 when signed, u8 when not).
+    fn byte(&self, x: f32) -> i8 {
+        let q = (x * (1.0 / self.scale)).round_ties_even() + self.zero as f32;
+        let q = q.clamp(self.lo, self.hi);
+        q as i32 as u8 as i8
+    }
+}
+
+/// A left operand: `rows` rows of bytes, `stride` (a multiple of 64) apart, rows padded
+/// with zeros to a multiple of 32; row `r` is `(q − zero[r]) · scale[r]` in f32, its bytes
+/// i8 for AMX, u8 for VNNI (`unsigned`).
 #[derive(Default)]
 pub(crate) struct QRows {
     data: Aligned,
     stride: usize,
     rows: usize,
     scale: Vec<f32>,
+    zero: Vec<i32>,
+    unsigned: bool,
 }
 
 impl QRows {
     /// Quantises `rows × cols` of `src` (row stride `src_rs`) into this buffer, each row by
-    /// its own scale; reuses the buffer's memory.
-    pub(crate) fn load(&mut self, src: &[f32], rows: usize, cols: usize, src_rs: usize) {
+    /// its own scale, in the form `path`'s products read; reuses the buffer's memory.
+    pub(crate) fn load(
+        &mut self,
+        path: KernelPath,
+        src: &[f32],
+        (rows, cols): (usize, usize),
+        src_rs: usize,
+    ) {
         assert!(rows == 0 || src.len() >= (rows - 1) * src_rs + cols, "QRows: source too short");
         let stride = pad64(cols);
         // Every byte is written below: the memory is reused without clearing it first.
         self.data.resize(pad32(rows) * stride / 2);
         (self.stride, self.rows) = (stride, rows);
+        self.unsigned = path == KernelPath::Int8Avx512;
         self.scale.resize(pad32(rows), 0.0);
+        self.zero.resize(pad32(rows), 0);
         let data = bytes_mut(&mut self.data);
-        for (r, (row, scale)) in data.chunks_exact_mut(stride).zip(&mut self.scale).enumerate() {
+        let params = self.scale.iter_mut().zip(&mut self.zero);
+        for (r, (row, (scale, zero))) in data.chunks_exact_mut(stride).zip(params).enumerate() {
             if r < rows {
-                *scale = quantize_row(&src[r * src_rs..r * src_rs + cols], &mut row[..cols]);
+                let src = &src[r * src_rs..r * src_rs + cols];
+                let grid = quantize_row(src, &mut row[..cols], self.unsigned);
+                (*scale, *zero) = (grid.scale, grid.zero);
+                // Padding meets zero weights: any value adds nothing.
                 row[cols..].fill(0);
             } else {
-                *scale = 0.0;
+                (*scale, *zero) = (0.0, 0);
                 row.fill(0);
             }
         }
     }
 }
 
-/// Quantises `src` into `dst` by its largest magnitude; the scale.
-fn quantize_row(src: &[f32], dst: &mut [i8]) -> f32 {
+/// Quantises `src` into `dst` on the grid its range gives (see [`Grid::of`]); the grid.
+fn quantize_row(src: &[f32], dst: &mut [i8], unsigned: bool) -> Grid {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx512bw")
         && std::arch::is_x86_feature_detected!("avx512vl")
     {
         // SAFETY: the features were just detected; the lengths are equal.
-        return unsafe { quantize_row_avx512(src, dst) };
+        return unsafe { quantize_row_avx512(src, dst, unsigned) };
     }
-    let s = scale_of(src.iter().fold(0f32, |m, x| m.max(x.abs())));
-    dst.iter_mut().zip(src).for_each(|(d, &x)| *d = quantize(x, 1.0 / s));
-    s
+    let range = src.iter().fold((0f32, 0f32), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    let grid = Grid::of(range, unsigned);
+    dst.iter_mut().zip(src).for_each(|(d, &x)| *d = grid.byte(x));
+    grid
 }
 
-/// [`quantize_row`] 16 lanes at a time (the conversion rounds to nearest even and
-/// saturates, as [`quantize`] does).
+/// [`quantize_row`] 16 lanes at a time (the conversion rounds to nearest even, as
+/// [`Grid::byte`] does).
 ///
 /// # Safety
 /// The CPU has AVX-512 F, BW and VL; `src.len() == dst.len()`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
-unsafe fn quantize_row_avx512(src: &[f32], dst: &mut [i8]) -> f32 {
+unsafe fn quantize_row_avx512(src: &[f32], dst: &mut [i8], unsigned: bool) -> Grid {
     use std::arch::x86_64::*;
     let n = src.len();
     let lanes = |i: usize| -> __mmask16 { (((1u32 << (n - i).min(16)) - 1) & 0xffff) as __mmask16 };
-    let mut max = _mm512_setzero_ps();
+    let (mut min, mut max) = (_mm512_setzero_ps(), _mm512_setzero_ps());
     for i in (0..n).step_by(16) {
-        // SAFETY: masked to the lanes left in `src`.
+        // SAFETY: masked to the lanes left in `src` (the others read 0, inside the range).
         let x = unsafe { _mm512_maskz_loadu_ps(lanes(i), src.as_ptr().add(i)) };
-        max = _mm512_max_ps(max, _mm512_abs_ps(x));
+        (min, max) = (_mm512_min_ps(min, x), _mm512_max_ps(max, x));
     }
-    let s = scale_of(_mm512_reduce_max_ps(max));
-    let inv = _mm512_set1_ps(1.0 / s);
-    let (lo, hi) = (_mm512_set1_ps(-127.0), _mm512_set1_ps(127.0));
+    let grid = Grid::of((_mm512_reduce_min_ps(min), _mm512_reduce_max_ps(max)), unsigned);
+    let inv = _mm512_set1_ps(1.0 / grid.scale);
+    let zero = _mm512_set1_ps(grid.zero as f32);
+    let (lo, hi) = (_mm512_set1_ps(grid.lo), _mm512_set1_ps(grid.hi));
     for i in (0..n).step_by(16) {
         // SAFETY: masked to the lanes left in `src` and `dst` (equal lengths).
         unsafe {
             let x = _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes(i), src.as_ptr().add(i)), inv);
+            let x = _mm512_add_ps(_mm512_roundscale_ps::<0x08>(x), zero);
+            // In lo..=hi, so keeping the low byte keeps the value (i8 or u8).
             let q = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(x, lo), hi));
-            _mm_mask_storeu_epi8(dst.as_mut_ptr().add(i), lanes(i), _mm512_cvtsepi32_epi8(q));
+            _mm_mask_storeu_epi8(dst.as_mut_ptr().add(i), lanes(i), _mm512_cvtepi32_epi8(q));
         }
     }
-    s
+    grid
 }
 
 /// A dense layer's weight `Wᵀ` (`depth × cols`) in i8, packed in 16-column panels of depth
@@ -135,6 +194,8 @@ pub(crate) struct PackedI8 {
     panels: usize,
     /// Per column (padded to a multiple of 32 with zeros).
     scale: Vec<f32>,
+    /// `Σₖ q[k, j]` per column (padded as `scale`): what a row's zero point adds, per unit.
+    sum: Vec<i32>,
 }
 
 impl PackedI8 {
@@ -145,6 +206,7 @@ impl PackedI8 {
         let (kpad, panels) = (pad64(depth), pad32(cols) / 16);
         let mut data = Aligned::zeros(panels * kpad * 16 / 2);
         let mut scale = vec![0f32; pad32(cols)];
+        let mut sum = vec![0i32; pad32(cols)];
         let out = bytes_mut(&mut data);
         let mut column = vec![0f32; depth];
         for (j, s) in scale.iter_mut().enumerate().take(cols) {
@@ -154,10 +216,12 @@ impl PackedI8 {
             *s = scale_of(column.iter().fold(0f32, |m, x| m.max(x.abs())));
             let base = (j / 16) * kpad * 16 + 4 * (j % 16);
             for (kk, &v) in column.iter().enumerate() {
-                out[base + (kk / 4) * 64 + kk % 4] = quantize(v, 1.0 / *s);
+                let q = quantize(v, 1.0 / *s);
+                out[base + (kk / 4) * 64 + kk % 4] = q;
+                sum[j] += i32::from(q);
             }
         }
-        PackedI8 { data, cols, kpad, panels, scale }
+        PackedI8 { data, cols, kpad, panels, scale, sum }
     }
 
     /// The first byte of panel `p`.
@@ -167,11 +231,11 @@ impl PackedI8 {
 }
 
 /// `dst` (row stride `dst_rs`) = epilogue(`a · b`) for `a.rows` rows and `b.cols()`
-/// columns on AMX-INT8 (the caller checked the path runs here). `threaded` spreads 32-row
-/// blocks over the rayon pool.
+/// columns on int8 `path` (the caller checked it runs here; `a` was loaded for it).
+/// `threaded` spreads 32-row blocks over the rayon pool.
 pub(crate) fn gemm_i8(
-    dst: Dst<'_>,
-    dst_rs: usize,
+    path: KernelPath,
+    (dst, dst_rs): (Dst<'_>, usize),
     a: &QRows,
     b: &PackedI8,
     epi: Epilogue<'_>,
@@ -181,13 +245,14 @@ pub(crate) fn gemm_i8(
     if m == 0 || n == 0 {
         return;
     }
-    assert!(super::KernelPath::Int8Amx.supported(), "gemm_i8: AMX-INT8 does not run here");
+    assert!(path.is_int8() && path.supported(), "gemm_i8: {path} does not run here");
+    assert_eq!(a.unsigned, path == KernelPath::Int8Avx512, "gemm_i8: rows loaded for another path");
     assert!(a.stride >= b.kpad, "gemm_i8: left operand narrower than the weight's depth");
     for_row_runs((dst, dst_rs), (m, n), epi, threaded, |blocks, rows| {
         // SAFETY: the asserts here and in `for_row_runs` keep every read inside `a` and `b`
-        // (its rows padded to 32, its stride covering the weight's padded depth),
-        // AMX-INT8 runs here, and each run writes only its own rows of `dst`.
-        unsafe { row_run(rows, dst_rs, (a, blocks, m), b, epi) }
+        // (its rows padded to 32, its stride covering the weight's padded depth), the path
+        // runs here, and each run writes only its own rows of `dst`.
+        unsafe { row_run(path, (rows, dst_rs), (a, blocks, m), b, epi) }
     });
 }
 
@@ -197,8 +262,8 @@ pub(crate) fn gemm_i8(
 /// # Safety
 /// As [`gemm_i8`] checks.
 unsafe fn row_run(
-    mut rows: Dst<'_>,
-    dst_rs: usize,
+    path: KernelPath,
+    (mut rows, dst_rs): (Dst<'_>, usize),
     (a, blocks, m): (&QRows, std::ops::Range<usize>, usize),
     b: &PackedI8,
     epi: Epilogue<'_>,
@@ -206,64 +271,117 @@ unsafe fn row_run(
     let group = (GROUP_BYTES / (b.kpad * 32)).max(1);
     let pairs = b.panels / 2;
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: AMX is present and permitted (the caller checked the path).
-    unsafe {
-        super::amx::configure()
-    };
+    if path == KernelPath::Int8Amx {
+        // SAFETY: AMX is present and permitted (the caller checked the path).
+        unsafe { super::amx::configure() };
+    }
     for g in (0..pairs).step_by(group) {
         let cols = g..(g + group).min(pairs);
         for mb in blocks.clone() {
             let valid = (m - mb * 32).min(32);
             let at = (mb - blocks.start) * 32 * dst_rs;
+            let left = (a, mb, valid);
             // SAFETY: the caller's guarantees, for one row block.
-            unsafe { row_block(&mut rows.tail(at), dst_rs, (a, mb, valid), (b, cols.clone()), epi) }
+            unsafe { row_block(path, (&mut rows.tail(at), dst_rs), left, (b, cols.clone()), epi) }
         }
     }
     #[cfg(target_arch = "x86_64")]
-    // SAFETY: as above.
-    unsafe {
-        super::amx::release()
-    };
+    if path == KernelPath::Int8Amx {
+        // SAFETY: as above.
+        unsafe { super::amx::release() };
+    }
 }
 
 /// i32 results of one 32 × 32 block, aligned for the tile stores.
 #[repr(C, align(64))]
 struct IBlock([i32; 1024]);
 
-/// One 32-row block of the product: every 32-column block of `blocks` through the tiles,
-/// scaled back to f32 as the epilogue writes it into `rows`.
+/// One 32-row block of the product: every 32-column block of `blocks` through the tiles
+/// or the VNNI kernel, scaled back to f32 as the epilogue writes it into `rows`.
 ///
 /// # Safety
-/// As [`gemm_i8`] checks, with the tiles configured on this thread.
+/// As [`gemm_i8`] checks, with the tiles configured on this thread on AMX.
 #[cfg_attr(target_arch = "x86_64", target_feature(enable = "avx512f,avx512bf16"))]
 unsafe fn row_block(
-    rows: &mut Dst<'_>,
-    dst_rs: usize,
+    path: KernelPath,
+    (rows, dst_rs): (&mut Dst<'_>, usize),
     (a, mb, valid): (&QRows, usize, usize),
     (b, blocks): (&PackedI8, std::ops::Range<usize>),
     epi: Epilogue<'_>,
 ) {
     let mut acc = IBlock([0; 1024]);
     let a0 = bytes(&a.data)[mb * 32 * a.stride..].as_ptr();
-    let row_scale = &a.scale[mb * 32..mb * 32 + 32];
     for nb in blocks {
         let (p0, p1) = (b.panel(2 * nb), b.panel(2 * nb + 1));
         let (c0, width) = (nb * 32, (b.cols - nb * 32).min(32));
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the caller guarantees the operands; `acc` is 32 × 32 i32.
+        // SAFETY: the caller guarantees the operands and the path; `acc` is 32 × 32 i32.
         unsafe {
-            super::amx::block_i8((a0, a.stride), (p0, p1), b.kpad / 64, (acc.0.as_mut_ptr(), 128))
-        };
+            if path == KernelPath::Int8Amx {
+                super::amx::block_i8(
+                    (a0, a.stride),
+                    (p0, p1),
+                    b.kpad / 64,
+                    (acc.0.as_mut_ptr(), 128),
+                )
+            } else {
+                for sub in 0..4 {
+                    let at = a0.add(sub * 8 * a.stride);
+                    let out = acc.0.as_mut_ptr().add(sub * 8 * 32);
+                    dot_block_i8((at, a.stride), (p0, p1), b.kpad / 4, out);
+                }
+            }
+        }
         let col_scale: &[f32; 32] = b.scale[c0..c0 + 32].try_into().expect("32 scales");
+        let col_sum: &[i32; 32] = b.sum[c0..c0 + 32].try_into().expect("32 sums");
         let raw = |i: usize, v: &mut [f32; 32]| {
-            let (q, sa) = (&acc.0[i * 32..i * 32 + 32], row_scale[i]);
-            for ((v, &q), sb) in v.iter_mut().zip(q).zip(col_scale) {
-                *v = q as f32 * (sa * sb);
+            let q: &[i32; 32] = acc.0[i * 32..i * 32 + 32].try_into().expect("a row of 32");
+            let (sa, za) = (a.scale[mb * 32 + i], a.zero[mb * 32 + i]);
+            for (((v, &q), &c), &sb) in v.iter_mut().zip(q).zip(col_sum).zip(col_scale) {
+                *v = (q - za * c) as f32 * (sa * sb);
             }
         };
-        // SAFETY: the int8 path runs only where AVX-512 F and BF16 are; the block's
+        // SAFETY: the int8 paths run only where AVX-512 F and BF16 are; the block's
         // columns lie inside `rows` (as `gemm_i8` checks).
         unsafe { epilogue_with(rows, dst_rs, valid, (c0, width), epi, raw) };
+    }
+}
+
+/// `c` (8 × 32 i32, rows 32 apart) = 8 rows of `a` (u8, `q + 128`; rows `a.1` bytes apart)
+/// · two packed panels, over `quads` depth quads, with `vpdpbusd`.
+///
+/// # Safety
+/// The CPU has AVX-512 F and VNNI; 8 rows of `4 · quads` bytes of `a`, `64 · quads` bytes
+/// of each panel are readable, and 256 i32 of `c` writable.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vnni")]
+unsafe fn dot_block_i8(
+    (a, a_stride): (*const i8, usize),
+    (b0, b1): (*const i8, *const i8),
+    quads: usize,
+    c: *mut i32,
+) {
+    use std::arch::x86_64::*;
+    let mut acc = [[_mm512_setzero_si512(); 2]; 8];
+    for kq in 0..quads {
+        // SAFETY: within the bounds the caller guarantees; byte quads are read as i32.
+        unsafe {
+            let w0 = _mm512_loadu_si512(b0.add(kq * 64).cast());
+            let w1 = _mm512_loadu_si512(b1.add(kq * 64).cast());
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let quad = (a.add(r * a_stride + 4 * kq) as *const i32).read_unaligned();
+                let x = _mm512_set1_epi32(quad);
+                acc[0] = _mm512_dpbusd_epi32(acc[0], x, w0);
+                acc[1] = _mm512_dpbusd_epi32(acc[1], x, w1);
+            }
+        }
+    }
+    for (r, acc) in acc.iter().enumerate() {
+        // SAFETY: `c` holds 8 × 32 i32.
+        unsafe {
+            _mm512_storeu_si512(c.add(r * 32).cast(), acc[0]);
+            _mm512_storeu_si512(c.add(r * 32 + 16).cast(), acc[1]);
+        }
     }
 }
 
@@ -272,34 +390,70 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rows_round_trip_within_half_a_step_of_their_scale() {
+    fn rows_round_trip_within_half_a_step_of_their_grid() {
         let src: Vec<f32> = (0..3 * 70).map(|i| ((i * 37 % 101) as f32 - 50.0) / 7.0).collect();
+        // A row GELU could have made: nearly all positive.
+        let skewed: Vec<f32> = (0..70).map(|i| (i as f32 * 0.3).sin().max(-0.17) * 3.0).collect();
         let mut q = QRows::default();
-        q.load(&src, 3, 70, 70);
-        assert_eq!((q.stride, q.rows), (128, 3));
-        let data = bytes(&q.data);
-        for r in 0..3 {
-            let s = q.scale[r];
-            let row = &src[r * 70..r * 70 + 70];
-            let max = row.iter().fold(0f32, |m, x| m.max(x.abs()));
-            assert!((s - max / 127.0).abs() < 1e-6);
-            for (c, &x) in row.iter().enumerate() {
-                let back = data[r * 128 + c] as f32 * s;
-                assert!((back - x).abs() <= s * 0.5 + 1e-6, "{x} -> {back}");
+        for path in [KernelPath::Int8Amx, KernelPath::Int8Avx512] {
+            for (rows, src) in [(3, &src), (1, &skewed)] {
+                q.load(path, src, (rows, 70), 70);
+                assert_eq!(
+                    (q.stride, q.rows, q.unsigned),
+                    (128, rows, path != KernelPath::Int8Amx)
+                );
+                let data = bytes(&q.data);
+                for r in 0..rows {
+                    let (s, z) = (q.scale[r], q.zero[r]);
+                    let row = &src[r * 70..r * 70 + 70];
+                    let (lo, hi) = row.iter().fold((0f32, 0f32), |(a, b), &x| (a.min(x), b.max(x)));
+                    let want = if q.unsigned { (hi - lo) / 255.0 } else { hi.max(-lo) / 127.0 };
+                    assert!((s - want).abs() < 1e-6, "{path}: scale {s}, want {want}");
+                    for (c, &x) in row.iter().enumerate() {
+                        let b = data[r * 128 + c];
+                        let q = if q.unsigned { i32::from(b as u8) } else { i32::from(b) };
+                        let back = (q - z) as f32 * s;
+                        assert!((back - x).abs() <= s * 0.5 + 1e-5, "{path}: {x} -> {back}");
+                    }
+                    assert!(data[r * 128 + 70..(r + 1) * 128].iter().all(|&b| b == 0), "padding");
+                }
             }
-            assert!(data[r * 128 + 70..(r + 1) * 128].iter().all(|&b| b == 0), "padding");
         }
+        // The unsigned grid spends its 255 steps on the skewed row's range, not on ±3.
+        q.load(KernelPath::Int8Avx512, &skewed, (1, 70), 70);
+        assert!(q.scale[0] < 0.7 * 3.0 / 127.0, "{}", q.scale[0]);
         // An all-zero row quantises to zeros with scale 1.
-        q.load(&[0.0; 5], 1, 5, 5);
-        assert_eq!(q.scale[0], 1.0);
+        q.load(KernelPath::Int8Amx, &[0.0; 5], (1, 5), 5);
+        assert_eq!((q.scale[0], q.zero[0]), (1.0, 0));
+    }
+
+    /// The vector and the scalar quantiser make the same bytes and grids.
+    #[test]
+    fn vector_and_scalar_rows_agree() {
+        let src: Vec<f32> = (0..77).map(|i| ((i * 53 % 89) as f32 - 30.0) / 9.0).collect();
+        for unsigned in [false, true] {
+            let mut a = vec![0i8; 77];
+            let grid = quantize_row(&src, &mut a, unsigned);
+            let range = src.iter().fold((0f32, 0f32), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+            let want = Grid::of(range, unsigned);
+            assert_eq!(grid, want);
+            let b: Vec<i8> = src.iter().map(|&x| want.byte(x)).collect();
+            assert_eq!(a, b, "unsigned {unsigned}");
+        }
     }
 
     #[test]
     fn int8_products_match_f32_within_the_quantisation_error() {
-        if !super::super::KernelPath::Int8Amx.supported() {
-            eprintln!("skipped: this CPU does not run AMX-INT8");
-            return;
+        for path in [KernelPath::Int8Amx, KernelPath::Int8Avx512] {
+            if path.supported() {
+                products_match(path);
+            } else {
+                eprintln!("skipped {path}: this CPU lacks {}", path.missing().join(", "));
+            }
         }
+    }
+
+    fn products_match(path: KernelPath) {
         let (m, k, n) = (45, 100, 70);
         let mut rng = fastrand::Rng::with_seed(5);
         let a: Vec<f32> = (0..m * k).map(|_| rng.f32() - 0.5).collect();
@@ -307,18 +461,18 @@ mod tests {
         let bias: Vec<f32> = (0..n).map(|j| j as f32 / 10.0).collect();
         let packed = PackedI8::from_bf16(&PackedB::weights(&w, n, k, 1.0));
         let mut qa = QRows::default();
-        qa.load(&a, m, k, k);
+        qa.load(path, &a, (m, k), k);
         let mut got = vec![0f32; m * n];
         let epi = Epilogue { bias: Some(&bias), ..Epilogue::default() };
         for threaded in [false, true] {
-            gemm_i8(Dst::F32(&mut got), n, &qa, &packed, epi, threaded);
+            gemm_i8(path, (Dst::F32(&mut got), n), &qa, &packed, epi, threaded);
             for i in 0..m {
                 for j in 0..n {
                     let want: f32 =
                         bias[j] + (0..k).map(|kk| a[i * k + kk] * w[j * k + kk]).sum::<f32>();
                     // Sums of 100 products of values under 0.5, each operand within half a
                     // step (1/254 of its row's or column's largest magnitude).
-                    assert!((got[i * n + j] - want).abs() < 0.05, "{i},{j}: {want}");
+                    assert!((got[i * n + j] - want).abs() < 0.05, "{path} {i},{j}: {want}");
                 }
             }
         }

@@ -1,7 +1,8 @@
 //! Which arithmetic the encoder's inference pass runs in, chosen at run time from the
 //! CPU's features: f32 everywhere (the reference), or bf16 weights and activations with
 //! f32 accumulation through AVX-512 BF16 (`vdpbf16ps`) or AMX tiles (`tdpbf16ps`); or,
-//! when asked for, int8 for most dense products on AMX (`tdpbssd`).
+//! when asked for, int8 for most dense products through AVX-512 VNNI (`vpdpbusd`) or AMX
+//! (`tdpbssd`).
 //! Softmax, layer norm and GELU stay in f32 on every path.
 
 use std::fmt;
@@ -24,12 +25,20 @@ pub enum KernelPath {
     /// i32 accumulation, AMX tiles, for the dense layers; attention's products as on
     /// `Bf16Amx`.
     Int8Amx,
+    /// The same int8 products through AVX-512 VNNI (`vpdpbusd`), for CPUs without AMX;
+    /// attention's products as on `Bf16Avx512`.
+    Int8Avx512,
 }
 
 impl KernelPath {
     /// Every path, the reference first.
-    pub const ALL: [KernelPath; 4] =
-        [KernelPath::Fp32, KernelPath::Bf16Avx512, KernelPath::Bf16Amx, KernelPath::Int8Amx];
+    pub const ALL: [KernelPath; 5] = [
+        KernelPath::Fp32,
+        KernelPath::Bf16Avx512,
+        KernelPath::Bf16Amx,
+        KernelPath::Int8Avx512,
+        KernelPath::Int8Amx,
+    ];
 
     /// Its name, as `--kernels` and `UNSPIN_KERNELS` take it.
     pub fn name(self) -> &'static str {
@@ -38,6 +47,22 @@ impl KernelPath {
             KernelPath::Bf16Avx512 => "bf16-avx512",
             KernelPath::Bf16Amx => "bf16-amx",
             KernelPath::Int8Amx => "int8-amx",
+            KernelPath::Int8Avx512 => "int8-avx512",
+        }
+    }
+
+    /// Whether its dense products run in int8.
+    pub fn is_int8(self) -> bool {
+        matches!(self, KernelPath::Int8Amx | KernelPath::Int8Avx512)
+    }
+
+    /// The bf16 path that runs the products it does not run itself (an int8 path's
+    /// attention and feed-forward-down products); itself for the others.
+    pub(crate) fn bf16_part(self) -> KernelPath {
+        match self {
+            KernelPath::Int8Amx => KernelPath::Bf16Amx,
+            KernelPath::Int8Avx512 => KernelPath::Bf16Avx512,
+            other => other,
         }
     }
 
@@ -63,6 +88,9 @@ impl KernelPath {
         if self == KernelPath::Int8Amx && !(cpu.amx_int8 && cpu.avx512_vl) {
             out.push("amx_int8+avx512vl");
         }
+        if self == KernelPath::Int8Avx512 && !(cpu.avx512_vnni && cpu.avx512_vl) {
+            out.push("avx512_vnni+avx512vl");
+        }
         out
     }
 
@@ -71,9 +99,9 @@ impl KernelPath {
         self.missing().is_empty()
     }
 
-    /// The path `auto` takes: bf16 on AMX, else AVX-512 BF16, else f32. `int8-amx` is
-    /// faster still on one thread but only when asked for: it moves the models' figures
-    /// by more than the 0.003 the other paths keep to (README, "int8").
+    /// The path `auto` takes: bf16 on AMX, else AVX-512 BF16, else f32. The int8 paths
+    /// are faster still but only taken when asked for: they move the models' figures by
+    /// more than the 0.003 the other paths keep to (README, "int8").
     pub fn best() -> KernelPath {
         KernelPath::AUTO.into_iter().find(|p| p.supported()).unwrap_or(KernelPath::Fp32)
     }
@@ -87,6 +115,7 @@ impl KernelPath {
             KernelPath::Bf16Avx512 => 2,
             KernelPath::Bf16Amx => 3,
             KernelPath::Int8Amx => 4,
+            KernelPath::Int8Avx512 => 5,
         }
     }
 
@@ -101,7 +130,7 @@ impl fmt::Display for KernelPath {
     }
 }
 
-/// What a user asks for: one path, the best bf16 path, or the best path (`auto`).
+/// What a user asks for: one path, the best bf16 or int8 path, or the best path (`auto`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum KernelChoice {
     /// The fastest path this CPU runs.
@@ -109,6 +138,8 @@ pub enum KernelChoice {
     Auto,
     /// The fastest bf16 path this CPU runs.
     Bf16,
+    /// The fastest int8 path this CPU runs.
+    Int8,
     /// Exactly this path.
     Exact(KernelPath),
 }
@@ -120,7 +151,7 @@ impl FromStr for KernelChoice {
         match s.trim().to_ascii_lowercase().as_str() {
             "auto" => Ok(KernelChoice::Auto),
             "bf16" => Ok(KernelChoice::Bf16),
-            "int8" => Ok(KernelChoice::Exact(KernelPath::Int8Amx)),
+            "int8" => Ok(KernelChoice::Int8),
             other => KernelPath::ALL
                 .into_iter()
                 .find(|p| p.name() == other)
@@ -128,7 +159,7 @@ impl FromStr for KernelChoice {
                 .ok_or_else(|| {
                     Error::Kernels(format!(
                         "unknown kernel path {s:?} (auto, fp32, bf16, bf16-avx512, bf16-amx, \
-                         int8, int8-amx)"
+                         int8, int8-avx512, int8-amx)"
                     ))
                 }),
         }
@@ -139,17 +170,18 @@ impl KernelChoice {
     /// The path this choice means on this CPU; an error naming the missing features when
     /// the CPU cannot run it.
     pub fn resolve(self) -> Result<KernelPath, Error> {
+        let fastest = |kind: &str, [best, other]: [KernelPath; 2]| {
+            [best, other].into_iter().find(|p| p.supported()).ok_or_else(|| {
+                Error::Kernels(format!(
+                    "{kind} kernels need {} on this CPU",
+                    other.missing().join(", ")
+                ))
+            })
+        };
         let path = match self {
             KernelChoice::Auto => return Ok(KernelPath::best()),
-            KernelChoice::Bf16 => [KernelPath::Bf16Amx, KernelPath::Bf16Avx512]
-                .into_iter()
-                .find(|p| p.supported())
-                .ok_or_else(|| {
-                    Error::Kernels(format!(
-                        "bf16 kernels need {} on this CPU",
-                        KernelPath::Bf16Avx512.missing().join(", ")
-                    ))
-                })?,
+            KernelChoice::Bf16 => fastest("bf16", [KernelPath::Bf16Amx, KernelPath::Bf16Avx512])?,
+            KernelChoice::Int8 => fastest("int8", [KernelPath::Int8Amx, KernelPath::Int8Avx512])?,
             KernelChoice::Exact(p) => p,
         };
         let missing = path.missing();
@@ -192,6 +224,7 @@ struct Cpu {
     avx512: bool,
     avx512_bf16: bool,
     avx512_vl: bool,
+    avx512_vnni: bool,
     amx_bf16: bool,
     amx_int8: bool,
     amx_permitted: bool,
@@ -208,13 +241,14 @@ fn detect() -> Cpu {
     let avx512 = has!("avx512f") && has!("avx512bw");
     let avx512_bf16 = has!("avx512bf16");
     let avx512_vl = has!("avx512vl");
+    let avx512_vnni = has!("avx512vnni");
     // CPUID leaf 7, sub-leaf 0, EDX: bit 22 AMX-BF16, bit 24 AMX-TILE, bit 25 AMX-INT8.
     // CPUID is available on every x86-64 CPU; leaf 7 reads zeros where absent.
     let edx = std::arch::x86_64::__cpuid_count(7, 0).edx;
     let amx_bf16 = edx & (1 << 22) != 0 && edx & (1 << 24) != 0;
     let amx_int8 = edx & (1 << 25) != 0 && edx & (1 << 24) != 0;
     let amx_permitted = amx_bf16 && super::amx::request_permission();
-    Cpu { avx512, avx512_bf16, avx512_vl, amx_bf16, amx_int8, amx_permitted }
+    Cpu { avx512, avx512_bf16, avx512_vl, avx512_vnni, amx_bf16, amx_int8, amx_permitted }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -233,6 +267,7 @@ mod tests {
         }
         assert_eq!("AUTO".parse::<KernelChoice>().unwrap(), KernelChoice::Auto);
         assert_eq!("bf16".parse::<KernelChoice>().unwrap(), KernelChoice::Bf16);
+        assert_eq!("int8".parse::<KernelChoice>().unwrap(), KernelChoice::Int8);
         let e = "int4".parse::<KernelChoice>().unwrap_err().to_string();
         assert!(e.contains("unknown kernel path") && e.contains("bf16-amx"), "{e}");
     }

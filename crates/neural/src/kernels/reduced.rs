@@ -29,7 +29,7 @@ pub(crate) struct PackedLayer {
     int8: OnceLock<Int8Weights>,
 }
 
-/// The dense weights [`KernelPath::Int8Amx`] runs in int8 (see [`int8_layer`]).
+/// The dense weights the int8 paths run in int8 (see [`int8_layer`]).
 #[derive(Clone, Debug)]
 struct Int8Weights {
     qkv: PackedI8,
@@ -118,8 +118,8 @@ pub(crate) fn run_layers(
         if l.qkv.cols() != 3 * h {
             return Err(Error::Format("encoder layer weights do not match its width".into()));
         }
-        if path == KernelPath::Int8Amx {
-            int8_layer(&mut sc, x, (keep, position), s, l, threaded);
+        if path.is_int8() {
+            int8_layer(path, &mut sc, x, (keep, position), s, l, threaded);
             continue;
         }
         let ff = l.up.cols();
@@ -149,12 +149,13 @@ pub(crate) fn run_layers(
     Ok(())
 }
 
-/// One layer on the int8 path, as the bf16 loop of [`run_layers`] runs it: the query/key/
+/// One layer on int8 `path`, as the bf16 loop of [`run_layers`] runs it: the query/key/
 /// value, attention-output and feed-forward-up products in int8 from quantised rows; the
 /// feed-forward-down product (whose input, GELU's output, is the most skewed: a per-row
 /// symmetric scale spends half its range on values GELU never gives) and attention's
-/// products in bf16 on AMX.
+/// products on the path's bf16 part.
 fn int8_layer(
+    path: KernelPath,
     sc: &mut Scratch,
     x: &mut [f32],
     (keep, position): (&[f32], Option<&[f32]>),
@@ -166,26 +167,27 @@ fn int8_layer(
     let rows = b * t;
     let (w, ff) = (l.int8(), l.up.cols());
     let [g1, b1, g2, b2] = &l.norms;
-    sc.q.load(x, rows, h, h);
+    let bf16 = path.bf16_part();
+    sc.q.load(path, x, (rows, h), h);
     let epi = Epilogue { bias: Some(&l.qkv_bias), ..Epilogue::default() };
-    gemm_i8(Dst::Bf16(&mut sc.qkv), 3 * h, &sc.q, &w.qkv, epi, threaded);
+    gemm_i8(path, (Dst::Bf16(&mut sc.qkv), 3 * h), &sc.q, &w.qkv, epi, threaded);
     sc.ctx_f32.resize(rows * h, 0.0);
     for bi in 0..b {
         let keep = &keep[bi * t..(bi + 1) * t];
-        attention(KernelPath::Bf16Amx, sc, s, (bi, keep, position), Ctx::F32);
+        attention(bf16, sc, s, (bi, keep, position), Ctx::F32);
     }
-    sc.q.load(&sc.ctx_f32, rows, h, h);
+    sc.q.load(path, &sc.ctx_f32, (rows, h), h);
     add_rows(x, &l.out_bias);
     let residual = Epilogue { bias: None, accumulate: true, gelu: false };
-    gemm_i8(Dst::F32(x), h, &sc.q, &w.out, residual, threaded);
+    gemm_i8(path, (Dst::F32(x), h), &sc.q, &w.out, residual, threaded);
     layer_norm(x, g1, b1, s.eps);
-    sc.q.load(x, rows, h, h);
+    sc.q.load(path, x, (rows, h), h);
     // GELU's output goes straight to bf16: the down product reads it there.
     let up_rs = sc.up.prepare(rows, ff);
     let epi = Epilogue { bias: Some(&l.up_bias), accumulate: false, gelu: true };
-    gemm_i8(Dst::Bf16(sc.up.rows_mut()), up_rs, &sc.q, &w.up, epi, threaded);
+    gemm_i8(path, (Dst::Bf16(sc.up.rows_mut()), up_rs), &sc.q, &w.up, epi, threaded);
     add_rows(x, &l.down_bias);
-    gemm(KernelPath::Bf16Amx, Dst::F32(x), h, sc.up.view(), &l.down, residual, threaded);
+    gemm(bf16, Dst::F32(x), h, sc.up.view(), &l.down, residual, threaded);
     layer_norm(x, g2, b2, s.eps);
 }
 
