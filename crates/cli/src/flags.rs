@@ -333,6 +333,41 @@ pub enum EvalCommand {
     Numbers(EvalNumbers),
     /// Quotations (span F1), speaker attribution (accuracy) and sources (F1).
     Quotes(EvalQuotes),
+    /// How far each reduced-precision kernel path moves the neural models' decisions from
+    /// fp32, on training data (no `valid` or `dev-test` read).
+    Kernels(EvalKernels),
+}
+
+/// `unspin eval kernels`.
+#[derive(Args, Debug)]
+pub struct EvalKernels {
+    /// The PTC folder (with train-articles/, train-task2-TC.labels, splits/).
+    #[arg(long, default_value = "../shared/data/ptc")]
+    pub data: PathBuf,
+    /// Which PTC split the technique model reads (training data by default).
+    #[arg(long, default_value = "fit")]
+    pub split: String,
+    /// How many of the split's articles (in id order; 0: all).
+    #[arg(long, default_value_t = 60)]
+    pub articles: usize,
+    /// CheckThat! sentences the claim model scores (`Sentence_id<TAB>Text<TAB>class_label`).
+    #[arg(long, default_value = "../shared/data/checkworthy/CT24_checkworthy_english_train.tsv")]
+    pub claims: PathBuf,
+    /// How many of its labelled sentences, from the top (0: all).
+    #[arg(long, default_value_t = 4000)]
+    pub sentences: usize,
+    /// Technique model compared.
+    #[arg(long, default_value = "neural", value_name = "MODEL")]
+    pub model: ModelChoice,
+    /// Claim model compared.
+    #[arg(long, default_value = "neural", value_name = "MODEL")]
+    pub claims_model: ModelChoice,
+    /// The paths compared with fp32 (comma-separated; default: every one this CPU runs).
+    #[arg(long, value_delimiter = ',')]
+    pub paths: Vec<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `unspin eval quotes`.

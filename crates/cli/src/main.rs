@@ -25,6 +25,7 @@ fn run(cli: Cli) -> anyhow::Result<bool> {
                 EvalCommand::Claims(a) => cmd::eval::claims(&a)?,
                 EvalCommand::Numbers(a) => cmd::eval::numbers(&a)?,
                 EvalCommand::Quotes(a) => cmd::eval::quotes(&a)?,
+                EvalCommand::Kernels(a) => cmd::kernels::compare(&a)?,
             };
             std::io::stdout().lock().write_all(out.as_bytes())?;
             Ok(true)

@@ -7,6 +7,7 @@ pub mod classify;
 pub mod comparisons;
 pub mod corpus;
 pub mod eval;
+pub mod kernels;
 pub mod link;
 pub mod quantities;
 pub mod report;

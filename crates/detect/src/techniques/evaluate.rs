@@ -21,24 +21,58 @@ pub struct Evaluation {
     pub end_to_end: SiScore,
 }
 
+/// What a detector said about an annotated corpus, beside the gold labels, in the official
+/// scorers' form.
+#[derive(Clone, Debug, Default)]
+pub struct Predictions {
+    /// Articles read.
+    pub articles: usize,
+    /// Gold spans.
+    pub gold_si: Vec<SiSpan>,
+    /// Detected spans.
+    pub pred_si: Vec<SiSpan>,
+    /// Gold spans with their techniques.
+    pub gold_tc: Vec<TcSpan>,
+    /// The techniques named for the gold spans (same-span duplicates get distinct
+    /// techniques, in rank order).
+    pub pred_tc: Vec<TcSpan>,
+    /// Detected spans with their first technique.
+    pub pred_e2e: Vec<TcSpan>,
+}
+
+impl Predictions {
+    /// The official figures: SI, TC on gold spans, and end to end.
+    pub fn score(&self) -> Result<Evaluation, Error> {
+        Ok(Evaluation {
+            articles: self.articles,
+            si: si::score(&self.gold_si, &self.pred_si),
+            tc: tc::score(&self.gold_tc, &self.pred_tc)?,
+            end_to_end: si::score_labelled(&self.gold_tc, &self.pred_e2e),
+        })
+    }
+}
+
 /// Scores `detector` on `corpus`: SI, TC on gold spans, and end to end.
 pub fn evaluate(detector: &dyn TechniqueDetector, corpus: &Corpus) -> Result<Evaluation, Error> {
-    let (mut gold_si, mut pred_si, mut gold_tc, mut pred_tc, mut pred_e2e) =
-        (vec![], vec![], vec![], vec![], vec![]);
+    predict(detector, corpus)?.score()
+}
+
+/// Runs `detector` over `corpus`: its spans, and its techniques for the gold spans.
+pub fn predict(detector: &dyn TechniqueDetector, corpus: &Corpus) -> Result<Predictions, Error> {
+    let mut p = Predictions { articles: corpus.articles.len(), ..Predictions::default() };
     for a in &corpus.articles {
         let doc = &a.doc;
         for (r, t) in &a.spans {
             let (start, end) = doc.char_span(r.clone());
-            gold_si.push(SiSpan { id: doc.id.clone(), start, end });
-            gold_tc.push(TcSpan { id: doc.id.clone(), technique: t.name().into(), start, end });
+            p.gold_si.push(SiSpan { id: doc.id.clone(), start, end });
+            p.gold_tc.push(TcSpan { id: doc.id.clone(), technique: t.name().into(), start, end });
         }
         for d in detector.detect(&doc.text)? {
             let (start, end) = doc.char_span(d.range.clone());
-            pred_si.push(SiSpan { id: doc.id.clone(), start, end });
+            p.pred_si.push(SiSpan { id: doc.id.clone(), start, end });
             let technique = d.techniques[0].technique.name().to_string();
-            pred_e2e.push(TcSpan { id: doc.id.clone(), technique, start, end });
+            p.pred_e2e.push(TcSpan { id: doc.id.clone(), technique, start, end });
         }
-        // TC: same-span duplicates get distinct techniques, in rank order.
         let mut groups: Vec<(std::ops::Range<usize>, usize)> = Vec::new();
         for (r, _) in &a.spans {
             match groups.iter_mut().find(|(g, _)| g == r) {
@@ -50,19 +84,10 @@ pub fn evaluate(detector: &dyn TechniqueDetector, corpus: &Corpus) -> Result<Eva
         for ((r, n), ranked) in groups.iter().zip(detector.classify(&doc.text, &ranges)?) {
             let (start, end) = doc.char_span(r.clone());
             for l in ranked.iter().take(*n) {
-                pred_tc.push(TcSpan {
-                    id: doc.id.clone(),
-                    technique: l.technique.name().into(),
-                    start,
-                    end,
-                });
+                let technique = l.technique.name().into();
+                p.pred_tc.push(TcSpan { id: doc.id.clone(), technique, start, end });
             }
         }
     }
-    Ok(Evaluation {
-        articles: corpus.articles.len(),
-        si: si::score(&gold_si, &pred_si),
-        tc: tc::score(&gold_tc, &pred_tc)?,
-        end_to_end: si::score_labelled(&gold_tc, &pred_e2e),
-    })
+    Ok(p)
 }

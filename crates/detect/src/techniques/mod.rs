@@ -3,7 +3,7 @@
 
 mod evaluate;
 
-pub use evaluate::{evaluate, Evaluation};
+pub use evaluate::{evaluate, predict, Evaluation, Predictions};
 pub use unspin_model::api::{Detection, FastDetector, Labelled, ModelFailure, TechniqueDetector};
 pub use unspin_model::Technique;
 
