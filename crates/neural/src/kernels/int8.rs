@@ -5,16 +5,17 @@
 //! The left operand ([`QRows`]) is row-major bytes, each row on its own grid, its columns
 //! padded with zeros to a multiple of 64 and its rows to a multiple of 32: for AMX i8
 //! scaled by the row's largest magnitude (`x ≈ q · scale`, `q` in −127..=127); for VNNI,
-//! whose `vpdpbusd` multiplies unsigned bytes by signed ones, u8 over the row's range with
-//! a zero point (`x ≈ (q − zero) · scale`, `q` in 0..=255), the product taking
-//! `zero · Σₖ w` of each column back off. The right operand ([`PackedI8`])
+//! whose `vpdpbusd` multiplies unsigned bytes by signed ones, u8 with a zero point on a
+//! grid per [`GROUP`] of depths (`x ≈ (q − zero) · scale` over that group's range, `q` in
+//! 0..=255), each group's i32 sum taking `zero · Σₖ w` of each column back off and scaled
+//! to f32 before the next group's. The right operand ([`PackedI8`])
 //! holds a dense layer's weight per output column the same way, in the layout both
 //! instructions read: panels of 16 columns, each a run of quad-rows holding, for each
 //! column, the four i8 of consecutive depths `4p … 4p + 3` (64 bytes a quad-row: one AMX
 //! tile row, one 512-bit register). A 32 × 32 block of the product is four i32 tiles, or
 //! four 8-row runs of 16 VNNI accumulators; the bf16 products' epilogue (bias, residual,
-//! GELU, rounding) scales it back to f32 by the row and column scales as it writes each
-//! row.
+//! GELU, rounding) applies the column scales (and on AMX the row scales) as it writes
+//! each row.
 
 use super::aligned::Aligned;
 use super::bf16::{epilogue_with, for_row_runs, pad32, Dst, Epilogue, PackedB, GROUP_BYTES};
@@ -85,22 +86,31 @@ impl Grid {
     }
 }
 
+/// Depth each grid of a VNNI row covers: a row's few outlier channels (MiniLM's hidden
+/// states keep a handful of features 10–30× the typical one) coarsen only their own
+/// group's steps. Each group's i32 sums stay exact in f32 (64 · 255 · 127 < 2²⁴). 64
+/// against 128 or one grid per row: README, "int8 through AVX-512 VNNI".
+pub(crate) const GROUP: usize = 64;
+
 /// A left operand: `rows` rows of bytes, `stride` (a multiple of 64) apart, rows padded
-/// with zeros to a multiple of 32; row `r` is `(q − zero[r]) · scale[r]` in f32, its bytes
-/// i8 for AMX, u8 for VNNI (`unsigned`).
+/// with zeros to a multiple of 32. Each row is split along its depth into `groups` runs of
+/// [`GROUP`] bytes (the last shorter), run `g` of row `r` on its own grid:
+/// `(q − zero) · scale` with `scale[r · groups + g]`, `zero[…]`. AMX reads one symmetric
+/// i8 grid per row (`groups` 1, zero 0); VNNI (`unsigned`) u8 grids.
 #[derive(Default)]
 pub(crate) struct QRows {
     data: Aligned,
     stride: usize,
     rows: usize,
+    groups: usize,
     scale: Vec<f32>,
     zero: Vec<i32>,
     unsigned: bool,
 }
 
 impl QRows {
-    /// Quantises `rows × cols` of `src` (row stride `src_rs`) into this buffer, each row by
-    /// its own scale, in the form `path`'s products read; reuses the buffer's memory.
+    /// Quantises `rows × cols` of `src` (row stride `src_rs`) into this buffer, in the
+    /// form `path`'s products read; reuses the buffer's memory.
     pub(crate) fn load(
         &mut self,
         path: KernelPath,
@@ -114,20 +124,30 @@ impl QRows {
         self.data.resize(pad32(rows) * stride / 2);
         (self.stride, self.rows) = (stride, rows);
         self.unsigned = path == KernelPath::Int8Avx512;
-        self.scale.resize(pad32(rows), 0.0);
-        self.zero.resize(pad32(rows), 0);
+        let width = if self.unsigned { GROUP } else { stride.max(1) };
+        self.groups = stride.div_ceil(width);
+        self.scale.resize(pad32(rows) * self.groups, 0.0);
+        self.zero.resize(pad32(rows) * self.groups, 0);
         let data = bytes_mut(&mut self.data);
-        let params = self.scale.iter_mut().zip(&mut self.zero);
+        let params =
+            self.scale.chunks_exact_mut(self.groups).zip(self.zero.chunks_exact_mut(self.groups));
         for (r, (row, (scale, zero))) in data.chunks_exact_mut(stride).zip(params).enumerate() {
-            if r < rows {
-                let src = &src[r * src_rs..r * src_rs + cols];
-                let grid = quantize_row(src, &mut row[..cols], self.unsigned);
+            // Padding meets zero weights: any value adds nothing.
+            row.fill(0);
+            if r >= rows {
+                scale.fill(0.0);
+                zero.fill(0);
+                continue;
+            }
+            let src = &src[r * src_rs..r * src_rs + cols];
+            for (g, (scale, zero)) in scale.iter_mut().zip(zero.iter_mut()).enumerate() {
+                let run = g * width..((g + 1) * width).min(cols);
+                if run.is_empty() {
+                    (*scale, *zero) = (0.0, 0);
+                    continue;
+                }
+                let grid = quantize_row(&src[run.clone()], &mut row[run], self.unsigned);
                 (*scale, *zero) = (grid.scale, grid.zero);
-                // Padding meets zero weights: any value adds nothing.
-                row[cols..].fill(0);
-            } else {
-                (*scale, *zero) = (0.0, 0);
-                row.fill(0);
             }
         }
     }
@@ -194,8 +214,9 @@ pub(crate) struct PackedI8 {
     panels: usize,
     /// Per column (padded to a multiple of 32 with zeros).
     scale: Vec<f32>,
-    /// `Σₖ q[k, j]` per column (padded as `scale`): what a row's zero point adds, per unit.
-    sum: Vec<i32>,
+    /// `Σₖ q[k, j]` over each [`GROUP`] of depths, per column: `sum[g · c + j]`, `c` the
+    /// columns padded as `scale` (exact integers): what a group's zero point adds, per unit.
+    sum: Vec<f32>,
 }
 
 impl PackedI8 {
@@ -206,7 +227,7 @@ impl PackedI8 {
         let (kpad, panels) = (pad64(depth), pad32(cols) / 16);
         let mut data = Aligned::zeros(panels * kpad * 16 / 2);
         let mut scale = vec![0f32; pad32(cols)];
-        let mut sum = vec![0i32; pad32(cols)];
+        let mut sum = vec![0f32; kpad.div_ceil(GROUP) * pad32(cols)];
         let out = bytes_mut(&mut data);
         let mut column = vec![0f32; depth];
         for (j, s) in scale.iter_mut().enumerate().take(cols) {
@@ -218,7 +239,7 @@ impl PackedI8 {
             for (kk, &v) in column.iter().enumerate() {
                 let q = quantize(v, 1.0 / *s);
                 out[base + (kk / 4) * 64 + kk % 4] = q;
-                sum[j] += i32::from(q);
+                sum[(kk / GROUP) * pad32(cols) + j] += f32::from(q);
             }
         }
         PackedI8 { data, cols, kpad, panels, scale, sum }
@@ -248,6 +269,10 @@ pub(crate) fn gemm_i8(
     assert!(path.is_int8() && path.supported(), "gemm_i8: {path} does not run here");
     assert_eq!(a.unsigned, path == KernelPath::Int8Avx512, "gemm_i8: rows loaded for another path");
     assert!(a.stride >= b.kpad, "gemm_i8: left operand narrower than the weight's depth");
+    assert!(
+        !a.unsigned || a.groups == b.kpad.div_ceil(GROUP),
+        "gemm_i8: the rows' groups do not match the weight's depth"
+    );
     for_row_runs((dst, dst_rs), (m, n), epi, threaded, |blocks, rows| {
         // SAFETY: the asserts here and in `for_row_runs` keep every read inside `a` and `b`
         // (its rows padded to 32, its stride covering the weight's padded depth), the path
@@ -309,78 +334,122 @@ unsafe fn row_block(
     (b, blocks): (&PackedI8, std::ops::Range<usize>),
     epi: Epilogue<'_>,
 ) {
-    let mut acc = IBlock([0; 1024]);
     let a0 = bytes(&a.data)[mb * 32 * a.stride..].as_ptr();
     for nb in blocks {
         let (p0, p1) = (b.panel(2 * nb), b.panel(2 * nb + 1));
         let (c0, width) = (nb * 32, (b.cols - nb * 32).min(32));
+        let col_scale: &[f32; 32] = b.scale[c0..c0 + 32].try_into().expect("32 scales");
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: the caller guarantees the operands and the path; `acc` is 32 × 32 i32.
-        unsafe {
-            if path == KernelPath::Int8Amx {
+        if path == KernelPath::Int8Amx {
+            let mut acc = IBlock([0; 1024]);
+            // SAFETY: the caller guarantees the operands and the path; `acc` is 32 × 32.
+            unsafe {
                 super::amx::block_i8(
                     (a0, a.stride),
                     (p0, p1),
                     b.kpad / 64,
                     (acc.0.as_mut_ptr(), 128),
                 )
-            } else {
-                for sub in 0..4 {
-                    let at = a0.add(sub * 8 * a.stride);
-                    let out = acc.0.as_mut_ptr().add(sub * 8 * 32);
-                    dot_block_i8((at, a.stride), (p0, p1), b.kpad / 4, out);
+            };
+            let raw = |i: usize, v: &mut [f32; 32]| {
+                let q: &[i32; 32] = acc.0[i * 32..i * 32 + 32].try_into().expect("a row of 32");
+                let sa = a.scale[mb * 32 + i];
+                for ((v, &q), &sb) in v.iter_mut().zip(q).zip(col_scale) {
+                    *v = q as f32 * (sa * sb);
                 }
+            };
+            // SAFETY: the int8 paths run only where AVX-512 F and BF16 are; the block's
+            // columns lie inside `rows` (as `gemm_i8` checks).
+            unsafe { epilogue_with(rows, dst_rs, valid, (c0, width), epi, raw) };
+            continue;
+        }
+        let mut acc = FBlock([0.0; 1024]);
+        #[cfg(target_arch = "x86_64")]
+        for sub in 0..4 {
+            let r0 = mb * 32 + sub * 8;
+            let grids = (&a.scale[r0 * a.groups..], &a.zero[r0 * a.groups..], a.groups);
+            let sums = (&b.sum[c0..], pad32(b.cols));
+            // SAFETY: the caller guarantees the operands and the path; `acc` is 32 × 32.
+            unsafe {
+                let at = a0.add(sub * 8 * a.stride);
+                let out = acc.0.as_mut_ptr().add(sub * 8 * 32);
+                dot_block_i8((at, a.stride), (p0, p1), b.kpad / 4, (grids, sums), out);
             }
         }
-        let col_scale: &[f32; 32] = b.scale[c0..c0 + 32].try_into().expect("32 scales");
-        let col_sum: &[i32; 32] = b.sum[c0..c0 + 32].try_into().expect("32 sums");
         let raw = |i: usize, v: &mut [f32; 32]| {
-            let q: &[i32; 32] = acc.0[i * 32..i * 32 + 32].try_into().expect("a row of 32");
-            let (sa, za) = (a.scale[mb * 32 + i], a.zero[mb * 32 + i]);
-            for (((v, &q), &c), &sb) in v.iter_mut().zip(q).zip(col_sum).zip(col_scale) {
-                *v = (q - za * c) as f32 * (sa * sb);
-            }
+            let f: &[f32; 32] = acc.0[i * 32..i * 32 + 32].try_into().expect("a row of 32");
+            v.iter_mut().zip(f).zip(col_scale).for_each(|((v, &f), &sb)| *v = f * sb);
         };
-        // SAFETY: the int8 paths run only where AVX-512 F and BF16 are; the block's
-        // columns lie inside `rows` (as `gemm_i8` checks).
+        // SAFETY: as above.
         unsafe { epilogue_with(rows, dst_rs, valid, (c0, width), epi, raw) };
     }
 }
 
-/// `c` (8 × 32 i32, rows 32 apart) = 8 rows of `a` (u8, `q + 128`; rows `a.1` bytes apart)
-/// · two packed panels, over `quads` depth quads, with `vpdpbusd`.
+/// f32 results of one 32 × 32 block.
+#[repr(C, align(64))]
+struct FBlock([f32; 1024]);
+
+/// Row grids (scales, zero points, groups per row) and column sums (from the block's
+/// first column, the row length of the sums).
+type Grids<'a> = ((&'a [f32], &'a [i32], usize), (&'a [f32], usize));
+
+/// `c` (8 × 32 f32, rows 32 apart) = 8 rows of `a` (u8; rows `a.1` bytes apart) · two
+/// packed panels over `quads` depth quads, with `vpdpbusd`: each [`GROUP`] of depths summed
+/// in i32, its zero point's share taken off and its scale applied in f32 (the column
+/// scales are left to the caller).
 ///
 /// # Safety
 /// The CPU has AVX-512 F and VNNI; 8 rows of `4 · quads` bytes of `a`, `64 · quads` bytes
-/// of each panel are readable, and 256 i32 of `c` writable.
+/// of each panel are readable, `grids` hold 8 rows' groups and each group's 32 column sums,
+/// and 256 floats of `c` are writable.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512vnni")]
 unsafe fn dot_block_i8(
     (a, a_stride): (*const i8, usize),
     (b0, b1): (*const i8, *const i8),
     quads: usize,
-    c: *mut i32,
+    ((scale, zero, groups), (sum, sum_rs)): Grids<'_>,
+    c: *mut f32,
 ) {
     use std::arch::x86_64::*;
-    let mut acc = [[_mm512_setzero_si512(); 2]; 8];
-    for kq in 0..quads {
-        // SAFETY: within the bounds the caller guarantees; byte quads are read as i32.
-        unsafe {
-            let w0 = _mm512_loadu_si512(b0.add(kq * 64).cast());
-            let w1 = _mm512_loadu_si512(b1.add(kq * 64).cast());
-            for (r, acc) in acc.iter_mut().enumerate() {
-                let quad = (a.add(r * a_stride + 4 * kq) as *const i32).read_unaligned();
-                let x = _mm512_set1_epi32(quad);
-                acc[0] = _mm512_dpbusd_epi32(acc[0], x, w0);
-                acc[1] = _mm512_dpbusd_epi32(acc[1], x, w1);
+    assert!(scale.len() >= 8 * groups && zero.len() >= 8 * groups, "grids of 8 rows");
+    assert!(sum.len() >= (groups - 1) * sum_rs + 32, "column sums of every group");
+    let mut out = [[_mm512_setzero_ps(); 2]; 8];
+    for g in 0..groups {
+        let mut acc = [[_mm512_setzero_si512(); 2]; 8];
+        for kq in g * GROUP / 4..((g + 1) * GROUP / 4).min(quads) {
+            // SAFETY: within the bounds the caller guarantees; byte quads are read as i32.
+            unsafe {
+                let w0 = _mm512_loadu_si512(b0.add(kq * 64).cast());
+                let w1 = _mm512_loadu_si512(b1.add(kq * 64).cast());
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    let quad = (a.add(r * a_stride + 4 * kq) as *const i32).read_unaligned();
+                    let x = _mm512_set1_epi32(quad);
+                    acc[0] = _mm512_dpbusd_epi32(acc[0], x, w0);
+                    acc[1] = _mm512_dpbusd_epi32(acc[1], x, w1);
+                }
+            }
+        }
+        // SAFETY: asserted above: 32 sums of group `g`.
+        let s = unsafe {
+            let at = sum.as_ptr().add(g * sum_rs);
+            [_mm512_loadu_ps(at), _mm512_loadu_ps(at.add(16))]
+        };
+        for (r, (acc, out)) in acc.iter().zip(&mut out).enumerate() {
+            let (sa, za) = (scale[r * groups + g], zero[r * groups + g] as f32);
+            let (sa, za) = (_mm512_set1_ps(sa), _mm512_set1_ps(za));
+            for h in 0..2 {
+                // Exact: both terms are integers under 2²⁴.
+                let d = _mm512_fnmadd_ps(za, s[h], _mm512_cvtepi32_ps(acc[h]));
+                out[h] = _mm512_fmadd_ps(d, sa, out[h]);
             }
         }
     }
-    for (r, acc) in acc.iter().enumerate() {
-        // SAFETY: `c` holds 8 × 32 i32.
+    for (r, out) in out.iter().enumerate() {
+        // SAFETY: `c` holds 8 × 32 floats.
         unsafe {
-            _mm512_storeu_si512(c.add(r * 32).cast(), acc[0]);
-            _mm512_storeu_si512(c.add(r * 32 + 16).cast(), acc[1]);
+            _mm512_storeu_ps(c.add(r * 32), out[0]);
+            _mm512_storeu_ps(c.add(r * 32 + 16), out[1]);
         }
     }
 }
@@ -404,12 +473,19 @@ mod tests {
                 );
                 let data = bytes(&q.data);
                 for r in 0..rows {
-                    let (s, z) = (q.scale[r], q.zero[r]);
                     let row = &src[r * 70..r * 70 + 70];
-                    let (lo, hi) = row.iter().fold((0f32, 0f32), |(a, b), &x| (a.min(x), b.max(x)));
-                    let want = if q.unsigned { (hi - lo) / 255.0 } else { hi.max(-lo) / 127.0 };
-                    assert!((s - want).abs() < 1e-6, "{path}: scale {s}, want {want}");
                     for (c, &x) in row.iter().enumerate() {
+                        // AMX: one grid per row; VNNI: one per 64 depths.
+                        let (g, run) = if q.unsigned {
+                            (c / 64, c / 64 * 64..70.min(c / 64 * 64 + 64))
+                        } else {
+                            (0, 0..70)
+                        };
+                        let (s, z) = (q.scale[r * q.groups + g], q.zero[r * q.groups + g]);
+                        let (lo, hi) =
+                            row[run].iter().fold((0f32, 0f32), |(a, b), &x| (a.min(x), b.max(x)));
+                        let want = if q.unsigned { (hi - lo) / 255.0 } else { hi.max(-lo) / 127.0 };
+                        assert!((s - want).abs() < 1e-6, "{path}: scale {s}, want {want}");
                         let b = data[r * 128 + c];
                         let q = if q.unsigned { i32::from(b as u8) } else { i32::from(b) };
                         let back = (q - z) as f32 * s;
@@ -422,9 +498,32 @@ mod tests {
         // The unsigned grid spends its 255 steps on the skewed row's range, not on ±3.
         q.load(KernelPath::Int8Avx512, &skewed, (1, 70), 70);
         assert!(q.scale[0] < 0.7 * 3.0 / 127.0, "{}", q.scale[0]);
+        assert_eq!(q.groups, 2);
         // An all-zero row quantises to zeros with scale 1.
         q.load(KernelPath::Int8Amx, &[0.0; 5], (1, 5), 5);
         assert_eq!((q.scale[0], q.zero[0]), (1.0, 0));
+    }
+
+    /// On VNNI each 64 depths of a row has its own grid: an outlier coarsens its group only.
+    #[test]
+    fn an_outlier_coarsens_only_its_own_group() {
+        let mut src: Vec<f32> = (0..200).map(|i| ((i * 29 % 61) as f32 - 30.0) / 20.0).collect();
+        src[70] = 30.0;
+        let mut q = QRows::default();
+        q.load(KernelPath::Int8Avx512, &src, (1, 200), 200);
+        assert_eq!((q.stride, q.groups), (256, 4));
+        let data = bytes(&q.data);
+        for g in 0..4 {
+            let run = g * GROUP..((g + 1) * GROUP).min(200);
+            let (s, z) = (q.scale[g], q.zero[g]);
+            let outlier = run.contains(&70);
+            assert_eq!(s > 0.1, outlier, "group {g}: scale {s}");
+            for c in run {
+                let back = (i32::from(data[c] as u8) - z) as f32 * s;
+                assert!((back - src[c]).abs() <= s * 0.5 + 1e-5, "{c}: {} -> {back}", src[c]);
+            }
+        }
+        assert!(q.scale[3] > 0.0, "the last, shorter group has its own grid");
     }
 
     /// The vector and the scalar quantiser make the same bytes and grids.
@@ -454,7 +553,8 @@ mod tests {
     }
 
     fn products_match(path: KernelPath) {
-        let (m, k, n) = (45, 100, 70);
+        // Depth 150: three VNNI groups, the last partly padding.
+        let (m, k, n) = (45, 150, 70);
         let mut rng = fastrand::Rng::with_seed(5);
         let a: Vec<f32> = (0..m * k).map(|_| rng.f32() - 0.5).collect();
         let w: Vec<f32> = (0..n * k).map(|_| rng.f32() - 0.5).collect();
@@ -470,8 +570,9 @@ mod tests {
                 for j in 0..n {
                     let want: f32 =
                         bias[j] + (0..k).map(|kk| a[i * k + kk] * w[j * k + kk]).sum::<f32>();
-                    // Sums of 100 products of values under 0.5, each operand within half a
-                    // step (1/254 of its row's or column's largest magnitude).
+                    // Sums of 150 products of values under 0.5, each operand within half a
+                    // step (1/254 of its row's or column's largest magnitude, or 1/510 of
+                    // its group's range).
                     assert!((got[i * n + j] - want).abs() < 0.05, "{path} {i},{j}: {want}");
                 }
             }
