@@ -16,7 +16,8 @@ pub struct Cli {
     pub command: Command,
     /// The neural encoder's arithmetic: `auto` (the fastest bf16 path this CPU runs, else
     /// `fp32`), `fp32` (the reference), `bf16` (the fastest bf16 path), `bf16-avx512`,
-    /// `bf16-amx`, or `int8` / `int8-amx` (faster on one thread, less exact: README).
+    /// `bf16-amx`, or `int8` (the fastest int8 path) / `int8-avx512` / `int8-amx` (faster,
+    /// less exact: README).
     #[arg(
         long,
         global = true,

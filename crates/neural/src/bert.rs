@@ -817,7 +817,8 @@ pub(crate) mod tests {
             let cos = min_cosine(&got, &plain, &mask);
             eprintln!("{path}: max difference {diff}, lowest cosine {cos}");
             let (gap, cosine) = match path {
-                p if p.is_int8() => (MINILM_INT8_GAP, 0.98),
+                kernels::KernelPath::Int8Amx => (MINILM_INT8_GAP, 0.98),
+                kernels::KernelPath::Int8Avx512 => (MINILM_INT8_GROUPED_GAP, 0.997),
                 _ => (MINILM_BF16_GAP, 0.9995),
             };
             assert!(diff < gap && cos > cosine, "{path}: {diff}, cosine {cos}");
@@ -832,6 +833,10 @@ pub(crate) mod tests {
     /// 0.28 (lowest cosine 0.9906) on these sentences, 0.22 / 0.9955 over 64 windows of
     /// PTC `fit` text.
     const MINILM_INT8_GAP: f32 = 0.5;
+
+    /// The same for int8 on AVX-512 VNNI, whose activations keep 8 bits per 64 depths:
+    /// measured 0.096 (lowest cosine 0.9988) on these sentences.
+    const MINILM_INT8_GROUPED_GAP: f32 = 0.2;
 
     /// The lowest cosine similarity between the hidden states of `a` and `b` at the real
     /// word pieces of `mask`.

@@ -95,9 +95,12 @@ fn hidden_states_match_the_reference() {
         );
         if path == KernelPath::Fp32 {
             assert!(worst < 1e-4 && worst_sum < 1e-3, "{worst} {worst_sum}");
-        } else if path.is_int8() {
+        } else if path == KernelPath::Int8Amx {
             // 8-bit activations per row: measured 0.031, cosine 0.9957.
             assert!(worst < 0.1 && cosine >= 0.99, "{} {worst} {cosine}", path.name());
+        } else if path == KernelPath::Int8Avx512 {
+            // 8-bit activations per 64 depths: measured 0.011, cosine 0.99956.
+            assert!(worst < 0.05 && cosine >= 0.999, "{} {worst} {cosine}", path.name());
         } else {
             assert!(worst < 0.1 && cosine >= 0.999, "{} {worst} {cosine}", path.name());
         }

@@ -273,6 +273,21 @@ mod tests {
     }
 
     #[test]
+    fn int8_and_bf16_take_the_fastest_path_of_their_kind_or_say_what_is_missing() {
+        for (choice, kind) in [(KernelChoice::Int8, "int8"), (KernelChoice::Bf16, "bf16")] {
+            match choice.resolve() {
+                Ok(p) => assert!(p.supported() && p.name().starts_with(kind), "{p}"),
+                Err(e) => {
+                    assert!(e.to_string().starts_with(&format!("{kind} kernels need")), "{e}")
+                }
+            }
+        }
+        assert!(KernelPath::Int8Avx512.is_int8() && !KernelPath::Bf16Amx.is_int8());
+        assert_eq!(KernelPath::Int8Avx512.bf16_part(), KernelPath::Bf16Avx512);
+        assert_eq!(KernelPath::Int8Amx.bf16_part(), KernelPath::Bf16Amx);
+    }
+
+    #[test]
     fn fp32_runs_everywhere_and_unsupported_paths_say_what_is_missing() {
         assert_eq!(KernelChoice::Exact(KernelPath::Fp32).resolve().unwrap(), KernelPath::Fp32);
         assert!(KernelPath::best().supported());
