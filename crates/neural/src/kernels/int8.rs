@@ -39,21 +39,7 @@ fn bytes_mut(a: &mut Aligned) -> &mut [i8] {
     unsafe { std::slice::from_raw_parts_mut(a.as_mut_ptr().cast(), a.len() * 2) }
 }
 
-/// The scale of values whose largest magnitude is `max` (1 for an all-zero row).
-fn scale_of(max: f32) -> f32 {
-    if max > 0.0 && max.is_finite() {
-        max / 127.0
-    } else {
-        1.0
-    }
-}
-
-/// `q = round(x / scale)` into −127..=127.
-fn quantize(x: f32, inv: f32) -> i8 {
-    (x * inv).round_ties_even().clamp(-127.0, 127.0) as i8
-}
-
-/// How one row of activations maps to bytes: `x ≈ (q − zero) · scale`, `q` in `lo..=hi`.
+/// How a run of values maps to bytes: `x ≈ (q − zero) · scale`, `q` in `lo..=hi`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Grid {
     scale: f32,
@@ -63,19 +49,32 @@ struct Grid {
 }
 
 impl Grid {
-    /// Symmetric signed bytes (−127..=127, zero at 0) for AMX's `tdpbssd`, or unsigned
-    /// bytes over the row's own range (0..=255, the zero point where 0 falls) for VNNI's
-    /// `vpdpbusd`: a row GELU made nearly all positive, or one with a single large
-    /// outlier, keeps about twice the steps it would get from a symmetric scale.
+    /// Symmetric signed bytes (−127..=127, zero at 0: the weights, and AMX's `tdpbssd`
+    /// activations), or unsigned bytes over the run's own range (0..=255, the zero point
+    /// where 0 falls) for VNNI's `vpdpbusd`: a run GELU made nearly all positive, or one
+    /// with a single large outlier, keeps about twice the steps a symmetric scale gives.
+    /// An all-zero run gets scale 1.
     fn of((min, max): (f32, f32), unsigned: bool) -> Grid {
+        let step = |span: f32, steps: f32| {
+            if span > 0.0 && span.is_finite() {
+                span / steps
+            } else {
+                1.0
+            }
+        };
         if !unsigned {
-            return Grid { scale: scale_of(max.max(-min)), zero: 0, lo: -127.0, hi: 127.0 };
+            return Grid { scale: step(max.max(-min), 127.0), zero: 0, lo: -127.0, hi: 127.0 };
         }
         let (min, max) = (min.min(0.0), max.max(0.0));
-        let span = max - min;
-        let scale = if span > 0.0 && span.is_finite() { span / 255.0 } else { 1.0 };
+        let scale = step(max - min, 255.0);
         let zero = (-min / scale).round_ties_even().clamp(0.0, 255.0) as i32;
         Grid { scale, zero, lo: 0.0, hi: 255.0 }
+    }
+
+    /// The grid of `values` (their range, 0 included).
+    fn of_values(values: &[f32], unsigned: bool) -> Grid {
+        let range = values.iter().fold((0f32, 0f32), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        Grid::of(range, unsigned)
     }
 
     /// The byte of `x` (its bits: i8 when signed, u8 when not).
@@ -141,11 +140,8 @@ impl QRows {
             }
             let src = &src[r * src_rs..r * src_rs + cols];
             for (g, (scale, zero)) in scale.iter_mut().zip(zero.iter_mut()).enumerate() {
+                // Never empty: `stride` is the least multiple of 64 covering `cols`.
                 let run = g * width..((g + 1) * width).min(cols);
-                if run.is_empty() {
-                    (*scale, *zero) = (0.0, 0);
-                    continue;
-                }
                 let grid = quantize_row(&src[run.clone()], &mut row[run], self.unsigned);
                 (*scale, *zero) = (grid.scale, grid.zero);
             }
@@ -162,8 +158,7 @@ fn quantize_row(src: &[f32], dst: &mut [i8], unsigned: bool) -> Grid {
         // SAFETY: the features were just detected; the lengths are equal.
         return unsafe { quantize_row_avx512(src, dst, unsigned) };
     }
-    let range = src.iter().fold((0f32, 0f32), |(lo, hi), &x| (lo.min(x), hi.max(x)));
-    let grid = Grid::of(range, unsigned);
+    let grid = Grid::of_values(src, unsigned);
     dst.iter_mut().zip(src).for_each(|(d, &x)| *d = grid.byte(x));
     grid
 }
@@ -234,10 +229,11 @@ impl PackedI8 {
             for (kk, v) in column.iter_mut().enumerate() {
                 *v = f32::from_bits((b.get(j, kk) as u32) << 16);
             }
-            *s = scale_of(column.iter().fold(0f32, |m, x| m.max(x.abs())));
+            let grid = Grid::of_values(&column, false);
+            *s = grid.scale;
             let base = (j / 16) * kpad * 16 + 4 * (j % 16);
             for (kk, &v) in column.iter().enumerate() {
-                let q = quantize(v, 1.0 / *s);
+                let q = grid.byte(v);
                 out[base + (kk / 4) * 64 + kk % 4] = q;
                 sum[(kk / GROUP) * pad32(cols) + j] += f32::from(q);
             }
