@@ -439,3 +439,78 @@ fn a_falling_pair_keeps_both_ends() {
     let season = quantities("The 2015-16 season ended.");
     assert_eq!(season.len(), 1, "{season:?}");
 }
+
+#[test]
+fn compound_ordinal_denominators_ratios_powers_and_chained_scales() {
+    for (text, span, value, kind) in [
+        ("They kept three twenty-firsts of it.", "three twenty-firsts", 3.0 / 21.0, Kind::Fraction),
+        ("a twenty-first of the pie", "a twenty-first", 1.0 / 21.0, Kind::Fraction),
+        ("one one hundred fifth", "one one hundred fifth", 1.0 / 105.0, Kind::Fraction),
+        ("one hundred thirty fifths", "one hundred thirty fifths", 100.0 / 35.0, Kind::Fraction),
+        ("ninety-five hundred fifths", "ninety-five hundred fifths", 1900.0, Kind::Fraction),
+        ("minus two thirty-fifths", "minus two thirty-fifths", -2.0 / 35.0, Kind::Fraction),
+        ("in the twenty-first century", "twenty-first", 21.0, Kind::Ordinal),
+        ("The odds were one over three.", "one over three", 1.0 / 3.0, Kind::Fraction),
+        ("2000 over 3", "2000 over 3", 2000.0 / 3.0, Kind::Fraction),
+        ("only one out of four, then", "one out of four", 0.25, Kind::Fraction),
+        ("It grew by 1.1^23 here.", "1.1^23", 1.1f64.powi(23), Kind::Cardinal),
+        ("-2.5^-1", "-2.5^-1", -0.4, Kind::Cardinal),
+        ("three hundred and two dozen eggs", "three hundred and two dozen", 324.0, Kind::Cardinal),
+        ("The total is three lakh crore", "three lakh crore", 3e12, Kind::Cardinal),
+        (
+            "one hundred and three and two thirds",
+            "one hundred and three and two thirds",
+            103.0 + 2.0 / 3.0,
+            Kind::Cardinal,
+        ),
+    ] {
+        let q = quantities(text);
+        let hit = q.iter().find(|x| x.0 == span).unwrap_or_else(|| panic!("{text}: {q:?}"));
+        assert!((hit.1 - value).abs() < 1e-9 * value.abs().max(1.0), "{text}: {hit:?}");
+        assert_eq!(hit.3, kind, "{text}");
+    }
+    // Not fractions: a time, an ordinal without a determiner, counts over a span of time,
+    // the part and the whole of a counted noun, a dotted address.
+    assert_eq!(quantities("It took twenty seconds.")[0].0, "twenty");
+    assert!(quantities("They celebrated twenty-first birthdays.").is_empty());
+    let q = quantities("I earned $2000 over 3 years.");
+    assert_eq!(q.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), ["$2000", "3"]);
+    let q = quantities("Three out of four voters agreed.");
+    assert_eq!(q.iter().map(|x| x.1).collect::<Vec<_>>(), [3.0, 4.0]);
+    assert!(quantities("Ping 192.168.1.2 now.").is_empty());
+}
+
+#[test]
+fn over_after_a_count_divides_and_after_a_person_bounds() {
+    let q = quantities("No one over 30 was hired.");
+    assert_eq!((q[0].0.as_str(), q[0].1), ("over 30", 30.0));
+    let q = quantities("Stocks rose over 5 points.");
+    assert_eq!(q[0].0, "over 5");
+}
+
+#[test]
+fn units_in_brackets_after_fractions_and_of_size_and_cents_without_the_word() {
+    for (text, value, unit) in [
+        ("The weight is 20 (kg) in all.", 20.0, "kilogram"),
+        ("The load was 20 [kg].", 20.0, "kilogram"),
+        ("a 1/4 mile paved oval", 0.25, "mile"),
+        ("I'm 1.8m tall.", 1.8, "metre"),
+        ("It was 100.2 degrees farenheit.", 100.2, "fahrenheit"),
+        ("It cost thirteen dollars forty five", 13.45, "dollar"),
+        ("The book is 100 ₡ now.", 100.0, "colón"),
+    ] {
+        let q = extract(text);
+        let hit = q.iter().find(|q| (q.value - value).abs() < 1e-9);
+        let hit = hit.unwrap_or_else(|| panic!("{text}: {q:?}"));
+        assert_eq!(hit.unit.as_deref().map(units::canonical).as_deref(), Some(unit), "{text}");
+        assert_eq!(&text[hit.range.clone()], text[hit.range.clone()].trim(), "{text}");
+    }
+    // Millions stay millions; a bracket holding more than a unit is no unit.
+    assert_eq!(extract("It raised $1.8m last year.")[0].value, 1.8e6);
+    assert_eq!(extract("He scored 20 (in 2019).")[0].unit, None);
+}
+
+#[test]
+fn powers_too_large_for_a_number_are_no_quantity() {
+    assert!(extract("9^999 and 1e308^9").iter().all(|q| q.value.is_finite()));
+}

@@ -217,7 +217,8 @@ fn length(form: &str) -> Option<&'static str> {
 /// Words that must be glued to the digits to be read as a unit ("5m", "3s", "10in"): after
 /// a space they are more often a word or a letter.
 fn glued_only(form: &str) -> bool {
-    form.chars().count() == 1 || matches!(form, "in" | "deg")
+    form.chars().count() == 1 && form.chars().all(char::is_alphabetic)
+        || matches!(form, "in" | "deg")
 }
 
 /// The canonical name of a unit phrase (lowercase words separated by single spaces), by
@@ -229,6 +230,11 @@ fn parse(phrase: &str) -> Option<String> {
         return Some(name.to_string());
     }
     let (head, rest) = phrase.split_once(' ')?;
+    // "degrees farenheit", "deg celsius": a degree of the scale named after it.
+    if matches!(head, "degree" | "degrees" | "deg" | "°") {
+        let scale = FORMS.get(rest).filter(|e| e.1 == Group::Temperature && e.0 != "degree")?;
+        return Some(scale.0.to_string());
+    }
     if matches!(head, "square" | "sq" | "cubic") {
         let base = length(rest)?;
         let head = if head == "cubic" { "cubic" } else { "square" };
@@ -274,6 +280,24 @@ fn unit_word(s: &str) -> usize {
 /// and canonical name. The longest phrase of up to four words the grammar knows wins; a
 /// single-letter form counts only glued to the digits ("5m", not "5 m").
 pub fn read(rest: &str) -> Option<(usize, String)> {
+    // "20 (kg)", "20 [kg]": a unit in brackets, as in a table's heading.
+    let spaced = rest.strip_prefix(' ').unwrap_or(rest);
+    if let Some(close) = spaced.chars().next().and_then(|o| match o {
+        '(' => Some(')'),
+        '[' => Some(']'),
+        '{' => Some('}'),
+        '<' => Some('>'),
+        _ => None,
+    }) {
+        let inner = &spaced[1..];
+        let (len, name) = read_plain(inner).filter(|(len, _)| inner[*len..].starts_with(close))?;
+        return Some((rest.len() - spaced.len() + 1 + len + 1, name));
+    }
+    read_plain(rest)
+}
+
+/// [`read`] without brackets.
+fn read_plain(rest: &str) -> Option<(usize, String)> {
     let glued = !rest.starts_with([' ', '\u{a0}', '-']);
     let body = rest.strip_prefix(['-', ' ', '\u{a0}']).unwrap_or(rest);
     let offset = rest.len() - body.len();

@@ -41,7 +41,9 @@ pub fn word_value(w: &str) -> Option<u64> {
         "million" => Some(1_000_000),
         "billion" => Some(1_000_000_000),
         "trillion" => Some(1_000_000_000_000),
-        "dozen" | "dozens" => Some(12),
+        "lakh" | "lakhs" => Some(100_000),
+        "crore" | "crores" => Some(10_000_000),
+        "dozen" | "dozens" | "dozs" | "doz" => Some(12),
         // British "nought" and "naught" are zero ("nine point nought four").
         "nought" | "naught" => Some(0),
         _ => None,
@@ -81,11 +83,28 @@ pub fn denominator(w: &str) -> Option<(u64, bool)> {
     (v >= 3 && cardinal != "dozen").then_some((v, plural))
 }
 
+/// The units place of a compound ordinal, and whether it is plural: "first" (1) …
+/// "ninth" (9), "fifths" — what "twenty-" or "one hundred" before it completes ("twenty-
+/// first", "thirty fifths", "hundred fifth").
+pub fn ordinal_unit(w: &str) -> Option<(u64, bool)> {
+    let w = w.to_ascii_lowercase();
+    let (stem, plural) = match w.strip_suffix('s') {
+        Some(s) => (s, true),
+        None => (w.as_str(), false),
+    };
+    let v = match stem {
+        "first" => 1,
+        "second" => 2,
+        _ => denominator(stem).map(|(v, _)| v).filter(|v| (3..10).contains(v))?,
+    };
+    Some((v, plural))
+}
+
 /// Whether `w` is a word that multiplies what precedes it.
 pub fn is_scale(w: &str) -> bool {
     matches!(
         w.to_ascii_lowercase().as_str(),
-        "hundred" | "thousand" | "million" | "billion" | "trillion"
+        "hundred" | "thousand" | "million" | "billion" | "trillion" | "lakh" | "crore"
     )
 }
 
@@ -102,6 +121,8 @@ pub fn parse_words(s: &str) -> Option<u64> {
     }
     let (mut total, mut current, mut any) = (0u64, 0u64, false);
     let mut last_small: Option<u64> = None; // the last word below 100, to reject "five five"
+    let mut small = 0u64; // the words below 100 since the last "hundred": what "dozen" counts
+    let mut group = 0u64; // what the last scale word of a thousand or more added
     for (i, p) in parts.iter().enumerate() {
         if p == "and" {
             if i == 0 || i + 1 == parts.len() {
@@ -119,16 +140,30 @@ pub fn parse_words(s: &str) -> Option<u64> {
         match v {
             100 => {
                 current = current.max(1).checked_mul(100)?;
-                last_small = None;
+                (last_small, small, group) = (None, 0, 0);
             }
-            12 if p == "dozen" || p == "dozens" => {
-                current = current.max(1).checked_mul(12)?;
-                last_small = None;
+            // "three hundred and two dozen" is 300 + 24: a dozen counts the words after
+            // the last hundred, or all before it ("a hundred dozen").
+            12 if matches!(p.as_str(), "dozen" | "dozens" | "dozs" | "doz") => {
+                current = if small == 0 {
+                    current.max(1).checked_mul(12)?
+                } else {
+                    (current - small).checked_add(small.checked_mul(12)?)?
+                };
+                (last_small, small, group) = (None, 0, 0);
+            }
+            // A scale right after a scale multiplies its group: "three lakh crore" is
+            // 3 × 10^12, "a thousand million" 10^9.
+            v if v >= 1_000 && current == 0 && group > 0 => {
+                let g = group.checked_mul(v)?;
+                total = total.checked_sub(group)?.checked_add(g)?;
+                group = g;
             }
             v if v >= 1_000 => {
-                total = total.checked_add(current.max(1).checked_mul(v)?)?;
+                group = current.max(1).checked_mul(v)?;
+                total = total.checked_add(group)?;
                 current = 0;
-                last_small = None;
+                (last_small, small) = (None, 0);
             }
             v => {
                 // "twenty" may be followed by a unit word; two units or two tens may not.
@@ -138,6 +173,8 @@ pub fn parse_words(s: &str) -> Option<u64> {
                     }
                 }
                 current += v;
+                small += v;
+                group = 0;
                 last_small = Some(v);
             }
         }
@@ -249,6 +286,23 @@ mod denominator_tests {
             ("growth", None),
             ("dozenth", None),
         ];
+        for (w, want) in cases {
+            assert_eq!(denominator(w), want, "{w}");
+        }
+        let units = [
+            ("first", Some((1, false))),
+            ("firsts", Some((1, true))),
+            ("second", Some((2, false))),
+            ("fifths", Some((5, true))),
+            ("ninth", Some((9, false))),
+            ("tenth", None),
+            ("twelfth", None),
+            ("month", None),
+        ];
+        for (w, want) in units {
+            assert_eq!(super::ordinal_unit(w), want, "{w}");
+        }
+        let cases: [(&str, Option<(u64, bool)>); 0] = [];
         for (w, want) in cases {
             assert_eq!(denominator(w), want, "{w}");
         }

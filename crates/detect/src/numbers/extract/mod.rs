@@ -7,7 +7,7 @@ use regex::Regex;
 use unicode_segmentation::UnicodeSegmentation;
 use unspin_text::segment::{sentences, tokens, Token, TokenKind};
 
-use super::words::{denominator, is_scale, parse_words, word_value};
+use super::words::{denominator, is_scale, ordinal_unit, parse_words, word_value};
 
 mod spoken;
 
@@ -88,7 +88,8 @@ static DIGITS: LazyLock<Regex> = LazyLock::new(|| {
         (?P<sign>[-−])?
         (?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[\ \x{a0}\x{202f}]\d{3})+(?:\.\d+)?\b|\d+(?:\.\d+)?|\.\d+)
         (?P<exp>e[+-]?\d{1,3}\b)?
-        (?P<mag>\s(?:hundred|million|billion|trillion|thousand|dozens?|dzs?|doz|dozs|lakhs?|crores?|bn|bln|mn|mln|tn|tln)\b|(?:bn|bln|b|mn|mln|mil|tn|tln|m|k)\b)?
+        (?P<pow>\^[-+−]{0,2}\d{1,3}\b)?
+        (?P<mag>\s(?:hundred|million|billion|trillion|thousand|dozens?|dzs?|doz|dozs|lakhs?|crores?|bn|bln|mn|mln|tn|tln)\b|(?:bn|bln|b|mn|mln|mil|tn|tln|m|k)\b|\ (?-i:k)\b)?
         (?P<pct>\s?%|\s(?:percent|per\ cent)\b)?
         (?P<range>\s?[–-]\s?(?P<hi>\d+(?:,\d{3})*(?:\.\d+)?)(?P<hipct>\s?%)?)?
         (?:(?P<ord>st|nd|rd|th)\b|(?P<glued>[a-zµ°²³/]{2,})\b)?",
@@ -182,7 +183,7 @@ const NOT_UNITS: &[&str] = &[
     "by", "at", "than", "per", "or", "that", "which", "who", "more", "less", "then", "now", "this",
     "it", "they", "he", "she", "we", "i", "you", "as", "with", "but", "be", "been", "had", "has",
     "have", "will", "would", "times", "percent", "fold", "out", "so", "if", "not", "no", "before",
-    "after", "since", "until", "last", "next", "ago", "each", "every",
+    "after", "since", "until", "last", "next", "ago", "each", "every", "over", "under",
 ];
 const DETERMINERS: &[&str] = &["the", "a", "its", "their", "his", "her", "our", "this", "that"];
 
@@ -234,7 +235,9 @@ fn noun_after(text: &str, toks: &[Token], end: usize) -> Option<String> {
 fn unit_after(text: &str, toks: &[Token], end: usize) -> Option<String> {
     match super::units::read(&text[end..]) {
         Some((len, _)) => {
-            Some(text[end..end + len].trim_start_matches(['-', ' ', '\u{a0}']).to_lowercase())
+            let unit =
+                text[end..end + len].trim_start_matches(['-', ' ', '\u{a0}', '(', '[', '{', '<']);
+            Some(unit.trim_end_matches([')', ']', '}', '>']).to_lowercase())
         }
         None => noun_after(text, toks, end),
     }
@@ -256,6 +259,15 @@ fn currency(sym: &str) -> &'static str {
         "INR" => "INR",
         _ => "money",
     }
+}
+
+/// The exponent of a power written after a number ("^23", "^-1", "^--2": each minus
+/// flips the sign).
+fn power(p: &str) -> Option<i32> {
+    let digits = p.trim_start_matches(['^', '+', '-', '−']);
+    let minuses = p.chars().filter(|&c| c == '-' || c == '−').count();
+    let e: i32 = digits.parse().ok()?;
+    Some(if minuses % 2 == 1 { -e } else { e })
 }
 
 fn magnitude(m: &str) -> f64 {
@@ -328,7 +340,7 @@ pub fn extract(text: &str) -> Vec<Quantity> {
     let mut out = scan.out;
     out.sort_by_key(|q| (q.range.start, q.range.end));
     money_by_unit(&mut out);
-    let out = join_ranges(text, out);
+    let out = join_ratios(text, join_ranges(text, out));
     let mut out = join_cents(text, out);
     inherit_units(text, &mut out);
     attach_years(text, &mut out);
@@ -529,12 +541,34 @@ impl Scan<'_> {
         if let Some(e) = c.name("exp") {
             value *= 10f64.powi(e.as_str()[1..].parse::<i32>().ok()?);
         }
+        if let Some(p) = c.name("pow") {
+            value = value.powi(power(p.as_str())?);
+        }
+        if !value.is_finite() {
+            return None;
+        }
         if negative {
             value = -value;
         }
         let approx_m = approximation(text, c);
         let approx = approx_m.map(|m| m.as_str().trim().to_lowercase());
-        let mag = c.name("mag").map_or(1.0, |m| magnitude(m.as_str()));
+        // "1.8m tall": "m" before a word of size is metres, not millions.
+        let metres = c.name("mag").is_some_and(|m| m.as_str() == "m")
+            && text[whole.end()..].split_whitespace().next().is_some_and(|w| {
+                matches!(
+                    w.trim_end_matches(['.', ',', ';']),
+                    "tall"
+                        | "high"
+                        | "long"
+                        | "wide"
+                        | "deep"
+                        | "thick"
+                        | "deeper"
+                        | "taller"
+                        | "higher"
+                )
+            });
+        let mag = c.name("mag").filter(|_| !metres).map_or(1.0, |m| magnitude(m.as_str()));
         let pct = c.name("pct").is_some() || c.name("hipct").is_some();
         let cur = cur_m.map(|m| currency(m.as_str()));
         let mut high = c.name("hi").and_then(|h| parse_digits(h.as_str())).map(|h| h * mag);
@@ -546,8 +580,9 @@ impl Scan<'_> {
         let end = if high.is_some() {
             whole.end()
         } else {
-            let last =
-                c.name("pct").or(c.name("mag")).or(c.name("ord")).or(glued).or(c.name("exp"));
+            let last = (c.name("pct").or(c.name("mag")).or(c.name("ord")).or(glued))
+                .or(c.name("pow"))
+                .or(c.name("exp"));
             last.map_or(num.end(), |m| m.end())
         };
         let start = approx_m
@@ -569,6 +604,7 @@ impl Scan<'_> {
         let unit = match kind {
             Kind::Percent => Some("%".to_string()),
             Kind::Money => cur.map(String::from),
+            Kind::Cardinal if metres => Some("m".to_string()),
             Kind::Cardinal if glued.is_some() => glued.map(|g| g.as_str().to_lowercase()),
             Kind::Cardinal => unit_after(text, &self.toks, end).map(|u| sterling(u, mag)),
             _ => None,
@@ -713,7 +749,9 @@ impl Scan<'_> {
         let whole = c.name("whole").and_then(|w| w.as_str().parse::<f64>().ok());
         let sign = if c.name("sign").is_some() { -1.0 } else { 1.0 };
         let value = sign * (whole.unwrap_or(0.0) + num / den);
-        let kind = if whole.is_some() { Kind::Cardinal } else { Kind::Fraction };
+        // "2 1/4 miles", "a 1/4 mile oval": an amount of a unit; "3/4 of voters" a share.
+        let measured = super::units::read(&text[m.end()..]).is_some();
+        let kind = if whole.is_some() || measured { Kind::Cardinal } else { Kind::Fraction };
         let unit = unit_after(text, &self.toks, m.end()).filter(|_| kind == Kind::Cardinal);
         Some(self.plain(m.range(), value, kind, unit))
     }
@@ -744,14 +782,16 @@ fn identifier(text: &str, c: &regex::Captures<'_>) -> bool {
     let runs_on = after.starts_with(|ch: char| ch.is_alphanumeric()) && !multiplier;
     let unit = super::units::read(after).is_some();
     let glued_unit = unit && !after.starts_with(' ');
+    // "192.168.1.2", "v1.2.3": dotted groups of digits are an address or a version.
+    let dotted = after.starts_with('.') && after[1..].starts_with(|ch: char| ch.is_ascii_digit());
     let slashed = text[..num.start()].ends_with('/')
         || after.starts_with('/') && after[1..].starts_with(|ch: char| ch.is_ascii_digit());
     let long = num.as_str().bytes().filter(u8::is_ascii_digit).count() > 15
         && !num.as_str().contains([',', '.', ' ']);
-    if (runs_on && !glued_unit) || slashed || long {
+    if (runs_on && !glued_unit) || slashed || long || dotted {
         return true;
     }
-    let bare = ["approx", "cur", "sign", "mag", "pct", "range", "ord", "glued", "exp"]
+    let bare = ["approx", "cur", "sign", "mag", "pct", "range", "ord", "glued", "exp", "pow"]
         .iter()
         .all(|g| c.name(g).is_none());
     bare && !unit && names_something(text, num.start())
@@ -912,6 +952,82 @@ fn multiplier_after(
     (Kind::Multiplier, end + width, None)
 }
 
+/// A ratio of two bare counts is one fraction: "one over three", "2000 over 3", "1 out
+/// of 4". Only when nothing is counted after the denominator: "$2000 over 3 years" and
+/// "5 km over 3 days" are two quantities, and so is "three out of four voters" (the part
+/// and the whole, which the checks compare with a percentage). The numerator is the
+/// bare count just before, or the word "one" (which alone is no quantity).
+fn join_ratios(text: &str, qs: Vec<Quantity>) -> Vec<Quantity> {
+    let count = |q: &Quantity| q.kind == Kind::Cardinal && q.high.is_none();
+    let mut out: Vec<Quantity> = Vec::with_capacity(qs.len());
+    for mut b in qs {
+        // "over three" was read as a bound; after a count it divides.
+        if b.approx.as_deref() == Some("over") {
+            let over = b.range.start..b.range.start + "over ".len();
+            if text.get(over.clone()).is_some_and(|w| w.eq_ignore_ascii_case("over ")) {
+                let numerator_before = out.last().is_some_and(|a| a.range.end + 1 == over.start)
+                    || one_before(text, over.start.saturating_sub(1));
+                if numerator_before {
+                    b.range.start = over.end;
+                    b.approx = None;
+                }
+            }
+        }
+        let before = &text[..b.range.start];
+        let gap = [" over ", " out of "].into_iter().find(|g| {
+            before.len() >= g.len()
+                && before.is_char_boundary(before.len() - g.len())
+                && before[before.len() - g.len()..].eq_ignore_ascii_case(g)
+        });
+        let divides = gap.is_some() && b.unit.is_none();
+        if !(divides && count(&b) && b.value != 0.0) {
+            out.push(b);
+            continue;
+        }
+        let at = b.range.start - gap.map_or(0, str::len);
+        let numerator = match out.last() {
+            // A plain four-digit number was read as a year; before "over 3" it counts.
+            Some(a)
+                if a.range.end == at && (count(a) || a.kind == Kind::Year) && a.unit.is_none() =>
+            {
+                Some((a.range.start, a.value, a.approx.clone(), true))
+            }
+            _ => one_before(text, at).then(|| (at - 3, 1.0, None, false)),
+        };
+        let Some((start, value, approx, replaces)) = numerator else {
+            out.push(b);
+            continue;
+        };
+        if replaces {
+            out.pop();
+        }
+        out.push(Quantity {
+            range: start..b.range.end,
+            value: value / b.value,
+            unit: None,
+            kind: Kind::Fraction,
+            approx,
+            ..b
+        });
+    }
+    out
+}
+
+/// Whether the word "one" ends at byte `at`, as a number: not part of a word, nor "no
+/// one", "the one", "any one" (a person or thing).
+fn one_before(text: &str, at: usize) -> bool {
+    let Some(start) = at.checked_sub(3) else { return false };
+    if !text.get(start..at).is_some_and(|w| w.eq_ignore_ascii_case("one")) {
+        return false;
+    }
+    let before = &text[..start];
+    if before.chars().next_back().is_some_and(char::is_alphanumeric) {
+        return false;
+    }
+    let prev = before.split_whitespace().next_back().unwrap_or("").to_lowercase();
+    !matches!(prev.as_str(), "no" | "the" | "any" | "each" | "every" | "some" | "this" | "that")
+}
+
 /// A bare number in a list takes the unit that ends the list ("6, 8 or 10 feet"). Then
 /// a bare number inherits the unit or counted noun of the quantity before it in the same
 /// sentence ("400 new jobs then; the garage created 52"): the last cardinal with one,
@@ -981,6 +1097,14 @@ fn join_cents(text: &str, qs: Vec<Quantity>) -> Vec<Quantity> {
                     .as_deref()
                     .is_some_and(|u| !matches!(canonical(u).as_str(), "cent" | "penny"));
             let cents = b.unit.as_deref().is_some_and(|u| canonical(u) == "cent");
+            // "thirteen dollars forty five": a bare count right after money named in words.
+            let named = a.unit.as_deref().is_some_and(|u| u.chars().all(char::is_alphabetic));
+            let bare_cents = named
+                && b.kind == Kind::Cardinal
+                && b.unit.is_none()
+                && b.value.fract() == 0.0
+                && b.value >= 1.0;
+            let cents = cents || bare_cents;
             if whole && cents && matches!(gap, "" | "and") && b.value < 100.0 && a.high.is_none() {
                 a.value += b.value / 100.0;
                 a.range.end = b.range.end;

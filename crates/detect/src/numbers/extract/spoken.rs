@@ -133,7 +133,8 @@ impl Scan<'_> {
         let (text, toks) = (self.text, &self.toks);
         let lw = lower(&toks[i], text);
         let next = toks.get(i + 1).filter(|_| self.joined(i + 1)).map(|n| lower(n, text));
-        let starts_run = (word_value(&lw).is_some() && lw != "dozens")
+        let starts_run = (word_value(&lw).is_some()
+            && !matches!(lw.as_str(), "dozens" | "dozs" | "doz"))
             || (lw == "a"
                 && next.as_deref().is_some_and(|l| {
                     l == "dozen" || is_scale(l) || denominator(l).is_some_and(|(_, p)| !p)
@@ -142,15 +143,24 @@ impl Scan<'_> {
             return i + 1;
         }
         let j = self.run_end(i);
+        if let Some(next) = self.compound_fraction(i, j) {
+            return next;
+        }
+        let (text, toks) = (self.text, &self.toks);
         let r = toks[i].start..toks[j - 1].end;
-        let Some(v) = parse_words(&text[r.clone()]) else { return j };
-        let tail = match self.mixed_split(i, j) {
+        // A mixed number first: its whole part and numerator do not parse as one run
+        // ("one hundred and three and two thirds").
+        let mixed = self.mixed_split(i, j);
+        let v = match (parse_words(&text[r.clone()]), mixed) {
+            (Some(v), _) => v,
+            (None, Some(_)) => 0,
+            (None, None) => return j,
+        };
+        let tail = match mixed {
             Some((value, next)) => Some((value, next, false)),
             None => self.spoken_tail(j, v as f64),
         };
-        let sign = i.checked_sub(1).filter(|&p| {
-            self.joined(i) && matches!(lower(&toks[p], text).as_str(), "minus" | "negative")
-        });
+        let sign = self.sign_before(i);
         let lone = j == i + 1 && (lw == "one" && sign.is_none() || lw == "a");
         // "one penny", "one-yen", "one percent" count; "one day", "at one point", "one
         // foot in the door" are idioms.
@@ -192,6 +202,71 @@ impl Scan<'_> {
         next
     }
 
+    /// A fraction whose denominator is a compound ordinal that ends the run `i..j` and
+    /// the word after it: a multiple of ten (its last word a tens or scale word) completed
+    /// by "first" … "ninth" ("three twenty-firsts" 3/21, "one hundred thirty fifths"
+    /// 100/35, "one one hundred fifth" 1/105; "a twenty-first" 1/21). The numerator is
+    /// the longest run before it that parses. With no numerator the words are an ordinal
+    /// ("the twenty-first century"), recorded after a determiner. The token after it.
+    fn compound_fraction(&mut self, i: usize, j: usize) -> Option<usize> {
+        let (text, toks) = (self.text, &self.toks);
+        let last = lower(&toks[j - 1], text);
+        let tens = word_value(&last).is_some_and(|v| (20..100).contains(&v) && v % 10 == 0);
+        if !tens && !is_scale(&last) {
+            return None;
+        }
+        let hyphen = self.joined_word(j).as_deref() == Some("-");
+        let k = if hyphen { j + 1 } else { j };
+        let w = self.joined_word(k)?;
+        let (unit, plural) = ordinal_unit(&w)?;
+        // "twenty seconds" is a time; "twenty-second" an ordinal.
+        if unit == 2 && !hyphen {
+            return None;
+        }
+        let words = |a: usize, b: usize| parse_words(&text[toks[a].start..toks[b - 1].end]);
+        // The prefix starts a number: not at a hyphen or a scale word, which bind to what
+        // is before them ("ninety-five hundred fifths" is 9500/5).
+        let starts_number = |m: usize| {
+            let w = lower(&toks[m], text);
+            w != "-" && lower(&toks[m - 1], text) != "-" && !is_scale(&w)
+        };
+        let split = (i + 1..j).rev().filter(|&m| starts_number(m)).find_map(|m| {
+            let prefix = words(m, j).filter(|p| p % 10 == 0)?;
+            Some((words(i, m)?, prefix, toks[i].start))
+        });
+        let a_before = i > 0 && self.joined(i) && lower(&toks[i - 1], text) == "a";
+        let fraction = match split {
+            Some(s) => Some(s),
+            None if a_before => Some((1, words(i, j)?, toks[i - 1].start)),
+            None => None,
+        };
+        let more = self
+            .joined_word(k + 1)
+            .is_some_and(|n| n != "of" && n.chars().all(char::is_alphabetic));
+        let end = toks[k].end;
+        match fraction {
+            Some((num, prefix, start)) if if plural { num > 1 } else { num == 1 && !more } => {
+                let (start, sign) = match self.sign_before(i) {
+                    Some(p) if start == toks[i].start => (toks[p].start, -1.0),
+                    _ => (start, 1.0),
+                };
+                let value = sign * num as f64 / (prefix + unit) as f64;
+                self.add(start..end, value, Kind::Fraction, None);
+            }
+            Some(_) => return None,
+            None if plural => return None,
+            _ => {
+                let prev = i.checked_sub(1).map(|p| lower(&toks[p], text)).unwrap_or_default();
+                if DETERMINERS.contains(&prev.as_str()) && !plural {
+                    let value = (words(i, j)? + unit) as f64;
+                    let noun = noun_after(text, toks, end);
+                    self.add(toks[i].start..end, value, Kind::Ordinal, noun);
+                }
+            }
+        }
+        Some(k + 1)
+    }
+
     /// A mixed number whose whole part ends in "and" inside the run of tokens `i..j`:
     /// "one hundred and three quarters" is 100¾, "twenty and three fifths" 20⅗ (not 103/4,
     /// 23/5). Its value and the token after its denominator.
@@ -208,6 +283,14 @@ impl Scan<'_> {
         }
         let whole = parse_words(&text[toks[i].start..toks[j - 3].end])?;
         Some((whole as f64 + num as f64 / parts as f64, k + 1))
+    }
+
+    /// The token before token `i` if it is "minus" or "negative", joined to it by spaces.
+    fn sign_before(&self, i: usize) -> Option<usize> {
+        i.checked_sub(1).filter(|&p| {
+            self.joined(i)
+                && matches!(lower(&self.toks[p], self.text).as_str(), "minus" | "negative")
+        })
     }
 
     /// Whether token `k` follows token `k - 1` with only spaces between.
