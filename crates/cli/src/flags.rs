@@ -571,7 +571,8 @@ pub struct TrainAttribution {
     #[arg(long)]
     pub link: bool,
     /// With --holdout: after the last epoch, print each set-aside attribution whose
-    /// speaker is missing or wrong.
+    /// speaker is missing or wrong; with --link, each fold's (its tagger and a linker
+    /// fitted without it).
     #[arg(long)]
     pub verbose: bool,
     /// Where to write the tagger (not written with --holdout unless given).

@@ -86,7 +86,15 @@ pub fn speaker_misses(
             let from = r.start.saturating_sub(80);
             let to = (r.end + 80).min(text.len());
             let context: String = text[from..to].iter().collect::<String>().replace('\n', " ");
-            eprintln!("{}: speaker {got:?}, expected {want:?}: …{context}…", a.name);
+            let raw: String = a.attributions[g]
+                .source
+                .iter()
+                .map(|r| {
+                    text[r.start.min(text.len())..r.end.min(text.len())].iter().collect::<String>()
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            eprintln!("{}: speaker {got:?}, expected {want:?} [{raw}]: …{context}…", a.name);
         }
     }
 }

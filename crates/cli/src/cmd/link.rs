@@ -86,6 +86,18 @@ pub fn train(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Res
             best = (sm, l2);
         }
     }
+    if args.verbose {
+        // Each fold's misses with its own tagger and a linker fitted without it.
+        for (r, tagger) in taggers.iter().enumerate() {
+            let linker = fit(&gather(r, false), best.1, ITERATIONS);
+            let aside = fold(articles, k, r, true);
+            let pred: Vec<_> = aside
+                .iter()
+                .map(|a| super::eval::polnear_predict(a, Some(tagger), Some(&linker)).0)
+                .collect();
+            super::eval::speaker_misses(&aside, &pred);
+        }
+    }
     let all: Vec<Example> = per_article.into_iter().flatten().collect();
     let linker = fit(&all, best.1, ITERATIONS);
     eprintln!(

@@ -1,6 +1,7 @@
 //! The report's quotations: the learned tagger's attributions, completed by the rules'
 //! quotations it did not find, with speakers resolved.
 
+use std::collections::HashSet;
 use std::ops::Range;
 
 use unicode_segmentation::UnicodeSegmentation;
@@ -76,6 +77,7 @@ fn speaker(
     source: &Range<usize>,
     last: &Option<String>,
 ) -> (Option<String>, Option<String>) {
+    let source = &trim_clause_words(text, source);
     let words: Vec<&str> = text[source.clone()]
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '.' | '\'' | '’')))
@@ -83,8 +85,7 @@ fn speaker(
     if let [w] = words.as_slice() {
         let w = without_contraction(&w.to_lowercase());
         if PRONOUNS.contains(&w.as_str()) {
-            let plural = matches!(w.as_str(), "they" | "them" | "their" | "we" | "our");
-            return (last.clone().filter(|_| !plural), None);
+            return (last.clone(), None);
         }
         if RELATIVES.contains(&w.as_str()) {
             return match antecedent(text, source.start) {
@@ -103,6 +104,34 @@ fn speaker(
         Some(s) if !s.pronoun => (Some(s.name), s.role),
         _ => (Some(words.join(" ")).filter(|s| !s.is_empty()), None),
     }
+}
+
+/// Words that join clauses: no name starts with one ("that investigators", "but
+/// officials") or ends with a relative pronoun ("some commentators who").
+const CLAUSE_WORDS: &[&str] = &[
+    "that", "but", "and", "which", "while", "as", "because", "if", "when", "so", "or", "though",
+    "although", "who",
+];
+
+/// `source` without clause words at its start and a relative pronoun at its end (the
+/// whole of it if nothing else would be left).
+fn trim_clause_words(text: &str, source: &Range<usize>) -> Range<usize> {
+    let s = &text[source.clone()];
+    let mut start = 0;
+    let mut end = s.len();
+    while let Some((w, rest)) = s[start..end].split_once(char::is_whitespace) {
+        if !CLAUSE_WORDS.contains(&w.to_lowercase().as_str()) || rest.trim().is_empty() {
+            break;
+        }
+        start = end - rest.trim_start().len();
+    }
+    if let Some((rest, w)) = s[start..end].trim_end().rsplit_once(char::is_whitespace) {
+        if matches!(w.to_lowercase().as_str(), "who" | "which" | "that") && !rest.trim().is_empty()
+        {
+            end = start + rest.trim_end().len();
+        }
+    }
+    source.start + start..source.start + end
 }
 
 /// A pronoun without a contraction after it: "he’s" → "he", "they're" → "they" (a source
@@ -168,21 +197,33 @@ pub fn attributions_with(
     let Some(model) = model else {
         return rules.quotes.iter().map(|q| from_rules(q.clone())).collect();
     };
-    let tagged = tagger::assemble::attributions(text, &model.tag(text), linker);
+    let spans = model.tag(text);
+    let tagged = tagger::assemble::attributions(text, &spans, linker);
     let rule_index = Spans::new(rules.quotes.iter().map(|q| q.range.clone()));
     // The sentences with named subjects, found only if a pronoun precedes every named
     // speaker (most articles name one first).
     let subjects = std::cell::OnceCell::new();
+    // Built on the first pronoun source (most attributions name their source).
+    let antecedents = std::cell::OnceCell::new();
     let mut out: Vec<Attributed> = Vec::new();
-    let mut last: Option<String> = None;
     for t in &tagged {
         let at = t.source.as_ref().map_or(t.extent().start, |s| s.start);
-        let referent = pronoun_referent(text, &last, &subjects, at);
-        let a = from_tagger(text, t, rules, &rule_index, &referent);
-        if a.source.is_some() && a.quote.speaker.as_deref().is_some_and(is_named) {
-            last.clone_from(&a.quote.speaker);
-        }
-        out.push(a);
+        let word =
+            t.source.as_ref().map(|s| without_contraction(&text[s.clone()].trim().to_lowercase()));
+        let word = word.as_deref().unwrap_or("");
+        let plural = PLURAL.contains(&word);
+        let last = PRONOUNS
+            .contains(&word)
+            .then(|| {
+                antecedents
+                    .get_or_init(|| Antecedents::new(text, &spans, &tagged))
+                    .before(at, plural)
+            })
+            .flatten();
+        // A group is never a sentence subject found as a last resort.
+        // A group is never a sentence subject found as a last resort.
+        let referent = if plural { last } else { pronoun_referent(text, &last, &subjects, at) };
+        out.push(from_tagger(text, t, rules, &rule_index, &referent));
     }
     for a in &mut out {
         according_to_after(text, rules, a);
@@ -195,6 +236,77 @@ pub fn attributions_with(
     }
     out.sort_by_key(|a| (a.quote.range.start, a.quote.range.end));
     out
+}
+
+/// Plural pronouns: they refer to a group.
+const PLURAL: &[&str] = &["they", "them", "their", "we", "our"];
+
+/// What pronoun sources refer to: the sources the tagger marked (linked to an attribution
+/// or not) that name someone, by where they start. A pronoun refers to the nearest one
+/// before it in the text — the rule PolNeAR's pronoun sources are scored by — and a
+/// plural pronoun to the nearest group ("Republicans", "Smith and Jones"). A name must
+/// hold a word the text capitalises inside a sentence, so "Instead" or "Unity" opening a
+/// sentence and tagged as a source is no antecedent.
+struct Antecedents {
+    names: Vec<(usize, String)>,
+    groups: Vec<(usize, String)>,
+}
+
+impl Antecedents {
+    fn new(text: &str, spans: &[tagger::Span], tagged: &[Tagged]) -> Antecedents {
+        let inside = inside_capitals(text);
+        let linked = tagged.iter().filter_map(|t| t.source.clone());
+        let marked =
+            spans.iter().filter(|s| s.role == tagger::Role::Source).map(|s| s.range.clone());
+        let mut names: Vec<(usize, String)> = linked
+            .chain(marked)
+            .filter_map(|r| {
+                let name = speaker(text, &r, &None).0?;
+                (is_named(&name) && proper(&inside, &name)).then_some((r.start, name))
+            })
+            .collect();
+        names.sort_by_key(|(start, _)| *start);
+        names.dedup_by_key(|(start, _)| *start);
+        let groups = names.iter().filter(|(_, n)| is_group(&inside, n)).cloned().collect();
+        Antecedents { names, groups }
+    }
+
+    /// The antecedent of a pronoun source at byte `at`.
+    fn before(&self, at: usize, plural: bool) -> Option<String> {
+        let pool = if plural { &self.groups } else { &self.names };
+        let k = pool.partition_point(|(start, _)| *start < at);
+        k.checked_sub(1).map(|k| pool[k].1.clone())
+    }
+}
+
+/// Whether a name is of a group: two names joined ("Smith and Jones") or a plural last
+/// word — lower-case ("officials"), or capitalised with its singular also capitalised
+/// inside a sentence of the text (`inside`: "Democrats" beside "Democrat"; not
+/// "Sanders").
+fn is_group(inside: &HashSet<&str>, name: &str) -> bool {
+    let last = name.split_whitespace().next_back().unwrap_or("");
+    let possessive = last.ends_with("'s") || last.ends_with("’s");
+    let Some(stem) = last.strip_suffix('s').filter(|s| !possessive && !s.ends_with('s')) else {
+        return name.contains(" and ");
+    };
+    name.contains(" and ") || !is_cap_word(last) || inside.contains(stem)
+}
+
+/// The capitalised words found inside a sentence (not first in it) somewhere in `text`.
+fn inside_capitals(text: &str) -> HashSet<&str> {
+    let mut inside = HashSet::new();
+    for r in unspin_text::segment::sentences(text) {
+        inside.extend(text[r].unicode_words().skip(1).filter(|w| is_cap_word(w)));
+    }
+    inside
+}
+
+/// Whether a name holds a word the text capitalises inside a sentence ("Congress",
+/// "Sanders"; not "Instead", "If", which open sentences only).
+fn proper(inside: &HashSet<&str>, name: &str) -> bool {
+    name.unicode_words().any(|w| {
+        is_cap_word(w) && !NOT_NAMES.contains(&w.to_lowercase().as_str()) && inside.contains(w)
+    })
 }
 
 /// "…, according to X." ends the sentence of an attribution: X is the source of
@@ -351,11 +463,42 @@ mod tests {
         assert_eq!(name.as_deref(), Some("Elena Park"));
         assert_eq!(role.as_deref(), Some("a biologist at Eastfield University"));
         assert_eq!(who("Then she said so.", "she", Some("Ann Roe")).0.as_deref(), Some("Ann Roe"));
-        assert_eq!(who("They said so.", "They", Some("Ann Roe")).0, None, "plural: unresolved");
+        // The caller passes a plural pronoun its group ([`Antecedents::before`]).
+        assert_eq!(who("They said so.", "They", Some("Democrats")).0.as_deref(), Some("Democrats"));
+        assert_eq!(who("They said so.", "They", None).0, None, "plural: unresolved");
+        let t = "Polls show that investigators said so, and some commentators who agreed.";
+        assert_eq!(who(t, "that investigators", None).0.as_deref(), Some("investigators"));
+        assert_eq!(who(t, "some commentators who", None).0.as_deref(), Some("some commentators"));
         let t = "He’s claiming that it was lost.";
         assert_eq!(who(t, "He’s", Some("Ann Roe")).0.as_deref(), Some("Ann Roe"), "contraction");
         let t = "The deal pleased Senator Ann Roe, who said it was fair.";
         assert_eq!(who(t, "who", None).0.as_deref(), Some("Ann Roe"));
+    }
+
+    #[test]
+    fn pronouns_refer_to_the_nearest_proper_source_before_them_and_plurals_to_groups() {
+        let t = "Ann Roe spoke first. Instead the Democrats met. Later Ann Roe and the \
+                 Democrats left. Instead was a word, as a Democrat said.";
+        let span = |s: &str| {
+            let start = t.find(s).unwrap();
+            tagger::Span { range: start..start + s.len(), role: tagger::Role::Source }
+        };
+        let spans = [span("Ann Roe"), span("Instead"), span("the Democrats")];
+        let a = Antecedents::new(t, &spans, &[]);
+        let at = t.find("Later").unwrap();
+        assert_eq!(a.before(at, false).as_deref(), Some("Democrats"), "nearest before");
+        assert_eq!(a.before(at, true).as_deref(), Some("Democrats"), "a group");
+        let at = t.find("Instead the").unwrap() + 1;
+        assert_eq!(
+            a.before(at, false).as_deref(),
+            Some("Ann Roe"),
+            "\"Instead\" opens sentences only"
+        );
+        assert_eq!(a.before(at, true), None, "no group before");
+        let inside = inside_capitals(t);
+        assert!(is_group(&inside, "Smith and Jones") && is_group(&inside, "officials"));
+        assert!(is_group(&inside, "Democrats") && !is_group(&inside, "Mr. Ross"));
+        assert!(!is_group(&inside, "Sanders") && !is_group(&inside, "Sanders’s"));
     }
 
     #[test]
