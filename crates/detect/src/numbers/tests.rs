@@ -514,3 +514,12 @@ fn units_in_brackets_after_fractions_and_of_size_and_cents_without_the_word() {
 fn powers_too_large_for_a_number_are_no_quantity() {
     assert!(extract("9^999 and 1e308^9").iter().all(|q| q.value.is_finite()));
 }
+
+#[test]
+fn a_list_unit_reaches_only_numbers_joined_to_it() {
+    let q = extract("just 61 percent of voters were 45 or older, 72 percent were white");
+    let age = q.iter().find(|q| q.value == 45.0).unwrap();
+    assert_eq!(age.unit, None, "{q:?}");
+    let q = extract("walls 6, 8 or 10 feet tall");
+    assert!(q.iter().all(|q| q.unit.as_deref() == Some("feet")), "{q:?}");
+}

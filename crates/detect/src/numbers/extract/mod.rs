@@ -1044,7 +1044,7 @@ fn inherit_units(text: &str, out: &mut [Quantity]) {
             continue;
         }
         let unit = next.unit.as_deref().filter(|u| super::units::known(u));
-        if let Some(u) = unit.filter(|_| listed(&text[q.range.end..next.range.start])) {
+        if let Some(u) = unit.filter(|_| only_joins(&text[q.range.end..next.range.start])) {
             q.unit = Some(u.to_string());
         }
     }
@@ -1071,6 +1071,16 @@ fn listed(gap: &str) -> bool {
             matches!(w.trim_matches(','), "" | "and" | "or" | "to" | "by" | "x" | "×")
                 || w.ends_with(',')
         })
+}
+
+/// Whether `gap` holds list joiners and nothing else ("6, 8 or 10 feet"; not "45 or older,
+/// 72 percent", whose 45 is no percentage).
+fn only_joins(gap: &str) -> bool {
+    let words: Vec<&str> = gap.split_whitespace().collect();
+    (1..=3).contains(&words.len())
+        && words
+            .iter()
+            .all(|w| matches!(w.trim_matches(','), "" | "and" | "or" | "to" | "by" | "x" | "×"))
 }
 
 /// A cardinal whose unit is money ("twelve dollars", "20 billion francs") is money.
