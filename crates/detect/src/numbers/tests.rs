@@ -523,3 +523,10 @@ fn a_list_unit_reaches_only_numbers_joined_to_it() {
     let q = extract("walls 6, 8 or 10 feet tall");
     assert!(q.iter().all(|q| q.unit.as_deref() == Some("feet")), "{q:?}");
 }
+
+#[test]
+fn a_long_run_of_number_words_before_an_ordinal_stays_linear() {
+    // Quadratic before the numerator search was bounded: 100,000 words took minutes.
+    let text = "one ".repeat(100_000) + "twenty-firsts of it.";
+    assert!(extract(&text).iter().all(|q| q.kind != Kind::Fraction));
+}

@@ -5,6 +5,10 @@
 
 use super::*;
 
+/// Most tokens of a run of number words read as a compound fraction ("one hundred and
+/// twenty-one thirty-fifths" is 9).
+const MAX_RUN: usize = 16;
+
 impl Scan<'_> {
     /// Phase 3: multiplier words, ordinals, fractions and runs of number words.
     pub(super) fn words(&mut self) {
@@ -209,6 +213,11 @@ impl Scan<'_> {
     /// the longest run before it that parses. With no numerator the words are an ordinal
     /// ("the twenty-first century"), recorded after a determiner. The token after it.
     fn compound_fraction(&mut self, i: usize, j: usize) -> Option<usize> {
+        // No number is this long; a longer run ("one one one …") would make the search
+        // for the numerator quadratic.
+        if j - i > MAX_RUN {
+            return None;
+        }
         let (text, toks) = (self.text, &self.toks);
         let last = lower(&toks[j - 1], text);
         let tens = word_value(&last).is_some_and(|v| (20..100).contains(&v) && v % 10 == 0);
