@@ -535,11 +535,14 @@ unsafe fn row_block(
                     super::amx::block((a0, a.stride * 2), (p0, p1), b.kpad / 32, None, c)
                 }
                 _ => {
-                    for sub in 0..4 {
-                        let at = a0.add(sub * 8 * a.stride);
-                        let out = acc.0.as_mut_ptr().add(sub * 8 * 32);
-                        dot_block(at, a.stride, p0, p1, b.kpad / 2, out);
-                    }
+                    // Rows 0–11, 12–23 and 24–31: 24 accumulators of the 32 registers in
+                    // the first two (fewer loads per product than 8 rows at a time).
+                    let (pairs, at) = (b.kpad / 2, |r: usize| a0.add(r * a.stride));
+                    let c = acc.0.as_mut_ptr();
+                    let out = |r: usize| c.add(r * 32);
+                    dot_block::<12>(at(0), a.stride, p0, p1, pairs, out(0));
+                    dot_block::<12>(at(12), a.stride, p0, p1, pairs, out(12));
+                    dot_block::<8>(at(24), a.stride, p0, p1, pairs, out(24));
                 }
             }
         }
@@ -671,7 +674,7 @@ pub(super) unsafe fn epilogue_with(
 /// of each panel are readable, and 256 floats of `c` writable.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bf16")]
-unsafe fn dot_block(
+unsafe fn dot_block<const R: usize>(
     a: *const u16,
     a_stride: usize,
     b0: *const u16,
@@ -680,7 +683,7 @@ unsafe fn dot_block(
     c: *mut f32,
 ) {
     use std::arch::x86_64::*;
-    let mut acc = [[_mm512_setzero_ps(); 2]; 8];
+    let mut acc = [[_mm512_setzero_ps(); 2]; R];
     for kp in 0..pairs {
         // SAFETY: within the bounds the caller guarantees; bf16 pairs are read as i32.
         unsafe {
