@@ -290,7 +290,8 @@ fn name_words(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn slice(text: &[char], parts: &[Range<usize>]) -> String {
+/// The text of a span's parts (character ranges, clamped to the text), joined by spaces.
+pub fn slice(text: &[char], parts: &[Range<usize>]) -> String {
     let parts: Vec<String> = parts
         .iter()
         .map(|r| text[r.start.min(text.len())..r.end.min(text.len())].iter().collect())

@@ -71,7 +71,7 @@ pub fn speaker_misses(
     articles: &[unspin_eval::polnear::Article],
     pred: &[Vec<unspin_eval::polnear::Predicted>],
 ) {
-    use unspin_eval::polnear::{match_contents, resolved_sources, same_speaker};
+    use unspin_eval::polnear::{match_contents, resolved_sources, same_speaker, slice};
     for (a, pred) in articles.iter().zip(pred) {
         let text: Vec<char> = a.text.chars().collect();
         let gold: Vec<_> = a.attributions.iter().collect();
@@ -86,14 +86,7 @@ pub fn speaker_misses(
             let from = r.start.saturating_sub(80);
             let to = (r.end + 80).min(text.len());
             let context: String = text[from..to].iter().collect::<String>().replace('\n', " ");
-            let raw: String = a.attributions[g]
-                .source
-                .iter()
-                .map(|r| {
-                    text[r.start.min(text.len())..r.end.min(text.len())].iter().collect::<String>()
-                })
-                .collect::<Vec<_>>()
-                .join(" ");
+            let raw = slice(&text, &a.attributions[g].source);
             eprintln!("{}: speaker {got:?}, expected {want:?} [{raw}]: …{context}…", a.name);
         }
     }

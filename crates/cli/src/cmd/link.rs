@@ -70,30 +70,31 @@ pub fn train(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Res
     let (m, sd) = mean_sd(&rule);
     println!("sources by\tlink accuracy\tlog-loss\tspeaker accuracy (mean ± sd over {k} folds)");
     println!("nearest-cue rule\t–\t–\t{m:.4} ± {sd:.4}");
-    let mut best = (f64::NEG_INFINITY, PENALTIES[0]);
+    // The best penalty, and its fold linkers (each fitted without its fold).
+    let mut best = (f64::NEG_INFINITY, PENALTIES[0], Vec::new());
     for l2 in PENALTIES {
-        let (mut acc, mut loss, mut spk) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut acc, mut loss, mut spk, mut linkers) = (vec![], vec![], vec![], vec![]);
         for (r, tagger) in taggers.iter().enumerate() {
             let linker = fit(&gather(r, false), l2, ITERATIONS);
             let (a, l) = accuracy(&linker, &gather(r, true));
             acc.push(a);
             loss.push(l);
             spk.push(speakers(&fold(articles, k, r, true), tagger, Some(&linker)));
+            linkers.push(linker);
         }
         let ((am, asd), (lm, lsd), (sm, ssd)) = (mean_sd(&acc), mean_sd(&loss), mean_sd(&spk));
         println!("linker, L2 {l2:e}\t{am:.4} ± {asd:.4}\t{lm:.4} ± {lsd:.4}\t{sm:.4} ± {ssd:.4}");
         if sm > best.0 {
-            best = (sm, l2);
+            best = (sm, l2, linkers);
         }
     }
     if args.verbose {
-        // Each fold's misses with its own tagger and a linker fitted without it.
-        for (r, tagger) in taggers.iter().enumerate() {
-            let linker = fit(&gather(r, false), best.1, ITERATIONS);
+        // Each fold's misses with its own tagger and the linker fitted without it.
+        for (r, (tagger, linker)) in taggers.iter().zip(&best.2).enumerate() {
             let aside = fold(articles, k, r, true);
             let pred: Vec<_> = aside
                 .iter()
-                .map(|a| super::eval::polnear_predict(a, Some(tagger), Some(&linker)).0)
+                .map(|a| super::eval::polnear_predict(a, Some(tagger), Some(linker)).0)
                 .collect();
             super::eval::speaker_misses(&aside, &pred);
         }

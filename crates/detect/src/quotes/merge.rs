@@ -221,7 +221,6 @@ pub fn attributions_with(
             })
             .flatten();
         // A group is never a sentence subject found as a last resort.
-        // A group is never a sentence subject found as a last resort.
         let referent = if plural { last } else { pronoun_referent(text, &last, &subjects, at) };
         out.push(from_tagger(text, t, rules, &rule_index, &referent));
     }
@@ -354,14 +353,9 @@ fn last_subject(subjects: &[(usize, String)], at: usize) -> Option<String> {
 /// or more words or its word is also capitalised inside a sentence elsewhere in the text
 /// (so a name, not just a sentence's first word). Byte offset and name, in text order.
 fn subject_names(text: &str) -> Vec<(usize, String)> {
-    let mut inside: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    let sentences = unspin_text::segment::sentences(text);
-    for r in &sentences {
-        let words = text[r.clone()].unicode_words().skip(1);
-        inside.extend(words.filter(|w| is_cap_word(w)));
-    }
+    let inside = inside_capitals(text);
     let mut out = Vec::new();
-    for r in sentences {
+    for r in unspin_text::segment::sentences(text) {
         let words: Vec<(usize, &str)> = text[r.clone()].unicode_word_indices().take(5).collect();
         let n = words.iter().take_while(|(_, w)| is_cap_word(w)).count();
         let followed = words.get(n).is_some_and(|(_, w)| w.starts_with(char::is_lowercase));
