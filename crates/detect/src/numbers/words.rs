@@ -43,7 +43,7 @@ pub fn word_value(w: &str) -> Option<u64> {
         "trillion" => Some(1_000_000_000_000),
         "lakh" | "lakhs" => Some(100_000),
         "crore" | "crores" => Some(10_000_000),
-        "dozen" | "dozens" | "dozs" | "doz" => Some(12),
+        w if is_dozen(w) => Some(12),
         // British "nought" and "naught" are zero ("nine point nought four").
         "nought" | "naught" => Some(0),
         _ => None,
@@ -95,9 +95,18 @@ pub fn ordinal_unit(w: &str) -> Option<(u64, bool)> {
     let v = match stem {
         "first" => 1,
         "second" => 2,
-        _ => denominator(stem).map(|(v, _)| v).filter(|v| (3..10).contains(v))?,
+        // An ordinal word ("third", "fifth"), not "quarter": "twenty-quarter" is none.
+        _ if stem == "third" || stem.ends_with("th") => {
+            denominator(stem).map(|(v, _)| v).filter(|v| (3..10).contains(v))?
+        }
+        _ => return None,
     };
     Some((v, plural))
+}
+
+/// Whether `w` (lowercase) is "dozen" or one of its plurals and abbreviations.
+pub fn is_dozen(w: &str) -> bool {
+    matches!(w, "dozen" | "dozens" | "doz" | "dozs" | "dz" | "dzs")
 }
 
 /// Whether `w` is a word that multiplies what precedes it.
@@ -144,7 +153,7 @@ pub fn parse_words(s: &str) -> Option<u64> {
             }
             // "three hundred and two dozen" is 300 + 24: a dozen counts the words after
             // the last hundred, or all before it ("a hundred dozen").
-            12 if matches!(p.as_str(), "dozen" | "dozens" | "dozs" | "doz") => {
+            12 if is_dozen(p) => {
                 current = if small == 0 {
                     current.max(1).checked_mul(12)?
                 } else {
@@ -262,49 +271,39 @@ mod tests {
 
 #[cfg(test)]
 mod denominator_tests {
-    use super::denominator;
+    use super::{denominator, ordinal_unit};
 
+    /// Each word with what [`denominator`] and [`ordinal_unit`] read in it.
     #[test]
-    fn denominators_from_ordinal_words() {
-        let cases = [
-            ("third", Some((3, false))),
-            ("thirds", Some((3, true))),
-            ("fifths", Some((5, true))),
-            ("eighth", Some((8, false))),
-            ("tenths", Some((10, true))),
-            ("twelfth", Some((12, false))),
-            ("twentieth", Some((20, false))),
-            ("fortieths", Some((40, true))),
-            ("hundredth", Some((100, false))),
-            ("millionths", Some((1_000_000, true))),
-            ("quarter", Some((4, false))),
-            ("halves", Some((2, true))),
-            ("second", None),
-            ("seconds", None),
-            ("first", None),
-            ("month", None),
-            ("growth", None),
-            ("dozenth", None),
+    fn denominators_and_units_places_from_ordinal_words() {
+        type Read = Option<(u64, bool)>;
+        let cases: [(&str, Read, Read); 21] = [
+            ("third", Some((3, false)), Some((3, false))),
+            ("thirds", Some((3, true)), Some((3, true))),
+            ("fifths", Some((5, true)), Some((5, true))),
+            ("eighth", Some((8, false)), Some((8, false))),
+            ("ninth", Some((9, false)), Some((9, false))),
+            ("tenths", Some((10, true)), None),
+            ("twelfth", Some((12, false)), None),
+            ("twentieth", Some((20, false)), None),
+            ("fortieths", Some((40, true)), None),
+            ("hundredth", Some((100, false)), None),
+            ("millionths", Some((1_000_000, true)), None),
+            ("quarter", Some((4, false)), None),
+            ("halves", Some((2, true)), None),
+            // "two seconds" is a time; "twenty-second" completes a compound ordinal.
+            ("second", None, Some((2, false))),
+            ("seconds", None, Some((2, true))),
+            ("first", None, Some((1, false))),
+            ("firsts", None, Some((1, true))),
+            ("month", None, None),
+            ("growth", None, None),
+            ("dozenth", None, None),
+            ("tenth", Some((10, false)), None),
         ];
-        for (w, want) in cases {
-            assert_eq!(denominator(w), want, "{w}");
-        }
-    }
-
-    #[test]
-    fn units_places_of_compound_ordinals() {
-        let units = [
-            ("first", Some((1, false))),
-            ("firsts", Some((1, true))),
-            ("second", Some((2, false))),
-            ("fifths", Some((5, true))),
-            ("ninth", Some((9, false))),
-            ("tenth", None),
-            ("twelfth", None),
-            ("month", None),
-        ];
-        for (w, want) in units {
-            assert_eq!(super::ordinal_unit(w), want, "{w}");
+        for (w, den, unit) in cases {
+            assert_eq!(denominator(w), den, "{w}");
+            assert_eq!(ordinal_unit(w), unit, "{w}");
         }
     }
 }

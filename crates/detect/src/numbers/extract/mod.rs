@@ -7,7 +7,7 @@ use regex::Regex;
 use unicode_segmentation::UnicodeSegmentation;
 use unspin_text::segment::{sentences, tokens, Token, TokenKind};
 
-use super::words::{denominator, is_scale, ordinal_unit, parse_words, word_value};
+use super::words::{denominator, is_dozen, is_scale, ordinal_unit, parse_words, word_value};
 
 mod spoken;
 
@@ -272,7 +272,7 @@ fn power(p: &str) -> Option<i32> {
 
 fn magnitude(m: &str) -> f64 {
     match m.trim().to_ascii_lowercase().as_str() {
-        "dozen" | "dozens" | "dz" | "dzs" | "doz" | "dozs" => 12.0,
+        w if is_dozen(w) => 12.0,
         "hundred" => 1e2,
         "thousand" | "k" => 1e3,
         "lakh" | "lakhs" => 1e5,
@@ -1066,21 +1066,19 @@ fn inherit_units(text: &str, out: &mut [Quantity]) {
 /// among them a comma, "and", "or", "to", "by" or "x".
 fn listed(gap: &str) -> bool {
     let words: Vec<&str> = gap.split_whitespace().collect();
-    words.len() <= 3
-        && words.iter().any(|w| {
-            matches!(w.trim_matches(','), "" | "and" | "or" | "to" | "by" | "x" | "×")
-                || w.ends_with(',')
-        })
+    words.len() <= 3 && words.iter().any(|w| joiner(w) || w.ends_with(','))
 }
 
 /// Whether `gap` holds list joiners and nothing else ("6, 8 or 10 feet"; not "45 or older,
 /// 72 percent", whose 45 is no percentage).
 fn only_joins(gap: &str) -> bool {
     let words: Vec<&str> = gap.split_whitespace().collect();
-    (1..=3).contains(&words.len())
-        && words
-            .iter()
-            .all(|w| matches!(w.trim_matches(','), "" | "and" | "or" | "to" | "by" | "x" | "×"))
+    (1..=3).contains(&words.len()) && words.iter().all(|w| joiner(w))
+}
+
+/// A word that joins the members of a list: a comma, "and", "or", "to", "by", "x".
+fn joiner(w: &str) -> bool {
+    matches!(w.trim_matches(','), "" | "and" | "or" | "to" | "by" | "x" | "×")
 }
 
 /// A cardinal whose unit is money ("twelve dollars", "20 billion francs") is money.

@@ -137,8 +137,7 @@ impl Scan<'_> {
         let (text, toks) = (self.text, &self.toks);
         let lw = lower(&toks[i], text);
         let next = toks.get(i + 1).filter(|_| self.joined(i + 1)).map(|n| lower(n, text));
-        let starts_run = (word_value(&lw).is_some()
-            && !matches!(lw.as_str(), "dozens" | "dozs" | "doz"))
+        let starts_run = (word_value(&lw).is_some() && (lw == "dozen" || !is_dozen(&lw)))
             || (lw == "a"
                 && next.as_deref().is_some_and(|l| {
                     l == "dozen" || is_scale(l) || denominator(l).is_some_and(|(_, p)| !p)
