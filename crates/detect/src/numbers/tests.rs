@@ -530,3 +530,9 @@ fn a_long_run_of_number_words_before_an_ordinal_stays_linear() {
     let text = "one ".repeat(100_000) + "twenty-firsts of it.";
     assert!(extract(&text).iter().all(|q| q.kind != Kind::Fraction));
 }
+
+#[test]
+fn over_after_a_year_stays_a_bound() {
+    let q = quantities("In 2019 over 300 people died.");
+    assert_eq!(q.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), ["2019", "over 300"]);
+}

@@ -961,38 +961,41 @@ fn join_ratios(text: &str, qs: Vec<Quantity>) -> Vec<Quantity> {
     let count = |q: &Quantity| q.kind == Kind::Cardinal && q.high.is_none();
     let mut out: Vec<Quantity> = Vec::with_capacity(qs.len());
     for mut b in qs {
-        // "over three" was read as a bound; after a count it divides.
-        if b.approx.as_deref() == Some("over") {
-            let over = b.range.start..b.range.start + "over ".len();
-            if text.get(over.clone()).is_some_and(|w| w.eq_ignore_ascii_case("over ")) {
-                let numerator_before = out.last().is_some_and(|a| a.range.end + 1 == over.start)
-                    || one_before(text, over.start.saturating_sub(1));
-                if numerator_before {
-                    b.range.start = over.end;
-                    b.approx = None;
-                }
+        // Where the numerator would end: before " over " / " out of ", or before the
+        // "over" read as b's bound ("one over three").
+        let over_bound = b.approx.as_deref() == Some("over")
+            && text
+                .get(b.range.start..b.range.start + 5)
+                .is_some_and(|w| w.eq_ignore_ascii_case("over "))
+            && text[..b.range.start].ends_with(' ');
+        let at = if over_bound {
+            Some(b.range.start - 1)
+        } else {
+            [" over ", " out of "].into_iter().find_map(|g| {
+                let at = b.range.start.checked_sub(g.len())?;
+                text.get(at..b.range.start).filter(|w| w.eq_ignore_ascii_case(g)).map(|_| at)
+            })
+        };
+        let Some(at) = at else {
+            out.push(b);
+            continue;
+        };
+        let before = out.last().filter(|a| a.range.end == at);
+        if !(b.unit.is_none() && count(&b) && b.value != 0.0) {
+            // No ratio; "over" right after an amount is no bound either ("$2000 over 3
+            // years"), but after a year or a date it is ("In 2019 over 300 people").
+            let amount = before.is_some_and(|a| !matches!(a.kind, Kind::Year | Kind::Date));
+            if over_bound && amount {
+                (b.range.start, b.approx) = (b.range.start + "over ".len(), None);
             }
-        }
-        let before = &text[..b.range.start];
-        let gap = [" over ", " out of "].into_iter().find(|g| {
-            before.len() >= g.len()
-                && before.is_char_boundary(before.len() - g.len())
-                && before[before.len() - g.len()..].eq_ignore_ascii_case(g)
-        });
-        let divides = gap.is_some() && b.unit.is_none();
-        if !(divides && count(&b) && b.value != 0.0) {
             out.push(b);
             continue;
         }
-        let at = b.range.start - gap.map_or(0, str::len);
-        let numerator = match out.last() {
-            // A plain four-digit number was read as a year; before "over 3" it counts.
-            Some(a)
-                if a.range.end == at && (count(a) || a.kind == Kind::Year) && a.unit.is_none() =>
-            {
-                Some((a.range.start, a.value, a.approx.clone(), true))
-            }
-            _ => one_before(text, at).then(|| (at - 3, 1.0, None, false)),
+        // A plain four-digit number was read as a year; before "over 3" it counts.
+        let bare = |a: &&Quantity| a.unit.is_none() && (count(a) || a.kind == Kind::Year);
+        let numerator = match before.filter(bare) {
+            Some(a) => Some((a.range.start, a.value, a.approx.clone(), true)),
+            None => one_before(text, at).then(|| (at - 3, 1.0, None, false)),
         };
         let Some((start, value, approx, replaces)) = numerator else {
             out.push(b);
