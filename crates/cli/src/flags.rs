@@ -575,6 +575,13 @@ pub struct TrainAttribution {
     /// fitted without it).
     #[arg(long)]
     pub verbose: bool,
+    /// Also read MiniLM's hidden states after this many layers, averaged per token
+    /// (0: none; needs `unspin model install`)
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub vectors_layers: usize,
+    /// Euclidean length each token vector is scaled to
+    #[arg(long, default_value_t = 1.0)]
+    pub vectors_norm: f32,
     /// Where to write the tagger (not written with --holdout unless given).
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -50,6 +50,11 @@ impl Encoder {
         piece_ids(&self.tokenizer, text, max)
     }
 
+    /// The word-piece tokenizer.
+    pub fn tokenizer(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+
     /// Embedding size.
     pub fn dim(&self) -> usize {
         self.hidden

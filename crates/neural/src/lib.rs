@@ -28,6 +28,7 @@ pub mod kernels;
 pub mod mpnet;
 mod shared;
 pub mod techniques;
+pub mod token_vectors;
 pub mod tuning;
 
 use std::path::PathBuf;

@@ -98,6 +98,7 @@ pub fn polnear_predict(
     a: &unspin_eval::polnear::Article,
     tagger: Option<&unspin_detect::quotes::tagger::Tagger>,
     linker: Option<&unspin_detect::quotes::tagger::link::Linker>,
+    vectors: Option<&unspin_detect::quotes::tagger::TokenVectors>,
 ) -> (Vec<unspin_eval::polnear::Predicted>, Vec<std::ops::Range<usize>>) {
     use unspin_detect::quotes;
     let doc = unspin_text::Document::new(a.name.clone(), a.text.clone());
@@ -106,7 +107,7 @@ pub fn polnear_predict(
         let (s, e) = doc.char_span(r);
         s..e
     };
-    let attributed = quotes::attributions_with(&doc.text, &found, tagger, linker);
+    let attributed = quotes::attributions_with(&doc.text, &found, tagger, linker, vectors);
     let pred = attributed
         .iter()
         .filter(|a| a.quote.kind != QuoteKind::Scare)
@@ -136,7 +137,7 @@ fn polnear(dir: &Path, args: &crate::flags::EvalQuotes) -> Result<String> {
     let tagger = unspin_detect::quotes::tagger::shipped();
     let linker = unspin_detect::quotes::tagger::link::shipped().filter(|_| !args.rule_sources);
     let (pred, cited): (Vec<_>, Vec<_>) =
-        articles.iter().map(|a| polnear_predict(a, tagger, linker)).unzip();
+        articles.iter().map(|a| polnear_predict(a, tagger, linker, None)).unzip();
     if verbose {
         speaker_misses(&articles, &pred);
     }

@@ -2,10 +2,12 @@
 //! tagger's out-of-fold spans over PolNeAR and chosen by cross-validation.
 
 use anyhow::Result;
+use std::sync::Arc;
+
 use unspin_detect::quotes::tagger::{
     link::train::{accuracy, examples, fit, Example},
     link::Linker,
-    train as tagger_train, Tagger,
+    train as tagger_train, Tagger, TokenVectors,
 };
 use unspin_eval::polnear::Article;
 
@@ -22,36 +24,69 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
     (mean, var.sqrt())
 }
 
+/// Token vectors of each article, if any.
+type Vecs = [Option<Arc<TokenVectors>>];
+
 /// The speaker accuracy of `tagger` with `linker` (none: the rule) on `articles`.
-fn speakers(articles: &[Article], tagger: &Tagger, linker: Option<&Linker>) -> f64 {
-    let (pred, cited): (Vec<_>, Vec<_>) =
-        articles.iter().map(|a| super::eval::polnear_predict(a, Some(tagger), linker)).unzip();
+fn speakers(articles: &[Article], vecs: &Vecs, tagger: &Tagger, linker: Option<&Linker>) -> f64 {
+    let (pred, cited): (Vec<_>, Vec<_>) = articles
+        .iter()
+        .zip(vecs)
+        .map(|(a, v)| super::eval::polnear_predict(a, Some(tagger), linker, v.as_deref()))
+        .unzip();
     unspin_eval::polnear::score(articles, &pred, &cited).speaker_accuracy()
 }
 
-/// The articles of fold `r` of `k` (index modulo `k`), or all the others.
-fn fold(articles: &[Article], k: usize, r: usize, inside: bool) -> Vec<Article> {
+/// The items of fold `r` of `k` (index modulo `k`), or all the others.
+fn fold<T: Clone>(items: &[T], k: usize, r: usize, inside: bool) -> Vec<T> {
     let keep = |i: usize| (i % k == r) == inside;
-    articles.iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, a)| a.clone()).collect()
+    items.iter().enumerate().filter(|(i, _)| keep(*i)).map(|(_, a)| a.clone()).collect()
+}
+
+/// MiniLM's token vectors of each article (`--vectors-layers`), or none.
+fn vectors(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Result<Vec<Option<Arc<TokenVectors>>>> {
+    if args.vectors_layers == 0 {
+        return Ok(vec![None; articles.len()]);
+    }
+    let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)?;
+    let (bert, _) = unspin_neural::techniques::assemble(&dir, &Default::default(), 0)?;
+    let tokenizer = unspin_neural::techniques::load_tokenizer(&dir)?;
+    let start = std::time::Instant::now();
+    use rayon::prelude::*;
+    articles
+        .par_iter()
+        .map(|a| {
+            let v = unspin_neural::token_vectors::token_vectors(
+                &bert,
+                &tokenizer,
+                &a.text,
+                args.vectors_layers,
+                args.vectors_norm,
+            )?;
+            Ok(Some(Arc::new(TokenVectors { dim: v.dim, data: v.data })))
+        })
+        .collect::<Result<Vec<_>>>()
+        .inspect(|_| eprintln!("[{:>6.1}s] token vectors", start.elapsed().as_secs_f64()))
 }
 
 /// Trains the linker (see `--link` in `unspin train attribution --help`).
 pub fn train(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Result<()> {
     let start = std::time::Instant::now();
     let k = if args.cv > 1 { args.cv } else { 5 };
+    let vecs = vectors(args, articles)?;
     let mut taggers = Vec::new();
     let mut per_article: Vec<Vec<Example>> = vec![Vec::new(); articles.len()];
     for r in 0..k {
         let fit_on = fold(articles, k, r, false);
         let t = tagger_train::train(
-            &tagger_train::examples(&fit_on),
+            &tagger_train::examples_with(&fit_on, &fold(&vecs, k, r, false)),
             args.bits,
             args.epochs,
             args.seed,
             |_, _| {},
         );
         for (i, a) in articles.iter().enumerate().filter(|(i, _)| i % k == r) {
-            per_article[i] = examples(a, &t.tag(&a.text));
+            per_article[i] = examples(a, &t.tag_with(&a.text, vecs[i].as_deref()));
         }
         taggers.push(t);
         eprintln!("[{:>6.1}s] tagger {} of {k}", start.elapsed().as_secs_f64(), r + 1);
@@ -65,8 +100,13 @@ pub fn train(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Res
             .flat_map(|(_, e)| e.clone())
             .collect()
     };
-    let rule: Vec<f64> =
-        (0..k).map(|r| speakers(&fold(articles, k, r, true), &taggers[r], None)).collect();
+    let aside = |r: usize| (fold(articles, k, r, true), fold(&vecs, k, r, true));
+    let rule: Vec<f64> = (0..k)
+        .map(|r| {
+            let (a, v) = aside(r);
+            speakers(&a, &v, &taggers[r], None)
+        })
+        .collect();
     let (m, sd) = mean_sd(&rule);
     println!("sources by\tlink accuracy\tlog-loss\tspeaker accuracy (mean ± sd over {k} folds)");
     println!("nearest-cue rule\t–\t–\t{m:.4} ± {sd:.4}");
@@ -79,7 +119,8 @@ pub fn train(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Res
             let (a, l) = accuracy(&linker, &gather(r, true));
             acc.push(a);
             loss.push(l);
-            spk.push(speakers(&fold(articles, k, r, true), tagger, Some(&linker)));
+            let (a, v) = aside(r);
+            spk.push(speakers(&a, &v, tagger, Some(&linker)));
             linkers.push(linker);
         }
         let ((am, asd), (lm, lsd), (sm, ssd)) = (mean_sd(&acc), mean_sd(&loss), mean_sd(&spk));
@@ -91,10 +132,13 @@ pub fn train(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Res
     if args.verbose {
         // Each fold's misses with its own tagger and the linker fitted without it.
         for (r, (tagger, linker)) in taggers.iter().zip(&best.2).enumerate() {
-            let aside = fold(articles, k, r, true);
+            let (aside, v) = aside(r);
             let pred: Vec<_> = aside
                 .iter()
-                .map(|a| super::eval::polnear_predict(a, Some(tagger), Some(linker)).0)
+                .zip(&v)
+                .map(|(a, v)| {
+                    super::eval::polnear_predict(a, Some(tagger), Some(linker), v.as_deref()).0
+                })
                 .collect();
             super::eval::speaker_misses(&aside, &pred);
         }

@@ -209,7 +209,7 @@ pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
             return;
         }
         let (pred, cited): (Vec<_>, Vec<_>) =
-            aside.iter().map(|a| super::eval::polnear_predict(a, Some(t), None)).unzip();
+            aside.iter().map(|a| super::eval::polnear_predict(a, Some(t), None, None)).unzip();
         let s = unspin_eval::polnear::score(&aside, &pred, &cited);
         let label =
             format!("{} aside, epoch {epoch}, {:.0}s", args.split, start.elapsed().as_secs_f64());
@@ -250,7 +250,7 @@ fn attribution_cv(
         let examples = train::examples(&fit);
         train::train(&examples, args.bits, args.epochs, args.seed, |epoch, t| {
             let (pred, cited): (Vec<_>, Vec<_>) =
-                aside.iter().map(|a| super::eval::polnear_predict(a, Some(t), None)).unzip();
+                aside.iter().map(|a| super::eval::polnear_predict(a, Some(t), None, None)).unzip();
             let s = unspin_eval::polnear::score(&aside, &pred, &cited);
             per_epoch[epoch - 1].push([s.all.f1, s.direct.f1, s.speaker_accuracy(), s.cue.f1]);
         });

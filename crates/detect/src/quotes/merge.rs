@@ -183,21 +183,23 @@ fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
 /// none of them; a tagged attribution without a speaker takes that of a rule quotation
 /// over the same words.
 pub fn attributions(text: &str, rules: &Found) -> Vec<Attributed> {
-    attributions_with(text, rules, tagger::shipped(), tagger::link::shipped())
+    attributions_with(text, rules, tagger::shipped(), tagger::link::shipped(), None)
 }
 
-/// [`attributions`] with a given tagger (none: the rules' quotations alone) and source
-/// linker (none: the nearest-cue rule).
+/// [`attributions`] with a given tagger (none: the rules' quotations alone), source
+/// linker (none: the nearest-cue rule) and the text's token vectors (for a tagger that
+/// reads them).
 pub fn attributions_with(
     text: &str,
     rules: &Found,
     model: Option<&Tagger>,
     linker: Option<&Linker>,
+    vectors: Option<&tagger::TokenVectors>,
 ) -> Vec<Attributed> {
     let Some(model) = model else {
         return rules.quotes.iter().map(|q| from_rules(q.clone())).collect();
     };
-    let spans = model.tag(text);
+    let spans = model.tag_with(text, vectors);
     let tagged = tagger::assemble::attributions(text, &spans, linker);
     let rule_index = Spans::new(rules.quotes.iter().map(|q| q.range.clone()));
     // The sentences with named subjects, found only if a pronoun precedes every named

@@ -21,12 +21,36 @@ pub struct Item {
     /// Hashed feature ids, not yet reduced to the table size (the first `len`).
     features: [u64; MAX_FEATURES],
     len: u8,
+    /// Index of the token among all tokens of the text (its row in [`TokenVectors`]).
+    token: u32,
+}
+
+/// Dense vectors for the tokens of a text (an encoder's hidden states averaged over each
+/// token's word pieces): row `i` belongs to the text's token `i` (`segment::tokens`).
+#[derive(Clone, Debug)]
+pub struct TokenVectors {
+    /// Length of each vector.
+    pub dim: usize,
+    /// `tokens × dim` values, row-major.
+    pub data: Vec<f32>,
+}
+
+impl TokenVectors {
+    /// The vector of token `i`, if there is one.
+    pub fn row(&self, i: usize) -> Option<&[f32]> {
+        self.data.get(i * self.dim..(i + 1) * self.dim)
+    }
 }
 
 impl Item {
     /// The token's hashed feature ids.
     pub fn features(&self) -> &[u64] {
         &self.features[..usize::from(self.len)]
+    }
+
+    /// Index of the token among all tokens of its text.
+    pub fn token(&self) -> usize {
+        self.token as usize
     }
 }
 
@@ -262,7 +286,7 @@ impl Context {
             f(21, &[sp, sn]),
         ];
         let len = if self.reporting[i] { MAX_FEATURES } else { MAX_FEATURES - 2 };
-        Item { range: 0..0, features: all, len: len as u8 }
+        Item { range: 0..0, features: all, len: len as u8, token: 0 }
     }
 }
 
@@ -297,12 +321,14 @@ pub fn for_each_sequence(text: &str, mut each: impl FnMut(Vec<Item>)) {
         let sent_of: Vec<usize> =
             toks.iter().map(|t| sents.partition_point(|s| s.end <= t.start)).collect();
         for piece in cut(&sent_of) {
+            let first = from + piece.start;
             let (toks, sent_of) = (&toks[piece.clone()], &sent_of[piece]);
             let cx = Context::new(text, toks, sent_of);
-            let items = toks
-                .iter()
-                .enumerate()
-                .map(|(i, t)| Item { range: t.start..t.end, ..cx.features(i) });
+            let items = toks.iter().enumerate().map(|(i, t)| Item {
+                range: t.start..t.end,
+                token: (first + i) as u32,
+                ..cx.features(i)
+            });
             each(items.collect());
         }
     }

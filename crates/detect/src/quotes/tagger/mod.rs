@@ -12,7 +12,7 @@ pub mod train;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-pub use features::{for_each_sequence, sequences, Item};
+pub use features::{for_each_sequence, sequences, Item, TokenVectors};
 
 /// What a tagged span is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -75,6 +75,10 @@ pub struct Tagger {
     emission: Vec<f32>,
     /// `(LABELS + 1) × LABELS` transitions; row `LABELS` is the sequence start.
     transition: Vec<f32>,
+    /// Length of the token vectors the tagger reads (0: none).
+    dim: usize,
+    /// `LABELS × dim` weights of the token vectors.
+    dense: Vec<f32>,
 }
 
 /// Why a tagger file could not be read.
@@ -89,15 +93,29 @@ impl Tagger {
             bits,
             emission: vec![0.0; (1 << bits) * LABELS],
             transition: vec![0.0; (LABELS + 1) * LABELS],
+            dim: 0,
+            dense: Vec::new(),
         }
+    }
+
+    /// An all-zero tagger with `2^bits` feature buckets that also reads token vectors
+    /// of length `dim`.
+    pub fn zeros_dense(bits: u32, dim: usize) -> Tagger {
+        Tagger { dim, dense: vec![0.0; LABELS * dim], ..Tagger::zeros(bits) }
+    }
+
+    /// Length of the token vectors the tagger reads (0: none).
+    pub fn dim(&self) -> usize {
+        self.dim
     }
 
     fn bucket(&self, feature: u64) -> usize {
         (feature >> (64 - self.bits)) as usize
     }
 
-    /// The emission scores of one token, per label.
-    fn scores(&self, item: &Item) -> [f32; LABELS] {
+    /// The emission scores of one token, per label (with its vector, when the tagger
+    /// reads vectors and `vectors` has one of the right length).
+    fn scores(&self, item: &Item, vectors: Option<&TokenVectors>) -> [f32; LABELS] {
         let mut s = [0.0; LABELS];
         for &f in item.features() {
             let row = &self.emission[self.bucket(f) * LABELS..][..LABELS];
@@ -105,25 +123,41 @@ impl Tagger {
                 *a += w;
             }
         }
+        if let Some(v) = self.vector(item, vectors) {
+            for (a, w) in s.iter_mut().zip(self.dense.chunks_exact(self.dim)) {
+                *a += w.iter().zip(v).map(|(w, x)| w * x).sum::<f32>();
+            }
+        }
         s
+    }
+
+    /// The vector of `item` the tagger reads, if any.
+    fn vector<'a>(&self, item: &Item, vectors: Option<&'a TokenVectors>) -> Option<&'a [f32]> {
+        let v = vectors.filter(|v| self.dim > 0 && v.dim == self.dim)?;
+        v.row(item.token())
     }
 
     /// The best label sequence (Viterbi, BIO-constrained).
     pub fn decode(&self, items: &[Item]) -> Vec<usize> {
+        self.decode_with(items, None)
+    }
+
+    /// The best label sequence, reading the tokens' `vectors` too.
+    pub fn decode_with(&self, items: &[Item], vectors: Option<&TokenVectors>) -> Vec<usize> {
         let n = items.len();
         if n == 0 {
             return vec![];
         }
         let mut score = vec![[f32::NEG_INFINITY; LABELS]; n];
         let mut back = vec![[0u8; LABELS]; n];
-        let first = self.scores(&items[0]);
+        let first = self.scores(&items[0], vectors);
         for b in 0..LABELS {
             if allowed(None, b) {
                 score[0][b] = first[b] + self.transition[LABELS * LABELS + b];
             }
         }
         for i in 1..n {
-            let e = self.scores(&items[i]);
+            let e = self.scores(&items[i], vectors);
             for b in 0..LABELS {
                 let (mut best, mut arg) = (f32::NEG_INFINITY, 0);
                 for a in (0..LABELS).filter(|&a| allowed(Some(a), b)) {
@@ -148,8 +182,14 @@ impl Tagger {
 
     /// The source, cue and content spans of `text`, in text order.
     pub fn tag(&self, text: &str) -> Vec<Span> {
+        self.tag_with(text, None)
+    }
+
+    /// [`Tagger::tag`], reading the tokens' `vectors` too (when the tagger was trained
+    /// with vectors of their length).
+    pub fn tag_with(&self, text: &str, vectors: Option<&TokenVectors>) -> Vec<Span> {
         let mut out = Vec::new();
-        for_each_sequence(text, |seq| out.extend(spans(&seq, &self.decode(&seq))));
+        for_each_sequence(text, |seq| out.extend(spans(&seq, &self.decode_with(&seq, vectors))));
         out
     }
 
@@ -195,7 +235,7 @@ impl Tagger {
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
-        Ok(Tagger { bits, emission, transition })
+        Ok(Tagger { bits, emission, transition, dim: 0, dense: Vec::new() })
     }
 }
 

@@ -5,12 +5,14 @@ use std::ops::Range;
 
 use unspin_eval::polnear::Article;
 
-use super::{allowed, begin, sequences, Item, Role, Tagger, LABELS};
+use super::{allowed, begin, sequences, Item, Role, Tagger, TokenVectors, LABELS};
 
 /// One training sequence: its items and gold labels.
 pub struct Example {
     items: Vec<Item>,
     gold: Vec<usize>,
+    /// The article's token vectors, if the tagger reads them.
+    vectors: Option<std::sync::Arc<TokenVectors>>,
 }
 
 /// Byte offsets of every character offset of `text` (and of its end).
@@ -37,8 +39,17 @@ fn gold_spans(a: &Article) -> Vec<(Range<usize>, Role)> {
 
 /// The training sequences of `articles`.
 pub fn examples(articles: &[Article]) -> Vec<Example> {
+    examples_with(articles, &vec![None; articles.len()])
+}
+
+/// The training sequences of `articles`, each with its article's token vectors
+/// (`vectors[k]` belongs to `articles[k]`).
+pub fn examples_with(
+    articles: &[Article],
+    vectors: &[Option<std::sync::Arc<TokenVectors>>],
+) -> Vec<Example> {
     let mut out = Vec::new();
-    for a in articles {
+    for (a, vectors) in articles.iter().zip(vectors) {
         let spans = gold_spans(a);
         for items in sequences(&a.text) {
             let mut owner: Vec<Option<usize>> = vec![None; items.len()];
@@ -55,7 +66,7 @@ pub fn examples(articles: &[Article]) -> Vec<Example> {
                     Some(k) => begin(spans[k].1) + usize::from(i > 0 && owner[i - 1] == Some(k)),
                 })
                 .collect();
-            out.push(Example { items, gold });
+            out.push(Example { items, gold, vectors: vectors.clone() });
         }
     }
     out
@@ -66,18 +77,28 @@ struct Averaged {
     tagger: Tagger,
     sum_e: Vec<f32>,
     sum_t: Vec<f32>,
+    sum_d: Vec<f32>,
     step: f32,
 }
 
 impl Averaged {
-    fn add(&mut self, labels: &[usize], items: &[Item], sign: f32) {
+    fn add(&mut self, labels: &[usize], ex: &Example, sign: f32) {
         let step = self.step;
         let mut prev = LABELS;
-        for (item, &l) in items.iter().zip(labels) {
+        let dim = self.tagger.dim;
+        for (item, &l) in ex.items.iter().zip(labels) {
             for &f in item.features() {
                 let at = self.tagger.bucket(f) * LABELS + l;
                 self.tagger.emission[at] += sign;
                 self.sum_e[at] += sign * step;
+            }
+            if let Some(v) = self.tagger.vector(item, ex.vectors.as_deref()) {
+                let w = &mut self.tagger.dense[l * dim..(l + 1) * dim];
+                let s = &mut self.sum_d[l * dim..(l + 1) * dim];
+                for ((w, s), x) in w.iter_mut().zip(s.iter_mut()).zip(v) {
+                    *w += sign * x;
+                    *s += sign * step * x;
+                }
             }
             self.tagger.transition[prev * LABELS + l] += sign;
             self.sum_t[prev * LABELS + l] += sign * step;
@@ -93,6 +114,8 @@ impl Averaged {
             bits: self.tagger.bits,
             emission: avg(&self.tagger.emission, &self.sum_e),
             transition: avg(&self.tagger.transition, &self.sum_t),
+            dim: self.tagger.dim,
+            dense: avg(&self.tagger.dense, &self.sum_d),
         }
     }
 }
@@ -107,10 +130,12 @@ pub fn train(
     seed: u64,
     mut each: impl FnMut(usize, &Tagger),
 ) -> Tagger {
+    let dim = examples.iter().find_map(|e| e.vectors.as_ref()).map_or(0, |v| v.dim);
     let mut m = Averaged {
-        tagger: Tagger::zeros(bits),
+        tagger: Tagger::zeros_dense(bits, dim),
         sum_e: vec![0.0; (1 << bits) * LABELS],
         sum_t: vec![0.0; (LABELS + 1) * LABELS],
+        sum_d: vec![0.0; LABELS * dim],
         step: 1.0,
     };
     let mut order: Vec<usize> = (0..examples.len()).collect();
@@ -124,11 +149,11 @@ pub fn train(
         }
         for &k in &order {
             let ex = &examples[k];
-            let pred = m.tagger.decode(&ex.items);
+            let pred = m.tagger.decode_with(&ex.items, ex.vectors.as_deref());
             if pred != ex.gold {
                 debug_assert!(ex.gold.windows(2).all(|w| allowed(Some(w[0]), w[1])));
-                m.add(&ex.gold, &ex.items, 1.0);
-                m.add(&pred, &ex.items, -1.0);
+                m.add(&ex.gold, ex, 1.0);
+                m.add(&pred, ex, -1.0);
             }
             m.step += 1.0;
         }
