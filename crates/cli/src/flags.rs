@@ -134,6 +134,9 @@ pub struct BenchArgs {
     /// line below times the fast one alone.
     #[arg(long, default_value = "fast", value_name = "MODEL")]
     pub claims_model: ModelChoice,
+    /// Attribution model of the analysis timed (as `analyze --quotes-model`)
+    #[arg(long, default_value = "fast", value_name = "MODEL")]
+    pub quotes_model: ModelChoice,
     /// Threads for the parallel run (default: all cores).
     #[arg(long, short, value_parser = positive)]
     pub jobs: Option<usize>,
@@ -203,6 +206,10 @@ pub struct AnalyzeArgs {
     /// made by `unspin train claims`.
     #[arg(long, default_value = "fast", value_name = "MODEL")]
     pub claims_model: ModelChoice,
+    /// Attribution model: `fast` (the embedded tagger) or `neural` (a tagger that also
+    /// reads MiniLM's contextual token vectors; needs `unspin model install`)
+    #[arg(long, default_value = "fast", value_name = "MODEL")]
+    pub quotes_model: ModelChoice,
     /// Corpus mode: append one JSON line per document to FILE as each completes (any
     /// order), skipping documents FILE already holds, so an interrupted run resumes.
     #[arg(long, value_name = "FILE")]
@@ -264,6 +271,10 @@ pub struct ServeArgs {
     /// Claim model (`fast`, `neural`, or a path).
     #[arg(long, default_value = "fast", value_name = "MODEL")]
     pub claims_model: ModelChoice,
+    /// Attribution model: `fast` (the embedded tagger) or `neural` (a tagger that also
+    /// reads MiniLM's contextual token vectors; needs `unspin model install`)
+    #[arg(long, default_value = "fast", value_name = "MODEL")]
+    pub quotes_model: ModelChoice,
     /// When a model fails on a document, fill its section with the fast model instead
     /// of failing the document (the report's `models` names the model used and the
     /// failure). Off by default: a failing model fails the document.
@@ -395,6 +406,10 @@ pub struct EvalQuotes {
     /// the shipped linker (for comparison).
     #[arg(long, requires = "polnear")]
     pub rule_sources: bool,
+    /// With --polnear: attribution model: `fast` (the embedded tagger) or `neural` (a tagger that also
+    /// reads MiniLM's contextual token vectors; needs `unspin model install`)
+    #[arg(long, default_value = "fast", value_name = "MODEL")]
+    pub quotes_model: ModelChoice,
 }
 
 /// `unspin eval numbers`.
@@ -575,10 +590,11 @@ pub struct TrainAttribution {
     /// fitted without it).
     #[arg(long)]
     pub verbose: bool,
-    /// Also read MiniLM's hidden states after this many layers, averaged per token
-    /// (0: none; needs `unspin model install`)
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub vectors_layers: usize,
+    /// Also read MiniLM's hidden states after these numbers of layers (comma-separated,
+    /// increasing), averaged per token and put end to end (none by default; needs
+    /// `unspin model install`)
+    #[arg(long, value_delimiter = ',', value_name = "N,…")]
+    pub vectors_layers: Vec<usize>,
     /// Euclidean length each token vector is scaled to
     #[arg(long, default_value_t = 1.0)]
     pub vectors_norm: f32,

@@ -26,6 +26,8 @@ struct Report {
 struct Models {
     techniques: Option<String>,
     claims: Option<String>,
+    #[serde(default)]
+    quotes: Option<String>,
 }
 
 #[derive(Deserialize, Debug)]
@@ -474,4 +476,42 @@ fn regression_21_dangling_and_looping_links_are_errors() {
     assert_eq!(stdout(&o).lines().count(), 1, "the readable file is still analysed");
     let err = stderr(&o);
     assert!(err.contains("b.txt") && err.contains("c.txt"), "{err}");
+}
+
+/// The neural attribution model: named in the report, exact offsets on awkward text, and
+/// a clear refusal of a model it does not have.
+#[test]
+fn neural_quotes_model_finds_speakers_with_exact_offsets() {
+    let d = Dir::new();
+    let o = d.run(&["analyze", "--quotes-model", "accurate", "-"], Some(b"He said so."));
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("`fast` and a `neural` model only"), "{}", stderr(&o));
+    if !encoder_installed(&d, "neural") {
+        return;
+    }
+    let text = "\u{feff}\u{201c}We will not close the library,\u{201d} the mayor, Ruth Okafor, \
+                said on Tuesday.\r\nКритики 😀 disagreed. \"It is a mistake,\" said Omar Haddad.";
+    let o = d.run(
+        &["analyze", "--quotes-model", "neural", "--format", "json", "-"],
+        Some(text.as_bytes()),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: Report = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(r.models.quotes.as_deref(), Some("neural"), "{:?}", r.models);
+    let chars: Vec<char> = r.text.chars().collect();
+    let slice = |v: &serde_json::Value| -> String {
+        let (s, e) = (v["start"].as_u64().unwrap() as usize, v["end"].as_u64().unwrap() as usize);
+        chars[s..e].iter().collect()
+    };
+    for q in &r.quotes {
+        assert_eq!(slice(q), q["text"].as_str().unwrap(), "{q}");
+        for part in ["source", "cue"] {
+            if q[part].is_object() {
+                assert_eq!(slice(&q[part]), q[part]["text"].as_str().unwrap(), "{q}");
+            }
+        }
+    }
+    let speakers: Vec<&str> = r.quotes.iter().filter_map(|q| q["speaker"].as_str()).collect();
+    assert!(speakers.iter().any(|s| s.contains("Okafor")), "{speakers:?}");
+    assert!(speakers.contains(&"Omar Haddad"), "{speakers:?}");
 }

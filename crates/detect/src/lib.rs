@@ -72,6 +72,7 @@ pub trait Sink {
 pub struct Analyzer {
     techniques: Option<Arc<dyn TechniqueDetector>>,
     claims: Option<Arc<dyn ClaimScorer>>,
+    quotes: Option<Arc<quotes::NeuralAttribution>>,
     min_confidence: f32,
     fallback: Option<Fallback>,
 }
@@ -87,6 +88,7 @@ struct Fallback {
 pub struct AnalyzerBuilder {
     techniques: Option<Arc<dyn TechniqueDetector>>,
     claims: Option<Arc<dyn ClaimScorer>>,
+    quotes: Option<Arc<quotes::NeuralAttribution>>,
     min_confidence: f32,
     fallback: Option<Fallback>,
 }
@@ -100,7 +102,19 @@ impl Default for AnalyzerBuilder {
 impl AnalyzerBuilder {
     /// A builder with no analyses and no confidence floor.
     pub fn new() -> AnalyzerBuilder {
-        AnalyzerBuilder { techniques: None, claims: None, min_confidence: 0.0, fallback: None }
+        AnalyzerBuilder {
+            techniques: None,
+            claims: None,
+            quotes: None,
+            min_confidence: 0.0,
+            fallback: None,
+        }
+    }
+
+    /// Finds attributions with the neural tagger (the rule-and-perceptron one otherwise).
+    pub fn quotes_neural(&mut self, neural: Arc<quotes::NeuralAttribution>) -> &mut Self {
+        self.quotes = Some(neural);
+        self
     }
 
     /// Detects techniques with `detector`.
@@ -151,6 +165,7 @@ impl AnalyzerBuilder {
         Analyzer {
             techniques: self.techniques.clone(),
             claims: self.claims.clone(),
+            quotes: self.quotes.clone(),
             min_confidence: self.min_confidence,
             fallback: self.fallback.clone(),
         }
@@ -168,6 +183,7 @@ impl Analyzer {
         Models {
             techniques: self.techniques.as_ref().map(|d| d.name().to_string()),
             claims: self.claims.as_ref().map(|c| c.name().to_string()),
+            quotes: self.quotes.as_ref().map(|q| q.vectors.name().to_string()),
             failures: vec![],
         }
     }
@@ -198,7 +214,7 @@ impl Analyzer {
             },
         };
         let (numbers, checks) = numbers::analyze(doc);
-        let (quotes, sources) = quotes::analyze(doc);
+        let (quotes, sources) = quotes::analyze_with(doc, self.quotes.as_deref())?;
         Ok(Report {
             id: doc.id.clone(),
             source: doc.source.clone(),

@@ -77,6 +77,9 @@ pub struct Models {
     pub techniques: Option<String>,
     /// The claim model (`fast`, `neural`, …), if claims were scored.
     pub claims: Option<String>,
+    /// The attribution model when it is not the default one (`neural`); omitted otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quotes: Option<String>,
     /// Models that failed on this text and were replaced by an opted-in fallback (the
     /// fields above then name the fallback); omitted when none did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -42,6 +42,9 @@ pub struct EngineConfig {
     pub techniques: ModelChoice,
     /// The claim model.
     pub claims: ModelChoice,
+    /// The attribution model (`fast`: the embedded tagger; `neural`: the tagger that
+    /// reads MiniLM's token vectors).
+    pub quotes: ModelChoice,
     /// Technique spans below this confidence are dropped (in [0, 1]).
     pub min_confidence: f32,
     /// When a model fails on a text, fill its section with the fast model (with the fast
@@ -55,6 +58,7 @@ impl Default for EngineConfig {
         EngineConfig {
             techniques: ModelChoice::Fast,
             claims: ModelChoice::Fast,
+            quotes: ModelChoice::Fast,
             min_confidence: 0.0,
             fallback: false,
         }
@@ -70,6 +74,9 @@ impl EngineConfig {
         b.techniques_shared(techniques.clone())
             .claims_shared(claims.clone())
             .min_confidence(self.min_confidence);
+        if let Some(neural) = load::quotes(&self.quotes)? {
+            b.quotes_neural(neural);
+        }
         if self.fallback {
             // The fast models are loaded once: a section already on them falls back to itself.
             let fast = |c: &ModelChoice| *c == ModelChoice::Fast;

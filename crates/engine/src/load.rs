@@ -189,3 +189,63 @@ pub fn claims(choice: &ModelChoice) -> Result<Arc<dyn ClaimScorer>, LoadError> {
         }
     }
 }
+
+/// MiniLM's token vectors for the neural attribution tagger.
+struct MiniLmVectors {
+    bert: unspin_neural::bert::Bert,
+    tokenizer: tokenizers::Tokenizer,
+}
+
+impl unspin_detect::quotes::VectorSource for MiniLmVectors {
+    fn name(&self) -> &str {
+        "neural"
+    }
+
+    fn vectors(
+        &self,
+        text: &str,
+        recipe: &unspin_detect::quotes::tagger::VectorRecipe,
+    ) -> Result<unspin_detect::quotes::tagger::TokenVectors, unspin_model::api::ModelFailure> {
+        let v = unspin_neural::token_vectors::token_vectors(
+            &self.bert,
+            &self.tokenizer,
+            text,
+            &recipe.layers,
+            recipe.norm,
+        )
+        .map_err(|e| unspin_model::api::ModelFailure::new("neural attribution", e))?;
+        Ok(unspin_detect::quotes::tagger::TokenVectors { dim: v.dim, data: v.data })
+    }
+}
+
+/// The attribution model `choice` names: none for `fast` (the embedded tagger), the
+/// neural tagger over MiniLM's token vectors for `neural`.
+pub fn quotes(
+    choice: &ModelChoice,
+) -> Result<Option<Arc<unspin_detect::quotes::NeuralAttribution>>, LoadError> {
+    const WHAT: &str = "the neural attribution model";
+    match choice {
+        ModelChoice::Fast => Ok(None),
+        ModelChoice::Neural => {
+            let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)
+                .map_err(failed(WHAT))?;
+            let (bert, _) = unspin_neural::techniques::assemble(&dir, &Default::default(), 0)
+                .map_err(failed(WHAT))?;
+            let tokenizer =
+                unspin_neural::techniques::load_tokenizer(&dir).map_err(failed(WHAT))?;
+            let source = Arc::new(MiniLmVectors { bert, tokenizer });
+            let neural =
+                unspin_detect::quotes::NeuralAttribution::shipped(source).ok_or_else(|| {
+                    LoadError::Failed {
+                        what: WHAT.into(),
+                        source: "its embedded tagger or linker does not read".into(),
+                    }
+                })?;
+            Ok(Some(Arc::new(neural)))
+        }
+        ModelChoice::Accurate | ModelChoice::File(_) => Err(LoadError::Failed {
+            what: "the attribution model".into(),
+            source: "attributions have a `fast` and a `neural` model only".into(),
+        }),
+    }
+}

@@ -8,6 +8,8 @@
 //!   sentence embeddings.
 //! - [`claims`]: check-worthiness with the encoder's sentence embeddings stacked on the
 //!   fast linear model.
+//! - [`token_vectors`]: per-token hidden states, the neural attribution tagger's extra
+//!   features.
 //!
 //! ```no_run
 //! use unspin_neural::{encoder::Encoder, install};

@@ -1,14 +1,15 @@
-//! Contextual vectors for the tokens of a text: the encoder's hidden states after a given
-//! layer, averaged over each token's word pieces and scaled to a fixed length — extra
-//! evidence for taggers that work on whole tokens (the attribution tagger).
+//! Contextual vectors for the tokens of a text: the encoder's hidden states after given
+//! layers, averaged over each token's word pieces, each layer's part scaled to a fixed
+//! length and the parts put end to end — extra evidence for taggers that work on whole
+//! tokens (the attribution tagger).
 
 use std::ops::Range;
 
+use candle_core::Tensor;
+use tokenizers::Tokenizer;
 use unspin_text::segment::tokens;
 
-use tokenizers::Tokenizer;
-
-use crate::bert::Bert;
+use crate::bert::{stack_padded, Bert};
 use crate::techniques::windows::windows;
 use crate::Error;
 
@@ -25,41 +26,73 @@ pub struct Vectors {
     pub data: Vec<f32>,
 }
 
-/// The vectors of the tokens of `text`: hidden states after `layers` encoder layers
-/// (f32 arithmetic), averaged over each token's word pieces, each row scaled to Euclidean
-/// length `norm`.
+/// The vectors of the tokens of `text`: for each of `layers` (increasing, each at least
+/// 1), the hidden states after that many encoder layers (f32 arithmetic) averaged over
+/// each token's word pieces and scaled to Euclidean length `norm`; the parts end to end.
 pub fn token_vectors(
     bert: &Bert,
     tokenizer: &Tokenizer,
     text: &str,
-    layers: usize,
+    layers: &[usize],
     norm: f32,
 ) -> Result<Vectors, Error> {
+    if layers.is_empty() || layers.windows(2).any(|w| w[0] >= w[1]) || layers[0] == 0 {
+        return Err(Error::Format(format!("token vector layers {layers:?} are not increasing")));
+    }
     let toks = tokens(text);
-    let dim = bert.config.hidden;
-    let mut sum = vec![0f32; toks.len() * dim];
-    let mut count = vec![0u32; toks.len()];
+    let hidden = bert.config.hidden;
+    let dim = hidden * layers.len();
+    let mut data = vec![0f32; toks.len() * dim];
     let wins = windows(tokenizer, text, WINDOW)?;
+    if wins.is_empty() {
+        return Ok(Vectors { dim, data });
+    }
     let rows: Vec<&[u32]> = wins.iter().map(|w| w.ids.as_slice()).collect();
-    let states = bert.frozen_states(&rows, layers)?;
-    for (w, h) in wins.iter().zip(states) {
-        let h: Vec<Vec<f32>> = h.to_vec2()?;
-        for p in w.inner() {
-            for t in covering(&toks, &w.offsets[p]) {
-                count[t] += 1;
-                for (s, x) in sum[t * dim..(t + 1) * dim].iter_mut().zip(&h[p]) {
-                    *s += x;
+    let mut states = bert.frozen_states(&rows, layers[0])?;
+    for (part, &layer) in layers.iter().enumerate() {
+        if part > 0 {
+            states = more_layers(bert, &states, &rows, layers[part - 1]..layer)?;
+        }
+        let mut sum = vec![0f32; toks.len() * hidden];
+        let mut count = vec![0u32; toks.len()];
+        for (w, h) in wins.iter().zip(&states) {
+            let h: Vec<Vec<f32>> = h.to_vec2()?;
+            for p in w.inner() {
+                for t in covering(&toks, &w.offsets[p]) {
+                    count[t] += 1;
+                    for (s, x) in sum[t * hidden..(t + 1) * hidden].iter_mut().zip(&h[p]) {
+                        *s += x;
+                    }
+                }
+            }
+        }
+        for (t, row) in sum.chunks_exact(hidden).enumerate() {
+            let len = row.iter().map(|x| x * x).sum::<f32>().sqrt();
+            if count[t] > 0 && len > 0.0 {
+                let out = &mut data[t * dim + part * hidden..][..hidden];
+                for (o, x) in out.iter_mut().zip(row) {
+                    *o = x * norm / len;
                 }
             }
         }
     }
-    for (row, n) in sum.chunks_exact_mut(dim).zip(&count) {
-        let len = row.iter().map(|x| x * x).sum::<f32>().sqrt();
-        if *n > 0 && len > 0.0 {
-            row.iter_mut().for_each(|x| *x *= norm / len);
-        }
-    }
-    Ok(Vectors { dim, data: sum })
+    Ok(Vectors { dim, data })
+}
+
+/// Each row's hidden states after running `range` more layers on `states`.
+fn more_layers(
+    bert: &Bert,
+    states: &[Tensor],
+    rows: &[&[u32]],
+    range: Range<usize>,
+) -> Result<Vec<Tensor>, Error> {
+    let refs: Vec<&Tensor> = states.iter().collect();
+    let (x, mask) = stack_padded(&refs, rows)?;
+    let h = bert.run_layers(&x, &bert.attention_bias(&mask)?, range)?;
+    rows.iter()
+        .enumerate()
+        .map(|(i, r)| Ok(h.get(i)?.narrow(0, 0, r.len())?.contiguous()?))
+        .collect()
 }
 
 /// Indices of the tokens that overlap byte range `r`.

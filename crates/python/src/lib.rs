@@ -155,7 +155,7 @@ impl BatchRun {
 #[pymethods]
 impl Analyzer {
     #[new]
-    #[pyo3(signature = (model = "fast", claims_model = "fast", jobs = None, min_confidence = 0.0, fallback = false))]
+    #[pyo3(signature = (model = "fast", claims_model = "fast", jobs = None, min_confidence = 0.0, fallback = false, quotes_model = "fast"))]
     fn new(
         py: Python<'_>,
         model: &str,
@@ -163,6 +163,7 @@ impl Analyzer {
         jobs: Option<usize>,
         min_confidence: f32,
         fallback: bool,
+        quotes_model: &str,
     ) -> PyResult<Analyzer> {
         if jobs == Some(0) {
             return Err(PyValueError::new_err("jobs must be at least 1"));
@@ -173,6 +174,7 @@ impl Analyzer {
         let config = EngineConfig {
             techniques: choice(model)?,
             claims: choice(claims_model)?,
+            quotes: choice(quotes_model)?,
             min_confidence,
             fallback,
         };

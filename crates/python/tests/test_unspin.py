@@ -99,6 +99,20 @@ def test_neural_model_when_installed():
         assert r["text"][s["start"]:s["end"]] == s["text"]
 
 
+def test_neural_quotes_model_when_installed():
+    home = os.environ.get("UNSPIN_HOME", os.path.expanduser("~/.local/share/unspin"))
+    need(os.path.isdir(os.path.join(home, "models")), "the MiniLM encoder is not installed (unspin model install)")
+    a = unspin.Analyzer(quotes_model="neural")
+    text = "\u201cWe will not close the library,\u201d the mayor, Ruth Okafor, said on Tuesday. " + AWKWARD["emoji"]
+    r = a.analyze(text, id="q")
+    assert r["models"]["quotes"] == "neural"
+    assert any("Okafor" in (q["speaker"] or "") for q in r["quotes"]), r["quotes"]
+    for q in r["quotes"]:
+        assert r["text"][q["start"]:q["end"]] == q["text"]
+    with pytest.raises(unspin.ModelError, match="`neural` model only"):
+        unspin.Analyzer(quotes_model="accurate")
+
+
 def test_accurate_model_when_installed():
     home = os.environ.get("UNSPIN_HOME", os.path.expanduser("~/.local/share/unspin"))
     need(

@@ -34,6 +34,7 @@ pub fn run(args: &AnalyzeArgs) -> Result<bool> {
     let analyzer = EngineConfig {
         techniques: args.model.model.clone(),
         claims: args.claims_model.clone(),
+        quotes: args.quotes_model.clone(),
         min_confidence: args.min_confidence,
         fallback: args.fallback,
     }

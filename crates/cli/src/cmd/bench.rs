@@ -46,10 +46,14 @@ pub fn run(args: &BenchArgs) -> Result<String> {
         out += &fast_load_time();
     }
     let detector = unspin_engine::load::techniques(&args.model.model)?;
-    let analyzer = AnalyzerBuilder::new()
+    let mut builder = AnalyzerBuilder::new();
+    builder
         .techniques_shared(detector.clone())
-        .claims_shared(unspin_engine::load::claims(&args.claims_model)?)
-        .build();
+        .claims_shared(unspin_engine::load::claims(&args.claims_model)?);
+    if let Some(q) = unspin_engine::load::quotes(&args.quotes_model)? {
+        builder.quotes_neural(q);
+    }
+    let analyzer = builder.build();
     let base: Vec<Document> = if args.paths.is_empty() {
         vec![Document::new("sample", SAMPLE.to_string())]
     } else {

@@ -128,16 +128,43 @@ pub fn polnear_predict(
     (pred, cited)
 }
 
+/// Each article's predicted attributions and cited sources.
+type Predictions = (Vec<Vec<unspin_eval::polnear::Predicted>>, Vec<Vec<std::ops::Range<usize>>>);
+
+/// [`polnear_predict`] for each article with the neural tagger (articles in parallel).
+fn polnear_predict_neural(
+    articles: &[unspin_eval::polnear::Article],
+    neural: &unspin_detect::quotes::NeuralAttribution,
+    rule_sources: bool,
+) -> Result<Predictions> {
+    use rayon::prelude::*;
+    let recipe = neural.tagger.recipe().context("the neural tagger reads no vectors")?;
+    let linker = (!rule_sources).then_some(&neural.linker);
+    let each: Vec<_> = articles
+        .par_iter()
+        .map(|a| -> Result<_> {
+            let v = neural.vectors.vectors(&a.text, recipe).map_err(|e| anyhow::anyhow!("{e}"))?;
+            Ok(polnear_predict(a, Some(&neural.tagger), linker, Some(&v)))
+        })
+        .collect::<Result<_>>()?;
+    Ok(each.into_iter().unzip())
+}
+
 /// `unspin eval quotes --polnear DIR`: the quotation finder on PolNeAR's attributions.
 fn polnear(dir: &Path, args: &crate::flags::EvalQuotes) -> Result<String> {
     let (split, json, verbose) = (args.split.as_str(), args.json, args.verbose);
     use unspin_eval::polnear;
     let articles = polnear::load(dir, split)
         .with_context(|| format!("reading PolNeAR {split} from {}", dir.display()))?;
-    let tagger = unspin_detect::quotes::tagger::shipped();
-    let linker = unspin_detect::quotes::tagger::link::shipped().filter(|_| !args.rule_sources);
-    let (pred, cited): (Vec<_>, Vec<_>) =
-        articles.iter().map(|a| polnear_predict(a, tagger, linker, None)).unzip();
+    let (pred, cited): (Vec<_>, Vec<_>) = match unspin_engine::load::quotes(&args.quotes_model)? {
+        None => {
+            let tagger = unspin_detect::quotes::tagger::shipped();
+            let linker =
+                unspin_detect::quotes::tagger::link::shipped().filter(|_| !args.rule_sources);
+            articles.iter().map(|a| polnear_predict(a, tagger, linker, None)).unzip()
+        }
+        Some(neural) => polnear_predict_neural(&articles, &neural, args.rule_sources)?,
+    };
     if verbose {
         speaker_misses(&articles, &pred);
     }

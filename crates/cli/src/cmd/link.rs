@@ -44,8 +44,11 @@ fn fold<T: Clone>(items: &[T], k: usize, r: usize, inside: bool) -> Vec<T> {
 }
 
 /// MiniLM's token vectors of each article (`--vectors-layers`), or none.
-fn vectors(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Result<Vec<Option<Arc<TokenVectors>>>> {
-    if args.vectors_layers == 0 {
+pub fn vectors(
+    args: &crate::flags::TrainAttribution,
+    articles: &[Article],
+) -> Result<Vec<Option<Arc<TokenVectors>>>> {
+    if args.vectors_layers.is_empty() {
         return Ok(vec![None; articles.len()]);
     }
     let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)?;
@@ -60,7 +63,7 @@ fn vectors(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Resul
                 &bert,
                 &tokenizer,
                 &a.text,
-                args.vectors_layers,
+                &args.vectors_layers,
                 args.vectors_norm,
             )?;
             Ok(Some(Arc::new(TokenVectors { dim: v.dim, data: v.data })))

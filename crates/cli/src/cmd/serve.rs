@@ -13,6 +13,7 @@ pub fn run(args: &ServeArgs) -> Result<()> {
     let analyzer = EngineConfig {
         techniques: args.model.model.clone(),
         claims: args.claims_model.clone(),
+        quotes: args.quotes_model.clone(),
         fallback: args.fallback,
         ..EngineConfig::default()
     }

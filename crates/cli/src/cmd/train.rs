@@ -179,7 +179,7 @@ pub fn cues(args: &crate::flags::TrainCues) -> Result<()> {
 /// `unspin train attribution`: the attribution tagger on PolNeAR; with `--holdout K`, every
 /// K-th article is scored (content, speakers, cues) after each epoch instead of trained on.
 pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
-    use unspin_detect::quotes::tagger::train;
+    use unspin_detect::quotes::tagger::{train, VectorRecipe};
     let start = std::time::Instant::now();
     let articles = unspin_eval::polnear::load(&args.polnear, &args.split).with_context(|| {
         format!("reading PolNeAR {} from {}", args.split, args.polnear.display())
@@ -191,11 +191,12 @@ pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
         return attribution_cv(args, &articles);
     }
     let held = |k: usize| args.holdout > 0 && k.is_multiple_of(args.holdout);
+    let vecs = super::link::vectors(args, &articles)?;
     let (fit, aside): (Vec<_>, Vec<_>) =
-        articles.into_iter().enumerate().partition(|(k, _)| !held(*k));
-    let fit: Vec<_> = fit.into_iter().map(|(_, a)| a).collect();
-    let aside: Vec<_> = aside.into_iter().map(|(_, a)| a).collect();
-    let examples = train::examples(&fit);
+        articles.into_iter().zip(vecs).enumerate().partition(|(k, _)| !held(*k));
+    let (fit, fit_vecs): (Vec<_>, Vec<_>) = fit.into_iter().map(|(_, a)| a).unzip();
+    let (aside, aside_vecs): (Vec<_>, Vec<_>) = aside.into_iter().map(|(_, a)| a).unzip();
+    let examples = train::examples_with(&fit, &fit_vecs);
     eprintln!(
         "[{:>6.1}s] {} articles, {} sequences; {} set aside",
         start.elapsed().as_secs_f64(),
@@ -208,8 +209,11 @@ pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
             eprintln!("[{:>6.1}s] epoch {epoch}", start.elapsed().as_secs_f64());
             return;
         }
-        let (pred, cited): (Vec<_>, Vec<_>) =
-            aside.iter().map(|a| super::eval::polnear_predict(a, Some(t), None, None)).unzip();
+        let (pred, cited): (Vec<_>, Vec<_>) = aside
+            .iter()
+            .zip(&aside_vecs)
+            .map(|(a, v)| super::eval::polnear_predict(a, Some(t), None, v.as_deref()))
+            .unzip();
         let s = unspin_eval::polnear::score(&aside, &pred, &cited);
         let label =
             format!("{} aside, epoch {epoch}, {:.0}s", args.split, start.elapsed().as_secs_f64());
@@ -218,6 +222,13 @@ pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
             super::eval::speaker_misses(&aside, &pred);
         }
     });
+    let mut model = model;
+    if !args.vectors_layers.is_empty() {
+        model.set_recipe(VectorRecipe {
+            layers: args.vectors_layers.clone(),
+            norm: args.vectors_norm,
+        });
+    }
     if let Some(out) = &args.out {
         write_model(out, &model.to_bytes(), start)?;
     }

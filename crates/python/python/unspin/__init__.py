@@ -52,6 +52,8 @@ class Analyzer:
     ``unspin train``. ``jobs`` is the number of threads a batch runs on (default: all
     cores). ``fallback=True`` fills a section with the fast model when its model fails
     on a text (the report's ``models`` says so); by default the text fails.
+    ``quotes_model`` is ``"fast"`` (the embedded attribution tagger) or ``"neural"`` (a
+    tagger that also reads MiniLM's token vectors; needs :func:`install_model` once).
 
     Raises :class:`ModelError` when a model is missing or broken.
     """
@@ -63,8 +65,11 @@ class Analyzer:
         jobs: Optional[int] = None,
         min_confidence: float = 0.0,
         fallback: bool = False,
+        quotes_model: str = "fast",
     ) -> None:
-        self._inner = _unspin.Analyzer(model, claims_model, jobs, min_confidence, fallback)
+        self._inner = _unspin.Analyzer(
+            model, claims_model, jobs, min_confidence, fallback, quotes_model
+        )
 
     @property
     def models(self) -> Dict[str, Any]:

@@ -13,6 +13,7 @@ class Analyzer:
         jobs: Optional[int] = None,
         min_confidence: float = 0.0,
         fallback: bool = False,
+        quotes_model: str = "fast",
     ) -> None: ...
     def analyze_json(self, text: str, id: Optional[str] = None) -> str: ...
     def start_batch(

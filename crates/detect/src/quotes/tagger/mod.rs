@@ -64,6 +64,20 @@ pub struct Span {
 }
 
 const MAGIC: &[u8; 16] = b"UNSPIN-ATTR-v1\0\0";
+/// A tagger that also reads token vectors: the v1 body, then the vectors' recipe and the
+/// dense weights.
+const MAGIC_DENSE: &[u8; 16] = b"UNSPIN-ATTR-v2\0\0";
+
+/// How the token vectors a tagger reads are made: the encoder's hidden states after each
+/// of `layers` layers, averaged per token, each scaled to Euclidean length `norm`, put
+/// end to end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VectorRecipe {
+    /// After how many encoder layers the states are read (increasing).
+    pub layers: Vec<usize>,
+    /// Length of each layer's part of a token's vector.
+    pub norm: f32,
+}
 
 /// The tagger's weights: one row of [`LABELS`] per hashed feature bucket, and the label
 /// transitions.
@@ -79,6 +93,8 @@ pub struct Tagger {
     dim: usize,
     /// `LABELS × dim` weights of the token vectors.
     dense: Vec<f32>,
+    /// How the token vectors are made (a tagger that reads them).
+    recipe: Option<VectorRecipe>,
 }
 
 /// Why a tagger file could not be read.
@@ -95,6 +111,7 @@ impl Tagger {
             transition: vec![0.0; (LABELS + 1) * LABELS],
             dim: 0,
             dense: Vec::new(),
+            recipe: None,
         }
     }
 
@@ -107,6 +124,16 @@ impl Tagger {
     /// Length of the token vectors the tagger reads (0: none).
     pub fn dim(&self) -> usize {
         self.dim
+    }
+
+    /// How the token vectors this tagger reads are made, if it reads any.
+    pub fn recipe(&self) -> Option<&VectorRecipe> {
+        self.recipe.as_ref().filter(|_| self.dim > 0)
+    }
+
+    /// Records how the token vectors this tagger was trained with were made.
+    pub fn set_recipe(&mut self, recipe: VectorRecipe) {
+        self.recipe = Some(recipe);
     }
 
     fn bucket(&self, feature: u64) -> usize {
@@ -198,7 +225,8 @@ impl Tagger {
     pub fn to_bytes(&self) -> Vec<u8> {
         let max = self.emission.iter().fold(0f32, |m, w| m.max(w.abs())).max(f32::MIN_POSITIVE);
         let scale = max / f32::from(i16::MAX);
-        let mut out = MAGIC.to_vec();
+        let dense = self.recipe();
+        let mut out = if dense.is_some() { MAGIC_DENSE } else { MAGIC }.to_vec();
         out.extend(self.bits.to_le_bytes());
         out.extend(scale.to_le_bytes());
         for w in &self.emission {
@@ -207,12 +235,29 @@ impl Tagger {
         for w in &self.transition {
             out.extend(w.to_le_bytes());
         }
+        if let Some(r) = dense {
+            out.extend((r.layers.len() as u32).to_le_bytes());
+            for &l in &r.layers {
+                out.extend((l as u32).to_le_bytes());
+            }
+            out.extend(r.norm.to_le_bytes());
+            out.extend((self.dim as u32).to_le_bytes());
+            for w in &self.dense {
+                out.extend(w.to_le_bytes());
+            }
+        }
         out
     }
 
     /// Reads a model file written by [`Tagger::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Tagger, FormatError> {
-        let rest = bytes.strip_prefix(MAGIC).ok_or(FormatError("not an attribution tagger"))?;
+        let (rest, has_dense) = match bytes.strip_prefix(MAGIC) {
+            Some(rest) => (rest, false),
+            None => (
+                bytes.strip_prefix(MAGIC_DENSE).ok_or(FormatError("not an attribution tagger"))?,
+                true,
+            ),
+        };
         let word = |at: usize| -> Result<[u8; 4], FormatError> {
             rest.get(at..at + 4).and_then(|b| b.try_into().ok()).ok_or(FormatError("truncated"))
         };
@@ -223,10 +268,11 @@ impl Tagger {
         let scale = f32::from_le_bytes(word(4)?);
         let cells = (1usize << bits) * LABELS;
         let trans = (LABELS + 1) * LABELS;
-        if rest.len() != 8 + 2 * cells + 4 * trans {
+        let v1 = 8 + 2 * cells + 4 * trans;
+        if rest.len() < v1 || (!has_dense && rest.len() != v1) {
             return Err(FormatError("wrong length"));
         }
-        let body = &rest[8..];
+        let body = &rest[8..v1];
         let emission = body[..2 * cells]
             .chunks_exact(2)
             .map(|b| f32::from(i16::from_le_bytes([b[0], b[1]])) * scale)
@@ -235,8 +281,44 @@ impl Tagger {
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
-        Ok(Tagger { bits, emission, transition, dim: 0, dense: Vec::new() })
+        let tagger = Tagger { bits, emission, transition, dim: 0, dense: Vec::new(), recipe: None };
+        if has_dense {
+            return with_dense(tagger, &rest[v1..]);
+        }
+        Ok(tagger)
     }
+}
+
+/// `tagger` with the dense part of a v2 file (`rest`: recipe, length, weights).
+fn with_dense(mut tagger: Tagger, rest: &[u8]) -> Result<Tagger, FormatError> {
+    let word = |at: usize| -> Result<u32, FormatError> {
+        rest.get(at..at + 4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+            .ok_or(FormatError("truncated"))
+    };
+    let n = word(0)? as usize;
+    if !(1..=64).contains(&n) {
+        return Err(FormatError("bad token vector recipe"));
+    }
+    let layers =
+        (0..n).map(|i| word(4 + 4 * i).map(|l| l as usize)).collect::<Result<Vec<_>, _>>()?;
+    let at = 4 + 4 * n;
+    let norm = f32::from_bits(word(at)?);
+    let dim = word(at + 4)? as usize;
+    let increasing = layers[0] > 0 && layers.windows(2).all(|w| w[0] < w[1]) && layers[n - 1] <= 64;
+    if !(1..=65_536).contains(&dim) || !increasing || !norm.is_finite() {
+        return Err(FormatError("bad token vector recipe"));
+    }
+    let body = &rest[at + 8..];
+    if body.len() != 4 * LABELS * dim {
+        return Err(FormatError("wrong length"));
+    }
+    tagger.dense =
+        body.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    tagger.dim = dim;
+    tagger.recipe = Some(VectorRecipe { layers, norm });
+    Ok(tagger)
 }
 
 /// The spans a label sequence marks.
@@ -259,6 +341,16 @@ static SHIPPED: LazyLock<Option<Tagger>> = LazyLock::new(|| {
 /// The tagger shipped with unspin (PolNeAR `train`), if its embedded file reads.
 pub fn shipped() -> Option<&'static Tagger> {
     SHIPPED.as_ref()
+}
+
+static SHIPPED_NEURAL: LazyLock<Option<Tagger>> = LazyLock::new(|| {
+    Tagger::from_bytes(include_bytes!("../../../../../models/attribution-neural.bin")).ok()
+});
+
+/// The tagger shipped with unspin that reads MiniLM's token vectors (PolNeAR `train`),
+/// if its embedded file reads.
+pub fn shipped_neural() -> Option<&'static Tagger> {
+    SHIPPED_NEURAL.as_ref()
 }
 
 #[cfg(test)]

@@ -90,3 +90,39 @@ fn empty_and_odd_texts_tag_without_panicking() {
         }
     }
 }
+
+/// Vectors that carry one fact the words do not: a 1 in the first slot for the tokens of
+/// the word `mark` wherever it occurs, zeros elsewhere.
+fn marking(text: &str, mark: &str) -> TokenVectors {
+    let toks = unspin_text::segment::tokens(text);
+    let mut data = vec![0.0; toks.len() * 2];
+    for (i, t) in toks.iter().enumerate() {
+        data[2 * i + usize::from(t.text(text) != mark)] = 1.0;
+    }
+    TokenVectors { dim: 2, data }
+}
+
+#[test]
+fn a_dense_tagger_learns_from_token_vectors_and_round_trips() {
+    let articles = corpus();
+    // The vectors mark the cue word of each article: the sparse features alone see it too,
+    // so the test checks that training and decoding read the vectors and keep working.
+    let vectors: Vec<_> =
+        articles.iter().map(|a| Some(std::sync::Arc::new(marking(&a.text, "said")))).collect();
+    let mut t = train::train(&train::examples_with(&articles, &vectors), 12, 5, 1, |_, _| {});
+    assert_eq!(t.dim(), 2);
+    assert_eq!(t.recipe(), None, "no recipe until one is set");
+    t.set_recipe(VectorRecipe { layers: vec![2, 4], norm: 2.0 });
+    let text = "On Monday Jane Diaz said that the plan would fail.";
+    let v = marking(text, "said");
+    let with = t.tag_with(text, Some(&v));
+    assert!(with.iter().any(|s| s.role == Role::Source && &text[s.range.clone()] == "Jane Diaz"));
+    let bytes = t.to_bytes();
+    let back = Tagger::from_bytes(&bytes).unwrap();
+    assert_eq!(back.recipe(), Some(&VectorRecipe { layers: vec![2, 4], norm: 2.0 }));
+    assert_eq!(back.tag_with(text, Some(&v)), with);
+    assert!(Tagger::from_bytes(&bytes[..bytes.len() - 1]).is_err(), "truncated");
+    // Vectors of another length are not read (the sparse part alone tags).
+    let other = TokenVectors { dim: 3, data: vec![1.0; 3 * 20] };
+    assert_eq!(back.tag_with(text, Some(&other)), back.tag_with(text, None));
+}

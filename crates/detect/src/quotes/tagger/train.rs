@@ -116,6 +116,7 @@ impl Averaged {
             transition: avg(&self.tagger.transition, &self.sum_t),
             dim: self.tagger.dim,
             dense: avg(&self.tagger.dense, &self.sum_d),
+            recipe: self.tagger.recipe.clone(),
         }
     }
 }

@@ -125,6 +125,16 @@ pub fn shipped() -> Option<&'static Linker> {
     SHIPPED.as_ref()
 }
 
+static SHIPPED_NEURAL: LazyLock<Option<Linker>> = LazyLock::new(|| {
+    Linker::from_json(include_str!("../../../../../../models/attribution-link-neural.json")).ok()
+});
+
+/// The linker shipped with the neural tagger ([`super::shipped_neural`]), if its embedded
+/// file reads.
+pub fn shipped_neural() -> Option<&'static Linker> {
+    SHIPPED_NEURAL.as_ref()
+}
+
 /// A source further than this many bytes from the content is not a candidate.
 const MAX_GAP: usize = 2_000;
 

@@ -1,0 +1,55 @@
+//! MiniLM's token vectors (the neural attribution tagger's input) on real weights. Skips,
+//! saying so, unless `unspin model install` has run; under CI (`CI=true`), which
+//! installs the encoder, a missing encoder fails instead.
+
+use unspin_neural::install::{installed, MINILM};
+use unspin_neural::techniques::{assemble, load_tokenizer};
+use unspin_neural::token_vectors::token_vectors;
+
+#[test]
+fn every_token_gets_a_row_of_the_asked_length_whatever_the_text() {
+    let dir = match installed(&MINILM) {
+        Ok(dir) => dir,
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI installs the MiniLM encoder, and it is missing: {e}")
+        }
+        Err(_) => {
+            eprintln!("skipping: the MiniLM encoder is not installed (run `unspin model install`)");
+            return;
+        }
+    };
+    let (bert, _) = assemble(&dir, &Default::default(), 0).unwrap();
+    let tokenizer = load_tokenizer(&dir).unwrap();
+    let long = "The council said the budget would pass. ".repeat(80);
+    let texts = [
+        "",
+        "\r\n\r\n",
+        "“We will not close the library,” the mayor, Ruth Okafor, said on Tuesday.",
+        "Москва said 😀 — “да” \r\n and 東京 replied.",
+        long.as_str(),
+    ];
+    for text in texts {
+        let v = token_vectors(&bert, &tokenizer, text, &[2, 4], 3.0).unwrap();
+        let n = unspin_text::segment::tokens(text).len();
+        assert_eq!(v.dim, 2 * 384);
+        assert_eq!(v.data.len(), n * v.dim, "{text:?}");
+        for part in v.data.chunks_exact(384) {
+            let len = part.iter().map(|x| x * x).sum::<f32>().sqrt();
+            // A token no word piece covers keeps zeros; every other one has the length.
+            assert!(len == 0.0 || (len - 3.0).abs() < 1e-3, "{text:?}: {len}");
+        }
+        if text.contains("Okafor") {
+            assert!(v.data.chunks_exact(v.dim).all(|r| r.iter().any(|x| *x != 0.0)));
+        }
+    }
+}
+
+#[test]
+fn layers_must_increase() {
+    let Ok(dir) = installed(&MINILM) else { return };
+    let (bert, _) = assemble(&dir, &Default::default(), 0).unwrap();
+    let tokenizer = load_tokenizer(&dir).unwrap();
+    for bad in [&[][..], &[0], &[4, 2], &[3, 3]] {
+        assert!(token_vectors(&bert, &tokenizer, "He said so.", bad, 1.0).is_err(), "{bad:?}");
+    }
+}
