@@ -79,20 +79,27 @@ pub fn token_vectors(
     Ok(Vectors { dim, data })
 }
 
-/// Each row's hidden states after running `range` more layers on `states`.
+/// Windows run through the later layers at once (bounds the attention's memory).
+const CHUNK: usize = 4;
+
+/// Each row's hidden states after running `range` more layers on `states`, [`CHUNK`]
+/// rows at a time.
 fn more_layers(
     bert: &Bert,
     states: &[Tensor],
     rows: &[&[u32]],
     range: Range<usize>,
 ) -> Result<Vec<Tensor>, Error> {
-    let refs: Vec<&Tensor> = states.iter().collect();
-    let (x, mask) = stack_padded(&refs, rows)?;
-    let h = bert.run_layers(&x, &bert.attention_bias(&mask)?, range)?;
-    rows.iter()
-        .enumerate()
-        .map(|(i, r)| Ok(h.get(i)?.narrow(0, 0, r.len())?.contiguous()?))
-        .collect()
+    let mut out = Vec::with_capacity(rows.len());
+    for (states, rows) in states.chunks(CHUNK).zip(rows.chunks(CHUNK)) {
+        let refs: Vec<&Tensor> = states.iter().collect();
+        let (x, mask) = stack_padded(&refs, rows)?;
+        let h = bert.run_layers(&x, &bert.attention_bias(&mask)?, range.clone())?;
+        for (i, r) in rows.iter().enumerate() {
+            out.push(h.get(i)?.narrow(0, 0, r.len())?.contiguous()?);
+        }
+    }
+    Ok(out)
 }
 
 /// Indices of the tokens that overlap byte range `r`.
