@@ -140,11 +140,11 @@ _cache: Dict[tuple, Analyzer] = {}
 _cache_lock = threading.Lock()
 
 
-def _cached(model: str, claims_model: str) -> Analyzer:
-    key = (model, claims_model)
+def _cached(model: str, claims_model: str, quotes_model: str) -> Analyzer:
+    key = (model, claims_model, quotes_model)
     with _cache_lock:
         if key not in _cache:
-            _cache[key] = Analyzer(model, claims_model)
+            _cache[key] = Analyzer(model, claims_model, quotes_model=quotes_model)
         return _cache[key]
 
 
@@ -153,10 +153,11 @@ def analyze(
     *,
     model: str = "fast",
     claims_model: str = "fast",
+    quotes_model: str = "fast",
     id: Optional[str] = None,
 ) -> Dict[str, Any]:
     """The report of one text, with models loaded once per process and reused."""
-    return _cached(model, claims_model).analyze(text, id=id)
+    return _cached(model, claims_model, quotes_model).analyze(text, id=id)
 
 
 def install_model(

@@ -21,11 +21,11 @@ __all__ = ["analyze", "report_type", "output_schema"]
 _analyzers: Dict[tuple, Analyzer] = {}
 
 
-def _worker_analyzer(model: str, claims_model: str) -> Analyzer:
-    """One analyzer per worker process and model pair (Spark reuses Python workers)."""
-    key = (model, claims_model)
+def _worker_analyzer(model: str, claims_model: str, quotes_model: str) -> Analyzer:
+    """One analyzer per worker process and choice of models (Spark reuses Python workers)."""
+    key = (model, claims_model, quotes_model)
     if key not in _analyzers:
-        _analyzers[key] = Analyzer(model, claims_model)
+        _analyzers[key] = Analyzer(model, claims_model, quotes_model=quotes_model)
     return _analyzers[key]
 
 
@@ -139,9 +139,11 @@ def analyze(
     id_col: str = "id",
     model: str = "fast",
     claims_model: str = "fast",
+    quotes_model: str = "fast",
 ):
     """Analyses the ``text_col`` of every row of ``df``; a DataFrame of ``id``,
-    ``report`` and ``error`` (see :func:`output_schema`), one row per input row."""
+    ``report`` and ``error`` (see :func:`output_schema`), one row per input row. The
+    models are named as in :class:`unspin.Analyzer`."""
     import pyarrow as pa
     from pyspark.sql import functions as F
     from pyspark.sql.pandas.types import to_arrow_schema
@@ -151,7 +153,7 @@ def analyze(
     report_arrow = arrow_schema.field("report").type
 
     def run(batches: Iterator["pa.RecordBatch"]) -> Iterator["pa.RecordBatch"]:
-        analyzer = _worker_analyzer(model, claims_model)
+        analyzer = _worker_analyzer(model, claims_model, quotes_model)
         for batch in batches:
             ids = batch.column("id").to_pylist()
             raw = batch.column("text").to_pylist()
