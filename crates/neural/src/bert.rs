@@ -679,6 +679,29 @@ impl Bert {
         Ok(out.into_iter().map(|t| t.expect("every row encoded")).collect())
     }
 
+    /// Runs layers `range` on each row's hidden states `states[i]` `(len, hidden)` (rows
+    /// of word-piece ids `rows[i]`), eight rows at a time, with the f32 inference kernels:
+    /// [`Bert::frozen_states`] continued, so that states after several layers are read
+    /// in one pass.
+    pub fn more_states(
+        &self,
+        states: &[Tensor],
+        rows: &[&[u32]],
+        range: Range<usize>,
+    ) -> Result<Vec<Tensor>, Error> {
+        let mut out = Vec::with_capacity(rows.len());
+        for (states, rows) in states.chunks(8).zip(rows.chunks(8)) {
+            let refs: Vec<&Tensor> = states.iter().collect();
+            let (x, mask) = stack_padded(&refs, rows)?;
+            let fp32 = kernels::KernelPath::Fp32;
+            let h = self.kernel_layers(&x, &mask, range.clone(), false, fp32)?;
+            for (i, r) in rows.iter().enumerate() {
+                out.push(h.get(i)?.narrow(0, 0, r.len())?.contiguous()?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Word pieces per second through every layer on kernel `path`, for `reps`
     /// fixed-shape batches of `batch` rows of `len` seeded random ids (best of three
     /// timings, after a warm-up).

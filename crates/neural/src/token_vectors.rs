@@ -5,11 +5,10 @@
 
 use std::ops::Range;
 
-use candle_core::Tensor;
 use tokenizers::Tokenizer;
 use unspin_text::segment::tokens;
 
-use crate::bert::{stack_padded, Bert};
+use crate::bert::Bert;
 use crate::techniques::windows::windows;
 use crate::Error;
 
@@ -51,7 +50,7 @@ pub fn token_vectors(
     let mut states = bert.frozen_states(&rows, layers[0])?;
     for (part, &layer) in layers.iter().enumerate() {
         if part > 0 {
-            states = more_layers(bert, &states, &rows, layers[part - 1]..layer)?;
+            states = bert.more_states(&states, &rows, layers[part - 1]..layer)?;
         }
         let mut sum = vec![0f32; toks.len() * hidden];
         let mut count = vec![0u32; toks.len()];
@@ -77,29 +76,6 @@ pub fn token_vectors(
         }
     }
     Ok(Vectors { dim, data })
-}
-
-/// Windows run through the later layers at once (bounds the attention's memory).
-const CHUNK: usize = 4;
-
-/// Each row's hidden states after running `range` more layers on `states`, [`CHUNK`]
-/// rows at a time.
-fn more_layers(
-    bert: &Bert,
-    states: &[Tensor],
-    rows: &[&[u32]],
-    range: Range<usize>,
-) -> Result<Vec<Tensor>, Error> {
-    let mut out = Vec::with_capacity(rows.len());
-    for (states, rows) in states.chunks(CHUNK).zip(rows.chunks(CHUNK)) {
-        let refs: Vec<&Tensor> = states.iter().collect();
-        let (x, mask) = stack_padded(&refs, rows)?;
-        let h = bert.run_layers(&x, &bert.attention_bias(&mask)?, range.clone())?;
-        for (i, r) in rows.iter().enumerate() {
-            out.push(h.get(i)?.narrow(0, 0, r.len())?.contiguous()?);
-        }
-    }
-    Ok(out)
 }
 
 /// Indices of the tokens that overlap byte range `r`.
