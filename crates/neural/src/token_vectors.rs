@@ -52,22 +52,10 @@ pub fn token_vectors(
         if part > 0 {
             states = bert.more_states(&states, &rows, layers[part - 1]..layer)?;
         }
-        let mut sum = vec![0f32; toks.len() * hidden];
-        let mut count = vec![0u32; toks.len()];
-        for (w, h) in wins.iter().zip(&states) {
-            let h: Vec<Vec<f32>> = h.to_vec2()?;
-            for p in w.inner() {
-                for t in covering(&toks, &w.offsets[p]) {
-                    count[t] += 1;
-                    for (s, x) in sum[t * hidden..(t + 1) * hidden].iter_mut().zip(&h[p]) {
-                        *s += x;
-                    }
-                }
-            }
-        }
-        for (t, row) in sum.chunks_exact(hidden).enumerate() {
+        let pooled = pooled(&wins, &states, &toks, hidden)?;
+        for (t, row) in pooled.chunks_exact(hidden).enumerate() {
             let len = row.iter().map(|x| x * x).sum::<f32>().sqrt();
-            if count[t] > 0 && len > 0.0 {
+            if len > 0.0 {
                 let out = &mut data[t * dim + part * hidden..][..hidden];
                 for (o, x) in out.iter_mut().zip(row) {
                     *o = x * norm / len;
@@ -76,6 +64,28 @@ pub fn token_vectors(
         }
     }
     Ok(Vectors { dim, data })
+}
+
+/// Each token's sum of the `states` of the word pieces over it (`tokens × hidden`;
+/// zeros where none is); the sum points the same way as the mean.
+fn pooled(
+    wins: &[crate::techniques::windows::Window],
+    states: &[candle_core::Tensor],
+    toks: &[unspin_text::segment::Token],
+    hidden: usize,
+) -> Result<Vec<f32>, Error> {
+    let mut sum = vec![0f32; toks.len() * hidden];
+    for (w, h) in wins.iter().zip(states) {
+        let h: Vec<Vec<f32>> = h.to_vec2()?;
+        for p in w.inner() {
+            for t in covering(toks, &w.offsets[p]) {
+                for (s, x) in sum[t * hidden..(t + 1) * hidden].iter_mut().zip(&h[p]) {
+                    *s += x;
+                }
+            }
+        }
+    }
+    Ok(sum)
 }
 
 /// Indices of the tokens that overlap byte range `r`.
