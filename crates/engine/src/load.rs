@@ -5,7 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use unspin_model::api::{ClaimScorer, FastClaimScorer, FastDetector, TechniqueDetector};
+use unspin_detect::quotes::{NeuralAttribution, VectorSource};
+use unspin_model::api::{
+    ClaimScorer, FastClaimScorer, FastDetector, ModelFailure, TechniqueDetector, TokenVectors,
+    VectorRecipe,
+};
 use unspin_model::artifact::{self, ArtifactKind};
 use unspin_model::claims::ClaimModel;
 use unspin_model::fast::FastModel;
@@ -196,50 +200,38 @@ struct MiniLmVectors {
     tokenizer: tokenizers::Tokenizer,
 }
 
-impl unspin_detect::quotes::VectorSource for MiniLmVectors {
+impl VectorSource for MiniLmVectors {
     fn name(&self) -> &str {
         "neural"
     }
 
-    fn vectors(
-        &self,
-        text: &str,
-        recipe: &unspin_detect::quotes::tagger::VectorRecipe,
-    ) -> Result<unspin_detect::quotes::tagger::TokenVectors, unspin_model::api::ModelFailure> {
-        let v = unspin_neural::token_vectors::token_vectors(
-            &self.bert,
-            &self.tokenizer,
-            text,
-            &recipe.layers,
-            recipe.norm,
-        )
-        .map_err(|e| unspin_model::api::ModelFailure::new("neural attribution", e))?;
-        Ok(unspin_detect::quotes::tagger::TokenVectors { dim: v.dim, data: v.data })
+    fn vectors(&self, text: &str, recipe: &VectorRecipe) -> Result<TokenVectors, ModelFailure> {
+        unspin_neural::token_vectors::token_vectors(&self.bert, &self.tokenizer, text, recipe)
+            .map_err(|e| ModelFailure::new("neural attribution", e))
     }
+}
+
+/// The installed MiniLM as a source of token vectors (`unspin model install`).
+pub fn minilm_vectors() -> Result<Arc<dyn VectorSource>, LoadError> {
+    const WHAT: &str = "the MiniLM encoder for token vectors";
+    let dir =
+        unspin_neural::install::installed(&unspin_neural::install::MINILM).map_err(failed(WHAT))?;
+    let (bert, _) =
+        unspin_neural::techniques::assemble(&dir, &Default::default(), 0).map_err(failed(WHAT))?;
+    let tokenizer = unspin_neural::techniques::load_tokenizer(&dir).map_err(failed(WHAT))?;
+    Ok(Arc::new(MiniLmVectors { bert, tokenizer }))
 }
 
 /// The attribution model `choice` names: none for `fast` (the embedded tagger), the
 /// neural tagger over MiniLM's token vectors for `neural`.
-pub fn quotes(
-    choice: &ModelChoice,
-) -> Result<Option<Arc<unspin_detect::quotes::NeuralAttribution>>, LoadError> {
-    const WHAT: &str = "the neural attribution model";
+pub fn quotes(choice: &ModelChoice) -> Result<Option<Arc<NeuralAttribution>>, LoadError> {
     match choice {
         ModelChoice::Fast => Ok(None),
         ModelChoice::Neural => {
-            let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)
-                .map_err(failed(WHAT))?;
-            let (bert, _) = unspin_neural::techniques::assemble(&dir, &Default::default(), 0)
-                .map_err(failed(WHAT))?;
-            let tokenizer =
-                unspin_neural::techniques::load_tokenizer(&dir).map_err(failed(WHAT))?;
-            let source = Arc::new(MiniLmVectors { bert, tokenizer });
             let neural =
-                unspin_detect::quotes::NeuralAttribution::shipped(source).ok_or_else(|| {
-                    LoadError::Failed {
-                        what: WHAT.into(),
-                        source: "its embedded tagger or linker does not read".into(),
-                    }
+                NeuralAttribution::shipped(minilm_vectors()?).ok_or_else(|| LoadError::Failed {
+                    what: "the neural attribution model".into(),
+                    source: "its embedded tagger or linker does not read".into(),
                 })?;
             Ok(Some(Arc::new(neural)))
         }

@@ -50,11 +50,6 @@ impl Encoder {
         piece_ids(&self.tokenizer, text, max)
     }
 
-    /// The word-piece tokenizer.
-    pub fn tokenizer(&self) -> &Tokenizer {
-        &self.tokenizer
-    }
-
     /// Embedding size.
     pub fn dim(&self) -> usize {
         self.hidden

@@ -6,6 +6,7 @@
 use std::ops::Range;
 
 use tokenizers::Tokenizer;
+use unspin_model::api::{TokenVectors, VectorRecipe};
 use unspin_text::segment::tokens;
 
 use crate::bert::Bert;
@@ -15,26 +16,17 @@ use crate::Error;
 /// Longest window, in word pieces (whole sentences packed, as the technique windows).
 pub const WINDOW: usize = 256;
 
-/// Per-token vectors of a text: `tokens × dim`, row `i` for `segment::tokens(text)[i]`
-/// (zeros for a token no word piece covers).
-#[derive(Clone, Debug)]
-pub struct Vectors {
-    /// Length of each vector.
-    pub dim: usize,
-    /// The rows, one after another.
-    pub data: Vec<f32>,
-}
-
-/// The vectors of the tokens of `text`: for each of `layers` (increasing, each at least
-/// 1), the hidden states after that many encoder layers (f32 arithmetic) averaged over
-/// each token's word pieces and scaled to Euclidean length `norm`; the parts end to end.
+/// The vectors of the tokens of `text` as `recipe` says: for each of its layers
+/// (increasing, each at least 1), the hidden states after that many encoder layers (f32
+/// arithmetic) averaged over each token's word pieces and scaled to Euclidean length
+/// `recipe.norm`; the parts end to end.
 pub fn token_vectors(
     bert: &Bert,
     tokenizer: &Tokenizer,
     text: &str,
-    layers: &[usize],
-    norm: f32,
-) -> Result<Vectors, Error> {
+    recipe: &VectorRecipe,
+) -> Result<TokenVectors, Error> {
+    let (layers, norm) = (recipe.layers.as_slice(), recipe.norm);
     if layers.is_empty() || layers.windows(2).any(|w| w[0] >= w[1]) || layers[0] == 0 {
         return Err(Error::Format(format!("token vector layers {layers:?} are not increasing")));
     }
@@ -43,8 +35,9 @@ pub fn token_vectors(
     let dim = hidden * layers.len();
     let mut data = vec![0f32; toks.len() * dim];
     let wins = windows(tokenizer, text, WINDOW)?;
+    let done = |data| TokenVectors { recipe: recipe.clone(), dim, data };
     if wins.is_empty() {
-        return Ok(Vectors { dim, data });
+        return Ok(done(data));
     }
     let rows: Vec<&[u32]> = wins.iter().map(|w| w.ids.as_slice()).collect();
     let mut states = bert.frozen_states(&rows, layers[0])?;
@@ -63,7 +56,7 @@ pub fn token_vectors(
             }
         }
     }
-    Ok(Vectors { dim, data })
+    Ok(done(data))
 }
 
 /// Each token's sum of the `states` of the word pieces over it (`tokens × hidden`;

@@ -2,6 +2,7 @@
 //! saying so, unless `unspin model install` has run; under CI (`CI=true`), which
 //! installs the encoder, a missing encoder fails instead.
 
+use unspin_model::api::VectorRecipe;
 use unspin_neural::install::{installed, MINILM};
 use unspin_neural::techniques::{assemble, load_tokenizer};
 use unspin_neural::token_vectors::token_vectors;
@@ -29,7 +30,9 @@ fn every_token_gets_a_row_of_the_asked_length_whatever_the_text() {
         long.as_str(),
     ];
     for text in texts {
-        let v = token_vectors(&bert, &tokenizer, text, &[2, 4], 3.0).unwrap();
+        let recipe = VectorRecipe { layers: vec![2, 4], norm: 3.0 };
+        let v = token_vectors(&bert, &tokenizer, text, &recipe).unwrap();
+        assert_eq!(v.recipe, recipe);
         let n = unspin_text::segment::tokens(text).len();
         assert_eq!(v.dim, 2 * 384);
         assert_eq!(v.data.len(), n * v.dim, "{text:?}");
@@ -50,6 +53,7 @@ fn layers_must_increase() {
     let (bert, _) = assemble(&dir, &Default::default(), 0).unwrap();
     let tokenizer = load_tokenizer(&dir).unwrap();
     for bad in [&[][..], &[0], &[4, 2], &[3, 3]] {
-        assert!(token_vectors(&bert, &tokenizer, "He said so.", bad, 1.0).is_err(), "{bad:?}");
+        let recipe = VectorRecipe { layers: bad.to_vec(), norm: 1.0 };
+        assert!(token_vectors(&bert, &tokenizer, "He said so.", &recipe).is_err(), "{bad:?}");
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use unspin_detect::quotes::tagger::{
     link::train::{accuracy, examples, fit, Example},
     link::Linker,
-    train as tagger_train, Tagger, TokenVectors,
+    train as tagger_train, Tagger, TokenVectors, VectorRecipe,
 };
 use unspin_eval::polnear::Article;
 
@@ -48,28 +48,19 @@ pub fn vectors(
     args: &crate::flags::TrainAttribution,
     articles: &[Article],
 ) -> Result<Vec<Option<Arc<TokenVectors>>>> {
+    use rayon::prelude::*;
     if args.vectors_layers.is_empty() {
         return Ok(vec![None; articles.len()]);
     }
-    let dir = unspin_neural::install::installed(&unspin_neural::install::MINILM)?;
-    let (bert, _) = unspin_neural::techniques::assemble(&dir, &Default::default(), 0)?;
-    let tokenizer = unspin_neural::techniques::load_tokenizer(&dir)?;
+    let recipe = VectorRecipe { layers: args.vectors_layers.clone(), norm: args.vectors_norm };
+    let source = unspin_engine::load::minilm_vectors()?;
     let start = std::time::Instant::now();
-    use rayon::prelude::*;
-    articles
+    let out = articles
         .par_iter()
-        .map(|a| {
-            let v = unspin_neural::token_vectors::token_vectors(
-                &bert,
-                &tokenizer,
-                &a.text,
-                &args.vectors_layers,
-                args.vectors_norm,
-            )?;
-            Ok(Some(Arc::new(TokenVectors { dim: v.dim, data: v.data })))
-        })
-        .collect::<Result<Vec<_>>>()
-        .inspect(|_| eprintln!("[{:>6.1}s] token vectors", start.elapsed().as_secs_f64()))
+        .map(|a| Ok(Some(Arc::new(source.vectors(&a.text, &recipe)?))))
+        .collect::<Result<Vec<_>>>()?;
+    eprintln!("[{:>6.1}s] token vectors", start.elapsed().as_secs_f64());
+    Ok(out)
 }
 
 /// Trains the linker (see `--link` in `unspin train attribution --help`).

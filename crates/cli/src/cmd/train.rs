@@ -179,7 +179,7 @@ pub fn cues(args: &crate::flags::TrainCues) -> Result<()> {
 /// `unspin train attribution`: the attribution tagger on PolNeAR; with `--holdout K`, every
 /// K-th article is scored (content, speakers, cues) after each epoch instead of trained on.
 pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
-    use unspin_detect::quotes::tagger::{train, VectorRecipe};
+    use unspin_detect::quotes::tagger::train;
     let start = std::time::Instant::now();
     let articles = unspin_eval::polnear::load(&args.polnear, &args.split).with_context(|| {
         format!("reading PolNeAR {} from {}", args.split, args.polnear.display())
@@ -222,13 +222,6 @@ pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
             super::eval::speaker_misses(&aside, &pred);
         }
     });
-    let mut model = model;
-    if !args.vectors_layers.is_empty() {
-        model.set_recipe(VectorRecipe {
-            layers: args.vectors_layers.clone(),
-            norm: args.vectors_norm,
-        });
-    }
     if let Some(out) = &args.out {
         write_model(out, &model.to_bytes(), start)?;
     }

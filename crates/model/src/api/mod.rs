@@ -79,3 +79,34 @@ pub trait ClaimScorer: Send + Sync {
     /// Scores at or above this are check-worthy.
     fn threshold(&self) -> f32;
 }
+
+/// How token vectors are made: an encoder's hidden states after each of `layers` layers,
+/// averaged over each token's word pieces, each scaled to Euclidean length `norm`, put
+/// end to end.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VectorRecipe {
+    /// After how many encoder layers the states are read (increasing, from 1).
+    pub layers: Vec<usize>,
+    /// Length of each layer's part of a token's vector.
+    pub norm: f32,
+}
+
+/// Dense vectors for the tokens of a text, made by `recipe`: row `i` belongs to the
+/// text's token `i` (`unspin_text::segment::tokens`); zeros for a token no word piece
+/// covers.
+#[derive(Clone, Debug)]
+pub struct TokenVectors {
+    /// How they were made.
+    pub recipe: VectorRecipe,
+    /// Length of each vector.
+    pub dim: usize,
+    /// `tokens × dim` values, row-major.
+    pub data: Vec<f32>,
+}
+
+impl TokenVectors {
+    /// The vector of token `i`, if there is one.
+    pub fn row(&self, i: usize) -> Option<&[f32]> {
+        self.data.get(i * self.dim..(i + 1) * self.dim)
+    }
+}

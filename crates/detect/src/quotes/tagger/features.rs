@@ -21,25 +21,8 @@ pub struct Item {
     /// Hashed feature ids, not yet reduced to the table size (the first `len`).
     features: [u64; MAX_FEATURES],
     len: u8,
-    /// Index of the token among all tokens of the text (its row in [`TokenVectors`]).
+    /// Index of the token among all tokens of the text (its row in [`super::TokenVectors`]).
     token: u32,
-}
-
-/// Dense vectors for the tokens of a text (an encoder's hidden states averaged over each
-/// token's word pieces): row `i` belongs to the text's token `i` (`segment::tokens`).
-#[derive(Clone, Debug)]
-pub struct TokenVectors {
-    /// Length of each vector.
-    pub dim: usize,
-    /// `tokens × dim` values, row-major.
-    pub data: Vec<f32>,
-}
-
-impl TokenVectors {
-    /// The vector of token `i`, if there is one.
-    pub fn row(&self, i: usize) -> Option<&[f32]> {
-        self.data.get(i * self.dim..(i + 1) * self.dim)
-    }
 }
 
 impl Item {

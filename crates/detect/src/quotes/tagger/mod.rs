@@ -12,7 +12,8 @@ pub mod train;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-pub use features::{for_each_sequence, sequences, Item, TokenVectors};
+pub use features::{for_each_sequence, sequences, Item};
+pub use unspin_model::api::{TokenVectors, VectorRecipe};
 
 /// What a tagged span is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -68,15 +69,18 @@ const MAGIC: &[u8; 16] = b"UNSPIN-ATTR-v1\0\0";
 /// dense weights.
 const MAGIC_DENSE: &[u8; 16] = b"UNSPIN-ATTR-v2\0\0";
 
-/// How the token vectors a tagger reads are made: the encoder's hidden states after each
-/// of `layers` layers, averaged per token, each scaled to Euclidean length `norm`, put
-/// end to end.
-#[derive(Clone, Debug, PartialEq)]
-pub struct VectorRecipe {
-    /// After how many encoder layers the states are read (increasing).
-    pub layers: Vec<usize>,
-    /// Length of each layer's part of a token's vector.
-    pub norm: f32,
+/// The part of a tagger that reads token vectors: how they are made, and `LABELS × dim`
+/// weights.
+#[derive(Clone, Debug)]
+struct Dense {
+    recipe: VectorRecipe,
+    weights: Vec<f32>,
+}
+
+impl Dense {
+    fn dim(&self) -> usize {
+        self.weights.len() / LABELS
+    }
 }
 
 /// The tagger's weights: one row of [`LABELS`] per hashed feature bucket, and the label
@@ -89,12 +93,8 @@ pub struct Tagger {
     emission: Vec<f32>,
     /// `(LABELS + 1) × LABELS` transitions; row `LABELS` is the sequence start.
     transition: Vec<f32>,
-    /// Length of the token vectors the tagger reads (0: none).
-    dim: usize,
-    /// `LABELS × dim` weights of the token vectors.
-    dense: Vec<f32>,
-    /// How the token vectors are made (a tagger that reads them).
-    recipe: Option<VectorRecipe>,
+    /// The token vectors' part, for a tagger that reads them.
+    dense: Option<Dense>,
 }
 
 /// Why a tagger file could not be read.
@@ -109,31 +109,25 @@ impl Tagger {
             bits,
             emission: vec![0.0; (1 << bits) * LABELS],
             transition: vec![0.0; (LABELS + 1) * LABELS],
-            dim: 0,
-            dense: Vec::new(),
-            recipe: None,
+            dense: None,
         }
     }
 
-    /// An all-zero tagger with `2^bits` feature buckets that also reads token vectors
-    /// of length `dim`.
-    pub fn zeros_dense(bits: u32, dim: usize) -> Tagger {
-        Tagger { dim, dense: vec![0.0; LABELS * dim], ..Tagger::zeros(bits) }
+    /// An all-zero tagger with `2^bits` feature buckets that also reads token vectors of
+    /// length `dim` made by `recipe`.
+    pub fn zeros_dense(bits: u32, recipe: VectorRecipe, dim: usize) -> Tagger {
+        let dense = Dense { recipe, weights: vec![0.0; LABELS * dim] };
+        Tagger { dense: Some(dense), ..Tagger::zeros(bits) }
     }
 
     /// Length of the token vectors the tagger reads (0: none).
     pub fn dim(&self) -> usize {
-        self.dim
+        self.dense.as_ref().map_or(0, Dense::dim)
     }
 
     /// How the token vectors this tagger reads are made, if it reads any.
     pub fn recipe(&self) -> Option<&VectorRecipe> {
-        self.recipe.as_ref().filter(|_| self.dim > 0)
-    }
-
-    /// Records how the token vectors this tagger was trained with were made.
-    pub fn set_recipe(&mut self, recipe: VectorRecipe) {
-        self.recipe = Some(recipe);
+        self.dense.as_ref().map(|d| &d.recipe)
     }
 
     fn bucket(&self, feature: u64) -> usize {
@@ -150,17 +144,19 @@ impl Tagger {
                 *a += w;
             }
         }
-        if let Some(v) = self.vector(item, vectors) {
-            for (a, w) in s.iter_mut().zip(self.dense.chunks_exact(self.dim)) {
+        if let (Some(v), Some(d)) = (self.vector(item, vectors), &self.dense) {
+            for (a, w) in s.iter_mut().zip(d.weights.chunks_exact(d.dim())) {
                 *a += w.iter().zip(v).map(|(w, x)| w * x).sum::<f32>();
             }
         }
         s
     }
 
-    /// The vector of `item` the tagger reads, if any.
+    /// The vector of `item` the tagger reads: none unless `vectors` were made by the
+    /// tagger's recipe.
     fn vector<'a>(&self, item: &Item, vectors: Option<&'a TokenVectors>) -> Option<&'a [f32]> {
-        let v = vectors.filter(|v| self.dim > 0 && v.dim == self.dim)?;
+        let d = self.dense.as_ref()?;
+        let v = vectors.filter(|v| v.recipe == d.recipe && v.dim == d.dim())?;
         v.row(item.token())
     }
 
@@ -213,7 +209,7 @@ impl Tagger {
     }
 
     /// [`Tagger::tag`], reading the tokens' `vectors` too (when the tagger was trained
-    /// with vectors of their length).
+    /// with vectors made the same way).
     pub fn tag_with(&self, text: &str, vectors: Option<&TokenVectors>) -> Vec<Span> {
         let mut out = Vec::new();
         for_each_sequence(text, |seq| out.extend(spans(&seq, &self.decode_with(&seq, vectors))));
@@ -225,8 +221,7 @@ impl Tagger {
     pub fn to_bytes(&self) -> Vec<u8> {
         let max = self.emission.iter().fold(0f32, |m, w| m.max(w.abs())).max(f32::MIN_POSITIVE);
         let scale = max / f32::from(i16::MAX);
-        let dense = self.recipe();
-        let mut out = if dense.is_some() { MAGIC_DENSE } else { MAGIC }.to_vec();
+        let mut out = if self.dense.is_some() { MAGIC_DENSE } else { MAGIC }.to_vec();
         out.extend(self.bits.to_le_bytes());
         out.extend(scale.to_le_bytes());
         for w in &self.emission {
@@ -235,14 +230,14 @@ impl Tagger {
         for w in &self.transition {
             out.extend(w.to_le_bytes());
         }
-        if let Some(r) = dense {
-            out.extend((r.layers.len() as u32).to_le_bytes());
-            for &l in &r.layers {
+        if let Some(d) = &self.dense {
+            out.extend((d.recipe.layers.len() as u32).to_le_bytes());
+            for &l in &d.recipe.layers {
                 out.extend((l as u32).to_le_bytes());
             }
-            out.extend(r.norm.to_le_bytes());
-            out.extend((self.dim as u32).to_le_bytes());
-            for w in &self.dense {
+            out.extend(d.recipe.norm.to_le_bytes());
+            out.extend((d.dim() as u32).to_le_bytes());
+            for w in &d.weights {
                 out.extend(w.to_le_bytes());
             }
         }
@@ -281,7 +276,7 @@ impl Tagger {
             .chunks_exact(4)
             .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
             .collect();
-        let tagger = Tagger { bits, emission, transition, dim: 0, dense: Vec::new(), recipe: None };
+        let tagger = Tagger { bits, emission, transition, dense: None };
         if has_dense {
             return with_dense(tagger, &rest[v1..]);
         }
@@ -314,10 +309,9 @@ fn with_dense(mut tagger: Tagger, rest: &[u8]) -> Result<Tagger, FormatError> {
     if body.len() != 4 * LABELS * dim {
         return Err(FormatError("wrong length"));
     }
+    let weights = body.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
     tagger.dense =
-        body.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-    tagger.dim = dim;
-    tagger.recipe = Some(VectorRecipe { layers, norm });
+        Some(Dense { recipe: VectorRecipe { layers, norm }, weights: weights.collect() });
     Ok(tagger)
 }
 

@@ -91,6 +91,11 @@ fn empty_and_odd_texts_tag_without_panicking() {
     }
 }
 
+/// The recipe the test's vectors claim.
+fn recipe() -> VectorRecipe {
+    VectorRecipe { layers: vec![2, 4], norm: 2.0 }
+}
+
 /// Vectors that carry one fact the words do not: a 1 in the first slot for the tokens of
 /// the word `mark` wherever it occurs, zeros elsewhere.
 fn marking(text: &str, mark: &str) -> TokenVectors {
@@ -99,7 +104,7 @@ fn marking(text: &str, mark: &str) -> TokenVectors {
     for (i, t) in toks.iter().enumerate() {
         data[2 * i + usize::from(t.text(text) != mark)] = 1.0;
     }
-    TokenVectors { dim: 2, data }
+    TokenVectors { recipe: recipe(), dim: 2, data }
 }
 
 #[test]
@@ -109,20 +114,25 @@ fn a_dense_tagger_learns_from_token_vectors_and_round_trips() {
     // so the test checks that training and decoding read the vectors and keep working.
     let vectors: Vec<_> =
         articles.iter().map(|a| Some(std::sync::Arc::new(marking(&a.text, "said")))).collect();
-    let mut t = train::train(&train::examples_with(&articles, &vectors), 12, 5, 1, |_, _| {});
+    let t = train::train(&train::examples_with(&articles, &vectors), 12, 5, 1, |_, _| {});
     assert_eq!(t.dim(), 2);
-    assert_eq!(t.recipe(), None, "no recipe until one is set");
-    t.set_recipe(VectorRecipe { layers: vec![2, 4], norm: 2.0 });
+    assert_eq!(t.recipe(), Some(&recipe()), "the recipe of the vectors it learned from");
+    let untrained = train::train(&train::examples(&articles), 12, 1, 1, |_, _| {});
+    assert_eq!(untrained.recipe(), None, "no vectors, no recipe");
     let text = "On Monday Jane Diaz said that the plan would fail.";
     let v = marking(text, "said");
     let with = t.tag_with(text, Some(&v));
     assert!(with.iter().any(|s| s.role == Role::Source && &text[s.range.clone()] == "Jane Diaz"));
     let bytes = t.to_bytes();
     let back = Tagger::from_bytes(&bytes).unwrap();
-    assert_eq!(back.recipe(), Some(&VectorRecipe { layers: vec![2, 4], norm: 2.0 }));
+    assert_eq!(back.recipe(), Some(&recipe()));
     assert_eq!(back.tag_with(text, Some(&v)), with);
     assert!(Tagger::from_bytes(&bytes[..bytes.len() - 1]).is_err(), "truncated");
-    // Vectors of another length are not read (the sparse part alone tags).
-    let other = TokenVectors { dim: 3, data: vec![1.0; 3 * 20] };
+    // Vectors of another length, or made another way, are not read (the sparse part
+    // alone tags).
+    let other = TokenVectors { recipe: recipe(), dim: 3, data: vec![1.0; 3 * 20] };
     assert_eq!(back.tag_with(text, Some(&other)), back.tag_with(text, None));
+    let layers = VectorRecipe { layers: vec![4], ..recipe() };
+    let another = TokenVectors { recipe: layers, ..v.clone() };
+    assert_eq!(back.tag_with(text, Some(&another)), back.tag_with(text, None));
 }

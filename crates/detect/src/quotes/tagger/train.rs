@@ -85,15 +85,16 @@ impl Averaged {
     fn add(&mut self, labels: &[usize], ex: &Example, sign: f32) {
         let step = self.step;
         let mut prev = LABELS;
-        let dim = self.tagger.dim;
+        let dim = self.tagger.dim();
         for (item, &l) in ex.items.iter().zip(labels) {
             for &f in item.features() {
                 let at = self.tagger.bucket(f) * LABELS + l;
                 self.tagger.emission[at] += sign;
                 self.sum_e[at] += sign * step;
             }
-            if let Some(v) = self.tagger.vector(item, ex.vectors.as_deref()) {
-                let w = &mut self.tagger.dense[l * dim..(l + 1) * dim];
+            let v = self.tagger.vector(item, ex.vectors.as_deref());
+            if let (Some(v), Some(d)) = (v, self.tagger.dense.as_mut()) {
+                let w = &mut d.weights[l * dim..(l + 1) * dim];
                 let s = &mut self.sum_d[l * dim..(l + 1) * dim];
                 for ((w, s), x) in w.iter_mut().zip(s.iter_mut()).zip(v) {
                     *w += sign * x;
@@ -114,9 +115,10 @@ impl Averaged {
             bits: self.tagger.bits,
             emission: avg(&self.tagger.emission, &self.sum_e),
             transition: avg(&self.tagger.transition, &self.sum_t),
-            dim: self.tagger.dim,
-            dense: avg(&self.tagger.dense, &self.sum_d),
-            recipe: self.tagger.recipe.clone(),
+            dense: self.tagger.dense.as_ref().map(|d| super::Dense {
+                recipe: d.recipe.clone(),
+                weights: avg(&d.weights, &self.sum_d),
+            }),
         }
     }
 }
@@ -131,9 +133,14 @@ pub fn train(
     seed: u64,
     mut each: impl FnMut(usize, &Tagger),
 ) -> Tagger {
-    let dim = examples.iter().find_map(|e| e.vectors.as_ref()).map_or(0, |v| v.dim);
+    // A tagger reads vectors made as those of the first example that has them.
+    let first = examples.iter().find_map(|e| e.vectors.as_ref());
+    let dim = first.map_or(0, |v| v.dim);
     let mut m = Averaged {
-        tagger: Tagger::zeros_dense(bits, dim),
+        tagger: match first {
+            Some(v) => Tagger::zeros_dense(bits, v.recipe.clone(), dim),
+            None => Tagger::zeros(bits),
+        },
         sum_e: vec![0.0; (1 << bits) * LABELS],
         sum_t: vec![0.0; (LABELS + 1) * LABELS],
         sum_d: vec![0.0; LABELS * dim],
