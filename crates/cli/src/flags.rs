@@ -571,6 +571,10 @@ pub struct TrainAttribution {
     /// Seed of the order the sequences are visited in.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Train this many taggers, visiting the sequences in different orders (seeds `seed`,
+    /// `seed + 2`, …), and average their weights into one.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub average: usize,
     /// Set every K-th article of the split aside and score the tagger on it after each
     /// epoch (for choosing settings; 0: train on all of them).
     #[arg(long, default_value_t = 0, value_name = "K")]

@@ -63,6 +63,19 @@ pub fn vectors(
     Ok(out)
 }
 
+/// The tagger `args` ask for on `examples`: trained with `--seed`, or with `--average N`
+/// the mean of N trained with seeds `seed`, `seed + 2`, … (two at a time; the visiting
+/// order's generator treats a seed and that seed with its lowest bit set alike).
+pub fn tagger(args: &crate::flags::TrainAttribution, examples: &[tagger_train::Example]) -> Tagger {
+    use rayon::prelude::*;
+    let seeds: Vec<u64> = (0..args.average.max(1) as u64).map(|i| args.seed + 2 * i).collect();
+    let taggers: Vec<Tagger> = seeds
+        .par_iter()
+        .map(|&s| tagger_train::train(examples, args.bits, args.epochs, s, |_, _| {}))
+        .collect();
+    tagger_train::average(&taggers)
+}
+
 /// Trains the linker (see `--link` in `unspin train attribution --help`).
 pub fn train(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Result<()> {
     let start = std::time::Instant::now();
@@ -72,13 +85,7 @@ pub fn train(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Res
     let mut per_article: Vec<Vec<Example>> = vec![Vec::new(); articles.len()];
     for r in 0..k {
         let fit_on = fold(articles, k, r, false);
-        let t = tagger_train::train(
-            &tagger_train::examples_with(&fit_on, &fold(&vecs, k, r, false)),
-            args.bits,
-            args.epochs,
-            args.seed,
-            |_, _| {},
-        );
+        let t = tagger(args, &tagger_train::examples_with(&fit_on, &fold(&vecs, k, r, false)));
         for (i, a) in articles.iter().enumerate().filter(|(i, _)| i % k == r) {
             per_article[i] = examples(a, &t.tag_with(&a.text, vecs[i].as_deref()));
         }

@@ -204,28 +204,52 @@ pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
         examples.len(),
         aside.len()
     );
+    if args.average > 1 {
+        let model = super::link::tagger(args, &examples);
+        eprintln!("[{:>6.1}s] {} taggers averaged", start.elapsed().as_secs_f64(), args.average);
+        if !aside.is_empty() {
+            holdout_report(args, &aside, &aside_vecs, &model, args.epochs, start);
+        }
+        if let Some(out) = &args.out {
+            write_model(out, &model.to_bytes(), start)?;
+        }
+        return Ok(());
+    }
     let model = train::train(&examples, args.bits, args.epochs, args.seed, |epoch, t| {
         if aside.is_empty() {
             eprintln!("[{:>6.1}s] epoch {epoch}", start.elapsed().as_secs_f64());
             return;
         }
-        let (pred, cited): (Vec<_>, Vec<_>) = aside
-            .iter()
-            .zip(&aside_vecs)
-            .map(|(a, v)| super::eval::polnear_predict(a, Some(t), None, v.as_deref()))
-            .unzip();
-        let s = unspin_eval::polnear::score(&aside, &pred, &cited);
-        let label =
-            format!("{} aside, epoch {epoch}, {:.0}s", args.split, start.elapsed().as_secs_f64());
-        eprint!("{}", super::eval::polnear_text(&label, &s));
-        if args.verbose && epoch == args.epochs {
-            super::eval::speaker_misses(&aside, &pred);
-        }
+        holdout_report(args, &aside, &aside_vecs, t, epoch, start);
     });
     if let Some(out) = &args.out {
         write_model(out, &model.to_bytes(), start)?;
     }
     Ok(())
+}
+
+/// Scores `tagger` (after `epoch` passes) on the set-aside articles, on standard error;
+/// with `--verbose`, after the last epoch, each speaker it misses.
+fn holdout_report(
+    args: &crate::flags::TrainAttribution,
+    aside: &[unspin_eval::polnear::Article],
+    vecs: &[Option<std::sync::Arc<unspin_detect::quotes::tagger::TokenVectors>>],
+    tagger: &unspin_detect::quotes::tagger::Tagger,
+    epoch: usize,
+    start: std::time::Instant,
+) {
+    let (pred, cited): (Vec<_>, Vec<_>) = aside
+        .iter()
+        .zip(vecs)
+        .map(|(a, v)| super::eval::polnear_predict(a, Some(tagger), None, v.as_deref()))
+        .unzip();
+    let s = unspin_eval::polnear::score(aside, &pred, &cited);
+    let label =
+        format!("{} aside, epoch {epoch}, {:.0}s", args.split, start.elapsed().as_secs_f64());
+    eprint!("{}", super::eval::polnear_text(&label, &s));
+    if args.verbose && epoch == args.epochs {
+        super::eval::speaker_misses(aside, &pred);
+    }
 }
 
 /// `unspin train attribution --cv K`: K-fold cross-validation over the split's articles

@@ -77,7 +77,7 @@ fn speaker(
     source: &Range<usize>,
     last: &Option<String>,
 ) -> (Option<String>, Option<String>) {
-    let source = &trim_clause_words(text, source);
+    let source = &super::time::without_time(text, &trim_clause_words(text, source));
     let words: Vec<&str> = text[source.clone()]
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && !matches!(c, '.' | '\'' | '’')))

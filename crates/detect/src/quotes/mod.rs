@@ -18,6 +18,7 @@ mod attribution;
 mod merge;
 mod scan;
 pub mod tagger;
+mod time;
 
 use std::ops::Range;
 use std::sync::Arc;

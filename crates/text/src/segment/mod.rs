@@ -16,6 +16,7 @@
 //!     [TokenKind::Word, TokenKind::Word, TokenKind::Punct, TokenKind::Number, TokenKind::Punct]);
 //! ```
 
+pub mod calendar;
 mod memo;
 mod sentences;
 mod stopwords;

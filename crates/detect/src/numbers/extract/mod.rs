@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use unicode_segmentation::UnicodeSegmentation;
+use unspin_text::segment::calendar::is_month;
 use unspin_text::segment::{sentences, tokens, Token, TokenKind};
 
 use super::words::{denominator, is_dozen, is_scale, ordinal_unit, parse_words, word_value};
@@ -105,32 +106,6 @@ static FRACTION: LazyLock<Regex> = LazyLock::new(|| {
 
 const APPROX_WORDS: &[&str] =
     &["nearly", "almost", "about", "around", "roughly", "approximately", "over", "under", "some"];
-const MONTHS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
-];
 const ORDINALS: &[(&str, u64)] = &[
     ("first", 1),
     ("second", 2),
@@ -216,10 +191,7 @@ fn noun_after(text: &str, toks: &[Token], end: usize) -> Option<String> {
             w = it.next()?;
             continue;
         }
-        if NOT_UNITS.contains(&lw.as_str())
-            || word_value(&lw).is_some()
-            || MONTHS.contains(&lw.as_str())
-        {
+        if NOT_UNITS.contains(&lw.as_str()) || word_value(&lw).is_some() || is_month(&lw) {
             return None;
         }
         if lw.chars().all(|c| c.is_alphabetic() || c == '\'') && lw.chars().count() > 1 {
@@ -666,7 +638,7 @@ impl Scan<'_> {
         let (text, toks) = (self.text, &self.toks);
         let t = &toks[i];
         let lw = lower(t, text);
-        if !MONTHS.contains(&lw.as_str())
+        if !is_month(&lw)
             || lw == "may" && !toks.get(i + 1).is_some_and(|n| n.kind == TokenKind::Number)
             || !t.text(text).chars().next().is_some_and(char::is_uppercase)
         {
@@ -853,7 +825,7 @@ fn names_something(text: &str, at: usize) -> bool {
     let prefix = before[..word_start].trim_end();
     let opens =
         prefix.is_empty() || prefix.ends_with(['.', '!', '?', ':', '"', '“', '(', '—', '–']);
-    let function = unspin_text::segment::is_stop_word(&lower) || MONTHS.contains(&lower.as_str());
+    let function = unspin_text::segment::is_stop_word(&lower) || is_month(&lower);
     capitalised && !opens && !function
 }
 

@@ -136,3 +136,25 @@ fn a_dense_tagger_learns_from_token_vectors_and_round_trips() {
     let another = TokenVectors { recipe: layers, ..v.clone() };
     assert_eq!(back.tag_with(text, Some(&another)), back.tag_with(text, None));
 }
+
+#[test]
+fn taggers_trained_in_different_orders_average_into_their_mean() {
+    let examples = train::examples(&corpus());
+    let (a, b) = (
+        train::train(&examples, 12, 3, 1, |_, _| {}),
+        train::train(&examples, 12, 3, 5, |_, _| {}),
+    );
+    assert_ne!(a.emission, b.emission, "the two orders give different taggers");
+    let m = train::average(&[a.clone(), b.clone()]);
+    for k in 0..a.emission.len() {
+        assert!((m.emission[k] - (a.emission[k] + b.emission[k]) / 2.0).abs() < 1e-6);
+    }
+    for k in 0..a.transition.len() {
+        assert!((m.transition[k] - (a.transition[k] + b.transition[k]) / 2.0).abs() < 1e-6);
+    }
+    assert_eq!(train::average(std::slice::from_ref(&a)).to_bytes(), a.to_bytes());
+    let text = "On Monday Lee Park warned that taxes must rise. The weather was mild.";
+    let spans = spans_of(&m, text);
+    assert!(spans.contains(&(Role::Source, "Lee Park".into())), "{spans:?}");
+    assert!(spans.contains(&(Role::Content, "taxes must rise".into())), "{spans:?}");
+}
