@@ -105,6 +105,8 @@ fn article_like() -> impl Strategy<Value = String> {
         Just("according to".to_string()),
         Just("she added that".to_string()),
         Just("who told reporters".to_string()),
+        Just("Gov. Ana Ruiz on Thursday".to_string()),
+        Just("Since May 3, Mr. Khan".to_string()),
         "[a-zA-Z]{1,10}",
         "\\PC{1,5}",
     ];

@@ -129,4 +129,21 @@ mod tests {
         assert_eq!(cut("   "), "   ");
         assert_eq!(cut("Ana Díaz 😀 on Sunday"), "Ana Díaz 😀");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn the_result_slices_the_source(
+            words in proptest::collection::vec(
+                "(on|Since|Thursday|May|Jan\\.|5,|2016|Mr\\.|Khan|\\PC{1,4}|,| )", 0..12),
+            pad in 0usize..3,
+        ) {
+            let inner = words.join(" ");
+            let text = format!("{}{inner}{}", "é".repeat(pad), " x".repeat(pad));
+            let source = 2 * pad..2 * pad + inner.len();
+            let r = without_time(&text, &source);
+            proptest::prop_assert!(source.start <= r.start && r.end <= source.end);
+            proptest::prop_assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end));
+            proptest::prop_assert!(r.start <= r.end);
+        }
+    }
 }
