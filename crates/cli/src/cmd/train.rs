@@ -188,6 +188,10 @@ pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
         return super::link::train(args, &articles);
     }
     if args.cv > 1 {
+        anyhow::ensure!(
+            args.average <= 1,
+            "--average is for training a tagger (and --link); --cv scores one tagger per pass"
+        );
         return attribution_cv(args, &articles);
     }
     let held = |k: usize| args.holdout > 0 && k.is_multiple_of(args.holdout);

@@ -158,3 +158,9 @@ fn taggers_trained_in_different_orders_average_into_their_mean() {
     assert!(spans.contains(&(Role::Source, "Lee Park".into())), "{spans:?}");
     assert!(spans.contains(&(Role::Content, "taxes must rise".into())), "{spans:?}");
 }
+
+#[test]
+#[should_panic(expected = "taggers of different shapes")]
+fn taggers_of_different_sizes_do_not_average() {
+    train::average(&[Tagger::zeros(10), Tagger::zeros(11)]);
+}

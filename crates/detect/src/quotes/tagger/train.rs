@@ -189,6 +189,8 @@ pub fn average(taggers: &[Tagger]) -> Tagger {
     }
     let n = taggers.len() as f32;
     let mut out = taggers[0].clone();
+    let shape = |t: &Tagger| (t.bits, t.dense.as_ref().map(|d| d.weights.len()));
+    assert!(taggers.iter().all(|t| shape(t) == shape(&out)), "taggers of different shapes");
     mean(taggers.iter().map(|t| t.emission.as_slice()), &mut out.emission, n);
     mean(taggers.iter().map(|t| t.transition.as_slice()), &mut out.transition, n);
     if let Some(d) = out.dense.as_mut() {
