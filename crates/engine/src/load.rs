@@ -198,6 +198,7 @@ pub fn claims(choice: &ModelChoice) -> Result<Arc<dyn ClaimScorer>, LoadError> {
 struct MiniLmVectors {
     bert: unspin_neural::bert::Bert,
     tokenizer: tokenizers::Tokenizer,
+    path: unspin_neural::kernels::KernelPath,
 }
 
 impl VectorSource for MiniLmVectors {
@@ -206,20 +207,25 @@ impl VectorSource for MiniLmVectors {
     }
 
     fn vectors(&self, text: &str, recipe: &VectorRecipe) -> Result<TokenVectors, ModelFailure> {
-        unspin_neural::token_vectors::token_vectors(&self.bert, &self.tokenizer, text, recipe)
+        let (bert, tokenizer) = (&self.bert, &self.tokenizer);
+        unspin_neural::token_vectors::token_vectors(bert, tokenizer, text, recipe, self.path)
             .map_err(|e| ModelFailure::new("neural attribution", e))
     }
 }
 
-/// The installed MiniLM as a source of token vectors (`unspin model install`).
-pub fn minilm_vectors() -> Result<Arc<dyn VectorSource>, LoadError> {
+/// The installed MiniLM as a source of token vectors (`unspin model install`), its layers
+/// run on the inference kernels of `path` (training reads them on `fp32`, analysis on the
+/// active path).
+pub fn minilm_vectors(
+    path: unspin_neural::kernels::KernelPath,
+) -> Result<Arc<dyn VectorSource>, LoadError> {
     const WHAT: &str = "the MiniLM encoder for token vectors";
     let dir =
         unspin_neural::install::installed(&unspin_neural::install::MINILM).map_err(failed(WHAT))?;
     let (bert, _) =
         unspin_neural::techniques::assemble(&dir, &Default::default(), 0).map_err(failed(WHAT))?;
     let tokenizer = unspin_neural::techniques::load_tokenizer(&dir).map_err(failed(WHAT))?;
-    Ok(Arc::new(MiniLmVectors { bert, tokenizer }))
+    Ok(Arc::new(MiniLmVectors { bert, tokenizer, path }))
 }
 
 /// The attribution model `choice` names: none for `fast` (the embedded tagger), the
@@ -228,11 +234,13 @@ pub fn quotes(choice: &ModelChoice) -> Result<Option<Arc<NeuralAttribution>>, Lo
     match choice {
         ModelChoice::Fast => Ok(None),
         ModelChoice::Neural => {
-            let neural =
-                NeuralAttribution::shipped(minilm_vectors()?).ok_or_else(|| LoadError::Failed {
+            let path = unspin_neural::kernels::active().map_err(failed("the encoder's kernels"))?;
+            let neural = NeuralAttribution::shipped(minilm_vectors(path)?).ok_or_else(|| {
+                LoadError::Failed {
                     what: "the neural attribution model".into(),
                     source: "its embedded tagger or linker does not read".into(),
-                })?;
+                }
+            })?;
             Ok(Some(Arc::new(neural)))
         }
         ModelChoice::Accurate | ModelChoice::File(_) => Err(LoadError::Failed {

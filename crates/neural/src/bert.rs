@@ -650,6 +650,18 @@ impl Bert {
     /// and returns each row's hidden states `(len, hidden)`: the frozen part of a partly
     /// fine-tuned model, computed once before training.
     pub fn frozen_states(&self, rows: &[&[u32]], upto: usize) -> Result<Vec<Tensor>, Error> {
+        // Training's frozen layers run in f32 on every CPU, so that a model trains the
+        // same everywhere.
+        self.frozen_states_on(rows, upto, kernels::KernelPath::Fp32)
+    }
+
+    /// [`Bert::frozen_states`] on the inference kernels of `path`.
+    pub fn frozen_states_on(
+        &self,
+        rows: &[&[u32]],
+        upto: usize,
+        path: kernels::KernelPath,
+    ) -> Result<Vec<Tensor>, Error> {
         use rayon::prelude::*;
         let mut order: Vec<usize> = (0..rows.len()).collect();
         order.sort_by_key(|&i| rows[i].len());
@@ -659,10 +671,7 @@ impl Bert {
             .map(|chunk| {
                 let batch: Vec<&[u32]> = chunk.iter().map(|&i| rows[i]).collect();
                 let (ids, mask) = batch_ids(&batch)?;
-                // Training's frozen layers run in f32 on every CPU, so that a model trains
-                // the same everywhere.
-                let fp32 = kernels::KernelPath::Fp32;
-                let h = self.kernel_layers(&self.embed(&ids)?, &mask, 0..upto, false, fp32)?;
+                let h = self.kernel_layers(&self.embed(&ids)?, &mask, 0..upto, false, path)?;
                 chunk
                     .iter()
                     .enumerate()
@@ -680,21 +689,21 @@ impl Bert {
     }
 
     /// Runs layers `range` on each row's hidden states `states[i]` `(len, hidden)` (rows
-    /// of word-piece ids `rows[i]`), eight rows at a time, with the f32 inference kernels:
-    /// [`Bert::frozen_states`] continued, so that states after several layers are read
-    /// in one pass.
+    /// of word-piece ids `rows[i]`), eight rows at a time, with the inference kernels of
+    /// `path`: [`Bert::frozen_states_on`] continued, so that states after several layers
+    /// are read in one pass.
     pub fn more_states(
         &self,
         states: &[Tensor],
         rows: &[&[u32]],
         range: Range<usize>,
+        path: kernels::KernelPath,
     ) -> Result<Vec<Tensor>, Error> {
         let mut out = Vec::with_capacity(rows.len());
         for (states, rows) in states.chunks(8).zip(rows.chunks(8)) {
             let refs: Vec<&Tensor> = states.iter().collect();
             let (x, mask) = stack_padded(&refs, rows)?;
-            let fp32 = kernels::KernelPath::Fp32;
-            let h = self.kernel_layers(&x, &mask, range.clone(), false, fp32)?;
+            let h = self.kernel_layers(&x, &mask, range.clone(), false, path)?;
             for (i, r) in rows.iter().enumerate() {
                 out.push(h.get(i)?.narrow(0, 0, r.len())?.contiguous()?);
             }

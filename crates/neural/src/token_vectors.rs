@@ -10,6 +10,7 @@ use unspin_model::api::{TokenVectors, VectorRecipe};
 use unspin_text::segment::tokens;
 
 use crate::bert::Bert;
+use crate::kernels::KernelPath;
 use crate::techniques::windows::windows;
 use crate::Error;
 
@@ -17,14 +18,15 @@ use crate::Error;
 pub const WINDOW: usize = 256;
 
 /// The vectors of the tokens of `text` as `recipe` says: for each of its layers
-/// (increasing, each at least 1), the hidden states after that many encoder layers (f32
-/// arithmetic) averaged over each token's word pieces and scaled to Euclidean length
-/// `recipe.norm`; the parts end to end.
+/// (increasing, each at least 1), the hidden states after that many encoder layers (on
+/// the inference kernels of `path`; training reads them on `fp32`) averaged over each
+/// token's word pieces and scaled to Euclidean length `recipe.norm`; the parts end to end.
 pub fn token_vectors(
     bert: &Bert,
     tokenizer: &Tokenizer,
     text: &str,
     recipe: &VectorRecipe,
+    path: KernelPath,
 ) -> Result<TokenVectors, Error> {
     let (layers, norm) = (recipe.layers.as_slice(), recipe.norm);
     if layers.is_empty() || layers.windows(2).any(|w| w[0] >= w[1]) || layers[0] == 0 {
@@ -40,10 +42,10 @@ pub fn token_vectors(
         return Ok(done(data));
     }
     let rows: Vec<&[u32]> = wins.iter().map(|w| w.ids.as_slice()).collect();
-    let mut states = bert.frozen_states(&rows, layers[0])?;
+    let mut states = bert.frozen_states_on(&rows, layers[0], path)?;
     for (part, &layer) in layers.iter().enumerate() {
         if part > 0 {
-            states = bert.more_states(&states, &rows, layers[part - 1]..layer)?;
+            states = bert.more_states(&states, &rows, layers[part - 1]..layer, path)?;
         }
         let pooled = pooled(&wins, &states, &toks, hidden)?;
         for (t, row) in pooled.chunks_exact(hidden).enumerate() {

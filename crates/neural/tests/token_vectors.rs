@@ -4,6 +4,7 @@
 
 use unspin_model::api::VectorRecipe;
 use unspin_neural::install::{installed, MINILM};
+use unspin_neural::kernels::KernelPath;
 use unspin_neural::techniques::{assemble, load_tokenizer};
 use unspin_neural::token_vectors::token_vectors;
 
@@ -31,7 +32,7 @@ fn every_token_gets_a_row_of_the_asked_length_whatever_the_text() {
     ];
     for text in texts {
         let recipe = VectorRecipe { layers: vec![2, 4], norm: 3.0 };
-        let v = token_vectors(&bert, &tokenizer, text, &recipe).unwrap();
+        let v = token_vectors(&bert, &tokenizer, text, &recipe, KernelPath::Fp32).unwrap();
         assert_eq!(v.recipe, recipe);
         let n = unspin_text::segment::tokens(text).len();
         assert_eq!(v.dim, 2 * 384);
@@ -54,6 +55,49 @@ fn layers_must_increase() {
     let tokenizer = load_tokenizer(&dir).unwrap();
     for bad in [&[][..], &[0], &[4, 2], &[3, 3]] {
         let recipe = VectorRecipe { layers: bad.to_vec(), norm: 1.0 };
-        assert!(token_vectors(&bert, &tokenizer, "He said so.", &recipe).is_err(), "{bad:?}");
+        assert!(
+            token_vectors(&bert, &tokenizer, "He said so.", &recipe, KernelPath::Fp32).is_err(),
+            "{bad:?}"
+        );
     }
+}
+
+/// Analysis reads the vectors on the active kernel path (a bf16 one where the CPU has
+/// it); the tagger learned from fp32 vectors, so the two must agree closely.
+#[test]
+fn reduced_precision_vectors_point_where_the_fp32_ones_do() {
+    let Ok(dir) = installed(&MINILM) else {
+        eprintln!("skipping: the MiniLM encoder is not installed (run `unspin model install`)");
+        return;
+    };
+    let (bert, _) = assemble(&dir, &Default::default(), 0).unwrap();
+    let tokenizer = load_tokenizer(&dir).unwrap();
+    let text = "“We will not close the library,” the mayor, Ruth Okafor, said on Tuesday. \
+                Critics, including two council members, said the plan was rushed.\r\n\
+                Москва said 😀 — “да” and 東京 replied.";
+    let recipe = VectorRecipe { layers: vec![2, 4], norm: 4.0 };
+    let reference = token_vectors(&bert, &tokenizer, text, &recipe, KernelPath::Fp32).unwrap();
+    let mut ran = 0;
+    for path in KernelPath::ALL.into_iter().filter(|p| *p != KernelPath::Fp32) {
+        if !path.supported() {
+            eprintln!("skipping {path}: this CPU lacks {}", path.missing().join(", "));
+            continue;
+        }
+        let v = token_vectors(&bert, &tokenizer, text, &recipe, path).unwrap();
+        assert_eq!(v.data.len(), reference.data.len());
+        let mut lowest = 1f32;
+        for (a, b) in v.data.chunks_exact(384).zip(reference.data.chunks_exact(384)) {
+            let dot: f32 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+            if b.iter().all(|x| *x == 0.0) {
+                assert!(a.iter().all(|x| *x == 0.0), "{path}: a token no piece covers");
+                continue;
+            }
+            // Both parts have length 4.
+            lowest = lowest.min(dot / 16.0);
+        }
+        eprintln!("{path}: lowest cosine with fp32 {lowest:.5}");
+        assert!(lowest > 0.99, "{path}: lowest cosine {lowest}");
+        ran += 1;
+    }
+    eprintln!("{ran} reduced-precision paths compared with fp32");
 }

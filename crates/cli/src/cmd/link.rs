@@ -53,7 +53,9 @@ pub fn vectors(
         return Ok(vec![None; articles.len()]);
     }
     let recipe = VectorRecipe { layers: args.vectors_layers.clone(), norm: args.vectors_norm };
-    let source = unspin_engine::load::minilm_vectors()?;
+    // Training reads the vectors on fp32 on every CPU, so that it trains the same
+    // everywhere.
+    let source = unspin_engine::load::minilm_vectors(unspin_neural::kernels::KernelPath::Fp32)?;
     let start = std::time::Instant::now();
     let out = articles
         .par_iter()
