@@ -1,8 +1,10 @@
-//! The MiniLM encoder on real weights. Opt-in: skips, saying so, unless
-//! `unspin model install` has run (CI runs it).
+//! The MiniLM encoder on real weights. Skips, saying so, unless `unspin model install`
+//! has run; under CI, which runs it, a missing encoder fails instead.
 
 use unspin_neural::encoder::Encoder;
-use unspin_neural::install::{installed, installed_in, MINILM};
+use unspin_neural::install::{installed_in, MINILM};
+
+mod common;
 
 fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
@@ -10,10 +12,7 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 
 #[test]
 fn sentence_embeddings_are_unit_length_batch_invariant_and_meaningful() {
-    let Ok(dir) = installed(&MINILM) else {
-        eprintln!("skipping: the MiniLM encoder is not installed (run `unspin model install`)");
-        return;
-    };
+    let Some(dir) = common::encoder_dir(&MINILM) else { return };
     let enc = Encoder::load(&dir).unwrap();
     let texts = [
         "The economy grew by three percent last year.",

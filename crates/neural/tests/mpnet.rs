@@ -5,9 +5,11 @@
 //! so, unless `unspin model install accurate` has run; under CI (`CI=true`), which
 //! installs it, a missing encoder fails instead.
 
+mod common;
+
 use candle_core::{Device, Tensor};
 use unspin_neural::bert::Bert;
-use unspin_neural::install::{installed, MPNET};
+use unspin_neural::install::MPNET;
 use unspin_neural::kernels::KernelPath;
 use unspin_neural::mpnet::bucket;
 
@@ -56,27 +58,12 @@ fn gaps(f: &Fixture, h: &[Vec<Vec<f32>>]) -> (f32, f32, f32) {
     (worst, worst_sum, cosine)
 }
 
-fn installed_mpnet() -> Option<std::path::PathBuf> {
-    match installed(&MPNET) {
-        Ok(dir) => Some(dir),
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI installs all-mpnet-base-v2, and it is missing: {e}")
-        }
-        Err(_) => {
-            eprintln!(
-                "skipping: all-mpnet-base-v2 is not installed (unspin model install accurate)"
-            );
-            None
-        }
-    }
-}
-
 /// The differentiable path (training's) and every inference kernel path this CPU runs,
 /// against the reference: f32 to 1e-4, bf16 within 0.1 with cosine ≥ 0.999, int8 within
 /// 0.1 with cosine ≥ 0.99.
 #[test]
 fn hidden_states_match_the_reference() {
-    let Some(dir) = installed_mpnet() else { return };
+    let Some(dir) = common::encoder_dir(&MPNET) else { return };
     let f = fixture();
     let (mut bert, _) = Bert::load(&dir, 0).unwrap();
     let ids = Tensor::new(f.ids.clone(), &Device::Cpu).unwrap();
@@ -118,7 +105,7 @@ fn hidden_states_match_the_reference() {
 fn windows_use_the_tokenizers_own_markers() {
     use unspin_neural::techniques::load_tokenizer;
     use unspin_neural::techniques::windows::{specials, windows};
-    let Some(dir) = installed_mpnet() else { return };
+    let Some(dir) = common::encoder_dir(&MPNET) else { return };
     let tok = load_tokenizer(&dir).unwrap();
     assert_eq!(specials(&tok).unwrap(), (0, 2));
     let text = "Ein Café — “naïve” 😡 claims.\r\nThe harbour bridge opens in spring. ".repeat(20);

@@ -8,21 +8,14 @@ use proptest::prelude::*;
 use unspin_model::api::{FastDetector, TechniqueDetector};
 use unspin_model::fast::FastModel;
 use unspin_neural::install::{installed, MINILM};
+
+mod common;
 use unspin_neural::techniques::windows::{windows, MAX_WINDOW, WINDOW};
 use unspin_neural::techniques::{load_tokenizer, NeuralDetector, NeuralTechniqueModel};
 
 /// Whether the encoder is installed; under CI a missing one is a failure, not a skip.
 fn encoder_present() -> bool {
-    match installed(&MINILM) {
-        Ok(_) => true,
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI installs the MiniLM encoder, and it is missing: {e}")
-        }
-        Err(_) => {
-            eprintln!("skipping: the MiniLM encoder is not installed (run `unspin model install`)");
-            false
-        }
-    }
+    common::encoder_dir(&MINILM).is_some()
 }
 
 static DETECTOR: LazyLock<Option<NeuralDetector>> = LazyLock::new(|| {

@@ -2,30 +2,17 @@
 //! saying so, unless `unspin model install` has run; under CI (`CI=true`), which
 //! installs the encoder, a missing encoder fails instead.
 
+mod common;
+
 use unspin_model::api::VectorRecipe;
-use unspin_neural::install::{installed, MINILM};
+use unspin_neural::install::MINILM;
 use unspin_neural::kernels::KernelPath;
 use unspin_neural::techniques::{assemble, load_tokenizer};
 use unspin_neural::token_vectors::token_vectors;
 
-/// The installed MiniLM's directory; `None` (saying so) when it is not installed, except
-/// under CI, which installs it.
-fn minilm() -> Option<std::path::PathBuf> {
-    match installed(&MINILM) {
-        Ok(dir) => Some(dir),
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI installs the MiniLM encoder, and it is missing: {e}")
-        }
-        Err(_) => {
-            eprintln!("skipping: the MiniLM encoder is not installed (run `unspin model install`)");
-            None
-        }
-    }
-}
-
 #[test]
 fn every_token_gets_a_row_of_the_asked_length_whatever_the_text() {
-    let Some(dir) = minilm() else { return };
+    let Some(dir) = common::encoder_dir(&MINILM) else { return };
     let (bert, _) = assemble(&dir, &Default::default(), 0).unwrap();
     let tokenizer = load_tokenizer(&dir).unwrap();
     let long = "The council said the budget would pass. ".repeat(80);
@@ -56,7 +43,7 @@ fn every_token_gets_a_row_of_the_asked_length_whatever_the_text() {
 
 #[test]
 fn layers_must_increase() {
-    let Ok(dir) = installed(&MINILM) else { return };
+    let Some(dir) = common::encoder_dir(&MINILM) else { return };
     let (bert, _) = assemble(&dir, &Default::default(), 0).unwrap();
     let tokenizer = load_tokenizer(&dir).unwrap();
     for bad in [&[][..], &[0], &[4, 2], &[3, 3]] {
@@ -72,7 +59,7 @@ fn layers_must_increase() {
 /// it); the tagger learned from fp32 vectors, so the two must agree closely.
 #[test]
 fn reduced_precision_vectors_point_where_the_fp32_ones_do() {
-    let Some(dir) = minilm() else { return };
+    let Some(dir) = common::encoder_dir(&MINILM) else { return };
     let (bert, _) = assemble(&dir, &Default::default(), 0).unwrap();
     let tokenizer = load_tokenizer(&dir).unwrap();
     let text = "“We will not close the library,” the mayor, Ruth Okafor, said on Tuesday. \
