@@ -194,9 +194,11 @@ fn is_cap(w: &str) -> bool {
 }
 
 /// Splits a capitalised phrase ("the British Prime Minister Winston Churchill") into role
-/// and name (`Winston Churchill`, role `British Prime Minister`).
+/// and name (`Winston Churchill`, role `British Prime Minister`); a time expression at its
+/// end ("… on Thursday") is neither.
 pub fn split_role(words: &[&str]) -> Option<Speaker> {
     let words: Vec<&str> = words.iter().copied().filter(|w| !w.is_empty()).collect();
+    let words = &words[..words.len() - super::time::trailing(&words)];
     if words.is_empty() {
         return None;
     }
@@ -229,9 +231,11 @@ pub fn split_role(words: &[&str]) -> Option<Speaker> {
     })
 }
 
-/// The capitalised words that end at the end of `before` (the phrase right before a verb).
+/// The capitalised words that end at the end of `before` (the phrase right before a verb),
+/// past a time expression there ("Ana Ruiz on Thursday").
 pub fn phrase_before(before: &str) -> Vec<&str> {
     let words: Vec<&str> = before.split_whitespace().collect();
+    let words = &words[..words.len() - super::time::trailing(&words)];
     let mut out = Vec::new();
     for w in words.iter().rev() {
         let clean = w.trim_matches(|c: char| c == ',' || c == '"' || c == '“' || c == '”');

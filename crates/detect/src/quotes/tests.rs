@@ -156,3 +156,20 @@ fn two_apostrophes_are_a_quotation_mark() {
     assert_eq!(q[0], ("The real issue is governance,".into(), Some("Burman".into()), "direct"));
     assert_eq!(q[1].0, "It would be better.");
 }
+
+#[test]
+fn a_date_is_never_the_speaker_the_rules_find() {
+    for (text, speaker) in [
+        ("“We will win,” Gov. Ana Ruiz on Thursday said.", "Ana Ruiz"),
+        ("Ana Ruiz on Thursday said that taxes would rise.", "Ana Ruiz"),
+        (
+            "The mayor, Ana Ruiz, late Tuesday told reporters that the bridge would close.",
+            "Ana Ruiz",
+        ),
+        ("“We will stay,” Prime Minister Theresa May said.", "Theresa May"),
+    ] {
+        let q = quotes(text);
+        assert_eq!(q.len(), 1, "{text}: {q:?}");
+        assert_eq!(q[0].1.as_deref(), Some(speaker), "{text}");
+    }
+}

@@ -12,57 +12,45 @@ const LEADS: &[&str] = &[
     "earlier", "mid", "from", "before", "after", "during", "of", "through",
 ];
 
-/// One whitespace-separated word of a phrase: its byte range and its letters and digits
-/// (an abbreviation's full stop kept).
-struct Word<'t> {
-    range: Range<usize>,
-    clean: &'t str,
+/// A whitespace-separated word's letters and digits (an abbreviation's full stop kept).
+fn clean(w: &str) -> &str {
+    w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.').trim_start_matches('.')
 }
 
-fn words<'t>(text: &'t str, r: &Range<usize>) -> Vec<Word<'t>> {
-    let s = &text[r.clone()];
-    s.split_whitespace()
-        .map(|w| {
-            let at = r.start + (w.as_ptr() as usize - s.as_ptr() as usize);
-            let clean = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.');
-            Word { range: at..at + w.len(), clean: clean.trim_start_matches('.') }
-        })
-        .collect()
+fn is_lead(w: &str) -> bool {
+    LEADS.contains(&clean(w).to_lowercase().as_str())
 }
 
-fn is_lead(w: &Word) -> bool {
-    LEADS.contains(&w.clean.to_lowercase().as_str())
-}
-
-fn is_number(w: &Word) -> bool {
-    let digits = w.clean.trim_end_matches(['.', ',']);
+fn is_number(w: &str) -> bool {
+    let digits = clean(w).trim_end_matches(['.', ',']);
     !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Whether `ws[i]` is a calendar word here: a weekday, or a month after a leading word or
 /// before a number ("in May", "May 3"; not "Theresa May").
-fn is_date(ws: &[Word], i: usize) -> bool {
-    let w = &ws[i];
-    is_weekday(w.clean)
-        || is_month(w.clean)
-            && w.clean.chars().next().is_some_and(char::is_uppercase)
-            && (i.checked_sub(1).is_some_and(|p| is_lead(&ws[p]))
-                || ws.get(i + 1).is_some_and(is_number))
+fn is_date(ws: &[&str], i: usize) -> bool {
+    let w = clean(ws[i]);
+    is_weekday(w)
+        || is_month(w)
+            && w.chars().next().is_some_and(char::is_uppercase)
+            && (i.checked_sub(1).is_some_and(|p| is_lead(ws[p]))
+                || ws.get(i + 1).is_some_and(|n| is_number(n)))
 }
 
-/// How many words a trailing time expression takes at the end of `ws`: numbers and
-/// calendar words holding at least one calendar word, and the leading words before them.
-fn trailing(ws: &[Word]) -> usize {
+/// How many of the whitespace-separated words `ws` a trailing time expression takes:
+/// numbers and calendar words holding at least one calendar word, and the leading words
+/// before them ("… Pence on Thursday", "… later Thursday").
+pub(super) fn trailing(ws: &[&str]) -> usize {
     let mut k = ws.len();
     let mut dated = false;
-    while k > 0 && (is_number(&ws[k - 1]) || is_date(ws, k - 1)) {
+    while k > 0 && (is_number(ws[k - 1]) || is_date(ws, k - 1)) {
         dated |= is_date(ws, k - 1);
         k -= 1;
     }
     if !dated {
         return 0;
     }
-    while k > 0 && is_lead(&ws[k - 1]) {
+    while k > 0 && is_lead(ws[k - 1]) {
         k -= 1;
     }
     ws.len() - k
@@ -70,18 +58,17 @@ fn trailing(ws: &[Word]) -> usize {
 
 /// How many words a leading time expression set off by a comma takes at the start of
 /// `ws` ("On Thursday,", "Since May 3,").
-fn leading(ws: &[Word], text: &str) -> usize {
+fn leading(ws: &[&str]) -> usize {
     let mut k = 0;
-    while k < ws.len() && is_lead(&ws[k]) {
+    while k < ws.len() && is_lead(ws[k]) {
         k += 1;
     }
     let first_date = k;
-    while k < ws.len() && (is_number(&ws[k]) || is_date(ws, k)) {
+    while k < ws.len() && (is_number(ws[k]) || is_date(ws, k)) {
         k += 1;
     }
     let dated = (first_date..k).any(|i| is_date(ws, i));
-    let comma = k > 0 && text[ws[k - 1].range.clone()].ends_with(',');
-    if dated && comma {
+    if dated && k > 0 && ws[k - 1].ends_with(',') {
         k
     } else {
         0
@@ -91,15 +78,16 @@ fn leading(ws: &[Word], text: &str) -> usize {
 /// `source` without a time expression at its end or (set off by a comma) at its start;
 /// the whole of it if nothing would be left.
 pub fn without_time(text: &str, source: &Range<usize>) -> Range<usize> {
-    let ws = words(text, source);
-    let head = leading(&ws, text);
+    let s = &text[source.clone()];
+    let ws: Vec<&str> = s.split_whitespace().collect();
+    let head = leading(&ws);
     let tail = trailing(&ws[head..]);
     if head + tail >= ws.len() || head + tail == 0 {
         return source.clone();
     }
-    let (first, last) = (&ws[head], &ws[ws.len() - tail - 1]);
-    let end = last.range.start + text[last.range.clone()].trim_end_matches(',').len();
-    first.range.start..end
+    let at = |w: &str| source.start + (w.as_ptr() as usize - s.as_ptr() as usize);
+    let last = ws[ws.len() - tail - 1];
+    at(ws[head])..at(last) + last.trim_end_matches(',').len()
 }
 
 #[cfg(test)]
