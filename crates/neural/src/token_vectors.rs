@@ -29,8 +29,12 @@ pub fn token_vectors(
     path: KernelPath,
 ) -> Result<TokenVectors, Error> {
     let (layers, norm) = (recipe.layers.as_slice(), recipe.norm);
-    if layers.is_empty() || layers.windows(2).any(|w| w[0] >= w[1]) || layers[0] == 0 {
-        return Err(Error::Format(format!("token vector layers {layers:?} are not increasing")));
+    let depth = bert.config.layers;
+    if !recipe.is_valid() || layers.last().is_some_and(|&l| l > depth) {
+        return Err(Error::Format(format!(
+            "token vector layers {layers:?} are not increasing from 1 to at most {depth}, or \
+             length {norm} is not positive"
+        )));
     }
     let toks = tokens(text);
     let hidden = bert.config.hidden;

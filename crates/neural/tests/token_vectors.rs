@@ -42,16 +42,19 @@ fn every_token_gets_a_row_of_the_asked_length_whatever_the_text() {
 }
 
 #[test]
-fn layers_must_increase() {
+fn layers_must_increase_within_the_encoder_on_every_path() {
     let Some(dir) = common::encoder_dir(&MINILM) else { return };
     let (bert, _) = assemble(&dir, &Default::default(), 0).unwrap();
     let tokenizer = load_tokenizer(&dir).unwrap();
-    for bad in [&[][..], &[0], &[4, 2], &[3, 3]] {
-        let recipe = VectorRecipe { layers: bad.to_vec(), norm: 1.0 };
-        assert!(
-            token_vectors(&bert, &tokenizer, "He said so.", &recipe, KernelPath::Fp32).is_err(),
-            "{bad:?}"
-        );
+    let paths = KernelPath::ALL.into_iter().filter(|p| p.supported());
+    for path in paths {
+        for bad in [&[][..], &[0], &[4, 2], &[3, 3], &[2, 7]] {
+            let recipe = VectorRecipe { layers: bad.to_vec(), norm: 1.0 };
+            let got = token_vectors(&bert, &tokenizer, "He said so.", &recipe, path);
+            assert!(got.is_err(), "{path}: {bad:?}");
+        }
+        let zero = VectorRecipe { layers: vec![2], norm: 0.0 };
+        assert!(token_vectors(&bert, &tokenizer, "He said so.", &zero, path).is_err());
     }
 }
 

@@ -91,6 +91,19 @@ pub struct VectorRecipe {
     pub norm: f32,
 }
 
+impl VectorRecipe {
+    /// Whether the recipe can be followed: at least one layer, increasing from 1, and a
+    /// finite positive length.
+    pub fn is_valid(&self) -> bool {
+        let l = &self.layers;
+        !l.is_empty()
+            && l[0] >= 1
+            && l.windows(2).all(|w| w[0] < w[1])
+            && self.norm.is_finite()
+            && self.norm > 0.0
+    }
+}
+
 /// Dense vectors for the tokens of a text, made by `recipe`: row `i` belongs to the
 /// text's token `i` (`unspin_text::segment::tokens`); zeros for a token no word piece
 /// covers.

@@ -301,8 +301,8 @@ fn with_dense(mut tagger: Tagger, rest: &[u8]) -> Result<Tagger, FormatError> {
     let at = 4 + 4 * n;
     let norm = f32::from_bits(word(at)?);
     let dim = word(at + 4)? as usize;
-    let increasing = layers[0] > 0 && layers.windows(2).all(|w| w[0] < w[1]) && layers[n - 1] <= 64;
-    if !(1..=65_536).contains(&dim) || !increasing || !norm.is_finite() {
+    let recipe = VectorRecipe { layers, norm };
+    if !(1..=65_536).contains(&dim) || !recipe.is_valid() {
         return Err(FormatError("bad token vector recipe"));
     }
     let body = &rest[at + 8..];
@@ -310,8 +310,7 @@ fn with_dense(mut tagger: Tagger, rest: &[u8]) -> Result<Tagger, FormatError> {
         return Err(FormatError("wrong length"));
     }
     let weights = body.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-    tagger.dense =
-        Some(Dense { recipe: VectorRecipe { layers, norm }, weights: weights.collect() });
+    tagger.dense = Some(Dense { recipe, weights: weights.collect() });
     Ok(tagger)
 }
 
