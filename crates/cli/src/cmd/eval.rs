@@ -143,7 +143,7 @@ fn polnear_predict_neural(
     let each: Vec<_> = articles
         .par_iter()
         .map(|a| -> Result<_> {
-            let v = neural.vectors.vectors(&a.text, recipe).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let v = neural.vectors.vectors(&a.text, recipe)?;
             Ok(polnear_predict(a, Some(&neural.tagger), linker, Some(&v)))
         })
         .collect::<Result<_>>()?;

@@ -208,24 +208,23 @@ pub fn attribution(args: &crate::flags::TrainAttribution) -> Result<()> {
         examples.len(),
         aside.len()
     );
-    if args.average > 1 {
+    let model = if args.average > 1 {
+        // Averaged taggers are scored once, at the end.
         let model = super::link::tagger(args, &examples);
         eprintln!("[{:>6.1}s] {} taggers averaged", start.elapsed().as_secs_f64(), args.average);
         if !aside.is_empty() {
             holdout_report(args, &aside, &aside_vecs, &model, args.epochs, start);
         }
-        if let Some(out) = &args.out {
-            write_model(out, &model.to_bytes(), start)?;
-        }
-        return Ok(());
-    }
-    let model = train::train(&examples, args.bits, args.epochs, args.seed, |epoch, t| {
-        if aside.is_empty() {
-            eprintln!("[{:>6.1}s] epoch {epoch}", start.elapsed().as_secs_f64());
-            return;
-        }
-        holdout_report(args, &aside, &aside_vecs, t, epoch, start);
-    });
+        model
+    } else {
+        train::train(&examples, args.bits, args.epochs, args.seed, |epoch, t| {
+            if aside.is_empty() {
+                eprintln!("[{:>6.1}s] epoch {epoch}", start.elapsed().as_secs_f64());
+                return;
+            }
+            holdout_report(args, &aside, &aside_vecs, t, epoch, start);
+        })
+    };
     if let Some(out) = &args.out {
         write_model(out, &model.to_bytes(), start)?;
     }
