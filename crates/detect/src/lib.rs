@@ -149,7 +149,8 @@ impl AnalyzerBuilder {
 
     /// Opts into a fallback: when the technique or claim model fails on a text, that
     /// section is filled by these models instead (claims judged against the fallback's
-    /// own threshold), and the report's `models` names the model used and the failure.
+    /// own threshold), a failing neural attribution model by the embedded tagger, and the
+    /// report's `models` names the model used and the failure.
     /// Without it, a failing model fails the analysis.
     pub fn fallback(
         &mut self,
@@ -214,7 +215,14 @@ impl Analyzer {
             },
         };
         let (numbers, checks) = numbers::analyze(doc);
-        let (quotes, sources) = quotes::analyze_with(doc, self.quotes.as_deref())?;
+        let (quotes, sources) =
+            match (quotes::analyze_with(doc, self.quotes.as_deref()), &self.fallback) {
+                (Err(e), Some(_)) => {
+                    models.fell_back(Section::Quotes, "fast", e);
+                    quotes::analyze(doc)
+                }
+                (r, _) => r?,
+            };
         Ok(Report {
             id: doc.id.clone(),
             source: doc.source.clone(),

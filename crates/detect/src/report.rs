@@ -92,6 +92,7 @@ impl Models {
         let slot = match section {
             Section::Techniques => &mut self.techniques,
             Section::Claims => &mut self.claims,
+            Section::Quotes => &mut self.quotes,
         };
         *slot = Some(fallback.to_string());
         self.failures.push(FailedModel { section, model: failure.model, cause: failure.cause });
@@ -107,6 +108,8 @@ pub enum Section {
     Techniques,
     /// Check-worthy claims.
     Claims,
+    /// Quotations and their attributions.
+    Quotes,
 }
 
 /// A model that failed on a text, and its section was filled by the fallback.

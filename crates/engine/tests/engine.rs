@@ -148,3 +148,47 @@ fn a_failing_model_fails_the_analysis_unless_a_fallback_is_asked_for() {
     assert_eq!(json["models"]["failures"][0]["section"], "techniques");
     assert!(serde_json::to_value(&fast).unwrap()["models"].get("failures").is_none());
 }
+
+/// An encoder that fails on every text.
+struct FailingVectors;
+
+impl unspin_detect::quotes::VectorSource for FailingVectors {
+    fn name(&self) -> &str {
+        "neural"
+    }
+    fn vectors(
+        &self,
+        _: &str,
+        _: &unspin_model::api::VectorRecipe,
+    ) -> Result<unspin_model::api::TokenVectors, ModelFailure> {
+        Err(ModelFailure::new("neural attribution", "out of memory"))
+    }
+}
+
+#[test]
+fn a_failing_attribution_model_falls_back_to_the_embedded_tagger_only_when_asked() {
+    let doc = Document::new("d", "“We will win,” Ana Ruiz said on Tuesday.".to_string());
+    let neural = unspin_detect::quotes::NeuralAttribution::shipped(Arc::new(FailingVectors))
+        .expect("the embedded neural tagger reads");
+    let mut builder = AnalyzerBuilder::new();
+    builder.quotes_neural(Arc::new(neural));
+    let e = builder.build().analyze(&doc).unwrap_err();
+    assert_eq!(e.to_string(), "the neural attribution model failed: out of memory");
+
+    builder.fallback(
+        load::techniques(&ModelChoice::Fast).unwrap(),
+        load::claims(&ModelChoice::Fast).unwrap(),
+    );
+    let report = builder.build().analyze(&doc).unwrap();
+    let fast = AnalyzerBuilder::new().build().analyze(&doc).unwrap();
+    assert_eq!(report.quotes, fast.quotes);
+    assert!(!report.quotes.is_empty());
+    assert_eq!(report.models.quotes.as_deref(), Some("fast"));
+    let failures: Vec<_> =
+        report.models.failures.iter().map(|f| (f.section, f.cause.as_str())).collect();
+    assert_eq!(failures, [(Section::Quotes, "out of memory")]);
+    assert_eq!(
+        serde_json::to_value(&report).unwrap()["models"]["failures"][0]["section"],
+        "quotes"
+    );
+}
