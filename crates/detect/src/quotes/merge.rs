@@ -262,7 +262,7 @@ impl Antecedents {
         let mut names: Vec<(usize, String)> = linked
             .chain(marked)
             .filter_map(|r| {
-                let name = speaker(text, &r, &None).0?;
+                let name = speaker(text, &super::phrase::complete(text, r.clone()), &None).0?;
                 (is_named(&name) && proper(&inside, &name)).then_some((r.start, name))
             })
             .collect();
@@ -429,7 +429,8 @@ fn from_tagger(
     last: &Option<String>,
 ) -> Attributed {
     let range = t.extent();
-    let (mut name, mut role) = match &t.source {
+    let source = t.source.clone().map(|s| super::phrase::complete(text, s));
+    let (mut name, mut role) = match &source {
         Some(s) => speaker(text, s, last),
         None => (None, None),
     };
@@ -440,7 +441,7 @@ fn from_tagger(
         }
     }
     let quote = FoundQuote { range, speaker: name, role, kind: kind(text, &t.content) };
-    Attributed { quote, source: t.source.clone(), cue: t.cue.clone() }
+    Attributed { quote, source, cue: t.cue.clone() }
 }
 
 #[cfg(test)]

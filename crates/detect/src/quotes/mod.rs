@@ -16,6 +16,7 @@
 
 mod attribution;
 mod merge;
+mod phrase;
 mod scan;
 pub mod tagger;
 mod time;

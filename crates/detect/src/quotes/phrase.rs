@@ -1,0 +1,239 @@
+//! A source's whole noun phrase. The tagger sometimes marks only the end of a source: the
+//! head after a possessive ("Rubio's | team" → "Rubio's team") or the description after a
+//! name in apposition ("Hicks, | his campaign spokeswoman," → "Hicks, his campaign
+//! spokeswoman"). Who spoke is named by the part it left out, so the source is completed
+//! leftwards before its speaker is read.
+
+use std::ops::Range;
+
+/// Function words (a closed class): a name never starts with one, so a capitalised one
+/// ("But", "In", "The") ends the leftward walk.
+const FUNCTION_WORDS: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "and",
+    "but",
+    "or",
+    "nor",
+    "so",
+    "yet",
+    "for",
+    "if",
+    "as",
+    "when",
+    "while",
+    "because",
+    "though",
+    "although",
+    "that",
+    "which",
+    "who",
+    "in",
+    "on",
+    "at",
+    "to",
+    "from",
+    "by",
+    "with",
+    "of",
+    "after",
+    "before",
+    "since",
+    "during",
+    "under",
+    "over",
+    "about",
+    "this",
+    "these",
+    "those",
+    "some",
+    "many",
+    "most",
+    "all",
+    "both",
+    "even",
+    "also",
+    "then",
+    "meanwhile",
+    "still",
+    "instead",
+    "however",
+    "now",
+    "here",
+    "there",
+    "among",
+    "like",
+    "unlike",
+    "despite",
+];
+
+/// Words that open a description in apposition ("his campaign spokeswoman", "a longtime
+/// liberal", "then 38").
+const DESCRIPTION_OPENERS: &[&str] =
+    &["his", "her", "its", "their", "the", "a", "an", "then", "now", "another", "one"];
+
+/// `source` completed leftwards: over the capitalised possessive right before it, or over
+/// the name a description in apposition follows. Unchanged when neither applies.
+pub fn complete(text: &str, source: Range<usize>) -> Range<usize> {
+    let start = possessive_start(text, source.start)
+        .or_else(|| appositive_start(text, &source))
+        .unwrap_or(source.start);
+    start..source.end
+}
+
+/// The words right before byte `at`, nearest first, with their start offsets: each
+/// separated from the next by spaces only (no line break), at most `n`; the first ends
+/// at `at` when `ends_at` holds, else spaces separate it from `at`.
+fn previous_words(text: &str, at: usize, n: usize, ends_at: bool) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut end = at;
+    while out.len() < n {
+        let before = &text[..end];
+        let word_end = before.trim_end_matches([' ', '\t', '\u{a0}']).len();
+        let spaced = word_end < end;
+        if word_end == 0 || spaced == (ends_at && out.is_empty()) {
+            break;
+        }
+        let start = before[..word_end]
+            .rfind(char::is_whitespace)
+            .map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8));
+        out.push((start, &text[start..word_end]));
+        end = start;
+    }
+    out
+}
+
+/// A capitalised word that may be part of a name: letters (with `.`, `-`, `'`, `’`
+/// inside or a final `.` of an abbreviation), not a function word.
+fn is_name_word(w: &str) -> bool {
+    let core = w.trim_end_matches('.');
+    core.chars().next().is_some_and(char::is_uppercase)
+        && core.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '\'' | '’'))
+        && !FUNCTION_WORDS.contains(&core.to_lowercase().as_str())
+}
+
+fn is_possessive(w: &str) -> bool {
+    ["'s", "’s", "s'", "s’"].iter().any(|s| w.ends_with(s))
+}
+
+/// Where a run of capitalised words ending in a possessive right before `at` starts
+/// ("Donald Trump’s | campaign").
+fn possessive_start(text: &str, at: usize) -> Option<usize> {
+    let words = previous_words(text, at, 5, false);
+    let (start, first) = *words.first()?;
+    if !is_possessive(first) || !is_name_word(first) {
+        return None;
+    }
+    let mut start = start;
+    for &(s, w) in &words[1..] {
+        if !is_name_word(w) || w.ends_with('.') && !is_title(w) {
+            break;
+        }
+        start = s;
+    }
+    Some(start)
+}
+
+/// An abbreviated title ("Mr.", "Sen.", "Dr."): short, capitalised, ending in a full stop.
+fn is_title(w: &str) -> bool {
+    w.len() <= 5 && w.ends_with('.') && !w[..w.len() - 1].contains('.')
+}
+
+/// Where the name starts that `source`, a description in apposition, follows: "NAME,
+/// DESCRIPTION," — the description opens with a determiner or possessive, a comma
+/// closes it, and one to four capitalised words before the comma before it are the name.
+fn appositive_start(text: &str, source: &Range<usize>) -> Option<usize> {
+    let s = &text[source.clone()];
+    let opener = s.split_whitespace().next()?.to_lowercase();
+    let closed = s.trim_end().ends_with(',') || text[source.end..].trim_start().starts_with(',');
+    if !DESCRIPTION_OPENERS.contains(&opener.as_str()) || !closed {
+        return None;
+    }
+    let comma = text[..source.start].trim_end_matches([' ', '\t', '\u{a0}']);
+    let name_end = comma.strip_suffix(',')?.len();
+    let words = previous_words(text, name_end, 7, true);
+    let mut run = 0;
+    for (i, &(_, w)) in words.iter().enumerate().take(4) {
+        if !is_name_word(w) || i > 0 && w.ends_with('.') && !is_title(w) {
+            break;
+        }
+        run = i + 1;
+    }
+    // The name is not a possessive ("Obama's, his …"), nor a preposition's object or an
+    // item of a list ("In Iowa, a swing state,", "to the Observer, her adviser,",
+    // "Jupiter, Fla., the manager,").
+    let word = |i: usize| words.get(i).map(|(_, w)| w.to_lowercase());
+    let preposition = |i: usize| word(i).is_some_and(|w| PREPOSITIONS.contains(&w.as_str()));
+    let governed = preposition(run)
+        || word(run).is_some_and(|w| matches!(w.as_str(), "the" | "a" | "an"))
+            && preposition(run + 1);
+    let listed = word(run).is_some_and(|w| w.ends_with(','));
+    let ok = run > 0 && !is_possessive(words[0].1) && !governed && !listed;
+    ok.then(|| words[run - 1].0)
+}
+
+/// Prepositions (a closed class): a name after one is its object, not a speaker.
+const PREPOSITIONS: &[&str] = &[
+    "in", "on", "at", "to", "from", "by", "with", "of", "for", "after", "before", "since",
+    "during", "under", "over", "about", "among", "into", "through", "across", "near", "like",
+    "unlike", "despite", "outside", "inside", "within", "toward", "towards",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn completed<'a>(text: &'a str, source: &str) -> &'a str {
+        let at = text.find(source).unwrap();
+        &text[complete(text, at..at + source.len())]
+    }
+
+    #[test]
+    fn a_possessive_name_joins_its_head() {
+        let t = "But Donald Trump’s campaign said it would appeal.";
+        assert_eq!(completed(t, "campaign"), "Donald Trump’s campaign");
+        let t = "Rubio's team said so.";
+        assert_eq!(completed(t, "team"), "Rubio's team");
+        // A lower-case possessive is a description, left as it is.
+        let t = "The party's leaders said so.";
+        assert_eq!(completed(t, "leaders"), "leaders");
+    }
+
+    #[test]
+    fn a_description_in_apposition_joins_its_name() {
+        let t = "“We won,” said Hope Hicks, his campaign spokeswoman, on the call.";
+        assert_eq!(
+            completed(t, "his campaign spokeswoman"),
+            "Hope Hicks, his campaign spokeswoman"
+        );
+        let t = "Mr. Sperling, then 38, said it was over.";
+        assert_eq!(completed(t, "then 38"), "Mr. Sperling, then 38");
+    }
+
+    #[test]
+    fn no_apposition_without_its_closing_comma_or_a_name() {
+        // "In Washington, the officials said": no comma closes "the officials".
+        let t = "In Washington, the officials said it was over.";
+        assert_eq!(completed(t, "the officials"), "the officials");
+        let t = "After the vote, the senator, a Democrat, said no.";
+        assert_eq!(completed(t, "a Democrat"), "a Democrat");
+        let t = "Smith\n, his aide, said no.";
+        assert_eq!(completed(t, "his aide"), "his aide");
+        // A preposition's object, or an item of a list, is no name in apposition.
+        let t = "In Iowa, a swing state, he won.";
+        assert_eq!(completed(t, "a swing state"), "a swing state");
+        let t = "In a statement to the Observer, her adviser, Jake Sullivan, said so.";
+        assert_eq!(completed(t, "her adviser"), "her adviser");
+        let t = "In Jupiter, Fla., the campaign manager, Corey Lewandowski, said so.";
+        assert_eq!(completed(t, "the campaign manager"), "the campaign manager");
+    }
+
+    #[test]
+    fn offsets_stay_on_char_boundaries() {
+        let t = "Ünal Çelik’s émissaire said so.";
+        assert_eq!(completed(t, "émissaire"), "Ünal Çelik’s émissaire");
+        assert_eq!(completed("’s x", "x"), "x");
+        assert_eq!(completed(" x", "x"), "x");
+    }
+}
