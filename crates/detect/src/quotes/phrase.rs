@@ -229,6 +229,23 @@ mod tests {
         assert_eq!(completed(t, "the campaign manager"), "the campaign manager");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn the_result_ends_where_the_source_does_and_slices_the_text(
+            words in proptest::collection::vec(
+                "(Rubio's|Trump’s|Ünal|Hicks,|his|the|In|said|Fla\\.,|Mr\\.|\\PC{1,4}|,|\n| |\u{a0})", 0..12),
+            tail in proptest::collection::vec("(his|a|then|aide|team|,|\\PC{1,3})", 1..4),
+        ) {
+            let head = words.join(" ");
+            let text = format!("{head} {} , said.", tail.join(" "));
+            let at = head.len() + 1;
+            let end = at + tail.join(" ").len();
+            let r = complete(&text, at..end);
+            proptest::prop_assert!(r.start <= at && r.end == end);
+            proptest::prop_assert!(text.is_char_boundary(r.start));
+        }
+    }
+
     #[test]
     fn offsets_stay_on_char_boundaries() {
         let t = "Ünal Çelik’s émissaire said so.";
