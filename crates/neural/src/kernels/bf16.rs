@@ -115,32 +115,26 @@ impl BfRows {
     pub(crate) fn load_softmax(&mut self, scores: &mut [f32], keep: &[f32], rows: usize) {
         let cols = keep.len();
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512bf16")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-        {
-            // One mask per 16 columns, shared by the rows.
-            let kept: Vec<u16> = keep
-                .chunks(16)
-                .map(|k| {
-                    k.iter().enumerate().fold(0u16, |m, (i, &v)| m | (u16::from(v > 0.0) << i))
-                })
-                .collect();
-            let stride = self.prepare(rows, cols);
-            let out = self.data.chunks_exact_mut(stride);
-            for (row, out) in scores.chunks_exact_mut(cols).take(rows).zip(out) {
-                // SAFETY: the features were just detected; `kept` covers the row's columns
-                // and `out` holds at least `cols` elements (the stride is ≥ `cols`).
-                unsafe { softmax_bf16_avx512(row, &kept, &mut out[..cols]) };
-            }
-            return;
-        }
-        #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("avx512f") {
-            for row in scores.chunks_exact_mut(cols).take(rows) {
-                // SAFETY: AVX-512 F was just detected.
-                unsafe { softmax_avx512(row, keep) };
+            let kept = kept_masks(keep);
+            let scores = &mut scores[..rows * cols];
+            if std::arch::is_x86_feature_detected!("avx512bf16")
+                && std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("avx512vl")
+            {
+                let stride = self.prepare(rows, cols);
+                for (row, out) in
+                    scores.chunks_exact_mut(cols).zip(self.data.chunks_exact_mut(stride))
+                {
+                    // SAFETY: the features were just detected; `kept` covers the row's
+                    // columns and `out` holds at least `cols` elements (stride ≥ cols).
+                    unsafe { softmax_bf16_avx512(row, &kept, &mut out[..cols]) };
+                }
+                return;
+            }
+            for row in scores.chunks_exact_mut(cols) {
+                // SAFETY: AVX-512 F was just detected; `kept` covers the row's columns.
+                unsafe { softmax_avx512(row, &kept) };
             }
             self.load(scores, rows, cols, cols);
             return;
@@ -175,46 +169,74 @@ fn exp_avx512(x: std::arch::x86_64::__m512) -> std::arch::x86_64::__m512 {
     _mm512_mul_ps(y, _mm512_castsi512_ps(e))
 }
 
-/// Softmax of `row` over the columns `keep` marks, in place, 16 lanes at a time.
+/// Mask of lanes `i..n` (at most 16).
+#[cfg(target_arch = "x86_64")]
+fn lanes(n: usize, i: usize) -> u16 {
+    (((1u32 << (n - i).min(16)) - 1) & 0xffff) as u16
+}
+
+/// One mask per 16 columns of the columns `keep` marks (bit `i` of mask `c`: column
+/// `16c + i` has `keep > 0`).
+#[cfg(target_arch = "x86_64")]
+fn kept_masks(keep: &[f32]) -> Vec<u16> {
+    let bit = |(i, &v): (usize, &f32)| u16::from(v > 0.0) << i;
+    keep.chunks(16).map(|k| k.iter().enumerate().map(bit).fold(0, |m, b| m | b)).collect()
+}
+
+/// The first two passes of a softmax over the columns `kept` marks: `row` becomes its
+/// exponentials (0 where not kept), and the scale that normalises them is returned.
 ///
 /// # Safety
-/// The CPU has AVX-512 F; `keep.len() == row.len()`.
+/// The CPU has AVX-512 F; `kept.len() * 16 >= row.len()`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn softmax_avx512(row: &mut [f32], keep: &[f32]) {
+unsafe fn exponentials(row: &mut [f32], kept: &[u16]) -> std::arch::x86_64::__m512 {
     use std::arch::x86_64::*;
     let n = row.len();
-    let lanes = |i: usize| -> __mmask16 { (((1u32 << (n - i).min(16)) - 1) & 0xffff) as __mmask16 };
-    // SAFETY (all loads and stores below): masked to the `n - i` lanes left in both slices.
-    let kept = |i: usize| unsafe {
-        let k = _mm512_maskz_loadu_ps(lanes(i), keep.as_ptr().add(i));
-        _mm512_cmp_ps_mask::<_CMP_GT_OQ>(k, _mm512_setzero_ps())
-    };
     let mut max = _mm512_set1_ps(f32::MIN);
+    // SAFETY (all loads and stores below): masked to the `n - i` lanes left in the slice.
     for i in (0..n).step_by(16) {
-        let x = unsafe { _mm512_maskz_loadu_ps(kept(i), row.as_ptr().add(i)) };
-        max = _mm512_mask_max_ps(max, kept(i), max, x);
+        let k = kept[i / 16] & lanes(n, i);
+        let x = unsafe { _mm512_maskz_loadu_ps(k, row.as_ptr().add(i)) };
+        max = _mm512_mask_max_ps(max, k, max, x);
     }
     let max = _mm512_set1_ps(_mm512_reduce_max_ps(max));
     let mut sum = _mm512_setzero_ps();
     for i in (0..n).step_by(16) {
-        let x = unsafe { _mm512_maskz_loadu_ps(lanes(i), row.as_ptr().add(i)) };
-        let e = _mm512_maskz_mov_ps(kept(i), exp_avx512(_mm512_sub_ps(x, max)));
+        let x = unsafe { _mm512_maskz_loadu_ps(lanes(n, i), row.as_ptr().add(i)) };
+        let e = _mm512_maskz_mov_ps(kept[i / 16], exp_avx512(_mm512_sub_ps(x, max)));
         sum = _mm512_add_ps(sum, e);
-        unsafe { _mm512_mask_storeu_ps(row.as_mut_ptr().add(i), lanes(i), e) };
+        unsafe { _mm512_mask_storeu_ps(row.as_mut_ptr().add(i), lanes(n, i), e) };
     }
     let total = _mm512_reduce_add_ps(sum);
-    let inv = _mm512_set1_ps(if total > 0.0 { 1.0 / total } else { 0.0 });
+    _mm512_set1_ps(if total > 0.0 { 1.0 / total } else { 0.0 })
+}
+
+/// Softmax of `row` over the columns `kept` marks ([`kept_masks`]), in place, 16 lanes at
+/// a time.
+///
+/// # Safety
+/// The CPU has AVX-512 F; `kept.len() * 16 >= row.len()`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn softmax_avx512(row: &mut [f32], kept: &[u16]) {
+    use std::arch::x86_64::*;
+    let n = row.len();
+    // SAFETY: as the caller's.
+    let inv = unsafe { exponentials(row, kept) };
     for i in (0..n).step_by(16) {
-        let x = unsafe { _mm512_maskz_loadu_ps(lanes(i), row.as_ptr().add(i)) };
-        unsafe { _mm512_mask_storeu_ps(row.as_mut_ptr().add(i), lanes(i), _mm512_mul_ps(x, inv)) };
+        // SAFETY: masked to the `n - i` lanes left in the slice.
+        unsafe {
+            let x = _mm512_maskz_loadu_ps(lanes(n, i), row.as_ptr().add(i));
+            _mm512_mask_storeu_ps(row.as_mut_ptr().add(i), lanes(n, i), _mm512_mul_ps(x, inv));
+        }
     }
 }
 
-/// Softmax of `row` over the columns `kept` marks (bit `i` of `kept[c]`: column
-/// `16c + i`), each probability rounded to bf16 into `out` in the same pass that scales it
-/// — the values and rounding of [`softmax_avx512`] followed by [`convert`], one pass
-/// fewer; `row` keeps the unscaled exponentials.
+/// Softmax of `row` over the columns `kept` marks ([`kept_masks`]), each probability
+/// rounded to bf16 into `out` in the same pass that scales it — the values and rounding of
+/// [`softmax_avx512`] followed by [`convert`], one pass fewer; `row` keeps the unscaled
+/// exponentials.
 ///
 /// # Safety
 /// The CPU has AVX-512 F, BW, VL and BF16; `kept.len() * 16 >= row.len()` and
@@ -224,28 +246,15 @@ unsafe fn softmax_avx512(row: &mut [f32], keep: &[f32]) {
 unsafe fn softmax_bf16_avx512(row: &mut [f32], kept: &[u16], out: &mut [u16]) {
     use std::arch::x86_64::*;
     let n = row.len();
-    let lanes = |i: usize| -> __mmask16 { (((1u32 << (n - i).min(16)) - 1) & 0xffff) as __mmask16 };
-    let mut max = _mm512_set1_ps(f32::MIN);
-    // SAFETY (all loads and stores below): masked to the `n - i` lanes left in the slices.
+    // SAFETY: as the caller's.
+    let inv = unsafe { exponentials(row, kept) };
     for i in (0..n).step_by(16) {
-        let k = kept[i / 16] & lanes(i);
-        let x = unsafe { _mm512_maskz_loadu_ps(k, row.as_ptr().add(i)) };
-        max = _mm512_mask_max_ps(max, k, max, x);
-    }
-    let max = _mm512_set1_ps(_mm512_reduce_max_ps(max));
-    let mut sum = _mm512_setzero_ps();
-    for i in (0..n).step_by(16) {
-        let x = unsafe { _mm512_maskz_loadu_ps(lanes(i), row.as_ptr().add(i)) };
-        let e = _mm512_maskz_mov_ps(kept[i / 16], exp_avx512(_mm512_sub_ps(x, max)));
-        sum = _mm512_add_ps(sum, e);
-        unsafe { _mm512_mask_storeu_ps(row.as_mut_ptr().add(i), lanes(i), e) };
-    }
-    let total = _mm512_reduce_add_ps(sum);
-    let inv = _mm512_set1_ps(if total > 0.0 { 1.0 / total } else { 0.0 });
-    for i in (0..n).step_by(16) {
-        let x = unsafe { _mm512_maskz_loadu_ps(lanes(i), row.as_ptr().add(i)) };
-        let h: __m256i = unsafe { std::mem::transmute(_mm512_cvtneps_pbh(_mm512_mul_ps(x, inv))) };
-        unsafe { _mm256_mask_storeu_epi16(out.as_mut_ptr().add(i) as *mut i16, lanes(i), h) };
+        // SAFETY: masked to the `n - i` lanes left in both slices.
+        unsafe {
+            let x = _mm512_maskz_loadu_ps(lanes(n, i), row.as_ptr().add(i));
+            let h: __m256i = std::mem::transmute(_mm512_cvtneps_pbh(_mm512_mul_ps(x, inv)));
+            _mm256_mask_storeu_epi16(out.as_mut_ptr().add(i) as *mut i16, lanes(n, i), h);
+        }
     }
 }
 
@@ -809,6 +818,44 @@ mod tests {
                     .iter()
                     .all(|&x| x == 0));
             }
+        }
+    }
+
+    /// Both AVX-512 softmax passes (f32, and rounded to bf16 as it scales) give the f32
+    /// pass's probabilities, and the bf16 one rounds them as `convert` does; skipped,
+    /// saying so, on a CPU without the features.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn avx512_softmaxes_match_the_f32_pass() {
+        if !std::arch::is_x86_feature_detected!("avx512f") {
+            eprintln!("skipped: this CPU lacks AVX-512 F");
+            return;
+        }
+        let bf16 = std::arch::is_x86_feature_detected!("avx512bf16")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512vl");
+        for cols in [1, 5, 16, 17, 40] {
+            let mut row: Vec<f32> = rand(cols, 9).iter().map(|x| x * 30.0).collect();
+            let keep: Vec<f32> = (0..cols).map(|j| f32::from(j % 3 != 1 || cols == 1)).collect();
+            let mut want = row.clone();
+            super::super::masked_softmax(&mut want, &keep);
+            let kept = kept_masks(&keep);
+            let mut exps = row.clone();
+            // SAFETY: AVX-512 F was detected; `kept` covers the columns.
+            unsafe { softmax_avx512(&mut row, &kept) };
+            for (got, want) in row.iter().zip(&want) {
+                assert!((got - want).abs() < 1e-6, "{cols} columns: {got} vs {want}");
+            }
+            if !bf16 {
+                eprintln!("skipped the bf16 softmax: this CPU lacks AVX-512 BF16/BW/VL");
+                continue;
+            }
+            let mut out = vec![0u16; cols];
+            // SAFETY: the features were detected; `kept` covers the columns.
+            unsafe { softmax_bf16_avx512(&mut exps, &kept, &mut out) };
+            let mut rounded = vec![0u16; cols];
+            convert(&row, &mut rounded);
+            assert_eq!(out, rounded, "{cols} columns");
         }
     }
 
