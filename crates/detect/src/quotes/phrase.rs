@@ -184,49 +184,61 @@ const PREPOSITIONS: &[&str] = &[
 mod tests {
     use super::*;
 
-    fn completed<'a>(text: &'a str, source: &str) -> &'a str {
-        let at = text.find(source).unwrap();
-        &text[complete(text, at..at + source.len())]
+    /// Checks `(text, source, completed source)` cases.
+    fn check(cases: &[(&str, &str, &str)]) {
+        for (text, source, want) in cases {
+            let at = text.find(source).unwrap();
+            let got = &text[complete(text, at..at + source.len())];
+            assert_eq!(got, *want, "in {text:?}");
+        }
     }
 
     #[test]
     fn a_possessive_name_joins_its_head() {
-        let t = "But Donald Trump’s campaign said it would appeal.";
-        assert_eq!(completed(t, "campaign"), "Donald Trump’s campaign");
-        let t = "Rubio's team said so.";
-        assert_eq!(completed(t, "team"), "Rubio's team");
-        // A lower-case possessive is a description, left as it is.
-        let t = "The party's leaders said so.";
-        assert_eq!(completed(t, "leaders"), "leaders");
+        check(&[
+            (
+                "But Donald Trump’s campaign said it would appeal.",
+                "campaign",
+                "Donald Trump’s campaign",
+            ),
+            ("Rubio's team said so.", "team", "Rubio's team"),
+            // A lower-case possessive is a description, left as it is.
+            ("The party's leaders said so.", "leaders", "leaders"),
+        ]);
     }
 
     #[test]
     fn a_description_in_apposition_joins_its_name() {
-        let t = "“We won,” said Hope Hicks, his campaign spokeswoman, on the call.";
-        assert_eq!(
-            completed(t, "his campaign spokeswoman"),
-            "Hope Hicks, his campaign spokeswoman"
-        );
-        let t = "Mr. Sperling, then 38, said it was over.";
-        assert_eq!(completed(t, "then 38"), "Mr. Sperling, then 38");
+        check(&[
+            (
+                "“We won,” said Hope Hicks, his campaign spokeswoman, on the call.",
+                "his campaign spokeswoman",
+                "Hope Hicks, his campaign spokeswoman",
+            ),
+            ("Mr. Sperling, then 38, said it was over.", "then 38", "Mr. Sperling, then 38"),
+        ]);
     }
 
     #[test]
     fn no_apposition_without_its_closing_comma_or_a_name() {
-        // "In Washington, the officials said": no comma closes "the officials".
-        let t = "In Washington, the officials said it was over.";
-        assert_eq!(completed(t, "the officials"), "the officials");
-        let t = "After the vote, the senator, a Democrat, said no.";
-        assert_eq!(completed(t, "a Democrat"), "a Democrat");
-        let t = "Smith\n, his aide, said no.";
-        assert_eq!(completed(t, "his aide"), "his aide");
-        // A preposition's object, or an item of a list, is no name in apposition.
-        let t = "In Iowa, a swing state, he won.";
-        assert_eq!(completed(t, "a swing state"), "a swing state");
-        let t = "In a statement to the Observer, her adviser, Jake Sullivan, said so.";
-        assert_eq!(completed(t, "her adviser"), "her adviser");
-        let t = "In Jupiter, Fla., the campaign manager, Corey Lewandowski, said so.";
-        assert_eq!(completed(t, "the campaign manager"), "the campaign manager");
+        check(&[
+            // No comma closes "the officials".
+            ("In Washington, the officials said it was over.", "the officials", "the officials"),
+            ("After the vote, the senator, a Democrat, said no.", "a Democrat", "a Democrat"),
+            ("Smith\n, his aide, said no.", "his aide", "his aide"),
+            // A preposition's object, or an item of a list, is no name in apposition.
+            ("In Iowa, a swing state, he won.", "a swing state", "a swing state"),
+            (
+                "In a statement to the Observer, her adviser, Jake Sullivan, said so.",
+                "her adviser",
+                "her adviser",
+            ),
+            (
+                "In Jupiter, Fla., the manager, Corey Lewandowski, said so.",
+                "the manager",
+                "the manager",
+            ),
+        ]);
     }
 
     proptest::proptest! {
@@ -248,9 +260,10 @@ mod tests {
 
     #[test]
     fn offsets_stay_on_char_boundaries() {
-        let t = "Ünal Çelik’s émissaire said so.";
-        assert_eq!(completed(t, "émissaire"), "Ünal Çelik’s émissaire");
-        assert_eq!(completed("’s x", "x"), "x");
-        assert_eq!(completed(" x", "x"), "x");
+        check(&[
+            ("Ünal Çelik’s émissaire said so.", "émissaire", "Ünal Çelik’s émissaire"),
+            ("’s x", "x", "x"),
+            (" x", "x", "x"),
+        ]);
     }
 }
