@@ -200,7 +200,11 @@ pub fn attributions_with(
         return rules.quotes.iter().map(|q| from_rules(q.clone())).collect();
     };
     let spans = model.tag_with(text, vectors);
-    let tagged = tagger::assemble::attributions(text, &spans, linker);
+    let mut tagged = tagger::assemble::attributions(text, &spans, linker);
+    // The linker chose among the spans as tagged; who spoke is read from whole phrases.
+    for t in &mut tagged {
+        t.source = t.source.take().map(|s| super::phrase::complete(text, s));
+    }
     let rule_index = Spans::new(rules.quotes.iter().map(|q| q.range.clone()));
     // The sentences with named subjects, found only if a pronoun precedes every named
     // speaker (most articles name one first).
@@ -257,12 +261,15 @@ impl Antecedents {
     fn new(text: &str, spans: &[tagger::Span], tagged: &[Tagged]) -> Antecedents {
         let inside = inside_capitals(text);
         let linked = tagged.iter().filter_map(|t| t.source.clone());
-        let marked =
-            spans.iter().filter(|s| s.role == tagger::Role::Source).map(|s| s.range.clone());
+        // Linked sources come completed to their noun phrase; marked ones are completed here.
+        let marked = spans
+            .iter()
+            .filter(|s| s.role == tagger::Role::Source)
+            .map(|s| super::phrase::complete(text, s.range.clone()));
         let mut names: Vec<(usize, String)> = linked
             .chain(marked)
             .filter_map(|r| {
-                let name = speaker(text, &super::phrase::complete(text, r.clone()), &None).0?;
+                let name = speaker(text, &r, &None).0?;
                 (is_named(&name) && proper(&inside, &name)).then_some((r.start, name))
             })
             .collect();
@@ -429,8 +436,7 @@ fn from_tagger(
     last: &Option<String>,
 ) -> Attributed {
     let range = t.extent();
-    let source = t.source.clone().map(|s| super::phrase::complete(text, s));
-    let (mut name, mut role) = match &source {
+    let (mut name, mut role) = match &t.source {
         Some(s) => speaker(text, s, last),
         None => (None, None),
     };
@@ -441,7 +447,7 @@ fn from_tagger(
         }
     }
     let quote = FoundQuote { range, speaker: name, role, kind: kind(text, &t.content) };
-    Attributed { quote, source, cue: t.cue.clone() }
+    Attributed { quote, source: t.source.clone(), cue: t.cue.clone() }
 }
 
 #[cfg(test)]

@@ -6,8 +6,10 @@
 
 use std::ops::Range;
 
-/// Function words (a closed class): a name never starts with one, so a capitalised one
-/// ("But", "In", "The") ends the leftward walk.
+/// Function words other than prepositions (closed classes: determiners, conjunctions,
+/// pronouns, adverbs that open clauses): a name never starts with one, nor with a
+/// preposition ([`PREPOSITIONS`]), so a capitalised one ("But", "In", "The") ends the
+/// leftward walk.
 const FUNCTION_WORDS: &[&str] = &[
     "the",
     "a",
@@ -18,7 +20,6 @@ const FUNCTION_WORDS: &[&str] = &[
     "nor",
     "so",
     "yet",
-    "for",
     "if",
     "as",
     "when",
@@ -29,21 +30,6 @@ const FUNCTION_WORDS: &[&str] = &[
     "that",
     "which",
     "who",
-    "in",
-    "on",
-    "at",
-    "to",
-    "from",
-    "by",
-    "with",
-    "of",
-    "after",
-    "before",
-    "since",
-    "during",
-    "under",
-    "over",
-    "about",
     "this",
     "these",
     "those",
@@ -62,10 +48,6 @@ const FUNCTION_WORDS: &[&str] = &[
     "now",
     "here",
     "there",
-    "among",
-    "like",
-    "unlike",
-    "despite",
 ];
 
 /// Words that open a description in apposition ("his campaign spokeswoman", "a longtime
@@ -91,8 +73,10 @@ fn previous_words(text: &str, at: usize, n: usize, ends_at: bool) -> Vec<(usize,
     while out.len() < n {
         let before = &text[..end];
         let word_end = before.trim_end_matches([' ', '\t', '\u{a0}']).len();
-        let spaced = word_end < end;
-        if word_end == 0 || spaced == (ends_at && out.is_empty()) {
+        // Spaces separate every word from the next, and the first from `at` unless it
+        // ends there.
+        let wants_space = !(ends_at && out.is_empty());
+        if word_end == 0 || (word_end < end) != wants_space {
             break;
         }
         let start = before[..word_end]
@@ -110,7 +94,13 @@ fn is_name_word(w: &str) -> bool {
     let core = w.trim_end_matches('.');
     core.chars().next().is_some_and(char::is_uppercase)
         && core.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '\'' | '’'))
-        && !FUNCTION_WORDS.contains(&core.to_lowercase().as_str())
+        && !is_function_word(core)
+}
+
+/// A function word or a preposition, in any case.
+fn is_function_word(w: &str) -> bool {
+    let w = w.to_lowercase();
+    FUNCTION_WORDS.contains(&w.as_str()) || PREPOSITIONS.contains(&w.as_str())
 }
 
 fn is_possessive(w: &str) -> bool {
@@ -164,7 +154,9 @@ fn appositive_start(text: &str, source: &Range<usize>) -> Option<usize> {
     // item of a list ("In Iowa, a swing state,", "to the Observer, her adviser,",
     // "Jupiter, Fla., the manager,").
     let word = |i: usize| words.get(i).map(|(_, w)| w.to_lowercase());
-    let preposition = |i: usize| word(i).is_some_and(|w| PREPOSITIONS.contains(&w.as_str()));
+    let preposition = |i: usize| {
+        words.get(i).is_some_and(|(_, w)| PREPOSITIONS.contains(&w.to_lowercase().as_str()))
+    };
     let governed = preposition(run)
         || word(run).is_some_and(|w| matches!(w.as_str(), "the" | "a" | "an"))
             && preposition(run + 1);
