@@ -203,7 +203,7 @@ pub fn attributions_with(
     let mut tagged = tagger::assemble::attributions(text, &spans, linker);
     // The linker chose among the spans as tagged; who spoke is read from whole phrases.
     for t in &mut tagged {
-        t.source = t.source.take().map(|s| super::phrase::complete(text, s));
+        t.source = t.source.take().map(|s| super::phrase::noun_phrase(text, s));
     }
     let rule_index = Spans::new(rules.quotes.iter().map(|q| q.range.clone()));
     // The sentences with named subjects, found only if a pronoun precedes every named
@@ -265,7 +265,7 @@ impl Antecedents {
         let marked = spans
             .iter()
             .filter(|s| s.role == tagger::Role::Source)
-            .map(|s| super::phrase::complete(text, s.range.clone()));
+            .map(|s| super::phrase::noun_phrase(text, s.range.clone()));
         let mut names: Vec<(usize, String)> = linked
             .chain(marked)
             .filter_map(|r| {

@@ -55,6 +55,80 @@ const FUNCTION_WORDS: &[&str] = &[
 const DESCRIPTION_OPENERS: &[&str] =
     &["his", "her", "its", "their", "the", "a", "an", "then", "now", "another", "one"];
 
+/// Words that open an adverbial, never a noun phrase: conjunctions and clause-opening
+/// adverbs (with the prepositions, [`PREPOSITIONS`]).
+const ADVERBIAL_OPENERS: &[&str] = &[
+    "and",
+    "but",
+    "or",
+    "nor",
+    "so",
+    "yet",
+    "if",
+    "as",
+    "when",
+    "while",
+    "because",
+    "though",
+    "although",
+    "once",
+    "until",
+    "unless",
+    "whether",
+    "where",
+    "even",
+    "also",
+    "then",
+    "meanwhile",
+    "still",
+    "instead",
+    "however",
+    "now",
+    "here",
+    "there",
+    "indeed",
+    "rather",
+    "well",
+    "moreover",
+    "furthermore",
+    "thus",
+    "therefore",
+    "again",
+    "later",
+    "earlier",
+];
+
+/// The source's noun phrase: without the adverbials fronted before it
+/// ([`without_adverbials`]), then completed leftwards ([`complete`]).
+pub fn noun_phrase(text: &str, source: Range<usize>) -> Range<usize> {
+    complete(text, without_adverbials(text, source))
+}
+
+/// `source` without the adverbials that open it, each closed by a comma ("In Nevada, |
+/// she", "After the vote on Tuesday, | Mr. Rubio", "For Trump, | 38% of likely voters"):
+/// a subject never starts with a preposition, a conjunction or a clause-opening adverb,
+/// so the part before the comma is set around the subject, not part of it. Unchanged
+/// when no comma follows such a part or nothing would be left after it.
+pub fn without_adverbials(text: &str, source: Range<usize>) -> Range<usize> {
+    let mut start = source.start;
+    loop {
+        let s = &text[start..source.end];
+        let Some(comma) = s.find(',') else { break };
+        let first = s.split_whitespace().next().unwrap_or("");
+        let first = first.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        let opens =
+            PREPOSITIONS.contains(&first.as_str()) || ADVERBIAL_OPENERS.contains(&first.as_str());
+        let rest = start + comma + 1;
+        let rest =
+            rest + (text[rest..source.end].len() - text[rest..source.end].trim_start().len());
+        if !opens || rest >= source.end {
+            break;
+        }
+        start = rest;
+    }
+    start..source.end
+}
+
 /// `source` completed leftwards: over the capitalised possessive right before it, or over
 /// the name a description in apposition follows. Unchanged when neither applies.
 pub fn complete(text: &str, source: Range<usize>) -> Range<usize> {
@@ -233,12 +307,35 @@ mod tests {
         ]);
     }
 
+    #[test]
+    fn adverbials_before_a_subject_are_not_its_noun_phrase() {
+        let cases = [
+            ("In Nevada, she worked on it.", "In Nevada, she", "she"),
+            (
+                "After the vote on Tuesday, Mr. Rubio, a senator, said so.",
+                "After the vote on Tuesday, Mr. Rubio, a senator",
+                "Mr. Rubio, a senator",
+            ),
+            ("For Trump, 38% of voters said so.", "For Trump, 38% of voters", "38% of voters"),
+            ("Still, in Iowa, Cruz said so.", "Still, in Iowa, Cruz", "Cruz"),
+            // A name before the comma, or nothing after it: unchanged.
+            ("Hicks, his aide, said so.", "Hicks, his aide", "Hicks, his aide"),
+            ("In Nevada, said so.", "In Nevada,", "In Nevada,"),
+            ("In Iowa Cruz said so.", "In Iowa Cruz", "In Iowa Cruz"),
+        ];
+        for (text, source, want) in cases {
+            let at = text.find(source).unwrap();
+            let got = &text[noun_phrase(text, at..at + source.len())];
+            assert_eq!(got, want, "in {text:?}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
         fn the_result_ends_where_the_source_does_and_slices_the_text(
             words in proptest::collection::vec(
                 "(Rubio's|Trump’s|Ünal|Hicks,|his|the|In|said|Fla\\.,|Mr\\.|\\PC{1,4}|,|\n| |\u{a0})", 0..12),
-            tail in proptest::collection::vec("(his|a|then|aide|team|,|\\PC{1,3})", 1..4),
+            tail in proptest::collection::vec("(In|Still,|his|a|then|aide|team|,|\\PC{1,3})", 1..4),
         ) {
             let head = words.join(" ");
             let text = format!("{head} {} , said.", tail.join(" "));
@@ -246,6 +343,10 @@ mod tests {
             let end = at + tail.join(" ").len();
             let r = complete(&text, at..end);
             proptest::prop_assert!(r.start <= at && r.end == end);
+            proptest::prop_assert!(text.is_char_boundary(r.start));
+            // Without its adverbials, a source keeps its end and a suffix of its words.
+            let r = without_adverbials(&text, at..end);
+            proptest::prop_assert!(at <= r.start && r.start <= end && r.end == end);
             proptest::prop_assert!(text.is_char_boundary(r.start));
         }
     }
