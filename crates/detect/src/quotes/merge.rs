@@ -1,11 +1,11 @@
 //! The report's quotations: the learned tagger's attributions, completed by the rules'
 //! quotations it did not find, with speakers resolved.
 
-use std::collections::HashSet;
 use std::ops::Range;
 
 use unicode_segmentation::UnicodeSegmentation;
 
+use super::antecedent::{source_word, Antecedents};
 use super::attribution::split_role;
 use super::scan::{Found, FoundQuote};
 use super::tagger::{self, assemble::Tagged, link::Linker, Tagger};
@@ -72,7 +72,7 @@ fn kind(text: &str, content: &[Range<usize>]) -> QuoteKind {
 
 /// The speaker a source names, with its role; pronouns resolve to `last` (the last named
 /// speaker before it).
-fn speaker(
+pub(crate) fn speaker(
     text: &str,
     source: &Range<usize>,
     last: &Option<String>,
@@ -149,14 +149,14 @@ pub(crate) fn without_contraction(w: &str) -> String {
 }
 
 /// Words that start a phrase with a capital letter without naming anyone.
-const NOT_NAMES: &[&str] = &[
+pub(crate) const NOT_NAMES: &[&str] = &[
     "the", "a", "an", "this", "that", "these", "those", "some", "many", "most", "several", "one",
     "two", "both", "all", "other", "another", "such",
 ];
 
 /// Whether a speaker names someone: one of its words is capitalised and is not a
 /// determiner ("Jane Diaz", "the Pentagon"; not "The aide", "officials").
-fn is_named(speaker: &str) -> bool {
+pub(crate) fn is_named(speaker: &str) -> bool {
     speaker.split_whitespace().any(|w| {
         w.chars().next().is_some_and(char::is_uppercase)
             && !NOT_NAMES.contains(&w.to_lowercase().as_str())
@@ -200,34 +200,15 @@ pub fn attributions_with(
         return rules.quotes.iter().map(|q| from_rules(q.clone())).collect();
     };
     let spans = model.tag_with(text, vectors);
-    let mut tagged = tagger::assemble::attributions(text, &spans, linker);
-    // The linker chose among the spans as tagged; who spoke is read from whole phrases.
-    for t in &mut tagged {
-        t.source = t.source.take().map(|s| super::phrase::noun_phrase(text, s));
-    }
+    let tagged = tagged(text, &spans, linker);
     let rule_index = Spans::new(rules.quotes.iter().map(|q| q.range.clone()));
-    // The sentences with named subjects, found only if a pronoun precedes every named
-    // speaker (most articles name one first).
-    let subjects = std::cell::OnceCell::new();
-    // Built on the first pronoun source (most attributions name their source).
-    let antecedents = std::cell::OnceCell::new();
+    let antecedents = Antecedents::new(text, &spans, &tagged);
+    let ranker = linker.and_then(|l| l.antecedents.as_ref());
     let mut out: Vec<Attributed> = Vec::new();
     for t in &tagged {
         let at = t.source.as_ref().map_or(t.extent().start, |s| s.start);
-        let word =
-            t.source.as_ref().map(|s| without_contraction(&text[s.clone()].trim().to_lowercase()));
-        let word = word.as_deref().unwrap_or("");
-        let plural = PLURAL.contains(&word);
-        let last = PRONOUNS
-            .contains(&word)
-            .then(|| {
-                antecedents
-                    .get_or_init(|| Antecedents::new(text, &spans, &tagged))
-                    .before(at, plural)
-            })
-            .flatten();
-        // A group is never a sentence subject found as a last resort.
-        let referent = if plural { last } else { pronoun_referent(text, &last, &subjects, at) };
+        let word = t.source.as_ref().map(|s| source_word(text, s)).unwrap_or_default();
+        let referent = antecedents.resolve(at, &word, ranker);
         out.push(from_tagger(text, t, rules, &rule_index, &referent));
     }
     for a in &mut out {
@@ -243,78 +224,15 @@ pub fn attributions_with(
     out
 }
 
-/// Plural pronouns: they refer to a group.
-const PLURAL: &[&str] = &["they", "them", "their", "we", "our"];
-
-/// What pronoun sources refer to: the sources the tagger marked (linked to an attribution
-/// or not) that name someone, by where they start. A pronoun refers to the nearest one
-/// before it in the text — the rule PolNeAR's pronoun sources are scored by — and a
-/// plural pronoun to the nearest group ("Republicans", "Smith and Jones"). A name must
-/// hold a word the text capitalises inside a sentence, so "Instead" or "Unity" opening a
-/// sentence and tagged as a source is no antecedent.
-struct Antecedents {
-    names: Vec<(usize, String)>,
-    groups: Vec<(usize, String)>,
-}
-
-impl Antecedents {
-    fn new(text: &str, spans: &[tagger::Span], tagged: &[Tagged]) -> Antecedents {
-        let inside = inside_capitals(text);
-        let linked = tagged.iter().filter_map(|t| t.source.clone());
-        // Linked sources come completed to their noun phrase; marked ones are completed here.
-        let marked = spans
-            .iter()
-            .filter(|s| s.role == tagger::Role::Source)
-            .map(|s| super::phrase::noun_phrase(text, s.range.clone()));
-        let mut names: Vec<(usize, String)> = linked
-            .chain(marked)
-            .filter_map(|r| {
-                let name = speaker(text, &r, &None).0?;
-                (is_named(&name) && proper(&inside, &name)).then_some((r.start, name))
-            })
-            .collect();
-        names.sort_by_key(|(start, _)| *start);
-        names.dedup_by_key(|(start, _)| *start);
-        let groups = names.iter().filter(|(_, n)| is_group(&inside, n)).cloned().collect();
-        Antecedents { names, groups }
+/// The tagger's attributions over its `spans`, sources chosen by `linker` (none: the
+/// nearest-cue rule) and completed to their noun phrases: the linker chose among the
+/// spans as tagged; who spoke is read from whole phrases.
+pub(crate) fn tagged(text: &str, spans: &[tagger::Span], linker: Option<&Linker>) -> Vec<Tagged> {
+    let mut tagged = tagger::assemble::attributions(text, spans, linker);
+    for t in &mut tagged {
+        t.source = t.source.take().map(|s| super::phrase::noun_phrase(text, s));
     }
-
-    /// The antecedent of a pronoun source at byte `at`.
-    fn before(&self, at: usize, plural: bool) -> Option<String> {
-        let pool = if plural { &self.groups } else { &self.names };
-        let k = pool.partition_point(|(start, _)| *start < at);
-        k.checked_sub(1).map(|k| pool[k].1.clone())
-    }
-}
-
-/// Whether a name is of a group: two names joined ("Smith and Jones") or a plural last
-/// word — lower-case ("officials"), or capitalised with its singular also capitalised
-/// inside a sentence of the text (`inside`: "Democrats" beside "Democrat"; not
-/// "Sanders").
-fn is_group(inside: &HashSet<&str>, name: &str) -> bool {
-    let last = name.split_whitespace().next_back().unwrap_or("");
-    let possessive = last.ends_with("'s") || last.ends_with("’s");
-    let Some(stem) = last.strip_suffix('s').filter(|s| !possessive && !s.ends_with('s')) else {
-        return name.contains(" and ");
-    };
-    name.contains(" and ") || !is_cap_word(last) || inside.contains(stem)
-}
-
-/// The capitalised words found inside a sentence (not first in it) somewhere in `text`.
-fn inside_capitals(text: &str) -> HashSet<&str> {
-    let mut inside = HashSet::new();
-    for r in unspin_text::segment::sentences(text) {
-        inside.extend(text[r].unicode_words().skip(1).filter(|w| is_cap_word(w)));
-    }
-    inside
-}
-
-/// Whether a name holds a word the text capitalises inside a sentence ("Congress",
-/// "Sanders"; not "Instead", "If", which open sentences only).
-fn proper(inside: &HashSet<&str>, name: &str) -> bool {
-    name.unicode_words().any(|w| {
-        is_cap_word(w) && !NOT_NAMES.contains(&w.to_lowercase().as_str()) && inside.contains(w)
-    })
+    tagged
 }
 
 /// "…, according to X." ends the sentence of an attribution: X is the source of
@@ -337,56 +255,6 @@ fn according_to_after(text: &str, rules: &Found, a: &mut Attributed) {
     (a.quote.speaker, a.quote.role) = speaker(text, &source, &None);
     a.source = Some(source);
     a.cue = Some(cue);
-}
-
-/// Whom a pronoun source at byte `at` names: the last named speaker, else the last named
-/// sentence subject before it (`subjects`, found on first need).
-fn pronoun_referent(
-    text: &str,
-    last: &Option<String>,
-    subjects: &std::cell::OnceCell<Vec<(usize, String)>>,
-    at: usize,
-) -> Option<String> {
-    last.clone().or_else(|| last_subject(subjects.get_or_init(|| subject_names(text)), at))
-}
-
-/// The last named sentence subject before byte `at` (what a pronoun refers to when no
-/// named speaker came before it).
-fn last_subject(subjects: &[(usize, String)], at: usize) -> Option<String> {
-    let k = subjects.partition_point(|(i, _)| *i < at);
-    k.checked_sub(1).map(|k| subjects[k].1.clone())
-}
-
-/// Sentences whose subject is a name: the capitalised words a sentence starts with (after
-/// any opening quotation mark), followed by a lower-case word, where the phrase has two
-/// or more words or its word is also capitalised inside a sentence elsewhere in the text
-/// (so a name, not just a sentence's first word). Byte offset and name, in text order.
-fn subject_names(text: &str) -> Vec<(usize, String)> {
-    let inside = inside_capitals(text);
-    let mut out = Vec::new();
-    for r in unspin_text::segment::sentences(text) {
-        let words: Vec<(usize, &str)> = text[r.clone()].unicode_word_indices().take(5).collect();
-        let n = words.iter().take_while(|(_, w)| is_cap_word(w)).count();
-        let followed = words.get(n).is_some_and(|(_, w)| w.starts_with(char::is_lowercase));
-        let name: Vec<&str> = words[..n].iter().map(|(_, w)| *w).collect();
-        let first_ok =
-            name.first().is_some_and(|w| !NOT_NAMES.contains(&w.to_lowercase().as_str()));
-        let proper = name.len() >= 2 || name.first().is_some_and(|w| inside.contains(w));
-        if n > 0
-            && followed
-            && first_ok
-            && proper
-            && !PRONOUNS.contains(&name[0].to_lowercase().as_str())
-        {
-            out.push((r.start + words[0].0, name.join(" ")));
-        }
-    }
-    out
-}
-
-/// A word written with a capital first letter (a title such as "Mr" counts).
-fn is_cap_word(w: &str) -> bool {
-    w.chars().next().is_some_and(char::is_uppercase)
 }
 
 /// Ranges indexed for "which of them overlap this one" in logarithmic time plus the
@@ -476,51 +344,6 @@ mod tests {
         assert_eq!(who(t, "He’s", Some("Ann Roe")).0.as_deref(), Some("Ann Roe"), "contraction");
         let t = "The deal pleased Senator Ann Roe, who said it was fair.";
         assert_eq!(who(t, "who", None).0.as_deref(), Some("Ann Roe"));
-    }
-
-    #[test]
-    fn pronouns_refer_to_the_nearest_proper_source_before_them_and_plurals_to_groups() {
-        let t = "Ann Roe spoke first. Instead the Democrats met. Later Ann Roe and the \
-                 Democrats left. Instead was a word, as a Democrat said.";
-        let span = |s: &str| {
-            let start = t.find(s).unwrap();
-            tagger::Span { range: start..start + s.len(), role: tagger::Role::Source }
-        };
-        let spans = [span("Ann Roe"), span("Instead"), span("the Democrats")];
-        let a = Antecedents::new(t, &spans, &[]);
-        let at = t.find("Later").unwrap();
-        assert_eq!(a.before(at, false).as_deref(), Some("Democrats"), "nearest before");
-        assert_eq!(a.before(at, true).as_deref(), Some("Democrats"), "a group");
-        let at = t.find("Instead the").unwrap() + 1;
-        assert_eq!(
-            a.before(at, false).as_deref(),
-            Some("Ann Roe"),
-            "\"Instead\" opens sentences only"
-        );
-        assert_eq!(a.before(at, true), None, "no group before");
-        let inside = inside_capitals(t);
-        assert!(is_group(&inside, "Smith and Jones") && is_group(&inside, "officials"));
-        assert!(is_group(&inside, "Democrats") && !is_group(&inside, "Mr. Ross"));
-        assert!(!is_group(&inside, "Sanders") && !is_group(&inside, "Sanders’s"));
-    }
-
-    #[test]
-    fn named_sentence_subjects_are_pronoun_antecedents_of_last_resort() {
-        let t = "Meanwhile the vote was close. Rakeyia Scott can be heard shouting. \
-                 Officials waited. \"Stop,\" she says. Scott left later, as Scott does.";
-        let names: Vec<String> = subject_names(t).into_iter().map(|(_, n)| n).collect();
-        assert_eq!(names, ["Rakeyia Scott", "Scott"], "{names:?}");
-        let at = t.find("she says").unwrap();
-        let subjects = subject_names(t);
-        assert_eq!(last_subject(&subjects, at).as_deref(), Some("Rakeyia Scott"));
-        assert_eq!(last_subject(&subjects, 0), None, "nothing before the first sentence");
-        let cell = std::cell::OnceCell::new();
-        let last = Some("Ann Roe".to_string());
-        let named = pronoun_referent(t, &last, &cell, at);
-        assert_eq!(named.as_deref(), Some("Ann Roe"), "speakers first");
-        assert!(cell.get().is_none(), "subjects are not looked for while a speaker is named");
-        let named = pronoun_referent(t, &None, &cell, at);
-        assert_eq!(named.as_deref(), Some("Rakeyia Scott"));
     }
 
     #[test]

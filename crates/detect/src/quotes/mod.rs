@@ -14,7 +14,9 @@
 //! - Attributions (source, cue, content) from a learned tagger ([`tagger`]); with
 //!   [`NeuralAttribution`], a tagger that also reads an encoder's token vectors.
 
+pub mod antecedent;
 mod attribution;
+mod choice;
 mod merge;
 mod phrase;
 mod scan;

@@ -73,6 +73,9 @@ pub struct Linker {
     pub features: Vec<String>,
     /// One weight per feature.
     pub weights: Vec<f32>,
+    /// The pronoun antecedent ranker trained with it (none: the nearest-name rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub antecedents: Option<crate::quotes::antecedent::Ranker>,
 }
 
 /// Why a linker file could not be read.
@@ -86,13 +89,15 @@ impl Linker {
         Linker {
             features: FEATURES.iter().map(|s| s.to_string()).collect(),
             weights: weights.to_vec(),
+            antecedents: None,
         }
     }
 
     /// Reads a linker written as JSON by `unspin train attribution --link`.
     pub fn from_json(s: &str) -> Result<Linker, LinkerError> {
         let l: Linker = serde_json::from_str(s).map_err(|e| LinkerError(e.to_string()))?;
-        if l.features != FEATURES || l.weights.len() != N {
+        let ranker_ok = l.antecedents.as_ref().is_none_or(|r| r.is_valid());
+        if l.features != FEATURES || l.weights.len() != N || !ranker_ok {
             return Err(LinkerError("its features are not this build's".into()));
         }
         Ok(l)
@@ -176,7 +181,7 @@ impl Breaks {
     }
 
     /// Sentence ends and paragraph breaks inside byte range `gap`.
-    fn count(&self, gap: &Range<usize>) -> (usize, usize) {
+    pub(crate) fn count(&self, gap: &Range<usize>) -> (usize, usize) {
         if gap.start >= gap.end {
             return (0, 0);
         }
