@@ -23,6 +23,7 @@
 #![deny(missing_docs)]
 
 pub mod bert;
+pub mod claim_stack;
 pub mod claims;
 pub mod encoder;
 pub mod install;
