@@ -1,5 +1,4 @@
-//! Embeds the committed neural models (`models/{claims,techniques}-{neural,accurate}.bin`,
-//! `models/claims-accurate-stack.json`)
+//! Embeds the committed neural models (`models/{claims,techniques}-{neural,accurate}.bin`)
 //! when they exist; otherwise embeds nothing.
 
 use std::path::PathBuf;
@@ -11,7 +10,6 @@ fn main() {
         "techniques-neural.bin",
         "claims-accurate.bin",
         "techniques-accurate.bin",
-        "claims-accurate-stack.json",
     ] {
         let src = root.join("models").join(name);
         let out = PathBuf::from(std::env::var("OUT_DIR").unwrap()).join(name);

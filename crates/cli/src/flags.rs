@@ -668,12 +668,6 @@ pub struct TrainClaims {
     /// With --neural: the encoder, `minilm` (the `neural` tier) or `mpnet` (`accurate`).
     #[arg(long, default_value = "minilm")]
     pub encoder: String,
-    /// Fit the accurate tier's stack instead: the embedded MPNet and MiniLM claim models'
-    /// logits on --tune, each alone and both stacked, compared by 5-fold cross-validation
-    /// over --tune (ten shuffles); the best is fitted on all of --tune and written to --out
-    /// (JSON, `models/claims-accurate-stack.json`).
-    #[arg(long, conflicts_with = "neural")]
-    pub stack: bool,
 }
 
 /// `unspin train techniques`.

@@ -14,7 +14,6 @@ use unspin_model::artifact::{self, ArtifactKind};
 use unspin_model::claims::ClaimModel;
 use unspin_model::fast::FastModel;
 use unspin_model::stack::Stacker;
-use unspin_neural::claim_stack::{ClaimStack, StackedClaimScorer};
 use unspin_neural::claims::{NeuralClaimModel, NeuralClaimScorer};
 use unspin_neural::techniques::{NeuralDetector, NeuralTechniqueModel};
 
@@ -165,29 +164,6 @@ fn neural_scorer(head: NeuralClaimModel) -> Result<Arc<dyn ClaimScorer>, LoadErr
     Ok(Arc::new(s))
 }
 
-/// The accurate tier's claim scorer: MPNet's claim model, stacked with MiniLM's where this
-/// build embeds the stack (`models/claims-accurate-stack.json`).
-fn accurate_claims() -> Result<Arc<dyn ClaimScorer>, LoadError> {
-    let what = "the accurate claim stack";
-    let accurate =
-        NeuralClaimModel::embedded_accurate().map_err(failed("the accurate claim model"))?;
-    let Some(stack) = ClaimStack::embedded_accurate().map_err(failed(what))? else {
-        return neural_scorer(accurate);
-    };
-    let mut pool =
-        vec![accurate, NeuralClaimModel::embedded().map_err(failed("the neural claim head"))?];
-    let mut members = Vec::new();
-    for digest in &stack.members {
-        let unknown = || unspin_neural::Error::Format(format!("no embedded claim model {digest}"));
-        let k = pool.iter().position(|m| &m.head_sha256() == digest);
-        let model = pool.remove(k.ok_or_else(unknown).map_err(failed(what))?);
-        let fast = fast_claim_model()?;
-        members.push(NeuralClaimScorer::new(fast, model).map_err(failed("a claim scorer"))?);
-    }
-    let scorer = StackedClaimScorer::new(members, stack, "accurate").map_err(failed(what))?;
-    Ok(Arc::new(scorer))
-}
-
 /// The claim scorer `choice` names.
 pub fn claims(choice: &ModelChoice) -> Result<Arc<dyn ClaimScorer>, LoadError> {
     match choice {
@@ -195,7 +171,9 @@ pub fn claims(choice: &ModelChoice) -> Result<Arc<dyn ClaimScorer>, LoadError> {
         ModelChoice::Neural => {
             neural_scorer(NeuralClaimModel::embedded().map_err(failed("the neural claim head"))?)
         }
-        ModelChoice::Accurate => accurate_claims(),
+        ModelChoice::Accurate => neural_scorer(
+            NeuralClaimModel::embedded_accurate().map_err(failed("the accurate claim model"))?,
+        ),
         ModelChoice::File(path) => {
             let what = || format!("claim model {}", path.display());
             match read(path)? {

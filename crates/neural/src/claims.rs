@@ -99,26 +99,11 @@ impl NeuralClaimModel {
     }
 
     fn combine(&self, fast_logit: f32, dense_logit: f32) -> f32 {
-        sigmoid(self.logit(fast_logit, dense_logit))
-    }
-
-    fn logit(&self, fast_logit: f32, dense_logit: f32) -> f32 {
-        self.stack[0] * fast_logit + self.stack[1] * dense_logit + self.stack[2]
-    }
-
-    /// A digest of the head that turns the encoder's embedding into a logit (its weights,
-    /// bias, stacking and threshold): what a stack over this model's logits was fitted to.
-    pub fn head_sha256(&self) -> String {
-        let mut bytes = Vec::with_capacity(4 * (self.dense.len() + 5));
-        let values = self.dense.iter().chain([&self.dense_bias]).chain(&self.stack);
-        for v in values.chain([&self.threshold]) {
-            bytes.extend_from_slice(&v.to_le_bytes());
-        }
-        sha256_hex(&bytes)
+        sigmoid(self.stack[0] * fast_logit + self.stack[1] * dense_logit + self.stack[2])
     }
 }
 
-pub(crate) fn sigmoid(x: f32) -> f32 {
+fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
 
@@ -163,26 +148,6 @@ impl NeuralClaimScorer {
         let name = spec.tier;
         Ok(NeuralClaimScorer { encoder, fast, model, name })
     }
-
-    /// The model's logits of `sentences` (its stacked scores before the sigmoid).
-    pub fn logits(&self, sentences: &[&str]) -> Result<Vec<f32>, ModelFailure> {
-        // No fallback: the fast model's probability would be judged against this
-        // model's threshold. A failure fails the analysis, naming the model.
-        let emb = self
-            .encoder
-            .embed_sentences(sentences)
-            .map_err(|e| ModelFailure::new(self.name(), e))?;
-        Ok(sentences
-            .iter()
-            .zip(&emb)
-            .map(|(s, e)| self.model.logit(fast_logit(&self.fast, s), self.model.dense_logit(e)))
-            .collect())
-    }
-
-    /// The model it scores with.
-    pub fn model(&self) -> &NeuralClaimModel {
-        &self.model
-    }
 }
 
 impl ClaimScorer for NeuralClaimScorer {
@@ -195,7 +160,17 @@ impl ClaimScorer for NeuralClaimScorer {
     }
 
     fn score_batch(&self, sentences: &[&str]) -> Result<Vec<f32>, ModelFailure> {
-        Ok(self.logits(sentences)?.into_iter().map(sigmoid).collect())
+        // No fallback: the fast model's probability would be judged against this
+        // model's threshold. A failure fails the analysis, naming the model.
+        let emb = self
+            .encoder
+            .embed_sentences(sentences)
+            .map_err(|e| ModelFailure::new(self.name(), e))?;
+        Ok(sentences
+            .iter()
+            .zip(&emb)
+            .map(|(s, e)| self.model.combine(fast_logit(&self.fast, s), self.model.dense_logit(e)))
+            .collect())
     }
 
     fn threshold(&self) -> f32 {
@@ -242,13 +217,7 @@ pub fn embed_cached(
 }
 
 /// Logistic regression on dense rows by full-batch gradient descent with momentum.
-pub(crate) fn fit_logistic(
-    x: &[Vec<f32>],
-    y: &[f32],
-    l2: f32,
-    iters: usize,
-    lr: f32,
-) -> (Vec<f32>, f32) {
+fn fit_logistic(x: &[Vec<f32>], y: &[f32], l2: f32, iters: usize, lr: f32) -> (Vec<f32>, f32) {
     let d = x.first().map_or(0, Vec::len);
     let (mut w, mut b) = (vec![0.0f32; d], 0.0f32);
     let (mut vw, mut vb) = (vec![0.0f32; d], 0.0f32);
@@ -275,17 +244,8 @@ pub(crate) fn fit_logistic(
     (w, b)
 }
 
-/// The threshold among 0.01, 0.02, … 0.99 with the best F1(Yes) of `scores` against
-/// `gold`, and that F1 (the lowest threshold among equals).
-pub(crate) fn best_threshold(gold: &[bool], scores: &[f32]) -> (f64, f32) {
-    (1..100)
-        .map(|k| k as f32 / 100.0)
-        .map(|t| (f1_yes(gold, &scores.iter().map(|s| *s >= t).collect::<Vec<_>>()).0, t))
-        .fold((-1.0, 0.5), |a, b| if b.0 > a.0 { b } else { a })
-}
-
 /// The labelled rows' texts and 0/1 labels.
-pub(crate) fn labelled(rows: &[Row]) -> (Vec<String>, Vec<f32>) {
+fn labelled(rows: &[Row]) -> (Vec<String>, Vec<f32>) {
     rows.iter().filter_map(|r| Some((r.text.clone(), r.label? as u8 as f32))).unzip()
 }
 
@@ -341,7 +301,12 @@ fn stack(
     let gold: Vec<bool> = tu_y.iter().map(|y| *y > 0.5).collect();
     let scores: Vec<f32> = stack_x.iter().map(|x| model.combine(x[0], x[1])).collect();
     let dense_only: Vec<f32> = tu_emb.iter().map(|e| sigmoid(model.dense_logit(e))).collect();
-    let best = |sc: &[f32]| best_threshold(&gold, sc);
+    let best = |sc: &[f32]| {
+        (1..100)
+            .map(|k| k as f32 / 100.0)
+            .map(|t| (f1_yes(&gold, &sc.iter().map(|s| *s >= t).collect::<Vec<_>>()).0, t))
+            .fold((-1.0, 0.5), |a, b| if b.0 > a.0 { b } else { a })
+    };
     let (f_dense, _) = best(&dense_only);
     let (f, t) = best(&scores);
     model.threshold = t;

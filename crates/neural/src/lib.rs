@@ -23,7 +23,6 @@
 #![deny(missing_docs)]
 
 pub mod bert;
-pub mod claim_stack;
 pub mod claims;
 pub mod encoder;
 pub mod install;

@@ -134,9 +134,6 @@ pub fn train(args: &TrainClaims) -> Result<()> {
     let train_rows = rows_of(&args.train, &train_text);
     let tune_rows = read_tsv(&args.tune)?;
     let mut log = |m: String| eprintln!("[{:>6.1}s] {m}", start.elapsed().as_secs_f64());
-    if args.stack {
-        return stack(args, &tune_rows, &mut log);
-    }
     if args.neural {
         let spec = unspin_neural::install::spec_of(&args.encoder)
             .with_context(|| format!("--encoder is `minilm` or `mpnet`, not `{}`", args.encoder))?;
@@ -167,48 +164,6 @@ pub fn train(args: &TrainClaims) -> Result<()> {
     };
     let model = claims::train(&train_rows, &tune_rows, &cfg, sha, &mut log);
     super::write_atomically(&args.out, &model.to_bytes()?)?;
-    log(format!("wrote {}", args.out.display()));
-    Ok(())
-}
-
-/// `unspin train claims --stack`: chooses and fits the accurate tier's claim stack.
-fn stack(args: &TrainClaims, tune: &[checkthat::Row], log: &mut dyn FnMut(String)) -> Result<()> {
-    use unspin_neural::claim_stack::{cross_validate, ClaimStack};
-    use unspin_neural::claims::{NeuralClaimModel, NeuralClaimScorer};
-    let models = [NeuralClaimModel::embedded_accurate()?, NeuralClaimModel::embedded()?];
-    let (texts, gold): (Vec<&str>, Vec<bool>) =
-        tune.iter().filter_map(|r| Some((r.text.as_str(), r.label?))).unzip();
-    let mut columns = Vec::new();
-    for model in &models {
-        let fast = unspin_engine::load::fast_claim_model()?;
-        let scorer = NeuralClaimScorer::new(fast, model.clone())?;
-        let mut logits = Vec::with_capacity(texts.len());
-        for chunk in texts.chunks(64) {
-            logits.extend(scorer.logits(chunk)?);
-        }
-        log(format!("{} logits of {} sentences", model.encoder, texts.len()));
-        columns.push(logits);
-    }
-    let rows: Vec<Vec<f32>> =
-        (0..texts.len()).map(|i| columns.iter().map(|c| c[i]).collect()).collect();
-    let choices: [(&str, &[usize]); 3] =
-        [("MPNet alone", &[0]), ("MiniLM alone", &[1]), ("MPNet + MiniLM", &[0, 1])];
-    println!("members\tF1(Yes), 5-fold CV over --tune, mean ± sd over 10 shuffles");
-    let mut best = (f64::NEG_INFINITY, choices[0].1);
-    for (name, members) in choices {
-        let (mean, sd) = cross_validate(&rows, &gold, members, 5, 10);
-        println!("{name}\t{mean:.4} ± {sd:.4}");
-        if mean > best.0 {
-            best = (mean, members);
-        }
-    }
-    let chosen: Vec<Vec<f32>> =
-        rows.iter().map(|r| best.1.iter().map(|&m| r[m]).collect()).collect();
-    let digests = best.1.iter().map(|&m| models[m].head_sha256()).collect();
-    let mut stack = ClaimStack::fit(digests, &chosen, &gold);
-    stack.tuning.push(("cv_f1".into(), format!("{:.4}", best.0)));
-    log(format!("stack {:?} + {:.3}, threshold {:.2}", stack.weights, stack.bias, stack.threshold));
-    super::write_atomically(&args.out, (serde_json::to_string_pretty(&stack)? + "\n").as_bytes())?;
     log(format!("wrote {}", args.out.display()));
     Ok(())
 }
