@@ -6,9 +6,10 @@
 //! plural one the nearest group ("Republicans", "Smith and Jones"); with a [`Ranker`],
 //! learned like the source linker on the tagger's out-of-fold output over PolNeAR
 //! `train` (`unspin train attribution --link`), the best-scoring of a few candidates:
-//! the nearest names, the nearest group and the last named subject, each described by
-//! its distance, the breaks and mentions before it, whether it is linked, a group, a
-//! person or a possessive, and the pronoun's person and number.
+//! the nearest names the pronoun agrees with ("they" and "it" never name one person named
+//! in full), the nearest such group and the last named subject, each described by its
+//! distance, the breaks and mentions before it, whether it is linked, a group, a person
+//! or a possessive, and the pronoun's person and number.
 
 use std::cell::OnceCell;
 use std::collections::HashSet;
@@ -24,7 +25,7 @@ use super::tagger::{self, assemble::Tagged, link::Breaks};
 pub mod train;
 
 /// The candidate features, in weight order.
-pub const FEATURES: [&str; 17] = [
+pub const FEATURES: [&str; 16] = [
     "nearest name",
     "second nearest name",
     "nearest group",
@@ -38,7 +39,6 @@ pub const FEATURES: [&str; 17] = [
     "not a group & plural pronoun",
     "sentence subject, untagged",
     "person-like",
-    "person-like & it or its",
     "first person & nearest name",
     "log earlier mentions",
     "possessive",
@@ -176,27 +176,31 @@ impl<'t> Antecedents<'t> {
         self.subjects.get_or_init(|| subject_names(self.text))
     }
 
-    /// The candidates for a pronoun `word` at byte `at`: the [`NEAREST`] names before it,
-    /// the nearest group if further, and the last named sentence subject if no candidate
-    /// starts where it does.
+    /// The candidates for a pronoun `word` at byte `at`: the [`NEAREST`] names before it
+    /// that it agrees with ([`agrees`]), the nearest such group if further, and the last
+    /// named sentence subject if it agrees and no candidate starts where it does.
     pub fn candidates(&self, at: usize, word: &str) -> Vec<Candidate> {
         let names = self.names();
         let k = names.partition_point(|n| n.start < at);
         let before = &names[..k];
+        let fitting: Vec<&Named> =
+            before.iter().rev().filter(|n| agrees(word, &n.name, n.group)).collect();
         let mut chosen: Vec<(usize, &Named)> =
-            before.iter().rev().take(NEAREST).enumerate().collect();
-        let group = before.iter().rposition(|n| n.group);
-        if let Some(g) = group.filter(|&g| k - g > NEAREST) {
-            chosen.push((k - 1 - g, &before[g]));
+            fitting.iter().copied().take(NEAREST).enumerate().collect();
+        let group = fitting.iter().position(|n| n.group);
+        if let Some(g) = group.filter(|&g| g >= NEAREST) {
+            chosen.push((g, fitting[g]));
         }
         let mut out: Vec<Candidate> = chosen
             .into_iter()
             .map(|(rank, n)| {
-                let x = self.features(at, word, n, rank, group.map(|g| before[g].start));
+                let x = self.features(at, word, n, rank, group.map(|g| fitting[g].start));
                 Candidate { start: n.start, name: n.name.clone(), x }
             })
             .collect();
-        if let Some((start, name)) = last_subject(self.subjects(), at) {
+        if let Some((start, name)) =
+            last_subject(self.subjects(), at).filter(|(_, n)| agrees(word, n, false))
+        {
             if !out.iter().any(|c| c.start == start) {
                 let n = Named { start, name, linked: false, group: false };
                 let mut x = self.features(at, word, &n, NEAREST, None);
@@ -239,10 +243,9 @@ impl<'t> Antecedents<'t> {
         x[9] = b(n.group && plural);
         x[10] = b(!n.group && plural);
         x[12] = b(person);
-        x[13] = b(person && matches!(word, "it" | "its"));
-        x[14] = b(rank == 0 && FIRST_PERSON.contains(&word));
-        x[15] = ((mentions.count() + 1) as f32).log2() / 3.0;
-        x[16] = b(n.name.ends_with("'s") || n.name.ends_with("’s"));
+        x[13] = b(rank == 0 && FIRST_PERSON.contains(&word));
+        x[14] = ((mentions.count() + 1) as f32).log2() / 3.0;
+        x[15] = b(n.name.ends_with("'s") || n.name.ends_with("’s"));
         x
     }
 }
@@ -281,6 +284,18 @@ fn named_sources(text: &str, spans: &[tagger::Span], tagged: &[Tagged]) -> Vec<N
 /// → "he").
 pub fn source_word(text: &str, source: &Range<usize>) -> String {
     without_contraction(&text[source.clone()].trim().to_lowercase())
+}
+
+/// Whether a pronoun can refer to a name, by number and animacy: "it" not to a person
+/// named in full ("Dana Whitfield"), "they" not to one either, unless the name
+/// is also a group's; "they" may still name an organisation ("the Clinton campaign"), and
+/// other pronouns anyone ("he" after "Trump's campaign said" is scored as that source).
+fn agrees(pronoun: &str, name: &str, group: bool) -> bool {
+    match pronoun {
+        "it" | "its" => !person_like(name),
+        "they" | "them" | "their" => group || !person_like(name),
+        _ => true,
+    }
 }
 
 /// Whether a name reads as a person's: a title ("Mr.", "Sen.") or two or more

@@ -50,18 +50,35 @@ fn named_sentence_subjects_are_pronoun_antecedents_of_last_resort() {
 
 #[test]
 fn candidates_are_the_nearest_names_the_nearest_group_and_the_last_subject() {
-    let t = "The Democrats met, a Democrat said. Ann Roe spoke. Bo Li spoke. Cy Ng spoke. Di Wu spoke. \
-             Ed Yu spoke. Later the vote came. She left.";
+    let t = "The Democrats met, a Democrat said. Ann Roe spoke. Bo Li spoke. Cy Ng spoke. \
+             Di Wu spoke. Ed Yu spoke. Later the vote came. She left.";
     let spans = spans(t, &["The Democrats", "Ann Roe", "Bo Li", "Cy Ng", "Di Wu", "Ed Yu"]);
     let a = Antecedents::new(t, &spans, &[]);
     let at = t.find("She left").unwrap();
     let names: Vec<String> = a.candidates(at, "she").into_iter().map(|c| c.name).collect();
     assert_eq!(names, ["Ed Yu", "Di Wu", "Cy Ng", "Bo Li", "Democrats"], "{names:?}");
-    let c = a.candidates(at, "they");
+    let c = a.candidates(at, "he");
     let group = c.iter().find(|c| c.name == "Democrats").unwrap();
-    assert_eq!((group.x[2], group.x[8], group.x[9]), (1.0, 1.0, 1.0));
-    assert_eq!((c[0].x[0], c[0].x[10], c[0].x[12]), (1.0, 1.0, 1.0), "nearest, a person");
+    assert_eq!((group.x[2], group.x[8], group.x[9]), (1.0, 1.0, 0.0), "a group, not plural");
+    assert_eq!((c[0].x[0], c[0].x[10], c[0].x[12]), (1.0, 0.0, 1.0), "nearest, a person");
     assert!(c[0].x[3] < group.x[3], "nearer");
+}
+
+#[test]
+fn they_and_it_never_name_one_person_named_in_full() {
+    let t = "The Democrats met, a Democrat said. Ann Roe spoke, and Congress voted. \
+             Bo Li spoke. They left.";
+    let spans = spans(t, &["The Democrats", "Ann Roe", "Congress", "Bo Li"]);
+    let a = Antecedents::new(t, &spans, &[]);
+    let at = t.find("They left").unwrap();
+    let names =
+        |w: &str| -> Vec<String> { a.candidates(at, w).into_iter().map(|c| c.name).collect() };
+    assert_eq!(names("they"), ["Congress", "Democrats"]);
+    assert_eq!(names("it"), ["Congress", "Democrats"]);
+    assert_eq!(names("he"), ["Bo Li", "Congress", "Ann Roe", "Democrats"]);
+    let they = a.candidates(at, "they");
+    assert_eq!((they[1].x[2], they[1].x[9], they[0].x[10]), (1.0, 1.0, 1.0));
+    assert!(agrees("we", "Ann Roe", false) && agrees("I", "Democrats", true));
 }
 
 #[test]
