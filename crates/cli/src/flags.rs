@@ -585,8 +585,10 @@ pub struct TrainAttribution {
     pub cv: usize,
     /// Train the source linker instead of the tagger: taggers trained on all folds but
     /// one (`--cv`, default 5) tag the articles they did not learn from; the linker's L2
-    /// penalty is chosen by cross-validated speaker accuracy over the same folds; the
-    /// final linker is fitted on every fold's examples and written to `--out` (JSON).
+    /// penalty is chosen by cross-validated speaker accuracy over the same folds; then the
+    /// pronoun antecedent ranker, on the same folds with each fold's linker, is kept if it
+    /// beats the nearest-name rule there; the final linker (and ranker) is fitted on every
+    /// fold's examples and written to `--out` (JSON).
     #[arg(long)]
     pub link: bool,
     /// With --holdout: after the last epoch, print each set-aside attribution whose
