@@ -176,8 +176,8 @@ impl<'t> Antecedents<'t> {
         self.subjects.get_or_init(|| subject_names(self.text))
     }
 
-    /// The candidates for a pronoun `word` at byte `at`: the [`NEAREST`] names before it
-    /// that it agrees with ([`agrees`]), the nearest such group if further, and the last
+    /// The candidates for a pronoun `word` at byte `at`: the four nearest names before it
+    /// that it agrees with (by number and animacy), the nearest such group if further, and the last
     /// named sentence subject if it agrees and no candidate starts where it does.
     pub fn candidates(&self, at: usize, word: &str) -> Vec<Candidate> {
         let names = self.names();

@@ -1,7 +1,7 @@
 //! Training the antecedent ranker: one example per pronoun source of a tagged attribution
 //! that matches a gold one with a speaker (its candidates, and which of them name that
 //! speaker as PolNeAR's scoring resolves it), fitted like the source linker
-//! ([`crate::quotes::choice`]).
+//! (`quotes/choice.rs`).
 
 use unspin_eval::polnear::{resolved_sources, same_speaker, Article};
 

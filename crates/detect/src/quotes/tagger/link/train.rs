@@ -1,6 +1,6 @@
 //! Training the linker: one example per tagged attribution that matches a gold one (its
 //! candidates, and which of them is the gold source or "no source"), and a multinomial
-//! logistic regression over each example's candidates ([`crate::quotes::choice`]).
+//! logistic regression over each example's candidates (`quotes/choice.rs`).
 
 use unspin_eval::polnear::Article;
 
