@@ -177,8 +177,8 @@ impl<'t> Antecedents<'t> {
     }
 
     /// The candidates for a pronoun `word` at byte `at`: the four nearest names before it
-    /// that it agrees with (by number and animacy), the nearest such group if further, and the last
-    /// named sentence subject if it agrees and no candidate starts where it does.
+    /// that it agrees with (by number and animacy), the nearest such group if further,
+    /// and the last named sentence subject if it agrees and no candidate starts there.
     pub fn candidates(&self, at: usize, word: &str) -> Vec<Candidate> {
         let names = self.names();
         let k = names.partition_point(|n| n.start < at);
