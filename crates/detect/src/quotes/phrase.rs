@@ -2,18 +2,22 @@
 //! head after a possessive ("Rubio's | team" → "Rubio's team") or the description after a
 //! name in apposition ("Hicks, | his campaign spokeswoman," → "Hicks, his campaign
 //! spokeswoman"). Who spoke is named by the part it left out, so the source is completed
-//! leftwards before its speaker is read.
+//! leftwards before its speaker is read — after the adverbials that may open it ("In
+//! Nevada, | she") are set aside.
 
 use std::ops::Range;
 
-/// Function words other than prepositions (closed classes: determiners, conjunctions,
-/// pronouns, adverbs that open clauses): a name never starts with one, nor with a
-/// preposition ([`PREPOSITIONS`]), so a capitalised one ("But", "In", "The") ends the
-/// leftward walk.
-const FUNCTION_WORDS: &[&str] = &[
-    "the",
-    "a",
-    "an",
+/// Determiners and relative words: a name never starts with one, nor with a clause
+/// opener ([`CLAUSE_OPENERS`]) or a preposition ([`PREPOSITIONS`]), so a capitalised one
+/// ("The", "But", "In") ends the leftward walk.
+const DETERMINERS: &[&str] = &[
+    "the", "a", "an", "that", "which", "who", "this", "these", "those", "some", "many", "most",
+    "all", "both",
+];
+
+/// Conjunctions and adverbs that open clauses (closed classes): no name or subject starts
+/// with one.
+const CLAUSE_OPENERS: &[&str] = &[
     "and",
     "but",
     "or",
@@ -27,17 +31,6 @@ const FUNCTION_WORDS: &[&str] = &[
     "because",
     "though",
     "although",
-    "that",
-    "which",
-    "who",
-    "this",
-    "these",
-    "those",
-    "some",
-    "many",
-    "most",
-    "all",
-    "both",
     "even",
     "also",
     "then",
@@ -55,37 +48,15 @@ const FUNCTION_WORDS: &[&str] = &[
 const DESCRIPTION_OPENERS: &[&str] =
     &["his", "her", "its", "their", "the", "a", "an", "then", "now", "another", "one"];
 
-/// Words that open an adverbial, never a noun phrase: conjunctions and clause-opening
-/// adverbs (with the prepositions, [`PREPOSITIONS`]).
+/// More words that open an adverbial before a subject ([`without_adverbials`]) besides the
+/// clause openers and prepositions; some are also names ("Rather", "Well"), so they do not
+/// end the leftward walk of [`complete`].
 const ADVERBIAL_OPENERS: &[&str] = &[
-    "and",
-    "but",
-    "or",
-    "nor",
-    "so",
-    "yet",
-    "if",
-    "as",
-    "when",
-    "while",
-    "because",
-    "though",
-    "although",
     "once",
     "until",
     "unless",
     "whether",
     "where",
-    "even",
-    "also",
-    "then",
-    "meanwhile",
-    "still",
-    "instead",
-    "however",
-    "now",
-    "here",
-    "there",
     "indeed",
     "rather",
     "well",
@@ -116,8 +87,9 @@ pub fn without_adverbials(text: &str, source: Range<usize>) -> Range<usize> {
         let Some(comma) = s.find(',') else { break };
         let first = s.split_whitespace().next().unwrap_or("");
         let first = first.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-        let opens =
-            PREPOSITIONS.contains(&first.as_str()) || ADVERBIAL_OPENERS.contains(&first.as_str());
+        let opens = [PREPOSITIONS, CLAUSE_OPENERS, ADVERBIAL_OPENERS]
+            .iter()
+            .any(|list| list.contains(&first.as_str()));
         let rest = start + comma + 1;
         let rest =
             rest + (text[rest..source.end].len() - text[rest..source.end].trim_start().len());
@@ -174,7 +146,7 @@ fn is_name_word(w: &str) -> bool {
 /// A function word or a preposition, in any case.
 fn is_function_word(w: &str) -> bool {
     let w = w.to_lowercase();
-    FUNCTION_WORDS.contains(&w.as_str()) || PREPOSITIONS.contains(&w.as_str())
+    [DETERMINERS, CLAUSE_OPENERS, PREPOSITIONS].iter().any(|list| list.contains(&w.as_str()))
 }
 
 fn is_possessive(w: &str) -> bool {
