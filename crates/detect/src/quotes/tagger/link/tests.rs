@@ -23,6 +23,24 @@ fn the_shipped_linker_reads_and_names_this_builds_features() {
 }
 
 #[test]
+fn both_shipped_linkers_carry_an_antecedent_ranker_and_a_stale_one_is_refused() {
+    for (file, l) in
+        [("attribution-link", shipped()), ("attribution-link-neural", shipped_neural())]
+    {
+        let l = l.unwrap_or_else(|| panic!("models/{file}.json reads"));
+        let ranker = l.antecedents.as_ref().expect("it holds a ranker");
+        assert!(ranker.is_valid(), "{file}");
+    }
+    let mut stale = shipped().unwrap().clone();
+    if let Some(r) = stale.antecedents.as_mut() {
+        r.features.pop();
+        r.weights.pop();
+    }
+    let json = serde_json::to_string(&stale).unwrap();
+    assert!(Linker::from_json(&json).is_err(), "a ranker of other features");
+}
+
+#[test]
 fn a_speaker_introducing_the_next_paragraph_is_linked_across_the_break() {
     let text = "Cruz continued:\n\n“You look at the questions asked tonight.”\n";
     let spans = [
