@@ -101,9 +101,23 @@ pub struct Candidate {
 struct Named {
     start: usize,
     name: String,
+    /// Its capitalised words ([`name_words`]), found once.
+    words: Vec<String>,
     linked: bool,
     group: bool,
 }
+
+impl Named {
+    fn new(start: usize, name: String, linked: bool, group: bool) -> Named {
+        let words = name_words(&name).into_iter().map(String::from).collect();
+        Named { start, name, words, linked, group }
+    }
+}
+
+/// How many names before a pronoun the ranker looks at (its candidates and their earlier
+/// mentions), so that the work per pronoun stays bounded on endless texts; no PolNeAR
+/// article comes near it.
+const WINDOW: usize = 256;
 
 /// The names pronoun sources of one text may refer to, each list found on first need
 /// (most attributions name their source, and most articles name someone first).
@@ -113,6 +127,8 @@ pub struct Antecedents<'t> {
     tagged: &'t [Tagged],
     /// Named sources by start.
     names: OnceCell<Vec<Named>>,
+    /// Which of them are groups.
+    groups: OnceCell<Vec<usize>>,
     /// The sentences with named subjects.
     subjects: OnceCell<Vec<(usize, String)>>,
     breaks: OnceCell<Breaks>,
@@ -127,6 +143,7 @@ impl<'t> Antecedents<'t> {
             spans,
             tagged,
             names: OnceCell::new(),
+            groups: OnceCell::new(),
             subjects: OnceCell::new(),
             breaks: OnceCell::new(),
         }
@@ -134,6 +151,12 @@ impl<'t> Antecedents<'t> {
 
     fn names(&self) -> &[Named] {
         self.names.get_or_init(|| named_sources(self.text, self.spans, self.tagged))
+    }
+
+    /// Where the groups are among [`Self::names`], in order.
+    fn groups(&self) -> &[usize] {
+        self.groups
+            .get_or_init(|| (0..self.names().len()).filter(|&i| self.names()[i].group).collect())
     }
 
     /// What a source word `word` (lower case, without contraction) at byte `at` refers to
@@ -165,7 +188,9 @@ impl<'t> Antecedents<'t> {
             &names[..names.partition_point(|n| n.start < at)]
         };
         if PLURAL.contains(&word) {
-            return before().iter().rev().find(|n| n.group).map(|n| n.name.clone());
+            let (names, groups) = (self.names(), self.groups());
+            let j = groups.partition_point(|&i| names[i].start < at);
+            return j.checked_sub(1).map(|j| names[groups[j]].name.clone());
         }
         let last = PRONOUNS.contains(&word).then(|| before().last()).flatten();
         let last = last.map(|n| n.name.clone());
@@ -182,7 +207,7 @@ impl<'t> Antecedents<'t> {
     pub fn candidates(&self, at: usize, word: &str) -> Vec<Candidate> {
         let names = self.names();
         let k = names.partition_point(|n| n.start < at);
-        let before = &names[..k];
+        let before = &names[k.saturating_sub(WINDOW)..k];
         let fitting: Vec<&Named> =
             before.iter().rev().filter(|n| agrees(word, &n.name, n.group)).collect();
         let mut chosen: Vec<(usize, &Named)> =
@@ -202,7 +227,7 @@ impl<'t> Antecedents<'t> {
             last_subject(self.subjects(), at).filter(|(_, n)| agrees(word, n, false))
         {
             if !out.iter().any(|c| c.start == start) {
-                let n = Named { start, name, linked: false, group: false };
+                let n = Named::new(start, name, false, false);
                 let mut x = self.features(at, word, &n, NEAREST, None);
                 x[11] = 1.0;
                 out.push(Candidate { start, name: n.name, x });
@@ -226,10 +251,11 @@ impl<'t> Antecedents<'t> {
         let (sentences, paragraphs) = breaks.count(&(n.start..at));
         let plural = PLURAL.contains(&word);
         let person = !n.group && person_like(&n.name);
-        let words = name_words(&n.name);
-        let mentions = self.names().iter().take_while(|m| m.start < at).filter(|m| {
-            m.start != n.start && name_words(&m.name).iter().any(|w| words.contains(w))
-        });
+        let names = self.names();
+        let k = names.partition_point(|m| m.start < at);
+        let mentions = names[k.saturating_sub(WINDOW)..k]
+            .iter()
+            .filter(|m| m.start != n.start && m.words.iter().any(|w| n.words.contains(w)));
         let mut x = [0.0; N];
         x[0] = b(rank == 0);
         x[1] = b(rank == 1);
@@ -266,12 +292,8 @@ fn named_sources(text: &str, spans: &[tagger::Span], tagged: &[Tagged]) -> Vec<N
         .filter_map(|(r, linked)| {
             let name = speaker(text, &r, &None).0?;
             let group = is_group(&inside, &name);
-            (is_named(&name) && proper(&inside, &name)).then_some(Named {
-                start: r.start,
-                name,
-                linked,
-                group,
-            })
+            (is_named(&name) && proper(&inside, &name))
+                .then(|| Named::new(r.start, name, linked, group))
         })
         .collect();
     // Linked first among equal starts, so the one kept is marked linked.

@@ -97,3 +97,21 @@ fn a_ranker_picks_its_best_candidate_and_an_invalid_one_falls_back_to_the_rule()
     assert!(!broken.is_valid());
     assert_eq!(a.resolve(at, "she", Some(&broken)).as_deref(), Some("Ann Roe"));
 }
+
+#[test]
+fn the_ranker_looks_at_a_bounded_window_of_names_and_the_rule_at_all() {
+    let mut t = String::from("The Democrats met, a Democrat said. ");
+    let names: Vec<String> = (0..WINDOW + 10).map(|i| format!("Ann Roe{i}")).collect();
+    for n in &names {
+        t.push_str(&format!("{n} spoke. "));
+    }
+    t.push_str("They left.");
+    let mut sources = vec!["The Democrats"];
+    sources.extend(names.iter().map(String::as_str));
+    let spans = spans(&t, &sources);
+    let a = Antecedents::new(&t, &spans, &[]);
+    let at = t.find("They left").unwrap();
+    assert!(a.candidates(at, "they").is_empty(), "the group is beyond the window");
+    assert_eq!(a.rule(at, "they").as_deref(), Some("Democrats"));
+    assert_eq!(a.candidates(at, "she").len(), 4);
+}
