@@ -31,6 +31,18 @@ pub fn score<const M: usize>(w: &[f32; M], x: &[f32; M]) -> f32 {
     x.iter().zip(w).map(|(a, b)| a * b).sum()
 }
 
+/// The first of the best-scoring candidates (`score` gives each one's score).
+pub fn best<T>(candidates: impl IntoIterator<Item = T>, score: impl Fn(&T) -> f32) -> Option<T> {
+    candidates
+        .into_iter()
+        .map(|c| (score(&c), c))
+        .fold(None::<(f32, T)>, |best, (s, c)| match best {
+            Some((b, _)) if b >= s => best,
+            _ => Some((s, c)),
+        })
+        .map(|(_, c)| c)
+}
+
 /// Softmax probabilities of an example's candidates under `w`.
 pub fn probabilities<const M: usize>(w: &[f32; M], ex: &impl Choices<M>) -> Vec<f32> {
     let s: Vec<f32> = (0..ex.len()).map(|k| score(w, ex.x(k))).collect();
@@ -131,6 +143,13 @@ mod tests {
         assert!(loss < 0.2, "{loss}");
         let p = probabilities(&w, &examples[1]);
         assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    }
+
+    #[test]
+    fn the_best_candidate_is_the_first_of_the_highest_scores() {
+        let c = [(0, 1.0), (1, 3.0), (2, 3.0), (3, -1.0)];
+        assert_eq!(best(c, |(_, s)| *s).map(|(i, _)| i), Some(1));
+        assert_eq!(best(Vec::<(usize, f32)>::new(), |(_, s)| *s), None);
     }
 
     #[test]

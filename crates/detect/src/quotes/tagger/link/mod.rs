@@ -110,14 +110,7 @@ impl Linker {
 
     /// The best-scoring candidate's source.
     pub fn choose(&self, candidates: &[Candidate]) -> Option<Range<usize>> {
-        candidates
-            .iter()
-            .map(|c| (self.score(&c.x), c))
-            .fold(None::<(f32, &Candidate)>, |best, (s, c)| match best {
-                Some((b, _)) if b >= s => best,
-                _ => Some((s, c)),
-            })
-            .and_then(|(_, c)| c.source.clone())
+        crate::quotes::choice::best(candidates, |c| self.score(&c.x)).and_then(|c| c.source.clone())
     }
 }
 
