@@ -8,7 +8,7 @@ use unspin_detect::quotes::antecedent::{train as ranker, Ranker};
 use unspin_detect::quotes::tagger::{
     link::train::{accuracy, examples, fit, Example},
     link::Linker,
-    train as tagger_train, Tagger, TokenVectors, VectorRecipe,
+    train as tagger_train, Span, Tagger, TokenVectors, VectorRecipe,
 };
 use unspin_eval::polnear::Article;
 
@@ -83,7 +83,8 @@ pub fn tagger(args: &crate::flags::TrainAttribution, examples: &[tagger_train::E
 }
 
 /// The pronoun antecedent ranker, chosen by the same cross-validation: examples from each
-/// article with its fold's tagger and linker (`linkers[r]`, fitted without fold `r`), a
+/// article's `spans` (as its fold's tagger marked them) and its fold's linker
+/// (`linkers[r]`, fitted without fold `r`), a
 /// ranker per penalty and fold fitted without the fold, and the fold's speaker accuracy
 /// with it. Returns the ranker fitted on every fold with the best penalty if its mean
 /// beats `rule_mean` (the linkers' own, with the nearest-name rule), and the fold linkers
@@ -91,6 +92,7 @@ pub fn tagger(args: &crate::flags::TrainAttribution, examples: &[tagger_train::E
 fn ranked(
     articles: &[Article],
     vecs: &Vecs,
+    spans: &[Vec<Span>],
     taggers: &[Tagger],
     linkers: Vec<Linker>,
     rule_mean: f64,
@@ -98,11 +100,9 @@ fn ranked(
     let k = taggers.len();
     let per_article: Vec<Vec<ranker::Example>> = articles
         .iter()
+        .zip(spans)
         .enumerate()
-        .map(|(i, a)| {
-            let spans = taggers[i % k].tag_with(&a.text, vecs[i].as_deref());
-            ranker::examples(a, &spans, Some(&linkers[i % k]))
-        })
+        .map(|(i, (a, spans))| ranker::examples(a, spans, Some(&linkers[i % k])))
         .collect();
     let gather = |r: usize, inside: bool| -> Vec<ranker::Example> {
         fold(&per_article, k, r, inside).into_iter().flatten().collect()
@@ -110,7 +110,7 @@ fn ranked(
     println!("antecedents by	ranker / rule / any candidate right	speaker accuracy");
     let mut best = (rule_mean, None, linkers.clone());
     for l2 in RANKER_PENALTIES {
-        let (mut acc, mut spk, mut with) = (vec![[0.0; 3]; 0], vec![], vec![]);
+        let (mut acc, mut spk, mut with) = (Vec::<[f64; 3]>::new(), vec![], vec![]);
         for (r, tagger) in taggers.iter().enumerate() {
             let fitted = ranker::fit(&gather(r, false), l2, ITERATIONS);
             let (ranked, rule, any) = ranker::accuracy(&fitted, &gather(r, true));
@@ -149,11 +149,14 @@ pub fn train(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Res
     let vecs = vectors(args, articles)?;
     let mut taggers = Vec::new();
     let mut per_article: Vec<Vec<Example>> = vec![Vec::new(); articles.len()];
+    // Each article's spans as its fold's tagger marks them (the ranker reads them too).
+    let mut spans: Vec<Vec<Span>> = vec![Vec::new(); articles.len()];
     for r in 0..k {
         let fit_on = fold(articles, k, r, false);
         let t = tagger(args, &tagger_train::examples_with(&fit_on, &fold(&vecs, k, r, false)));
         for (i, a) in articles.iter().enumerate().filter(|(i, _)| i % k == r) {
-            per_article[i] = examples(a, &t.tag_with(&a.text, vecs[i].as_deref()));
+            spans[i] = t.tag_with(&a.text, vecs[i].as_deref());
+            per_article[i] = examples(a, &spans[i]);
         }
         taggers.push(t);
         eprintln!("[{:>6.1}s] tagger {} of {k}", start.elapsed().as_secs_f64(), r + 1);
@@ -197,7 +200,7 @@ pub fn train(args: &crate::flags::TrainAttribution, articles: &[Article]) -> Res
         }
     }
     // The antecedent ranker over the same folds, kept if it beats the rule.
-    let (ranker, linkers) = ranked(articles, &vecs, &taggers, best.2, best.0);
+    let (ranker, linkers) = ranked(articles, &vecs, &spans, &taggers, best.2, best.0);
     if args.verbose {
         // Each fold's misses with its own tagger and the linker fitted without it.
         for (r, (tagger, linker)) in taggers.iter().zip(&linkers).enumerate() {
