@@ -526,7 +526,8 @@ impl<'a> Statement<'a> {
     /// test of the words right before a quantity starts, so that it costs the same however
     /// long the sentence.
     fn near_before(&self, at: usize) -> usize {
-        let mut from = at.saturating_sub(40).max(self.range.start);
+        // A quantity may start before the statement: nothing of it is before `at`.
+        let mut from = at.saturating_sub(40).max(self.range.start).min(at);
         while !self.text.is_char_boundary(from) {
             from += 1;
         }
@@ -536,7 +537,8 @@ impl<'a> Statement<'a> {
     /// A few words after byte `at` (up to 40 bytes on, within this statement), as
     /// [`Self::near_before`].
     fn near_after(&self, at: usize) -> usize {
-        let mut to = (at + 40).min(self.range.end);
+        // A quantity may end past the statement ("1\r%"): nothing of it is after `at`.
+        let mut to = (at + 40).min(self.range.end).max(at);
         while !self.text.is_char_boundary(to) {
             to -= 1;
         }
@@ -553,6 +555,8 @@ impl<'a> Statement<'a> {
             .max()
             .unwrap_or(self.range.start)
             .max(self.range.start)
+            // A quantity may start before the statement: its clause starts with it.
+            .min(at)
     }
 
     /// Check 2c: a percentage change with one operand in its sentence ("down 16 percent

@@ -536,3 +536,16 @@ fn over_after_a_year_stays_a_bound() {
     let q = quantities("In 2019 over 300 people died.");
     assert_eq!(q.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(), ["2019", "over 300"]);
 }
+
+/// A quantity that runs past the end of its sentence ("1\r%": the percent sign after a
+/// line break) is checked without slicing outside the text it was found in (a fuzzer's
+/// find).
+#[test]
+fn a_quantity_past_its_sentence_end_is_checked_without_a_panic() {
+    for text in ["\u{11}/!1\r%", "Prices rose 1\r% and 2\n%."] {
+        let qs = extract(text);
+        for c in check(text, &qs) {
+            assert!(c.verdict.name().len() > 1, "{text:?}");
+        }
+    }
+}
