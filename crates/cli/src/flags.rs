@@ -755,6 +755,13 @@ pub struct TrainTechniques {
     /// must share it).
     #[arg(long, default_value_t = 13)]
     pub split_seed: u64,
+    /// Neural: share of the articles held out (to choose the decodings and mixes).
+    #[arg(long, default_value_t = 0.1, value_name = "SHARE", value_parser = share)]
+    pub tune_fraction: f64,
+    /// Neural: hold out the K-th chunk (from 0) of the shuffle instead of the first, so
+    /// that models trained on folds 0 … 1/SHARE − 1 together hold out every article once.
+    #[arg(long, default_value_t = 0, value_name = "K")]
+    pub fold: usize,
     /// Neural: instead of training, combine these trained models (same window and
     /// --split-seed, other seeds) into one ensemble whose probabilities are averaged; the
     /// decoding and mixing settings are refitted on their held-out articles.
@@ -769,6 +776,16 @@ fn positive(s: &str) -> Result<usize, String> {
         Ok(0) => Err("must be at least 1".into()),
         Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// A share strictly between 0 and 1.
+fn share(s: &str) -> Result<f64, String> {
+    let v: f64 = s.parse().map_err(|e| format!("{e}"))?;
+    if v > 0.0 && v < 1.0 {
+        Ok(v)
+    } else {
+        Err("must be a number between 0 and 1".into())
     }
 }
 

@@ -94,7 +94,7 @@ pub fn stacker(args: &TrainStacker) -> Result<()> {
             Some(p) => NeuralTechniqueModel::load(p)?,
             None => committed()?,
         };
-        let held = held_out_articles(&model, corpus.articles.len());
+        let held = held_out_articles(&model, corpus.articles.len())?;
         let mix = model.tc_mix;
         let detector = NeuralDetector::new(model, FastDetector::new(FastModel::embedded()?))?;
         Ok(Loaded { detector, held, mix })

@@ -141,6 +141,8 @@ fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) 
         tc_weight_power: args.tc_weight_power,
         seed: args.seed,
         split_seed: args.split_seed,
+        tune_fraction: args.tune_fraction,
+        fold: args.fold,
         max_steps: args.max_steps,
         window: args.window as usize,
         checkpoint: args.checkpoint.clone(),

@@ -220,6 +220,8 @@ pub struct Settings {
     pub split_seed: Option<u64>,
     /// Share of the training articles held out.
     pub tune_fraction: Option<f64>,
+    /// Which chunk of that share was held out (absent in older models: the first).
+    pub fold: Option<usize>,
     /// The PTC split trained on (`fit`, …).
     pub split: Option<String>,
     /// SHA-256 of the training data.
@@ -259,6 +261,7 @@ impl TryFrom<Vec<(String, String)>> for Settings {
                 "seed" => s.seed = parse(&k, &v)?,
                 "split_seed" => s.split_seed = parse(&k, &v)?,
                 "tune_fraction" => s.tune_fraction = parse(&k, &v)?,
+                "fold" => s.fold = parse(&k, &v)?,
                 "split" => s.split = Some(v),
                 "data_sha256" => s.data_sha256 = Some(v),
                 _ => s.record(&k, v),
@@ -275,6 +278,7 @@ impl From<Settings> for Vec<(String, String)> {
             ("seed", s.seed.map(|v| v.to_string())),
             ("split_seed", s.split_seed.map(|v| v.to_string())),
             ("tune_fraction", s.tune_fraction.map(|v| v.to_string())),
+            ("fold", s.fold.map(|v| v.to_string())),
             ("split", s.split),
             ("data_sha256", s.data_sha256),
         ];

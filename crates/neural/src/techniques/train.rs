@@ -70,6 +70,10 @@ pub struct NeuralTrainConfig {
     pub split_seed: u64,
     /// Share of the articles held out for tuning.
     pub tune_fraction: f64,
+    /// Which share of the shuffle is held out: fold `k` holds out its `k`-th chunk of
+    /// `tune_fraction` (fold 0, the default, its first), so that networks trained on every
+    /// fold give each training article a prediction from a network that never saw it.
+    pub fold: usize,
     /// Longest window in word pieces (the model keeps it for inference).
     pub window: usize,
     /// Stop after this many steps (quick runs and tests).
@@ -94,6 +98,7 @@ impl Default for NeuralTrainConfig {
             seed: 13,
             split_seed: 13,
             tune_fraction: 0.1,
+            fold: 0,
             window: super::windows::WINDOW,
             max_steps: None,
             checkpoint: None,
@@ -118,6 +123,7 @@ impl NeuralTrainConfig {
             seed: Some(self.seed),
             split_seed: Some(self.split_seed),
             tune_fraction: Some(self.tune_fraction),
+            fold: Some(self.fold),
             recorded: recorded.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
             ..Settings::default()
         }
@@ -404,6 +410,15 @@ fn checked_resume(
             m.encoder
         )));
     }
+    let split = HeldOutSplit { seed: cfg.split_seed, fraction: cfg.tune_fraction, fold: cfg.fold };
+    if HeldOutSplit::of(&m) != split {
+        let s = HeldOutSplit::of(&m);
+        return Err(Error::Format(format!(
+            "the checkpoint held out other articles; pass --split-seed {} --tune-fraction {} \
+             --fold {}",
+            s.seed, s.fraction, s.fold
+        )));
+    }
     Ok(Some(m))
 }
 
@@ -601,7 +616,8 @@ pub fn train(
     if cfg.layers == 0 || cfg.layers > n_layers {
         return Err(Error::Format(format!("--layers must be 1..={n_layers}")));
     }
-    let tune_articles = held_out(corpus.articles.len(), cfg.split_seed, cfg.tune_fraction);
+    let split = HeldOutSplit { seed: cfg.split_seed, fraction: cfg.tune_fraction, fold: cfg.fold };
+    let tune_articles = split.articles(corpus.articles.len())?;
     let is_tune = |a: usize| tune_articles.contains(&a);
     log(format!(
         "held out {} of {} articles for tuning",
@@ -702,11 +718,7 @@ pub fn combine(
     if rest.is_empty() {
         return Err(Error::Format("an ensemble needs at least two models".into()));
     }
-    let split = |m: &NeuralTechniqueModel| -> (u64, f64) {
-        let d = NeuralTrainConfig::default();
-        let s = &m.settings;
-        (s.held_out_seed().unwrap_or(d.split_seed), s.tune_fraction.unwrap_or(d.tune_fraction))
-    };
+    let split = HeldOutSplit::of;
     for (k, m) in models.iter().enumerate() {
         let what = |x: &str| Error::Format(format!("model {}: {x}", k + 1));
         if !m.members.is_empty() {
@@ -727,9 +739,8 @@ pub fn combine(
             return Err(what("was trained on other data than the split given"));
         }
     }
-    let (split_seed, tune_fraction) = split(first);
-    let articles = held_out(corpus.articles.len(), split_seed, tune_fraction);
-    log(format!("{} held-out articles (split seed {split_seed})", articles.len()));
+    let articles = split(first).articles(corpus.articles.len())?;
+    log(format!("{} held-out articles (split seed {})", articles.len(), split(first).seed));
     let tokenizer = load_tokenizer(dir)?;
     let mut exs = Vec::new();
     for &a in &articles {
@@ -772,20 +783,55 @@ pub fn combine(
 
 /// The articles a model held out of `articles` training articles (those its networks
 /// never trained on).
-pub fn held_out_articles(model: &NeuralTechniqueModel, articles: usize) -> Vec<usize> {
-    let d = NeuralTrainConfig::default();
-    let s = &model.settings;
-    let seed = s.held_out_seed().unwrap_or(d.split_seed);
-    held_out(articles, seed, s.tune_fraction.unwrap_or(d.tune_fraction))
+pub fn held_out_articles(
+    model: &NeuralTechniqueModel,
+    articles: usize,
+) -> Result<Vec<usize>, Error> {
+    HeldOutSplit::of(model).articles(articles)
 }
 
-/// The held-out articles of a split: the first `fraction` of a shuffle seeded by `seed`.
-fn held_out(articles: usize, seed: u64, fraction: f64) -> Vec<usize> {
-    let mut ids: Vec<usize> = (0..articles).collect();
-    fastrand::Rng::with_seed(seed ^ 0x5EED).shuffle(&mut ids);
-    let n = ((articles as f64 * fraction).round() as usize).clamp(1, articles.saturating_sub(1));
-    ids.truncate(n);
-    ids
+/// Which training articles a network holds out: the `fold`-th chunk, `fraction` of the
+/// articles long, of a shuffle seeded by `seed`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HeldOutSplit {
+    /// Seed of the shuffle.
+    pub seed: u64,
+    /// Share of the articles in each chunk.
+    pub fraction: f64,
+    /// Which chunk is held out (0: the first).
+    pub fold: usize,
+}
+
+impl HeldOutSplit {
+    /// The split a model was trained with (older models: the run's seed, fold 0).
+    pub fn of(model: &NeuralTechniqueModel) -> HeldOutSplit {
+        let d = NeuralTrainConfig::default();
+        let s = &model.settings;
+        HeldOutSplit {
+            seed: s.held_out_seed().unwrap_or(d.split_seed),
+            fraction: s.tune_fraction.unwrap_or(d.tune_fraction),
+            fold: s.fold.unwrap_or(0),
+        }
+    }
+
+    /// The held-out articles of `articles`: at least one, and at least one left to train
+    /// on; an error when the fold lies past the end of the shuffle.
+    pub fn articles(&self, articles: usize) -> Result<Vec<usize>, Error> {
+        let at = |k: usize| (articles as f64 * self.fraction * k as f64).round() as usize;
+        let (start, end) = match self.fold {
+            0 => (0, at(1).clamp(1, articles.saturating_sub(1))),
+            k => (at(k), at(k + 1).min(articles)),
+        };
+        if !(self.fraction > 0.0 && self.fraction < 1.0) || start >= end {
+            return Err(Error::Format(format!(
+                "no fold {} of {articles} articles held out {} at a time",
+                self.fold, self.fraction
+            )));
+        }
+        let mut ids: Vec<usize> = (0..articles).collect();
+        fastrand::Rng::with_seed(self.seed ^ 0x5EED).shuffle(&mut ids);
+        Ok(ids[start..end].to_vec())
+    }
 }
 
 /// The held-out articles, their examples and their gold labels.
@@ -1024,10 +1070,26 @@ mod tests {
 
     #[test]
     fn held_out_articles_depend_on_the_split_seed_alone() {
+        let held_out = |n, seed, fraction| {
+            HeldOutSplit { seed, fraction, fold: 0 }.articles(n).unwrap()
+        };
         let a = held_out(325, 13, 0.1);
         assert_eq!(a.len(), 33);
         assert_eq!(a, held_out(325, 13, 0.1));
         assert_ne!(a, held_out(325, 14, 0.1));
         assert_eq!(held_out(2, 13, 0.9).len(), 1, "one article is always left to train on");
+    }
+
+    #[test]
+    fn folds_hold_out_every_article_once() {
+        let fold = |fold| HeldOutSplit { seed: 13, fraction: 0.2, fold }.articles(325);
+        let mut all: Vec<usize> = (0..5).flat_map(|k| fold(k).unwrap()).collect();
+        assert_eq!(fold(0).unwrap().len(), 65);
+        all.sort_unstable();
+        assert_eq!(all, (0..325).collect::<Vec<_>>());
+        assert!(fold(5).is_err(), "a fold past the end is an error");
+        let first = HeldOutSplit { seed: 13, fraction: 0.1, fold: 0 }.articles(325).unwrap();
+        let tenth = HeldOutSplit { seed: 13, fraction: 0.1, fold: 1 }.articles(325).unwrap();
+        assert!(first.iter().all(|a| !tenth.contains(a)));
     }
 }
