@@ -532,6 +532,11 @@ pub struct TrainStacker {
     /// The neural technique model (default: the committed one).
     #[arg(long, value_name = "FILE")]
     pub neural_model: Option<PathBuf>,
+    /// Fit the neural stage on these models' held-out articles instead (networks trained
+    /// with `train techniques --fold K` on complementary folds: every `fit` article then
+    /// has out-of-fold neural probabilities); the stage still serves `--neural-model`.
+    #[arg(long, value_delimiter = ',', value_name = "FILES", requires = "neural")]
+    pub neural_folds: Vec<PathBuf>,
     /// Also fit the accurate tier's stage, on the articles its model held out (needs
     /// `unspin model install accurate`).
     #[arg(long)]
@@ -768,6 +773,15 @@ pub struct TrainTechniques {
     #[arg(long, value_delimiter = ',', value_name = "FILES", num_args = 1..,
           requires = "encoder", conflicts_with = "resume")]
     pub members: Vec<PathBuf>,
+    /// Neural: instead of training, refit the decoding and mixing settings of --refit
+    /// (default: the committed neural model) on the out-of-fold predictions of these
+    /// models, trained with --fold on complementary folds (each may be an ensemble).
+    #[arg(long, value_delimiter = ',', value_name = "FILES", num_args = 1..,
+          requires = "encoder", conflicts_with_all = ["resume", "members"])]
+    pub cross_fit: Vec<PathBuf>,
+    /// Neural: the model --cross-fit refits.
+    #[arg(long, value_name = "FILE", requires = "cross_fit")]
+    pub refit: Option<PathBuf>,
 }
 
 /// A whole number of at least 1.

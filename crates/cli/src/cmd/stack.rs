@@ -105,13 +105,29 @@ pub fn stacker(args: &TrainStacker) -> Result<()> {
     };
     let ctx = StageContext { args, corpus: &corpus, setup: &setup, l2 };
     let neural = match (&neural_detector, args.neural) {
-        (Some(d), true) => neural_stage(&ctx, d, None, "neural", &mut about)?,
+        (Some(_), true) if !args.neural_folds.is_empty() => {
+            eprintln!(
+                "neural stage: on the out-of-fold rows of {} fold models",
+                args.neural_folds.len()
+            );
+            let folds = args
+                .neural_folds
+                .iter()
+                .map(|p| load(&Some(p.clone()), NeuralTechniqueModel::embedded))
+                .collect::<Result<Vec<_>>>()?;
+            let data = StageRows::of_folds(&ctx, &folds)?;
+            about.push(("neural_stage_rows".into(), "out-of-fold, fold models".into()));
+            neural_stage(&ctx, data, None, "neural", &mut about)?
+        }
+        (Some(d), true) => neural_stage(&ctx, StageRows::of(&ctx, d)?, None, "neural", &mut about)?,
         _ => None,
     };
     let accurate = match args.accurate {
         true => {
             let d = load(&args.accurate_model, NeuralTechniqueModel::embedded_accurate)?;
-            neural_stage(&ctx, &d, neural_detector.as_ref(), "accurate", &mut about)?
+            let data = StageRows::of(&ctx, &d)?;
+            let partner = partner_probs(&ctx, &d, neural_detector.as_ref(), &data)?;
+            neural_stage(&ctx, data, partner, "accurate", &mut about)?
         }
         false => None,
     };
@@ -179,42 +195,88 @@ struct Loaded {
     mix: f32,
 }
 
-/// The neural stage of `tier` (its name: `neural`, `accurate`), fitted on the model's
-/// held-out articles and measured there by cross-validation against the model alone and
-/// its fixed mix; with a `partner` that held out the same articles, its probabilities are
+/// A tier's held-out gold lines, ready for its stage.
+struct StageRows {
+    /// The first stage's rows (fast probabilities from a classifier trained without them).
+    rows: Vec<Row>,
+    /// The tier's neural probabilities of each.
+    own: Vec<Vec<f32>>,
+    /// The tier's fixed mix of neural and fast probabilities of each.
+    fixed: Vec<Vec<f32>>,
+    /// The stage's rows: first-stage logits (fitted without them) and neural probabilities.
+    nrows: Vec<NeuralRow>,
+    /// How many articles they come from.
+    articles: usize,
+}
+
+impl StageRows {
+    /// The rows of the articles `tier`'s networks held out.
+    fn of(ctx: &StageContext<'_>, tier: &Loaded) -> Result<StageRows> {
+        let corpus = ctx.corpus;
+        let held = &tier.held;
+        let rest: Vec<usize> = (0..corpus.articles.len()).filter(|a| !held.contains(a)).collect();
+        let (rows, own) =
+            stack::held_out_rows(corpus, held, &rest, &ctx.setup.classifier, &tier.detector)?;
+        let (_, nrows) = stack::neural_rows(corpus, &rows, &own, &rest, ctx.setup, ctx.l2);
+        let mix = tier.mix;
+        let fixed = rows
+            .iter()
+            .zip(&own)
+            .map(|(r, n)| n.iter().zip(&r.fast).map(|(a, b)| mix * a + (1.0 - mix) * b).collect())
+            .collect();
+        Ok(StageRows { rows, own, fixed, nrows, articles: held.len() })
+    }
+
+    /// The rows of networks trained on complementary folds, each on the articles it held
+    /// out: every article's neural probabilities come from a network that never saw it.
+    fn of_folds(ctx: &StageContext<'_>, folds: &[Loaded]) -> Result<StageRows> {
+        let mut all =
+            StageRows { rows: vec![], own: vec![], fixed: vec![], nrows: vec![], articles: 0 };
+        let mut seen = std::collections::HashSet::new();
+        for (k, fold) in folds.iter().enumerate() {
+            if fold.held.iter().any(|a| !seen.insert(*a)) {
+                bail!("fold model {} holds out articles another fold holds out", k + 1);
+            }
+            let part = StageRows::of(ctx, fold)?;
+            eprintln!("fold {}: {} lines of {} articles", k + 1, part.rows.len(), part.articles);
+            all.rows.extend(part.rows);
+            all.own.extend(part.own);
+            all.fixed.extend(part.fixed);
+            all.nrows.extend(part.nrows);
+            all.articles += part.articles;
+        }
+        // Keep the rows sorted by article, as the folds of the choice deal them.
+        let mut order: Vec<usize> = (0..all.rows.len()).collect();
+        order.sort_by_key(|&i| all.rows[i].article);
+        let pick = |v: &[Vec<f32>]| order.iter().map(|&i| v[i].clone()).collect::<Vec<_>>();
+        Ok(StageRows {
+            own: pick(&all.own),
+            fixed: pick(&all.fixed),
+            rows: order.iter().map(|&i| all.rows[i].clone()).collect(),
+            nrows: order.iter().map(|&i| all.nrows[i].clone()).collect(),
+            articles: all.articles,
+        })
+    }
+}
+
+/// The neural stage of `tier` (its name: `neural`, `accurate`), fitted on the rows of the
+/// articles its networks held out and measured there by cross-validation against the
+/// model alone and its fixed mix; with `partner` probabilities of the same rows, they are
 /// averaged in by the weight cross-validation picks. The figures go into `about` under the
 /// tier's prefix.
 fn neural_stage(
     ctx: &StageContext<'_>,
-    tier: &Loaded,
-    partner: Option<&Loaded>,
+    data: StageRows,
+    partner_probs: Option<Vec<Vec<f32>>>,
     name: &str,
     about: &mut Vec<(String, String)>,
 ) -> Result<Option<NeuralStage>> {
-    let (args, corpus, k) = (ctx.args, ctx.corpus, ctx.args.folds);
-    let held = &tier.held;
-    let rest: Vec<usize> = (0..corpus.articles.len()).filter(|a| !held.contains(a)).collect();
-    let (held_rows, own) =
-        stack::held_out_rows(corpus, held, &rest, &ctx.setup.classifier, &tier.detector)?;
-    let partner_probs = match partner {
-        Some(p) if p.held == *held => Some(stack::row_probs(corpus, &held_rows, &p.detector)?),
-        Some(_) => {
-            eprintln!("the {name} model held out other articles than its partner: no partner");
-            None
-        }
-        None => None,
-    };
-    let (_, mut nrows) = stack::neural_rows(corpus, &held_rows, &own, &rest, ctx.setup, ctx.l2);
-    eprintln!("{name} stage: {} lines of {} held-out articles", nrows.len(), held.len());
-    let mix = tier.mix;
-    let fixed: Vec<Vec<f32>> = held_rows
-        .iter()
-        .zip(&own)
-        .map(|(r, n)| n.iter().zip(&r.fast).map(|(a, b)| mix * a + (1.0 - mix) * b).collect())
-        .collect();
+    let (args, k) = (ctx.args, ctx.args.folds);
+    let StageRows { rows: held_rows, own, fixed, mut nrows, articles } = data;
+    eprintln!("{name} stage: {} lines of {articles} held-out articles", nrows.len());
     let first: Vec<Vec<f32>> = nrows.iter().map(|r| softmax(r.first.clone())).collect();
     let alone = summary("neural alone", &held_rows, &own, k, args.seed);
-    let fixed_f = summary(&format!("fixed mix {mix}"), &held_rows, &fixed, k, args.seed);
+    let fixed_f = summary("fixed mix", &held_rows, &fixed, k, args.seed);
     summary("first stage (fast + evidence)", &held_rows, &first, k, args.seed);
     let fast_probs: Vec<Vec<f32>> = held_rows.iter().map(|r| r.fast.clone()).collect();
     summary("fast alone (without them)", &held_rows, &fast_probs, k, args.seed);
@@ -245,7 +307,7 @@ fn neural_stage(
         _ if k.contains("neural") => k.replace("neural", name),
         _ => format!("{name}_{k}"),
     };
-    about.push((key("neural_heldout_articles"), held.len().to_string()));
+    about.push((key("neural_heldout_articles"), articles.to_string()));
     about.push((key("neural_l2"), format!("{} / {}", l.0, l.1)));
     if partner_probs.is_some() {
         about.push((key("neural_partner_weight"), w.to_string()));
@@ -260,6 +322,25 @@ fn neural_stage(
     set_neural(&mut nrows, &own, partner_probs.as_deref(), w);
     let stage = fit_neural_stage(&nrows, l.0, l.1);
     Ok(Some(NeuralStage { partner: w, ..stage }))
+}
+
+/// The partner's probabilities of `data`'s rows, when it held out the same articles.
+fn partner_probs(
+    ctx: &StageContext<'_>,
+    tier: &Loaded,
+    partner: Option<&Loaded>,
+    data: &StageRows,
+) -> Result<Option<Vec<Vec<f32>>>> {
+    match partner {
+        Some(p) if p.held == tier.held => {
+            Ok(Some(stack::row_probs(ctx.corpus, &data.rows, &p.detector)?))
+        }
+        Some(_) => {
+            eprintln!("the model held out other articles than its partner: no partner");
+            Ok(None)
+        }
+        None => Ok(None),
+    }
 }
 
 /// The rows' neural probabilities: the tier's `own`, with `partner`'s averaged in by

@@ -119,6 +119,16 @@ fn neural(args: &TrainTechniques, encoder: &str, split: ptc::Split, out: &Path) 
         .with_context(|| format!("reading PTC from {}", args.data.display()))?;
     eprintln!("read {} articles (data sha256 {})", corpus.articles.len(), corpus.sha256);
     let mut log = |m: String| eprintln!("[{:>7.1}s] {m}", start.elapsed().as_secs_f64());
+    if !args.cross_fit.is_empty() {
+        let load = |p: &std::path::PathBuf| NeuralTechniqueModel::load(p);
+        let folds = args.cross_fit.iter().map(load).collect::<Result<Vec<_>, _>>()?;
+        let mut model = match &args.refit {
+            Some(p) => NeuralTechniqueModel::load(p)?,
+            None => NeuralTechniqueModel::embedded()?,
+        };
+        unspin_neural::techniques::train::cross_fit(&dir, &corpus, &folds, &mut model, &mut log)?;
+        return write_model(out, &model.to_bytes()?, start);
+    }
     if !args.members.is_empty() {
         let models = args
             .members

@@ -30,7 +30,10 @@ use unspin_model::ptc::{Article, Corpus};
 use unspin_model::Technique;
 use unspin_text::segment::trim_span;
 
+mod cross_fit;
 mod si_decoders;
+
+pub use cross_fit::cross_fit;
 
 use super::decoding::{decode, mean_log_probs, mean_probs};
 use super::ensemble::SiEnsemble;
@@ -747,14 +750,9 @@ pub fn combine(
         exs.extend(examples(&tokenizer, a, &corpus.articles[a], first.window())?);
     }
     let ho = HeldOut::new(corpus, &exs, articles);
-    let rows: Vec<&[u32]> = exs.iter().map(|e| e.window.ids.as_slice()).collect();
     let mut all = Vec::new();
     for (k, m) in models.iter().enumerate() {
-        let cfg = NeuralTrainConfig { layers: m.trained_layers, ..NeuralTrainConfig::default() };
-        let state = State::new(dir, &cfg, Some(m))?;
-        let n = state.bert.num_layers();
-        let frozen = state.bert.frozen_states(&rows, n - m.trained_layers)?;
-        let preds = predict(&state, &frozen, &exs, &ho.ex)?;
+        let preds = network_predictions(dir, m, &exs, &ho.ex)?;
         let (bias, f1) = best_o_bias(corpus, &exs, &ho, &preds);
         log(format!(
             "model {}: held-out SI F1 {f1:.4} (O bias {bias}), TC accuracy {:.4}",
@@ -779,6 +777,21 @@ pub fn combine(
     NeuralTechniqueModel::set(&mut model.tuning, "heldout_si_f1_bio_average", format!("{f1:.4}"));
     fit_mixes(corpus, &exs, &ho, &preds, &mut model, log)?;
     Ok(model)
+}
+
+/// One network's predictions of the examples `which` (of `exs`).
+fn network_predictions(
+    dir: &Path,
+    m: &NeuralTechniqueModel,
+    exs: &[Example],
+    which: &[usize],
+) -> Result<Predictions, Error> {
+    let cfg = NeuralTrainConfig { layers: m.trained_layers, ..NeuralTrainConfig::default() };
+    let state = State::new(dir, &cfg, Some(m))?;
+    let n = state.bert.num_layers();
+    let rows: Vec<&[u32]> = exs.iter().map(|e| e.window.ids.as_slice()).collect();
+    let frozen = state.bert.frozen_states(&rows, n - m.trained_layers)?;
+    predict(&state, &frozen, exs, which)
 }
 
 /// The articles a model held out of `articles` training articles (those its networks
@@ -882,21 +895,35 @@ fn fit_mixes(
 ) -> Result<(), Error> {
     let texts: Vec<&str> = corpus.articles.iter().map(|a| a.doc.text.as_str()).collect();
     // Mix with a fast model that never saw the held-out articles.
+    let fast = fast_without(corpus, &ho.articles)?;
+    let fast_of: HashMap<usize, &FastModel> = ho.articles.iter().map(|&a| (a, &fast)).collect();
+    let held = HeldOutRun { exs, ho, preds, texts: &texts, fast: &fast_of };
+    fit_on(&held, model, log);
+    Ok(())
+}
+
+/// The fast model trained on `corpus` without the articles `held`.
+fn fast_without(corpus: &Corpus, held: &[usize]) -> Result<FastModel, Error> {
     let sub = Corpus {
         articles: (0..corpus.articles.len())
-            .filter(|a| !ho.articles.contains(a))
+            .filter(|a| !held.contains(a))
             .map(|a| corpus.articles[a].clone())
             .collect(),
         sha256: corpus.sha256.clone(),
     };
     let mut quiet = |_m: String| {};
-    let fast = unspin_model::fast::train::train(
+    Ok(unspin_model::fast::train::train(
         &sub,
         "fit-minus-heldout",
         &Default::default(),
         &mut quiet,
-    )?;
-    let held = HeldOutRun { exs, ho, preds, texts: &texts, fast: &fast };
+    )?)
+}
+
+/// Fits the technique mix and the span ensemble on `held` into `model`, and compares the
+/// span decoders there by nested cross-validation.
+fn fit_on(held: &HeldOutRun<'_>, model: &mut NeuralTechniqueModel, log: &mut dyn FnMut(String)) {
+    let (exs, ho, preds, texts) = (held.exs, held.ho, held.preds, held.texts);
     let (mix, acc) = held.fit_tc_mix(log);
     model.tc_mix = mix;
     let inputs = held.inputs();
@@ -906,7 +933,7 @@ fn fit_mixes(
         "held-out SI F1 without a seed threshold: {:.4} (neural weight {}, threshold {})",
         plain.1, plain.0.mix, plain.0.threshold
     ));
-    let bio = si_f1(exs, &ho.ex, preds, &ho.gold_si, &texts, model.o_bias);
+    let bio = si_f1(exs, &ho.ex, preds, &ho.gold_si, texts, model.o_bias);
     log(format!(
         "held-out SI F1: neural BIO {bio:.4}, fast tokens {:.4}, ensemble {:.4} (neural weight {}, threshold {}, seed {})",
         fit.fast_only, best.1, best.0.mix, best.0.threshold, best.0.seed
@@ -924,7 +951,6 @@ fn fit_mixes(
         hyst.describe(),
         viterbi.describe()
     ));
-    Ok(())
 }
 
 /// The held-out articles' windows, the network's predictions on them, and a fast model
@@ -934,7 +960,8 @@ struct HeldOutRun<'a> {
     ho: &'a HeldOut,
     preds: &'a Predictions,
     texts: &'a [&'a str],
-    fast: &'a FastModel,
+    /// Each held-out article's fast model (trained without it).
+    fast: &'a HashMap<usize, &'a FastModel>,
 }
 
 /// The span ensemble fitted on the held-out articles: the best setting and its F1, the
@@ -958,7 +985,7 @@ impl HeldOutRun<'_> {
                     e.window.offsets[pos.start].start..e.window.offsets[pos.end - 1].end
                 })
                 .collect();
-            for c in self.fast.classify(self.texts[e.article], &ranges) {
+            for c in self.fast[&e.article].classify(self.texts[e.article], &ranges) {
                 let mut v = vec![0f32; Technique::ALL.len()];
                 for (t, p) in c.techniques {
                     v[t.index()] = p;
@@ -1070,9 +1097,8 @@ mod tests {
 
     #[test]
     fn held_out_articles_depend_on_the_split_seed_alone() {
-        let held_out = |n, seed, fraction| {
-            HeldOutSplit { seed, fraction, fold: 0 }.articles(n).unwrap()
-        };
+        let held_out =
+            |n, seed, fraction| HeldOutSplit { seed, fraction, fold: 0 }.articles(n).unwrap();
         let a = held_out(325, 13, 0.1);
         assert_eq!(a.len(), 33);
         assert_eq!(a, held_out(325, 13, 0.1));

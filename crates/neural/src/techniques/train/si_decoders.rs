@@ -78,7 +78,7 @@ impl HeldOutRun<'_> {
             .ho
             .articles
             .iter()
-            .map(|&a| (a, ArticleScores::new(self.texts[a], self.fast)))
+            .map(|&a| (a, ArticleScores::new(self.texts[a], self.fast[&a])))
             .collect();
         let mut pieces = HashMap::new();
         let mut tokens = HashMap::new();
