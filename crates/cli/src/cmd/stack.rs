@@ -116,6 +116,9 @@ pub fn stacker(args: &TrainStacker) -> Result<()> {
                 .map(|p| load(&Some(p.clone()), NeuralTechniqueModel::embedded))
                 .collect::<Result<Vec<_>>>()?;
             let data = StageRows::of_folds(&ctx, &folds)?;
+            if let Some(tier) = &neural_detector {
+                carry_over(&ctx, &data, tier)?;
+            }
             about.push(("neural_stage_rows".into(), "out-of-fold, fold models".into()));
             neural_stage(&ctx, data, None, "neural", &mut about)?
         }
@@ -322,6 +325,41 @@ fn neural_stage(
     set_neural(&mut nrows, &own, partner_probs.as_deref(), w);
     let stage = fit_neural_stage(&nrows, l.0, l.1);
     Ok(Some(NeuralStage { partner: w, ..stage }))
+}
+
+/// How a stage fitted on fold networks' rows carries over to `tier`'s own probabilities
+/// (the networks the stage serves): for every penalty, the stage is fitted on the fold
+/// rows of all articles but those `tier` held out, and decides those with `tier`'s
+/// probabilities; printed beside `tier` alone, its fixed mix, and the same stage deciding
+/// them with the fold networks' probabilities.
+fn carry_over(ctx: &StageContext<'_>, folds: &StageRows, tier: &Loaded) -> Result<()> {
+    let (k, seed) = (ctx.args.folds, ctx.args.seed);
+    let own = StageRows::of(ctx, tier)?;
+    let held: std::collections::HashSet<usize> = tier.held.iter().copied().collect();
+    let (train, test): (Vec<usize>, Vec<usize>) =
+        (0..folds.rows.len()).partition(|&i| !held.contains(&folds.rows[i].article));
+    let train: Vec<NeuralRow> = train.iter().map(|&i| folds.nrows[i].clone()).collect();
+    let fold_rows: Vec<Row> = test.iter().map(|&i| folds.rows[i].clone()).collect();
+    println!(
+        "carried over to the model's {} held-out articles ({} lines):",
+        held.len(),
+        own.rows.len()
+    );
+    summary("  model alone", &own.rows, &own.own, k, seed);
+    summary("  model's fixed mix", &own.rows, &own.fixed, k, seed);
+    let fold_own: Vec<Vec<f32>> = test.iter().map(|&i| folds.own[i].clone()).collect();
+    summary("  fold networks alone", &fold_rows, &fold_own, k, seed);
+    for &l in &L2_NEURAL {
+        let stage = fit_neural_stage(&train, l.0, l.1);
+        let decide = |rows: &[&NeuralRow]| -> Vec<Vec<f32>> {
+            rows.iter().map(|n| stage.probabilities(&n.first, &n.neural)).collect()
+        };
+        let mine = decide(&own.nrows.iter().collect::<Vec<_>>());
+        let theirs = decide(&test.iter().map(|&i| &folds.nrows[i]).collect::<Vec<_>>());
+        summary(&format!("  l2 {} / {}, model", l.0, l.1), &own.rows, &mine, k, seed);
+        summary(&format!("  l2 {} / {}, fold networks", l.0, l.1), &fold_rows, &theirs, k, seed);
+    }
+    Ok(())
 }
 
 /// The partner's probabilities of `data`'s rows, when it held out the same articles.

@@ -133,6 +133,21 @@ impl HeldOutRun<'_> {
         )
     }
 
+    /// The first best hysteresis setting on the articles `arts`.
+    pub(super) fn best_hysteresis(&self, inp: &Inputs<'_>, arts: &HashSet<usize>) -> SiEnsemble {
+        first_best(&self.score_hysteresis(inp, arts), |_| true).0
+    }
+
+    /// SI F1 of hysteresis setting `e` on the articles `arts`.
+    pub(super) fn hysteresis_f1(
+        &self,
+        inp: &Inputs<'_>,
+        arts: &HashSet<usize>,
+        e: SiEnsemble,
+    ) -> f64 {
+        si::score(&self.gold_of(arts), &self.hysteresis_spans(inp, arts, e)).f1
+    }
+
     /// The gold spans of the articles `arts`.
     fn gold_of(&self, arts: &HashSet<usize>) -> Vec<SiSpan> {
         let ids: HashSet<String> = arts.iter().map(usize::to_string).collect();
