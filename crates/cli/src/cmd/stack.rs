@@ -11,7 +11,7 @@ use unspin_model::fast::FastModel;
 use unspin_model::ptc;
 use unspin_model::stack::train::{
     cross_validate, fit_linear, fit_neural_stage, folds, out_of_fold_fast, tc_figures, NeuralRow,
-    Row, Setup, TcFigures,
+    Row, Setup, StagePenalty, TcFigures,
 };
 use unspin_model::stack::{fast_input_names, softmax, NeuralStage, Stacker};
 use unspin_model::Technique;
@@ -37,16 +37,23 @@ type Committed = fn() -> Result<NeuralTechniqueModel, unspin_neural::Error>;
 
 /// Penalties tried for the first stage.
 const L2: [f32; 5] = [1e-4, 1e-3, 1e-2, 3e-2, 1e-1];
-/// Penalties tried for the neural stage: on its biases, and on its per-technique weight
-/// deviations (infinite: one weight for every technique).
-const L2_NEURAL: [(f32, f32); 6] = [
-    (1e-2, f32::INFINITY),
-    (1e-1, f32::INFINITY),
-    (1e-2, 1e-1),
-    (1e-2, 1e-2),
-    (1e-1, 1e-2),
-    (1e-2, 1e-3),
+/// Penalties tried for the neural stage: on its biases, on its per-technique weight
+/// deviations and on its cross weights (infinite: that kind left out).
+const L2_NEURAL: [StagePenalty; 9] = [
+    pen(1e-2, f32::INFINITY, f32::INFINITY),
+    pen(1e-1, f32::INFINITY, f32::INFINITY),
+    pen(1e-2, 1e-1, f32::INFINITY),
+    pen(1e-2, 1e-2, f32::INFINITY),
+    pen(1e-1, 1e-2, f32::INFINITY),
+    pen(1e-2, 1e-3, f32::INFINITY),
+    pen(1e-1, f32::INFINITY, 1e-1),
+    pen(1e-1, f32::INFINITY, 1e-2),
+    pen(1e-1, 1e-2, 1e-2),
 ];
+
+const fn pen(bias: f32, class: f32, cross: f32) -> StagePenalty {
+    StagePenalty { bias, class, cross }
+}
 
 /// Fits the stacker and writes it to `--out` (or only reports, without `--out`).
 pub fn stacker(args: &TrainStacker) -> Result<()> {
@@ -290,12 +297,12 @@ fn neural_stage(
         }
         None => &[0.0],
     };
-    let mut best: Option<(f32, (f32, f32), Summary)> = None;
+    let mut best: Option<(f32, StagePenalty, Summary)> = None;
     for &w in weights {
         set_neural(&mut nrows, &own, partner_probs.as_deref(), w);
         for &l in &L2_NEURAL {
             let probs = neural_cv(&held_rows, &nrows, l, k, args.seed);
-            let label = format!("stage, partner {w}, l2 {} / {}", l.0, l.1);
+            let label = format!("stage, partner {w}, l2 {l}");
             let f = summary(&label, &held_rows, &probs, k, args.seed);
             if best.as_ref().is_none_or(|b| f.pooled.log_loss < b.2.pooled.log_loss) {
                 best = Some((w, l, f));
@@ -311,7 +318,7 @@ fn neural_stage(
         _ => format!("{name}_{k}"),
     };
     about.push((key("neural_heldout_articles"), articles.to_string()));
-    about.push((key("neural_l2"), format!("{} / {}", l.0, l.1)));
+    about.push((key("neural_l2"), l.to_string()));
     if partner_probs.is_some() {
         about.push((key("neural_partner_weight"), w.to_string()));
     }
@@ -323,7 +330,7 @@ fn neural_stage(
         return Ok(None);
     }
     set_neural(&mut nrows, &own, partner_probs.as_deref(), w);
-    let stage = fit_neural_stage(&nrows, l.0, l.1);
+    let stage = fit_neural_stage(&nrows, l);
     Ok(Some(NeuralStage { partner: w, ..stage }))
 }
 
@@ -350,14 +357,14 @@ fn carry_over(ctx: &StageContext<'_>, folds: &StageRows, tier: &Loaded) -> Resul
     let fold_own: Vec<Vec<f32>> = test.iter().map(|&i| folds.own[i].clone()).collect();
     summary("  fold networks alone", &fold_rows, &fold_own, k, seed);
     for &l in &L2_NEURAL {
-        let stage = fit_neural_stage(&train, l.0, l.1);
+        let stage = fit_neural_stage(&train, l);
         let decide = |rows: &[&NeuralRow]| -> Vec<Vec<f32>> {
             rows.iter().map(|n| stage.probabilities(&n.first, &n.neural)).collect()
         };
         let mine = decide(&own.nrows.iter().collect::<Vec<_>>());
         let theirs = decide(&test.iter().map(|&i| &folds.nrows[i]).collect::<Vec<_>>());
-        summary(&format!("  l2 {} / {}, model", l.0, l.1), &own.rows, &mine, k, seed);
-        summary(&format!("  l2 {} / {}, fold networks", l.0, l.1), &fold_rows, &theirs, k, seed);
+        summary(&format!("  l2 {l}, model"), &own.rows, &mine, k, seed);
+        summary(&format!("  l2 {l}, fold networks"), &fold_rows, &theirs, k, seed);
     }
     Ok(())
 }
@@ -396,7 +403,7 @@ fn set_neural(rows: &mut [NeuralRow], own: &[Vec<f32>], partner: Option<&[Vec<f3
 fn neural_cv(
     rows: &[Row],
     nrows: &[NeuralRow],
-    l2: (f32, f32),
+    l2: StagePenalty,
     k: usize,
     seed: u64,
 ) -> Vec<Vec<f32>> {
@@ -409,7 +416,7 @@ fn neural_cv(
             .filter(|&i| fold_of[&rows[i].article] != f)
             .map(|i| nrows[i].clone())
             .collect();
-        let stage = fit_neural_stage(&train, l2.0, l2.1);
+        let stage = fit_neural_stage(&train, l2);
         for i in (0..rows.len()).filter(|&i| fold_of[&rows[i].article] == f) {
             out[i] = stage.probabilities(&nrows[i].first, &nrows[i].neural);
         }

@@ -80,6 +80,10 @@ pub struct NeuralStage {
     /// stage (the accurate tier's partner is the neural one; 0: none).
     #[serde(default)]
     pub partner: f32,
+    /// Cross weights: `cross[c][j]` weighs technique `j`'s neural log-probability in
+    /// technique `c`'s score, penalised towards 0 (empty: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cross: Vec<Vec<f32>>,
 }
 
 impl NeuralStage {
@@ -92,12 +96,15 @@ impl NeuralStage {
 
     /// Technique probabilities from first-stage logits and neural probabilities.
     pub fn probabilities(&self, first: &[f32], neural: &[f32]) -> Vec<f32> {
+        let ln: Vec<f32> = neural.iter().map(|p| p.max(FLOOR).ln()).collect();
         softmax(
             (0..first.len())
                 .map(|c| {
+                    let cross = self.cross.get(c).map_or(0.0, |w| dot(w, &ln));
                     (self.stacked + self.stacked_class[c]) * first[c]
-                        + (self.neural + self.neural_class[c]) * neural[c].max(FLOOR).ln()
+                        + (self.neural + self.neural_class[c]) * ln[c]
                         + self.bias[c]
+                        + cross
                 })
                 .collect(),
         )
@@ -141,7 +148,11 @@ impl Stacker {
             && f.weights.iter().all(|w| w.len() == n)
             && [&s.neural, &s.accurate].iter().all(|stage| {
                 stage.as_ref().is_none_or(|g| {
-                    g.bias.len() == k && g.stacked_class.len() == k && g.neural_class.len() == k
+                    g.bias.len() == k
+                        && g.stacked_class.len() == k
+                        && g.neural_class.len() == k
+                        && (g.cross.is_empty()
+                            || g.cross.len() == k && g.cross.iter().all(|w| w.len() == k))
                 })
             });
         if !shapes_ok || f.inputs != fast_input_names() {
@@ -170,6 +181,11 @@ pub fn fast_input_names() -> Vec<String> {
 /// The first stage's inputs.
 pub fn fast_inputs(fast: &[f32], evidence: &[f32]) -> Vec<f32> {
     fast.iter().map(|p| p.max(FLOOR).ln()).chain(evidence.iter().copied()).collect()
+}
+
+/// The dot product of two equally long vectors.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Probabilities of class scores.

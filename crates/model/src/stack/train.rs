@@ -215,6 +215,11 @@ impl Adam {
         Adam { m: vec![0.0; n], v: vec![0.0; n], t: 0 }
     }
 
+    /// How many parameters it steps.
+    fn len(&self) -> usize {
+        self.m.len()
+    }
+
     /// The step to subtract for gradient `g` at learning rate `lr`.
     fn step(&mut self, g: &[f32], lr: f32) -> Vec<f32> {
         self.t += 1;
@@ -337,11 +342,28 @@ pub struct NeuralRow {
     pub gold: usize,
 }
 
-/// Fits the neural stage to `rows`, with L2 penalty `l2` on the per-technique biases and
-/// `class_l2` on the per-technique weight deviations (infinite: none).
-pub fn fit_neural_stage(rows: &[NeuralRow], l2: f32, class_l2: f32) -> NeuralStage {
+/// Penalties of the neural stage's kinds of weight (infinite: that kind is left out).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StagePenalty {
+    /// On the per-technique biases.
+    pub bias: f32,
+    /// On the per-technique deviations of the two shared weights.
+    pub class: f32,
+    /// On the cross weights (every technique's neural log-probability in every score).
+    pub cross: f32,
+}
+
+impl std::fmt::Display for StagePenalty {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} / {} / {}", self.bias, self.class, self.cross)
+    }
+}
+
+/// Fits the neural stage to `rows` with penalties `pen`: full-batch Adam on the mean
+/// log-loss, 800 steps.
+pub fn fit_neural_stage(rows: &[NeuralRow], pen: StagePenalty) -> NeuralStage {
     let k = Technique::ALL.len();
-    let per_class = class_l2.is_finite();
+    let (per_class, cross) = (pen.class.is_finite(), pen.cross.is_finite());
     let mut st = NeuralStage {
         stacked: 0.5,
         neural: 0.5,
@@ -349,29 +371,41 @@ pub fn fit_neural_stage(rows: &[NeuralRow], l2: f32, class_l2: f32) -> NeuralSta
         neural_class: vec![0.0; k],
         bias: vec![0.0; k],
         partner: 0.0,
+        cross: if cross { vec![vec![0.0; k]; k] } else { Vec::new() },
     };
-    let mut adam = Adam::new(3 * k + 2);
+    let ln: Vec<Vec<f32>> =
+        rows.iter().map(|r| r.neural.iter().map(|p| p.max(FLOOR).ln()).collect()).collect();
+    // Gradient layout: stacked, neural, biases, stacked deviations, neural deviations,
+    // then the cross weights row by row.
+    let base = 3 * k + 2;
+    let mut adam = Adam::new(base + if cross { k * k } else { 0 });
     let n = rows.len().max(1) as f32;
     for _ in 0..800 {
-        // Gradient layout: stacked, neural, biases, stacked deviations, neural deviations.
-        let mut grad = vec![0f32; 3 * k + 2];
-        for r in rows {
+        let mut grad = vec![0f32; adam.len()];
+        for (r, ln_n) in rows.iter().zip(&ln) {
             let p = st.probabilities(&r.first, &r.neural);
             for c in 0..k {
                 let g = (p[c] - (c == r.gold) as u8 as f32) / n;
-                let ln_n = r.neural[c].max(FLOOR).ln();
                 grad[0] += g * r.first[c];
-                grad[1] += g * ln_n;
+                grad[1] += g * ln_n[c];
                 grad[2 + c] += g;
                 grad[2 + k + c] += g * r.first[c];
-                grad[2 + 2 * k + c] += g * ln_n;
+                grad[2 + 2 * k + c] += g * ln_n[c];
+                if cross {
+                    for (gj, l) in grad[base + c * k..base + (c + 1) * k].iter_mut().zip(ln_n) {
+                        *gj += g * l;
+                    }
+                }
             }
         }
         for c in 0..k {
-            grad[2 + c] += l2 * st.bias[c];
+            grad[2 + c] += pen.bias * st.bias[c];
             if per_class {
-                grad[2 + k + c] += class_l2 * st.stacked_class[c];
-                grad[2 + 2 * k + c] += class_l2 * st.neural_class[c];
+                grad[2 + k + c] += pen.class * st.stacked_class[c];
+                grad[2 + 2 * k + c] += pen.class * st.neural_class[c];
+            }
+            for j in 0..st.cross.get(c).map_or(0, Vec::len) {
+                grad[base + c * k + j] += pen.cross * st.cross[c][j];
             }
         }
         let step = adam.step(&grad, 0.02);
@@ -382,6 +416,9 @@ pub fn fit_neural_stage(rows: &[NeuralRow], l2: f32, class_l2: f32) -> NeuralSta
             if per_class {
                 st.stacked_class[c] -= step[2 + k + c];
                 st.neural_class[c] -= step[2 + 2 * k + c];
+            }
+            for j in 0..st.cross.get(c).map_or(0, Vec::len) {
+                st.cross[c][j] -= step[base + c * k + j];
             }
         }
     }
