@@ -449,4 +449,34 @@ mod tests {
         let f = tc_figures(&rows, &[p.clone(), p]);
         assert!((f.micro - 1.0).abs() < 1e-9, "{f:?}");
     }
+
+    #[test]
+    fn cross_weights_learn_a_confusion_the_shared_weights_cannot() {
+        // The network always puts its mass one technique too far: gold c, neural c + 1.
+        let k = Technique::ALL.len();
+        let rows: Vec<NeuralRow> = (0..280)
+            .map(|i| {
+                let gold = i % (k - 1);
+                let mut neural = vec![0.02f32; k];
+                neural[gold + 1] = 0.74;
+                NeuralRow { first: vec![0.0; k], neural, gold }
+            })
+            .collect();
+        let accuracy = |st: &NeuralStage| {
+            let right = rows.iter().filter(|r| {
+                let p = st.probabilities(&r.first, &r.neural);
+                (0..k).max_by(|&a, &b| p[a].total_cmp(&p[b])) == Some(r.gold)
+            });
+            right.count() as f64 / rows.len() as f64
+        };
+        let inf = f32::INFINITY;
+        let shared = fit_neural_stage(&rows, StagePenalty { bias: 0.1, class: inf, cross: inf });
+        let cross = fit_neural_stage(&rows, StagePenalty { bias: 0.1, class: inf, cross: 1e-3 });
+        assert!(shared.cross.is_empty() && cross.cross.len() == k);
+        assert!(accuracy(&shared) < 0.2, "{}", accuracy(&shared));
+        assert_eq!(accuracy(&cross), 1.0);
+        // Written without the field, a stage reads as having no cross weights.
+        let json = serde_json::to_value(&shared).unwrap();
+        assert!(json.get("cross").is_none());
+    }
 }
