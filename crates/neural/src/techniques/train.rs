@@ -613,14 +613,15 @@ pub fn train(
     log: &mut dyn FnMut(String),
 ) -> Result<NeuralTechniqueModel, Error> {
     let resume = checked_resume(corpus, cfg)?;
+    // A fold past the end fails here, before the encoder loads.
+    let split = HeldOutSplit { seed: cfg.split_seed, fraction: cfg.tune_fraction, fold: cfg.fold };
+    let tune_articles = split.articles(corpus.articles.len())?;
     let tokenizer = load_tokenizer(dir)?;
     let state = State::new(dir, cfg, resume.as_ref())?;
     let n_layers = state.bert.num_layers();
     if cfg.layers == 0 || cfg.layers > n_layers {
         return Err(Error::Format(format!("--layers must be 1..={n_layers}")));
     }
-    let split = HeldOutSplit { seed: cfg.split_seed, fraction: cfg.tune_fraction, fold: cfg.fold };
-    let tune_articles = split.articles(corpus.articles.len())?;
     let is_tune = |a: usize| tune_articles.contains(&a);
     log(format!(
         "held out {} of {} articles for tuning",
