@@ -97,10 +97,16 @@ impl NeuralStage {
     /// Technique probabilities from first-stage logits and neural probabilities.
     pub fn probabilities(&self, first: &[f32], neural: &[f32]) -> Vec<f32> {
         let ln: Vec<f32> = neural.iter().map(|p| p.max(FLOOR).ln()).collect();
+        self.probabilities_ln(first, &ln)
+    }
+
+    /// The same from the neural log-probabilities `ln` (floored as [`probabilities`](
+    /// NeuralStage::probabilities) floors them).
+    pub(crate) fn probabilities_ln(&self, first: &[f32], ln: &[f32]) -> Vec<f32> {
         softmax(
             (0..first.len())
                 .map(|c| {
-                    let cross = self.cross.get(c).map_or(0.0, |w| dot(w, &ln));
+                    let cross = self.cross.get(c).map_or(0.0, |w| dot(w, ln));
                     (self.stacked + self.stacked_class[c]) * first[c]
                         + (self.neural + self.neural_class[c]) * ln[c]
                         + self.bias[c]

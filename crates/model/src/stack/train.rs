@@ -383,7 +383,7 @@ pub fn fit_neural_stage(rows: &[NeuralRow], pen: StagePenalty) -> NeuralStage {
     for _ in 0..800 {
         let mut grad = vec![0f32; adam.len()];
         for (r, ln_n) in rows.iter().zip(&ln) {
-            let p = st.probabilities(&r.first, &r.neural);
+            let p = st.probabilities_ln(&r.first, ln_n);
             for c in 0..k {
                 let g = (p[c] - (c == r.gold) as u8 as f32) / n;
                 grad[0] += g * r.first[c];

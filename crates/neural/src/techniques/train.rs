@@ -33,6 +33,8 @@ use unspin_text::segment::trim_span;
 mod cross_fit;
 mod si_decoders;
 
+use si_decoders::Inputs;
+
 pub use cross_fit::cross_fit;
 
 use super::decoding::{decode, mean_log_probs, mean_probs};
@@ -899,7 +901,7 @@ fn fit_mixes(
     let fast = fast_without(corpus, &ho.articles)?;
     let fast_of: HashMap<usize, &FastModel> = ho.articles.iter().map(|&a| (a, &fast)).collect();
     let held = HeldOutRun { exs, ho, preds, texts: &texts, fast: &fast_of };
-    fit_on(&held, model, log);
+    fit_on(&held, &held.inputs(), model, log);
     Ok(())
 }
 
@@ -923,12 +925,16 @@ fn fast_without(corpus: &Corpus, held: &[usize]) -> Result<FastModel, Error> {
 
 /// Fits the technique mix and the span ensemble on `held` into `model`, and compares the
 /// span decoders there by nested cross-validation.
-fn fit_on(held: &HeldOutRun<'_>, model: &mut NeuralTechniqueModel, log: &mut dyn FnMut(String)) {
+fn fit_on(
+    held: &HeldOutRun<'_>,
+    inputs: &Inputs<'_>,
+    model: &mut NeuralTechniqueModel,
+    log: &mut dyn FnMut(String),
+) {
     let (exs, ho, preds, texts) = (held.exs, held.ho, held.preds, held.texts);
     let (mix, acc) = held.fit_tc_mix(log);
     model.tc_mix = mix;
-    let inputs = held.inputs();
-    let fit = held.fit_si_ensemble(&inputs);
+    let fit = held.fit_si_ensemble(inputs);
     let (best, plain) = (fit.best, fit.plain);
     log(format!(
         "held-out SI F1 without a seed threshold: {:.4} (neural weight {}, threshold {})",
@@ -946,7 +952,7 @@ fn fit_on(held: &HeldOutRun<'_>, model: &mut NeuralTechniqueModel, log: &mut dyn
     NeuralTechniqueModel::set(tuning, "heldout_tc_accuracy_mixed", format!("{acc:.4}"));
     NeuralTechniqueModel::set(tuning, "heldout_articles", ho.articles.len().to_string());
     model.si = (best.1 > bio).then_some(best.0);
-    let (hyst, viterbi) = held.compare_si_decoders(&inputs, 5);
+    let (hyst, viterbi) = held.compare_si_decoders(inputs, 5);
     log(format!(
         "held-out SI F1 by 5-fold nested cross-validation: hysteresis {}, BIO transition model {}",
         hyst.describe(),

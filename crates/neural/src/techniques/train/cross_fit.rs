@@ -13,7 +13,7 @@ use unspin_model::ptc::Corpus;
 
 use super::{
     all_examples, best_o_bias, fast_without, fit_on, load_tokenizer, network_predictions, HeldOut,
-    HeldOutRun, HeldOutSplit, Predictions,
+    HeldOutRun, HeldOutSplit, Inputs, Predictions,
 };
 use crate::techniques::NeuralTechniqueModel;
 use crate::Error;
@@ -72,8 +72,9 @@ pub fn cross_fit(
     model.o_bias = bias;
     let texts: Vec<&str> = corpus.articles.iter().map(|a| a.doc.text.as_str()).collect();
     let run = HeldOutRun { exs: &exs, ho: &ho, preds: &preds, texts: &texts, fast: &fast_of };
-    carry_over(dir, corpus, &run, model, log)?;
-    fit_on(&run, model, log);
+    let inputs = run.inputs();
+    carry_over(dir, corpus, &run, &inputs, model, log)?;
+    fit_on(&run, &inputs, model, log);
     NeuralTechniqueModel::set(&mut model.tuning, "cross_fitted_folds", folds.len().to_string());
     Ok(())
 }
@@ -86,6 +87,7 @@ fn carry_over(
     dir: &Path,
     corpus: &Corpus,
     run: &HeldOutRun<'_>,
+    inputs: &Inputs<'_>,
     model: &NeuralTechniqueModel,
     log: &mut dyn FnMut(String),
 ) -> Result<(), Error> {
@@ -97,9 +99,8 @@ fn carry_over(
     }
     let train: HashSet<usize> =
         run.ho.articles.iter().copied().filter(|a| !test.contains(a)).collect();
-    let inputs = run.inputs();
-    let e = run.best_hysteresis(&inputs, &train);
-    let folds_f1 = run.hysteresis_f1(&inputs, &test, e);
+    let e = run.best_hysteresis(inputs, &train);
+    let folds_f1 = run.hysteresis_f1(inputs, &test, e);
     let ho = HeldOut::new(corpus, run.exs, held.clone());
     let nets: Vec<Predictions> = model
         .clone()

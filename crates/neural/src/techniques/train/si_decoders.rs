@@ -117,7 +117,7 @@ impl HeldOutRun<'_> {
                 dealt.iter().filter(|d| d.1 != fold).map(|d| d.0).collect(),
             );
             let gold = self.gold_of(&test);
-            let e = first_best(&self.score_hysteresis(inp, &train), |_| true).0;
+            let e = self.best_hysteresis(inp, &train);
             let h = self.hysteresis_spans(inp, &test, e);
             hyst_folds.push(si::score(&gold, &h).f1);
             hyst.extend(h);
