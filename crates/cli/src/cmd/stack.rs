@@ -10,8 +10,8 @@ use unspin_model::fast::train::TrainConfig;
 use unspin_model::fast::FastModel;
 use unspin_model::ptc;
 use unspin_model::stack::train::{
-    cross_validate, fit_linear, fit_neural_stage, folds, out_of_fold_fast, tc_figures, NeuralRow,
-    Row, Setup, StagePenalty, TcFigures,
+    cross_validate, fit_linear, fit_neural_stage, folds, out_of_fold_fast, set_context, tc_figures,
+    NeuralRow, Row, Setup, StagePenalty, TcFigures,
 };
 use unspin_model::stack::{fast_input_names, softmax, NeuralStage, Stacker};
 use unspin_model::Technique;
@@ -38,21 +38,28 @@ type Committed = fn() -> Result<NeuralTechniqueModel, unspin_neural::Error>;
 /// Penalties tried for the first stage.
 const L2: [f32; 5] = [1e-4, 1e-3, 1e-2, 3e-2, 1e-1];
 /// Penalties tried for the neural stage: on its biases, on its per-technique weight
-/// deviations and on its cross weights (infinite: that kind left out).
-const L2_NEURAL: [StagePenalty; 9] = [
-    pen(1e-2, f32::INFINITY, f32::INFINITY),
-    pen(1e-1, f32::INFINITY, f32::INFINITY),
-    pen(1e-2, 1e-1, f32::INFINITY),
-    pen(1e-2, 1e-2, f32::INFINITY),
-    pen(1e-1, 1e-2, f32::INFINITY),
-    pen(1e-2, 1e-3, f32::INFINITY),
-    pen(1e-1, f32::INFINITY, 1e-1),
-    pen(1e-1, f32::INFINITY, 1e-2),
-    pen(1e-1, 1e-2, 1e-2),
+/// deviations, on its cross weights and on its article-context weights (infinite: that
+/// kind left out).
+const L2_NEURAL: [StagePenalty; 13] = [
+    pen(1e-2, INF, INF, INF),
+    pen(1e-1, INF, INF, INF),
+    pen(1e-2, 1e-1, INF, INF),
+    pen(1e-2, 1e-2, INF, INF),
+    pen(1e-1, 1e-2, INF, INF),
+    pen(1e-2, 1e-3, INF, INF),
+    pen(1e-1, INF, 1e-1, INF),
+    pen(1e-1, INF, 1e-2, INF),
+    pen(1e-1, 1e-2, 1e-2, INF),
+    pen(1e-2, 1e-2, INF, 1e-1),
+    pen(1e-2, 1e-2, INF, 1e-2),
+    pen(1e-2, 1e-2, INF, 1e-3),
+    pen(1e-2, 1e-2, INF, 1e-4),
 ];
 
-const fn pen(bias: f32, class: f32, cross: f32) -> StagePenalty {
-    StagePenalty { bias, class, cross }
+const INF: f32 = f32::INFINITY;
+
+const fn pen(bias: f32, class: f32, cross: f32, context: f32) -> StagePenalty {
+    StagePenalty { bias, class, cross, context }
 }
 
 /// Fits the stacker and writes it to `--out` (or only reports, without `--out`).
@@ -299,7 +306,7 @@ fn neural_stage(
     };
     let mut best: Option<(f32, StagePenalty, Summary)> = None;
     for &w in weights {
-        set_neural(&mut nrows, &own, partner_probs.as_deref(), w);
+        set_neural(&mut nrows, &held_rows, &own, partner_probs.as_deref(), w);
         for &l in &L2_NEURAL {
             let probs = neural_cv(&held_rows, &nrows, l, k, args.seed);
             let label = format!("stage, partner {w}, l2 {l}");
@@ -329,7 +336,7 @@ fn neural_stage(
         eprintln!("the {name} stage does not beat the fixed mix in cross-validation: not kept");
         return Ok(None);
     }
-    set_neural(&mut nrows, &own, partner_probs.as_deref(), w);
+    set_neural(&mut nrows, &held_rows, &own, partner_probs.as_deref(), w);
     let stage = fit_neural_stage(&nrows, l);
     Ok(Some(NeuralStage { partner: w, ..stage }))
 }
@@ -359,7 +366,7 @@ fn carry_over(ctx: &StageContext<'_>, folds: &StageRows, tier: &Loaded) -> Resul
     for &l in &L2_NEURAL {
         let stage = fit_neural_stage(&train, l);
         let decide = |rows: &[&NeuralRow]| -> Vec<Vec<f32>> {
-            rows.iter().map(|n| stage.probabilities(&n.first, &n.neural)).collect()
+            rows.iter().map(|n| stage.probabilities(&n.first, &n.neural, &n.context)).collect()
         };
         let mine = decide(&own.nrows.iter().collect::<Vec<_>>());
         let theirs = decide(&test.iter().map(|&i| &folds.nrows[i]).collect::<Vec<_>>());
@@ -389,14 +396,22 @@ fn partner_probs(
 }
 
 /// The rows' neural probabilities: the tier's `own`, with `partner`'s averaged in by
-/// weight `w`.
-fn set_neural(rows: &mut [NeuralRow], own: &[Vec<f32>], partner: Option<&[Vec<f32>]>, w: f32) {
+/// weight `w`; and the article context of those (`lines`: the same lines' articles and
+/// spans).
+fn set_neural(
+    rows: &mut [NeuralRow],
+    lines: &[Row],
+    own: &[Vec<f32>],
+    partner: Option<&[Vec<f32>]>,
+    w: f32,
+) {
     for (i, r) in rows.iter_mut().enumerate() {
         r.neural = match partner {
             Some(p) => own[i].iter().zip(&p[i]).map(|(a, b)| (1.0 - w) * a + w * b).collect(),
             None => own[i].clone(),
         };
     }
+    set_context(lines, rows);
 }
 
 /// Out-of-fold probabilities of the neural stage over the held-out articles.
@@ -418,7 +433,8 @@ fn neural_cv(
             .collect();
         let stage = fit_neural_stage(&train, l2);
         for i in (0..rows.len()).filter(|&i| fold_of[&rows[i].article] == f) {
-            out[i] = stage.probabilities(&nrows[i].first, &nrows[i].neural);
+            let n = &nrows[i];
+            out[i] = stage.probabilities(&n.first, &n.neural, &n.context);
         }
     }
     out

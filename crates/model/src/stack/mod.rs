@@ -15,6 +15,9 @@
 pub mod evidence;
 pub mod train;
 
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Technique};
@@ -84,6 +87,11 @@ pub struct NeuralStage {
     /// technique `c`'s score, penalised towards 0 (empty: none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cross: Vec<Vec<f32>>,
+    /// Article-context weights: `context[b·k + c]` weighs block `b` of the span's
+    /// [`article_context`] for technique `c` in that technique's score, penalised
+    /// towards 0 (empty: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<f32>,
 }
 
 impl NeuralStage {
@@ -94,26 +102,112 @@ impl NeuralStage {
         own.iter().zip(partner).map(|(o, p)| (1.0 - b) * o + b * p).collect()
     }
 
-    /// Technique probabilities from first-stage logits and neural probabilities.
-    pub fn probabilities(&self, first: &[f32], neural: &[f32]) -> Vec<f32> {
+    /// Whether the stage weighs the article context (then [`probabilities`](
+    /// NeuralStage::probabilities) needs it).
+    pub fn uses_context(&self) -> bool {
+        !self.context.is_empty()
+    }
+
+    /// Technique probabilities from first-stage logits, neural probabilities and the
+    /// span's [`article_context`] (unused, and may be empty, where the stage has no
+    /// context weights).
+    pub fn probabilities(&self, first: &[f32], neural: &[f32], context: &[f32]) -> Vec<f32> {
         let ln: Vec<f32> = neural.iter().map(|p| p.max(FLOOR).ln()).collect();
-        self.probabilities_ln(first, &ln)
+        self.probabilities_ln(first, &ln, context)
     }
 
     /// The same from the neural log-probabilities `ln` (floored as [`probabilities`](
     /// NeuralStage::probabilities) floors them).
-    pub(crate) fn probabilities_ln(&self, first: &[f32], ln: &[f32]) -> Vec<f32> {
+    pub(crate) fn probabilities_ln(&self, first: &[f32], ln: &[f32], context: &[f32]) -> Vec<f32> {
         softmax(
             (0..first.len())
                 .map(|c| {
                     let cross = self.cross.get(c).map_or(0.0, |w| dot(w, ln));
+                    let around: f32 = self
+                        .context
+                        .iter()
+                        .zip(context)
+                        .skip(c)
+                        .step_by(first.len())
+                        .map(|(w, v)| w * v)
+                        .sum();
                     (self.stacked + self.stacked_class[c]) * first[c]
                         + (self.neural + self.neural_class[c]) * ln[c]
                         + self.bias[c]
                         + cross
+                        + around
                 })
                 .collect(),
         )
+    }
+}
+
+/// Blocks of [`article_context`]: the article's other spans, and the spans overlapping
+/// this one.
+pub const CONTEXT_BLOCKS: usize = 2;
+
+/// How many spans either side, in order of start, are looked at for overlaps (bounded
+/// work on texts with very many spans).
+const OVERLAP_WINDOW: usize = 64;
+
+/// The article context of each of `ranges` (byte ranges of one article's spans, repeats
+/// allowed) from their technique probabilities `probs`, as [`CONTEXT_BLOCKS`] blocks of
+/// one value per technique: the logarithm of the mean probabilities of the article's
+/// *other* distinct spans, then of the other distinct spans overlapping this one; each
+/// mean shrunk towards the uniform distribution by one pseudo-span (with no such span it
+/// is the uniform one). What the rest of the article is doing, which a window-bound
+/// network cannot see.
+pub fn article_context(ranges: &[Range<usize>], probs: &[Vec<f32>]) -> Vec<Vec<f32>> {
+    let k = Technique::ALL.len();
+    let mut seen = HashSet::new();
+    let mut distinct: Vec<(Range<usize>, &[f32])> = Vec::new();
+    for (r, p) in ranges.iter().zip(probs) {
+        if seen.insert((r.start, r.end)) {
+            distinct.push((r.clone(), p));
+        }
+    }
+    distinct.sort_by_key(|(r, _)| (r.start, r.end));
+    let mut total = vec![0f32; k];
+    for (_, p) in &distinct {
+        add(&mut total, p, 1.0);
+    }
+    let overlaps: HashMap<(usize, usize), (Vec<f32>, usize)> = (0..distinct.len())
+        .map(|i| {
+            let r = &distinct[i].0;
+            let (mut sum, mut n) = (vec![0f32; k], 0);
+            let near =
+                i.saturating_sub(OVERLAP_WINDOW)..(i + OVERLAP_WINDOW + 1).min(distinct.len());
+            for (o, p) in near.filter(|&j| j != i).map(|j| &distinct[j]) {
+                if o.start < r.end && r.start < o.end {
+                    add(&mut sum, p, 1.0);
+                    n += 1;
+                }
+            }
+            ((r.start, r.end), (sum, n))
+        })
+        .collect();
+    let shrunk = |sum: &[f32], n: usize| -> Vec<f32> {
+        let u = 1.0 / k as f32;
+        sum.iter().map(|s| ((s.max(0.0) + u) / (n as f32 + 1.0)).max(FLOOR).ln()).collect()
+    };
+    ranges
+        .iter()
+        .zip(probs)
+        .map(|(r, p)| {
+            let mut others = total.clone();
+            add(&mut others, p, -1.0);
+            let mut c = shrunk(&others, distinct.len() - 1);
+            let (sum, n) = &overlaps[&(r.start, r.end)];
+            c.extend(shrunk(sum, *n));
+            c
+        })
+        .collect()
+}
+
+/// `acc += w · p`, element by element.
+fn add(acc: &mut [f32], p: &[f32], w: f32) {
+    for (a, v) in acc.iter_mut().zip(p) {
+        *a += w * v;
     }
 }
 
@@ -159,6 +253,7 @@ impl Stacker {
                         && g.neural_class.len() == k
                         && (g.cross.is_empty()
                             || g.cross.len() == k && g.cross.iter().all(|w| w.len() == k))
+                        && (g.context.is_empty() || g.context.len() == CONTEXT_BLOCKS * k)
                 })
             });
         if !shapes_ok || f.inputs != fast_input_names() {
@@ -261,5 +356,28 @@ mod tests {
         let mut s = Stacker::embedded().unwrap().clone();
         s.fast.weights.pop();
         assert!(Stacker::from_json(&serde_json::to_string(&s).unwrap()).is_err());
+    }
+
+    #[test]
+    fn article_context_counts_other_distinct_spans_and_overlaps() {
+        let k = Technique::ALL.len();
+        let one_hot = |c: usize| -> Vec<f32> { (0..k).map(|j| (j == c) as u8 as f32).collect() };
+        let u = 1.0 / k as f32;
+        // Alone in its article: the uniform distribution in both blocks.
+        let alone = article_context(&[Range { start: 0, end: 4 }], &[one_hot(0)]);
+        assert!(alone[0].iter().all(|v| (v - u.ln()).abs() < 1e-6), "{alone:?}");
+        // 0..10 twice (two gold lines of one span), 5..8 inside it, 20..25 apart.
+        let ranges = [0..10, 0..10, 5..8, 20..25];
+        let probs = [one_hot(1), one_hot(1), one_hot(2), one_hot(3)];
+        let c = article_context(&ranges, &probs);
+        assert_eq!(c.len(), 4);
+        assert!(c.iter().all(|v| v.len() == CONTEXT_BLOCKS * k));
+        assert_eq!(c[0], c[1], "the two lines of one span read the same context");
+        // The span 0..10: two other distinct spans (one each of 2 and 3), one overlapping.
+        let close = |a: f32, b: f32| (a - b).abs() < 1e-5;
+        assert!(close(c[0][2], ((1.0 + u) / 3.0).ln()) && close(c[0][1], (u / 3.0).ln()));
+        assert!(close(c[0][k + 2], ((1.0 + u) / 2.0).ln()) && close(c[0][k + 3], (u / 2.0).ln()));
+        // 20..25 overlaps nothing: its overlap block is uniform.
+        assert!(c[3][k..].iter().all(|v| close(*v, u.ln())));
     }
 }

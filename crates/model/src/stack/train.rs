@@ -338,8 +338,27 @@ pub struct NeuralRow {
     pub first: Vec<f32>,
     /// Neural technique probabilities.
     pub neural: Vec<f32>,
+    /// The span's [`article_context`](super::article_context) from the neural
+    /// probabilities of its article's other spans.
+    pub context: Vec<f32>,
     /// Gold technique index.
     pub gold: usize,
+}
+
+/// Sets each neural row's article context from the rows' neural probabilities; `rows`
+/// are the same lines, which say each one's article and span.
+pub fn set_context(rows: &[Row], nrows: &mut [NeuralRow]) {
+    let mut by_article: std::collections::HashMap<usize, Vec<usize>> = Default::default();
+    for (i, r) in rows.iter().enumerate() {
+        by_article.entry(r.article).or_default().push(i);
+    }
+    for lines in by_article.values() {
+        let ranges: Vec<Range<usize>> = lines.iter().map(|&i| rows[i].range.clone()).collect();
+        let probs: Vec<Vec<f32>> = lines.iter().map(|&i| nrows[i].neural.clone()).collect();
+        for (&i, c) in lines.iter().zip(super::article_context(&ranges, &probs)) {
+            nrows[i].context = c;
+        }
+    }
 }
 
 /// Penalties of the neural stage's kinds of weight (infinite: that kind is left out).
@@ -351,11 +370,17 @@ pub struct StagePenalty {
     pub class: f32,
     /// On the cross weights (every technique's neural log-probability in every score).
     pub cross: f32,
+    /// On the article-context weights.
+    pub context: f32,
 }
 
 impl std::fmt::Display for StagePenalty {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} / {} / {}", self.bias, self.class, self.cross)
+        write!(f, "{} / {} / {}", self.bias, self.class, self.cross)?;
+        match self.context.is_finite() {
+            true => write!(f, " / context {}", self.context),
+            false => Ok(()),
+        }
     }
 }
 
@@ -364,6 +389,7 @@ impl std::fmt::Display for StagePenalty {
 pub fn fit_neural_stage(rows: &[NeuralRow], pen: StagePenalty) -> NeuralStage {
     let k = Technique::ALL.len();
     let (per_class, cross) = (pen.class.is_finite(), pen.cross.is_finite());
+    let context = pen.context.is_finite();
     let mut st = NeuralStage {
         stacked: 0.5,
         neural: 0.5,
@@ -372,18 +398,20 @@ pub fn fit_neural_stage(rows: &[NeuralRow], pen: StagePenalty) -> NeuralStage {
         bias: vec![0.0; k],
         partner: 0.0,
         cross: if cross { vec![vec![0.0; k]; k] } else { Vec::new() },
+        context: if context { vec![0.0; super::CONTEXT_BLOCKS * k] } else { Vec::new() },
     };
     let ln: Vec<Vec<f32>> =
         rows.iter().map(|r| r.neural.iter().map(|p| p.max(FLOOR).ln()).collect()).collect();
     // Gradient layout: stacked, neural, biases, stacked deviations, neural deviations,
-    // then the cross weights row by row.
+    // the cross weights row by row, then the context weights.
     let base = 3 * k + 2;
-    let mut adam = Adam::new(base + if cross { k * k } else { 0 });
+    let around = base + st.cross.len() * k;
+    let mut adam = Adam::new(around + st.context.len());
     let n = rows.len().max(1) as f32;
     for _ in 0..800 {
         let mut grad = vec![0f32; adam.len()];
         for (r, ln_n) in rows.iter().zip(&ln) {
-            let p = st.probabilities_ln(&r.first, ln_n);
+            let p = st.probabilities_ln(&r.first, ln_n, &r.context);
             for c in 0..k {
                 let g = (p[c] - (c == r.gold) as u8 as f32) / n;
                 grad[0] += g * r.first[c];
@@ -394,6 +422,11 @@ pub fn fit_neural_stage(rows: &[NeuralRow], pen: StagePenalty) -> NeuralStage {
                 if cross {
                     for (gj, l) in grad[base + c * k..base + (c + 1) * k].iter_mut().zip(ln_n) {
                         *gj += g * l;
+                    }
+                }
+                if context {
+                    for b in 0..super::CONTEXT_BLOCKS {
+                        grad[around + b * k + c] += g * r.context[b * k + c];
                     }
                 }
             }
@@ -407,6 +440,9 @@ pub fn fit_neural_stage(rows: &[NeuralRow], pen: StagePenalty) -> NeuralStage {
             for j in 0..st.cross.get(c).map_or(0, Vec::len) {
                 grad[base + c * k + j] += pen.cross * st.cross[c][j];
             }
+            for b in (0..super::CONTEXT_BLOCKS).filter(|_| context) {
+                grad[around + b * k + c] += pen.context * st.context[b * k + c];
+            }
         }
         let step = adam.step(&grad, 0.02);
         st.stacked -= step[0];
@@ -419,6 +455,9 @@ pub fn fit_neural_stage(rows: &[NeuralRow], pen: StagePenalty) -> NeuralStage {
             }
             for j in 0..st.cross.get(c).map_or(0, Vec::len) {
                 st.cross[c][j] -= step[base + c * k + j];
+            }
+            for b in (0..super::CONTEXT_BLOCKS).filter(|_| context) {
+                st.context[b * k + c] -= step[around + b * k + c];
             }
         }
     }
@@ -459,24 +498,67 @@ mod tests {
                 let gold = i % (k - 1);
                 let mut neural = vec![0.02f32; k];
                 neural[gold + 1] = 0.74;
-                NeuralRow { first: vec![0.0; k], neural, gold }
+                NeuralRow { first: vec![0.0; k], neural, context: vec![], gold }
             })
             .collect();
         let accuracy = |st: &NeuralStage| {
             let right = rows.iter().filter(|r| {
-                let p = st.probabilities(&r.first, &r.neural);
+                let p = st.probabilities(&r.first, &r.neural, &r.context);
                 (0..k).max_by(|&a, &b| p[a].total_cmp(&p[b])) == Some(r.gold)
             });
             right.count() as f64 / rows.len() as f64
         };
         let inf = f32::INFINITY;
-        let shared = fit_neural_stage(&rows, StagePenalty { bias: 0.1, class: inf, cross: inf });
-        let cross = fit_neural_stage(&rows, StagePenalty { bias: 0.1, class: inf, cross: 1e-3 });
+        let pen = |cross| StagePenalty { bias: 0.1, class: inf, cross, context: inf };
+        let shared = fit_neural_stage(&rows, pen(inf));
+        let cross = fit_neural_stage(&rows, pen(1e-3));
         assert!(shared.cross.is_empty() && cross.cross.len() == k);
         assert!(accuracy(&shared) < 0.2, "{}", accuracy(&shared));
         assert_eq!(accuracy(&cross), 1.0);
         // Written without the field, a stage reads as having no cross weights.
         let json = serde_json::to_value(&shared).unwrap();
         assert!(json.get("cross").is_none());
+    }
+
+    #[test]
+    fn context_weights_read_what_the_rest_of_the_article_does() {
+        // Every span of an article has the article's technique; the network puts the most
+        // on a wrong one for half of them, but the other spans together lean to the right.
+        let k = Technique::ALL.len();
+        let (mut rows, mut nrows) = (Vec::new(), Vec::new());
+        for a in 0..60 {
+            let gold = a % 3;
+            for s in 0..4 {
+                rows.push(Row {
+                    article: a,
+                    range: s * 10..s * 10 + 5,
+                    fast: vec![],
+                    evidence: vec![],
+                    gold,
+                });
+                let mut neural = vec![0.9 / (k - 1) as f32; k];
+                neural[(gold + s) % 3] += 0.3;
+                neural[gold] += 0.15;
+                let z: f32 = neural.iter().sum();
+                neural.iter_mut().for_each(|p| *p /= z);
+                nrows.push(NeuralRow { first: vec![0.0; k], neural, context: vec![], gold });
+            }
+        }
+        set_context(&rows, &mut nrows);
+        assert!(nrows.iter().all(|r| r.context.len() == super::super::CONTEXT_BLOCKS * k));
+        let right = |st: &NeuralStage| {
+            let ok = nrows.iter().filter(|r| {
+                let p = st.probabilities(&r.first, &r.neural, &r.context);
+                (0..k).max_by(|&a, &b| p[a].total_cmp(&p[b])) == Some(r.gold)
+            });
+            ok.count()
+        };
+        let inf = f32::INFINITY;
+        let pen = |context| StagePenalty { bias: 0.1, class: inf, cross: inf, context };
+        let without = fit_neural_stage(&nrows, pen(inf));
+        let with = fit_neural_stage(&nrows, pen(1e-3));
+        assert!(without.context.is_empty() && with.context.len() == nrows[0].context.len());
+        assert!(right(&with) > right(&without), "{} {}", right(&with), right(&without));
+        assert_eq!(right(&with), nrows.len());
     }
 }

@@ -10,7 +10,7 @@ use unspin_model::api::{
     ranked, Detection, FastDetector, FastSpan, Labelled, ModelFailure, TechniqueDetector,
 };
 use unspin_model::fast::features::ArticleContext;
-use unspin_model::stack::NeuralStage;
+use unspin_model::stack::{article_context, NeuralStage};
 use unspin_model::Technique;
 use unspin_text::segment::trim_span;
 
@@ -256,10 +256,12 @@ impl NeuralDetector {
         ctx: &ArticleContext<'_>,
         range: Range<usize>,
         neural: &[f32],
+        context: &[f32],
         fast: FastSpan,
     ) -> Vec<Labelled> {
         if let (Some(stage), Some(logits)) = (&self.stage, &fast.logits) {
-            return ranked(ctx, range, &stage.probabilities(logits, neural), &fast.classification);
+            let p = stage.probabilities(logits, neural, context);
+            return ranked(ctx, range, &p, &fast.classification);
         }
         let mixed: Vec<f32> = neural
             .iter()
@@ -278,11 +280,16 @@ impl NeuralDetector {
     ) -> Vec<Vec<Labelled>> {
         let ctx = ArticleContext::new(text);
         let fast = self.fast.classify_spans(&ctx, ranges);
+        let context = match &self.stage {
+            Some(stage) if stage.uses_context() => article_context(ranges, neural),
+            _ => vec![Vec::new(); ranges.len()],
+        };
         ranges
             .iter()
             .zip(neural)
+            .zip(context)
             .zip(fast)
-            .map(|((r, p), f)| self.decide(&ctx, r.clone(), p, f))
+            .map(|(((r, p), c), f)| self.decide(&ctx, r.clone(), p, &c, f))
             .collect()
     }
 }

@@ -10,7 +10,9 @@ use unspin_model::fast::features::{hash_name, ArticleContext};
 use unspin_model::fast::train::tc_examples;
 use unspin_model::ptc::Corpus;
 use unspin_model::stack::evidence::{evidence, Marked};
-use unspin_model::stack::train::{fit_linear, out_of_fold_fast, NeuralRow, Row, Setup};
+use unspin_model::stack::train::{
+    fit_linear, out_of_fold_fast, set_context, NeuralRow, Row, Setup,
+};
 use unspin_model::stack::{fast_input_names, Linear};
 use unspin_model::Technique;
 
@@ -54,7 +56,7 @@ pub fn held_out_rows(
 }
 
 /// The first stage fitted on out-of-fold rows of `rest` (penalty `l2`), and the neural
-/// rows of the held-out lines it scores.
+/// rows of the held-out lines it scores (with their article context).
 pub fn neural_rows(
     corpus: &Corpus,
     held_rows: &[Row],
@@ -67,15 +69,17 @@ pub fn neural_rows(
     let xs: Vec<Vec<f32>> = rest_rows.iter().map(Row::inputs).collect();
     let ys: Vec<usize> = rest_rows.iter().map(|r| r.gold).collect();
     let first = fit_linear(&fast_input_names(), &xs, &ys, l2);
-    let rows = held_rows
+    let mut rows: Vec<NeuralRow> = held_rows
         .iter()
         .zip(neural)
         .map(|(r, n)| NeuralRow {
             first: first.logits(&r.inputs()),
             neural: n.clone(),
+            context: Vec::new(),
             gold: r.gold,
         })
         .collect();
+    set_context(held_rows, &mut rows);
     (first, rows)
 }
 
