@@ -336,7 +336,7 @@ pub struct ArticleContext<'a> {
     word_count: HashMap<u64, u32>,
     bigram_count: HashMap<u64, u32>,
     lower_text: String,
-    occurrence_cache: std::cell::RefCell<HashMap<String, (usize, Option<usize>)>>,
+    occurrence_cache: std::sync::Mutex<HashMap<String, (usize, Option<usize>)>>,
 }
 
 impl<'a> ArticleContext<'a> {
@@ -425,11 +425,12 @@ impl<'a> ArticleContext<'a> {
 
     /// The count and first offset of `phrase`, from the cache or one scan.
     fn lookup(&self, phrase: &str) -> (usize, Option<usize>) {
-        if let Some(&hit) = self.occurrence_cache.borrow().get(phrase) {
+        let cache = || self.occurrence_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&hit) = cache().get(phrase) {
             return hit;
         }
         let hit = self.scan(phrase);
-        self.occurrence_cache.borrow_mut().insert(phrase.to_string(), hit);
+        cache().insert(phrase.to_string(), hit);
         hit
     }
 

@@ -7,6 +7,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use rayon::prelude::*;
 use unspin_eval::labels::SiSpan;
 use unspin_eval::si;
 use unspin_model::fast::train::bio_tags;
@@ -158,7 +159,7 @@ impl HeldOutRun<'_> {
     fn score_hysteresis(&self, inp: &Inputs<'_>, arts: &HashSet<usize>) -> Vec<(SiEnsemble, f64)> {
         let gold = self.gold_of(arts);
         hysteresis_grid()
-            .into_iter()
+            .into_par_iter()
             .map(|e| (e, si::score(&gold, &self.hysteresis_spans(inp, arts, e)).f1))
             .collect()
     }
