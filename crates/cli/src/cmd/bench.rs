@@ -184,6 +184,13 @@ fn encoder_throughput(args: &BenchArgs, encoder: &str, threads: usize) -> Result
     let (b, t) = (args.encoder_batch.max(1), args.encoder_len.clamp(2, 512));
     let mut out =
         format!("encoder {}; kernels: {} (chosen for the analysis above)\n", spec.name, active()?);
+    if let Some(s) = unspin_neural::kernels::calibrate::avx512_bf16_speedup() {
+        let verdict = match unspin_neural::kernels::calibrate::pays(s) {
+            true => "auto takes it where there is no AMX",
+            false => "auto takes f32 over it where there is no AMX",
+        };
+        out += &format!("bf16-avx512 products ran {s:.2}x as fast as f32 here: {verdict}\n");
+    }
     for path in KernelPath::ALL {
         let missing = path.missing();
         if !missing.is_empty() {

@@ -9,12 +9,13 @@
 //!
 //! That f32 pass is the reference. [`path`] chooses at run time between it and the bf16
 //! passes (module `reduced`: bf16 operands, f32 accumulation, on AMX tiles in module `amx`
-//! or AVX-512 BF16 dot products in module `bf16`), from the CPU's features or
-//! `--kernels` / `UNSPIN_KERNELS`.
+//! or AVX-512 BF16 dot products in module `bf16`), from the CPU's features (and, for
+//! AVX-512 BF16, one measurement: [`calibrate`]) or `--kernels` / `UNSPIN_KERNELS`.
 
 mod aligned;
 mod amx;
 mod bf16;
+pub mod calibrate;
 mod int8;
 pub mod path;
 pub(crate) mod reduced;

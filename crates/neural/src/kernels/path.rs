@@ -99,15 +99,20 @@ impl KernelPath {
         self.missing().is_empty()
     }
 
-    /// The path `auto` takes: bf16 on AMX, else AVX-512 BF16, else f32. The int8 paths
-    /// are faster still but only taken when asked for: they move the models' figures by
-    /// more than the 0.003 the other paths keep to (README, "int8").
+    /// The path `auto` takes: bf16 on AMX; else bf16 through AVX-512 BF16 where it ran
+    /// faster than f32 on this CPU ([`calibrate`](super::calibrate): the flag alone does
+    /// not say so); else f32. The int8 paths are faster still but only taken when asked
+    /// for: they move the models' figures by more than the 0.003 the other paths keep to
+    /// (README, "int8").
     pub fn best() -> KernelPath {
-        KernelPath::AUTO.into_iter().find(|p| p.supported()).unwrap_or(KernelPath::Fp32)
+        if KernelPath::Bf16Amx.supported() {
+            return KernelPath::Bf16Amx;
+        }
+        match super::calibrate::avx512_bf16_speedup() {
+            Some(s) if super::calibrate::pays(s) => KernelPath::Bf16Avx512,
+            _ => KernelPath::Fp32,
+        }
     }
-
-    /// The paths `auto` considers, fastest first.
-    const AUTO: [KernelPath; 2] = [KernelPath::Bf16Amx, KernelPath::Bf16Avx512];
 
     fn code(self) -> u8 {
         match self {
