@@ -15,9 +15,9 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
     /// The neural encoder's arithmetic: `auto` (bf16 on AMX; bf16 through AVX-512 BF16
-    /// where it measures faster than f32 here; else `fp32`), `fp32` (the reference), `bf16` (the fastest bf16 path), `bf16-avx512`,
-    /// `bf16-amx`, or `int8` (the fastest int8 path) / `int8-avx512` / `int8-amx` (faster,
-    /// less exact: README).
+    /// where it measures faster than f32 here; else `fp32`), `fp32` (the reference), `bf16`
+    /// (the fastest bf16 path), `bf16-avx512`, `bf16-amx`, or `int8` (the fastest int8
+    /// path) / `int8-avx512` / `int8-amx` (faster, less exact: README).
     #[arg(
         long,
         global = true,

@@ -150,8 +150,8 @@ pub const CONTEXT_BLOCKS: usize = 2;
 /// work on texts with very many spans).
 const OVERLAP_WINDOW: usize = 64;
 
-/// The article context of each of `ranges` (byte ranges of one article's spans, repeats
-/// allowed) from their technique probabilities `probs`, as [`CONTEXT_BLOCKS`] blocks of
+/// The article context of each of `ranges` (byte ranges of one article's spans; a range
+/// may repeat, with the same probabilities) from their technique probabilities `probs`, as [`CONTEXT_BLOCKS`] blocks of
 /// one value per technique: the logarithm of the mean probabilities of the article's
 /// *other* distinct spans, then of the other distinct spans overlapping this one; each
 /// mean shrunk towards the uniform distribution by one pseudo-span (with no such span it
