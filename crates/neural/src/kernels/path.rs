@@ -198,29 +198,50 @@ impl KernelChoice {
     }
 }
 
-/// The path chosen for this process (0: not chosen yet).
+/// The path chosen for this process (0: not chosen yet; [`AUTO_LATER`]: `auto`, resolved
+/// at first use).
 static ACTIVE: AtomicU8 = AtomicU8::new(0);
 
-/// Chooses the path every encoder of this process runs its inference pass on.
-pub fn set_kernels(choice: KernelChoice) -> Result<KernelPath, Error> {
-    let path = choice.resolve()?;
-    ACTIVE.store(path.code(), Ordering::Relaxed);
-    Ok(path)
+/// `auto` was chosen and is resolved when an encoder first asks ([`active`]): resolving it
+/// may time the kernels ([`calibrate`](super::calibrate)), which a run without an encoder
+/// should not pay for.
+const AUTO_LATER: u8 = u8::MAX;
+
+/// Chooses the path every encoder of this process runs its inference pass on. A path the
+/// CPU cannot run is refused here; `auto` is resolved at first use.
+pub fn set_kernels(choice: KernelChoice) -> Result<(), Error> {
+    let code = match choice {
+        KernelChoice::Auto => AUTO_LATER,
+        other => other.resolve()?.code(),
+    };
+    ACTIVE.store(code, Ordering::Relaxed);
+    Ok(())
 }
 
 /// The path inference runs on: the one [`set_kernels`] chose, else `UNSPIN_KERNELS`
 /// (default `auto`), read once.
 pub fn active() -> Result<KernelPath, Error> {
-    if let Some(p) = KernelPath::from_code(ACTIVE.load(Ordering::Relaxed)) {
+    let code = ACTIVE.load(Ordering::Relaxed);
+    if let Some(p) = KernelPath::from_code(code) {
         return Ok(p);
     }
-    let choice = match std::env::var("UNSPIN_KERNELS") {
-        Ok(v) if !v.trim().is_empty() => {
-            v.parse::<KernelChoice>().map_err(|e| Error::Kernels(format!("UNSPIN_KERNELS: {e}")))?
-        }
-        _ => KernelChoice::Auto,
+    let choice = match code {
+        AUTO_LATER => KernelChoice::Auto,
+        _ => from_env()?,
     };
-    set_kernels(choice)
+    let path = choice.resolve()?;
+    ACTIVE.store(path.code(), Ordering::Relaxed);
+    Ok(path)
+}
+
+/// `UNSPIN_KERNELS`, or `auto` where it is unset or empty.
+fn from_env() -> Result<KernelChoice, Error> {
+    match std::env::var("UNSPIN_KERNELS") {
+        Ok(v) if !v.trim().is_empty() => {
+            v.parse().map_err(|e| Error::Kernels(format!("UNSPIN_KERNELS: {e}")))
+        }
+        _ => Ok(KernelChoice::Auto),
+    }
 }
 
 /// The CPU features the paths look at, read once.
@@ -264,6 +285,14 @@ fn detect() -> Cpu {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auto_is_resolved_when_an_encoder_first_asks() {
+        // A command without an encoder must not pay for `auto` (it may time the kernels).
+        set_kernels(KernelChoice::Auto).unwrap();
+        assert_eq!(active().unwrap(), KernelPath::best());
+        assert_eq!(KernelPath::from_code(ACTIVE.load(Ordering::Relaxed)), Some(KernelPath::best()));
+    }
 
     #[test]
     fn names_parse_back() {
