@@ -15,7 +15,6 @@
 pub mod evidence;
 pub mod train;
 
-use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use serde::{Deserialize, Serialize};
@@ -151,55 +150,52 @@ pub const CONTEXT_BLOCKS: usize = 2;
 const OVERLAP_WINDOW: usize = 64;
 
 /// The article context of each of `ranges` (byte ranges of one article's spans; a range
-/// may repeat, with the same probabilities) from their technique probabilities `probs`, as [`CONTEXT_BLOCKS`] blocks of
-/// one value per technique: the logarithm of the mean probabilities of the article's
-/// *other* distinct spans, then of the other distinct spans overlapping this one; each
-/// mean shrunk towards the uniform distribution by one pseudo-span (with no such span it
-/// is the uniform one). What the rest of the article is doing, which a window-bound
-/// network cannot see.
+/// may repeat, and its first probabilities count) from their technique probabilities
+/// `probs`, as [`CONTEXT_BLOCKS`] blocks of one value per technique: the logarithm of the
+/// mean probabilities of the article's *other* distinct spans, then of the other distinct
+/// spans overlapping this one; each mean shrunk towards the uniform distribution by one
+/// pseudo-span (with no such span it is the uniform one). What the rest of the article is
+/// doing, which a window-bound network cannot see.
 pub fn article_context(ranges: &[Range<usize>], probs: &[Vec<f32>]) -> Vec<Vec<f32>> {
     let k = Technique::ALL.len();
-    let mut seen = HashSet::new();
-    let mut distinct: Vec<(Range<usize>, &[f32])> = Vec::new();
-    for (r, p) in ranges.iter().zip(probs) {
-        if seen.insert((r.start, r.end)) {
-            distinct.push((r.clone(), p));
-        }
-    }
-    distinct.sort_by_key(|(r, _)| (r.start, r.end));
+    let key = |r: &Range<usize>| (r.start, r.end);
+    let mut distinct: Vec<(&Range<usize>, &[f32])> =
+        ranges.iter().zip(probs.iter().map(Vec::as_slice)).collect();
+    distinct.sort_by_key(|(r, _)| key(r));
+    distinct.dedup_by_key(|(r, _)| key(r));
     let mut total = vec![0f32; k];
     for (_, p) in &distinct {
         add(&mut total, p, 1.0);
     }
-    let overlaps: HashMap<(usize, usize), (Vec<f32>, usize)> = (0..distinct.len())
-        .map(|i| {
-            let r = &distinct[i].0;
-            let (mut sum, mut n) = (vec![0f32; k], 0);
-            let near =
-                i.saturating_sub(OVERLAP_WINDOW)..(i + OVERLAP_WINDOW + 1).min(distinct.len());
-            for (o, p) in near.filter(|&j| j != i).map(|j| &distinct[j]) {
-                if o.start < r.end && r.start < o.end {
-                    add(&mut sum, p, 1.0);
-                    n += 1;
-                }
-            }
-            ((r.start, r.end), (sum, n))
-        })
-        .collect();
     let shrunk = |sum: &[f32], n: usize| -> Vec<f32> {
         let u = 1.0 / k as f32;
         sum.iter().map(|s| ((s.max(0.0) + u) / (n as f32 + 1.0)).max(FLOOR).ln()).collect()
     };
-    ranges
-        .iter()
-        .zip(probs)
-        .map(|(r, p)| {
+    // The context of each distinct span, in their order.
+    let of_distinct: Vec<Vec<f32>> = (0..distinct.len())
+        .map(|i| {
+            let (r, p) = distinct[i];
             let mut others = total.clone();
             add(&mut others, p, -1.0);
+            let (mut sum, mut n) = (vec![0f32; k], 0);
+            let near =
+                i.saturating_sub(OVERLAP_WINDOW)..(i + OVERLAP_WINDOW + 1).min(distinct.len());
+            for (o, q) in near.filter(|&j| j != i).map(|j| distinct[j]) {
+                if o.start < r.end && r.start < o.end {
+                    add(&mut sum, q, 1.0);
+                    n += 1;
+                }
+            }
             let mut c = shrunk(&others, distinct.len() - 1);
-            let (sum, n) = &overlaps[&(r.start, r.end)];
-            c.extend(shrunk(sum, *n));
+            c.extend(shrunk(&sum, n));
             c
+        })
+        .collect();
+    ranges
+        .iter()
+        .map(|r| {
+            let i = distinct.binary_search_by_key(&key(r), |(d, _)| key(d));
+            of_distinct[i.expect("every range is among the distinct ones")].clone()
         })
         .collect()
 }

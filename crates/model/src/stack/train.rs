@@ -440,9 +440,9 @@ pub fn fit_neural_stage(rows: &[NeuralRow], pen: StagePenalty) -> NeuralStage {
             for j in 0..st.cross.get(c).map_or(0, Vec::len) {
                 grad[base + c * k + j] += pen.cross * st.cross[c][j];
             }
-            for b in (0..super::CONTEXT_BLOCKS).filter(|_| context) {
-                grad[around + b * k + c] += pen.context * st.context[b * k + c];
-            }
+        }
+        for (g, w) in grad[around..].iter_mut().zip(&st.context) {
+            *g += pen.context * w;
         }
         let step = adam.step(&grad, 0.02);
         st.stacked -= step[0];
@@ -456,9 +456,9 @@ pub fn fit_neural_stage(rows: &[NeuralRow], pen: StagePenalty) -> NeuralStage {
             for j in 0..st.cross.get(c).map_or(0, Vec::len) {
                 st.cross[c][j] -= step[base + c * k + j];
             }
-            for b in (0..super::CONTEXT_BLOCKS).filter(|_| context) {
-                st.context[b * k + c] -= step[around + b * k + c];
-            }
+        }
+        for (w, s) in st.context.iter_mut().zip(&step[around..]) {
+            *w -= s;
         }
     }
     st
