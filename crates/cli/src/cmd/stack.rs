@@ -395,9 +395,9 @@ fn partner_probs(
     }
 }
 
-/// The rows' neural probabilities: the tier's `own`, with `partner`'s averaged in by
-/// weight `w`; and the article context of those (`lines`: the same lines' articles and
-/// spans).
+/// The rows' neural probabilities: the tier's `own` (what they hold already, with their
+/// article context), or with `partner`'s averaged in by weight `w`, and the article
+/// context of those (`lines`: the same lines' articles and spans).
 fn set_neural(
     rows: &mut [NeuralRow],
     lines: &[Row],
@@ -405,11 +405,9 @@ fn set_neural(
     partner: Option<&[Vec<f32>]>,
     w: f32,
 ) {
+    let Some(p) = partner else { return };
     for (i, r) in rows.iter_mut().enumerate() {
-        r.neural = match partner {
-            Some(p) => own[i].iter().zip(&p[i]).map(|(a, b)| (1.0 - w) * a + w * b).collect(),
-            None => own[i].clone(),
-        };
+        r.neural = own[i].iter().zip(&p[i]).map(|(a, b)| (1.0 - w) * a + w * b).collect();
     }
     set_context(lines, rows);
 }
